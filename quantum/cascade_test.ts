@@ -1,0 +1,82 @@
+import { assert, assertEquals, assertThrows } from "@std/assert";
+import { type BitString, popcount } from "./bits.ts";
+import { cascade, cascadeBlockSizes } from "./cascade.ts";
+import { binaryEntropy } from "./entropy.ts";
+import { bernoulliMask, cryptoWords, Xoshiro128 } from "./random.ts";
+
+function noisyPair(n: number, q: number, rng: Xoshiro128) {
+  const words = cryptoWords((n + 31) >>> 5);
+  if (n & 31) words[words.length - 1] &= (1 << (n & 31)) - 1;
+  const errors = bernoulliMask(n, q, rng);
+  const alice: BitString = { words, length: n };
+  const bob: BitString = {
+    words: words.map((w, i) => w ^ errors[i]),
+    length: n,
+  };
+  return { alice, bob, errors: popcount(errors) };
+}
+
+Deno.test("Cascade corrects every error at QBER 0.5% to 10%", () => {
+  const rng = new Xoshiro128();
+  for (const q of [0.005, 0.02, 0.05, 0.1]) {
+    for (let trial = 0; trial < 10; trial++) {
+      const { alice, bob, errors } = noisyPair(10000, q, rng);
+      const result = cascade(alice, bob, { qber: q }, rng);
+      assertEquals(result.corrected.words, alice.words, `q=${q}`);
+      assertEquals(result.correctedErrors, errors);
+    }
+  }
+});
+
+Deno.test("Cascade efficiency at QBER 2% on 10,000-bit blocks is at most 1.25", () => {
+  const rng = new Xoshiro128();
+  let sum = 0;
+  const trials = 50;
+  for (let i = 0; i < trials; i++) {
+    const { alice, bob, errors } = noisyPair(10000, 0.02, rng);
+    const result = cascade(alice, bob, { qber: 0.02 }, rng);
+    sum += result.leakedBits / (10000 * binaryEntropy(errors / 10000));
+  }
+  const efficiency = sum / trials;
+  assert(efficiency <= 1.25, `mean efficiency ${efficiency.toFixed(3)} > 1.25`);
+  assert(
+    efficiency > 1,
+    `efficiency ${efficiency} below the Shannon limit: leak miscounted`,
+  );
+});
+
+Deno.test("Cascade counts every block parity even with no errors", () => {
+  const rng = new Xoshiro128();
+  const { alice } = noisyPair(1000, 0, rng);
+  const result = cascade(alice, { ...alice, words: alice.words.slice() }, {
+    qber: 0.02,
+    passes: 4,
+  }, rng);
+  // Every parity of the first pass, then all but the inferable last one.
+  const blocks = result.blockSizes.reduce(
+    (sum, size, pass) => sum + Math.ceil(1000 / size) - (pass > 0 ? 1 : 0),
+    0,
+  );
+  assertEquals(result.correctedErrors, 0);
+  assertEquals(result.leakedBits, blocks);
+});
+
+Deno.test("a single pass leaves even-error blocks uncorrected", () => {
+  const rng = new Xoshiro128();
+  const { alice, bob } = noisyPair(20000, 0.08, rng);
+  const result = cascade(alice, bob, { qber: 0.08, passes: 1 }, rng);
+  assert(result.corrected.words.some((w, i) => w !== alice.words[i]));
+});
+
+Deno.test("cascadeBlockSizes starts near 0.65/QBER and ends at half the string", () => {
+  assertEquals(cascadeBlockSizes(0.02, 10000, 4), [33, 132, 5000, 5000]);
+  assertEquals(cascadeBlockSizes(0, 100, 2), [50, 50]);
+  assertThrows(
+    () =>
+      cascade({ words: new Uint32Array(1), length: 3 }, {
+        words: new Uint32Array(1),
+        length: 4,
+      }, { qber: 0 }),
+    RangeError,
+  );
+});

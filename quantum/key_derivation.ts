@@ -1,0 +1,121 @@
+/**
+ * Session key derivation with the seeds' domain separation, and the hybrid
+ * post-quantum combination.
+ *
+ * @module
+ */
+
+import { ml_kem768 } from "@noble/post-quantum/ml-kem";
+import { hkdfSha256, sha256 } from "./hkdf.ts";
+
+/** The two ends of a session, as device ids. */
+export interface SessionParties {
+  /** The device that asks. */
+  client: string;
+  /** Its peer. */
+  peer: string;
+}
+
+/**
+ * Derives a 32-byte session key with HKDF-SHA256: salt = SHA-256 of
+ * `qstcs-{client}-{peer}`, info = `qstcs-session-{client}-{peer}` (the seed's
+ * separation).
+ *
+ * @example
+ * ```ts
+ * import { deriveSessionKey } from "./key_derivation.ts";
+ * const key = await deriveSessionKey(new Uint8Array(32), { client: "A", peer: "B" });
+ * console.log(key.length); // 32
+ * ```
+ */
+export async function deriveSessionKey(
+  secret: Uint8Array,
+  parties: SessionParties,
+): Promise<Uint8Array> {
+  const { client, peer } = parties;
+  return await hkdfSha256(secret, {
+    salt: await sha256(`qstcs-${client}-${peer}`),
+    info: `qstcs-session-${client}-${peer}`,
+    length: 32,
+  });
+}
+
+/** HKDF info string of the hybrid derivation (seed TASK 7). */
+export const HYBRID_INFO = "QSTCS-Hybrid-PQC";
+
+/**
+ * Combines a QKD key with an ML-KEM shared secret: HKDF-SHA256 over
+ * `qkdKey || mlkemSharedSecret` with info `QSTCS-Hybrid-PQC`. The result stays
+ * secret as long as either input does.
+ *
+ * @example
+ * ```ts
+ * import { deriveHybridKey } from "./key_derivation.ts";
+ * const key = await deriveHybridKey(new Uint8Array(32), new Uint8Array(32));
+ * console.log(key.length); // 32
+ * ```
+ */
+export async function deriveHybridKey(
+  qkdKey: Uint8Array,
+  mlkemSharedSecret: Uint8Array,
+): Promise<Uint8Array> {
+  const input = new Uint8Array(qkdKey.length + mlkemSharedSecret.length);
+  input.set(qkdKey);
+  input.set(mlkemSharedSecret, qkdKey.length);
+  return await hkdfSha256(input, { info: HYBRID_INFO, length: 32 });
+}
+
+/** The sender's half of a hybrid exchange. */
+export interface HybridEncapsulation {
+  /** The hybrid key. */
+  key: Uint8Array;
+  /** The ML-KEM-768 ciphertext to send to the holder of the secret key. */
+  cipherText: Uint8Array;
+}
+
+/**
+ * Encapsulates to an ML-KEM-768 public key (FIPS 203) and derives the hybrid
+ * key from `qkdKey` and the fresh shared secret.
+ *
+ * @example
+ * ```ts
+ * import { ml_kem768 } from "@noble/post-quantum/ml-kem";
+ * import { hybridDecapsulate, hybridEncapsulate } from "./key_derivation.ts";
+ * const qkd = new Uint8Array(32);
+ * const { publicKey, secretKey } = ml_kem768.keygen();
+ * const sent = await hybridEncapsulate(qkd, publicKey);
+ * const got = await hybridDecapsulate(qkd, { cipherText: sent.cipherText, secretKey });
+ * console.log(sent.key.toHex() === got.toHex()); // true
+ * ```
+ */
+export async function hybridEncapsulate(
+  qkdKey: Uint8Array,
+  publicKey: Uint8Array,
+): Promise<HybridEncapsulation> {
+  const { cipherText, sharedSecret } = ml_kem768.encapsulate(publicKey);
+  return { key: await deriveHybridKey(qkdKey, sharedSecret), cipherText };
+}
+
+/** The receiver's inputs to {@linkcode hybridDecapsulate}. */
+export interface HybridReceipt {
+  /** The ML-KEM-768 ciphertext received. */
+  cipherText: Uint8Array;
+  /** The receiver's ML-KEM-768 secret key. */
+  secretKey: Uint8Array;
+}
+
+/**
+ * Decapsulates an ML-KEM-768 ciphertext and derives the same hybrid key.
+ * (ML-KEM decapsulation never fails: a wrong ciphertext yields an unrelated
+ * secret, so a mismatch shows up when the key is used.)
+ */
+export async function hybridDecapsulate(
+  qkdKey: Uint8Array,
+  receipt: HybridReceipt,
+): Promise<Uint8Array> {
+  const sharedSecret = ml_kem768.decapsulate(
+    receipt.cipherText,
+    receipt.secretKey,
+  );
+  return await deriveHybridKey(qkdKey, sharedSecret);
+}

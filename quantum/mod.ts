@@ -1,0 +1,25 @@
+/**
+ * The BB84 quantum key distribution engine and its post-processing: pure
+ * code, no I/O. The quantum channel is a classical simulation; HKDF, ML-KEM
+ * and the post-processing algorithms are real.
+ *
+ * @example
+ * ```ts
+ * import { QBER_SECURITY_THRESHOLD, simulateBB84 } from "./mod.ts";
+ * const run = await simulateBB84({ evePresent: true });
+ * console.log(run.ok, run.qber > QBER_SECURITY_THRESHOLD); // false true
+ * ```
+ *
+ * @module
+ */
+
+export * from "./bb84.ts";
+export * from "./bits.ts";
+export * from "./cascade.ts";
+export * from "./channel.ts";
+export * from "./entropy.ts";
+export * from "./hkdf.ts";
+export * from "./key_derivation.ts";
+export * from "./privacy_amplification.ts";
+export * from "./random.ts";
+export * from "./sifting.ts";

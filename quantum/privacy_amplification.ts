@@ -1,0 +1,61 @@
+/**
+ * Privacy amplification with a random Toeplitz matrix, a 2-universal hash
+ * family: by the leftover hash lemma, hashing n bits of which Eve knows at
+ * most n - s down to s - 2·log2(1/ε) bits leaves her ε-close to nothing.
+ *
+ * @module
+ */
+
+import { type BitString, popcount32 } from "./bits.ts";
+
+/** Seed bits a Toeplitz matrix of `outputBits` × `inputBits` needs. */
+export function toeplitzSeedBits(
+  inputBits: number,
+  outputBits: number,
+): number {
+  return inputBits + outputBits - 1;
+}
+
+/**
+ * Multiplies `input` by the Toeplitz matrix defined by `seed` over GF(2):
+ * T[i][j] = seed[i - j + m - 1], so output bit i is the parity of the seed
+ * window starting at bit i against the input read backwards.
+ *
+ * @example
+ * ```ts
+ * import { toeplitzHash } from "./privacy_amplification.ts";
+ * import { cryptoWords } from "./random.ts";
+ * const input = { words: cryptoWords(32), length: 1024 };
+ * const out = toeplitzHash(input, 256, cryptoWords(40));
+ * console.log(out.length); // 8
+ * ```
+ */
+export function toeplitzHash(
+  input: BitString,
+  outputBits: number,
+  seed: Uint32Array,
+): Uint32Array {
+  const m = input.length;
+  if (seed.length * 32 < toeplitzSeedBits(m, outputBits)) {
+    throw new RangeError("Toeplitz seed too short");
+  }
+  const nWords = (m + 31) >>> 5;
+  const reversed = new Uint32Array(nWords);
+  for (let j = 0; j < m; j++) {
+    const bit = (input.words[j >>> 5] >>> (j & 31)) & 1;
+    const r = m - 1 - j;
+    reversed[r >>> 5] |= bit << (r & 31);
+  }
+  const out = new Uint32Array((outputBits + 31) >>> 5);
+  for (let i = 0; i < outputBits; i++) {
+    const base = i >>> 5, shift = i & 31;
+    let acc = 0;
+    for (let k = 0; k < nWords; k++) {
+      const lo = seed[base + k] >>> shift;
+      const hi = shift === 0 ? 0 : (seed[base + k + 1] ?? 0) << (32 - shift);
+      acc ^= (lo | hi) & reversed[k];
+    }
+    out[i >>> 5] |= (popcount32(acc) & 1) << (i & 31);
+  }
+  return out;
+}
