@@ -1,0 +1,228 @@
+/**
+ * Session key delivery wrapped with ML-KEM-768 (FIPS 203), so the KMS never
+ * sends a session key in clear: the KEM shared secret, through HKDF-SHA256,
+ * keys an AES-256-GCM encryption of the session key.
+ *
+ * @module
+ */
+
+import { ml_kem768 } from "@noble/post-quantum/ml-kem";
+import { hkdfSha256, sha256 } from "../quantum/hkdf.ts";
+import {
+  importAesKey,
+  KEY_LENGTH,
+  NONCE_LENGTH,
+  open,
+  seal,
+  TAG_LENGTH,
+} from "./aes_gcm.ts";
+
+/** ML-KEM-768 public key length in bytes. */
+export const KEM_PUBLIC_KEY_LENGTH = 1184;
+/** ML-KEM-768 secret key length in bytes. */
+export const KEM_SECRET_KEY_LENGTH = 2400;
+/** ML-KEM-768 ciphertext length in bytes. */
+export const KEM_CIPHERTEXT_LENGTH = 1088;
+/** Length in bytes of {@linkcode WrappedKey.wrappedKey}. */
+export const WRAPPED_KEY_LENGTH: number = NONCE_LENGTH + KEY_LENGTH +
+  TAG_LENGTH;
+
+const KDF_INFO = "QSTCS-KeyWrap-v1";
+const encoder = new TextEncoder();
+
+/** Why a key could not be wrapped or unwrapped. */
+export type KeyWrapErrorCode = "invalid_input" | "unwrap_failed";
+
+/**
+ * Thrown for inputs of the wrong size or shape (`"invalid_input"`) and for a
+ * wrapped key that does not authenticate (`"unwrap_failed"`).
+ */
+export class KeyWrapError extends Error {
+  /** Why the operation failed. */
+  readonly code: KeyWrapErrorCode;
+
+  /** Creates an error with the given code and message. */
+  constructor(code: KeyWrapErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "KeyWrapError";
+    this.code = code;
+  }
+}
+
+/** An ML-KEM-768 key pair. */
+export interface KemKeyPair {
+  /** {@linkcode KEM_PUBLIC_KEY_LENGTH} bytes, sent to the KMS. */
+  publicKey: Uint8Array;
+  /** {@linkcode KEM_SECRET_KEY_LENGTH} bytes, never leaves the device. */
+  secretKey: Uint8Array;
+}
+
+/** A session key wrapped for one ML-KEM-768 public key. */
+export interface WrappedKey {
+  /** {@linkcode KEM_CIPHERTEXT_LENGTH} bytes of ML-KEM-768 ciphertext. */
+  kemCiphertext: Uint8Array;
+  /** `nonce || ciphertext || tag`, {@linkcode WRAPPED_KEY_LENGTH} bytes. */
+  wrappedKey: Uint8Array;
+}
+
+/** Options for {@linkcode wrapKey} and {@linkcode unwrapKey}. */
+export interface KeyWrapOptions {
+  /**
+   * What the key is for, e.g. `key_id|device_id`; authenticated, so a wrapped
+   * key unwraps only under the same context.
+   */
+  context: string;
+}
+
+/**
+ * Generates an ML-KEM-768 key pair from fresh randomness.
+ *
+ * @example
+ * ```ts
+ * import { generateKemKeyPair } from "./key_wrap.ts";
+ * const { publicKey } = generateKemKeyPair();
+ * console.log(publicKey.length); // 1184
+ * ```
+ */
+export function generateKemKeyPair(): KemKeyPair {
+  const { publicKey, secretKey } = ml_kem768.keygen();
+  return { publicKey, secretKey };
+}
+
+/**
+ * Wraps a 32-byte session key for the holder of `kemPublicKey`.
+ *
+ * @throws {KeyWrapError} code `"invalid_input"` for a key that is not 32
+ * bytes, an invalid public key or an empty context.
+ *
+ * @example
+ * ```ts
+ * import { generateKemKeyPair, unwrapKey, wrapKey } from "./key_wrap.ts";
+ * const device = generateKemKeyPair();
+ * const sessionKey = crypto.getRandomValues(new Uint8Array(32));
+ * const options = { context: "k-1|Soldier_Alpha" };
+ * const wrapped = await wrapKey(sessionKey, device.publicKey, options);
+ * const unwrapped = await unwrapKey(wrapped, device.secretKey, options);
+ * console.log(unwrapped.toHex() === sessionKey.toHex()); // true
+ * ```
+ */
+export async function wrapKey(
+  key: Uint8Array,
+  kemPublicKey: Uint8Array,
+  options: KeyWrapOptions,
+): Promise<WrappedKey> {
+  requireLength("session key", key, KEY_LENGTH);
+  requireLength("ML-KEM-768 public key", kemPublicKey, KEM_PUBLIC_KEY_LENGTH);
+  const additionalData = contextBytes(options);
+  const { cipherText: kemCiphertext, sharedSecret } = runKem(
+    "ML-KEM-768 public key",
+    () => ml_kem768.encapsulate(kemPublicKey),
+  );
+  const kek = await deriveKek(sharedSecret, kemCiphertext);
+  const { nonce, ciphertext } = await seal(kek, key, { additionalData });
+  const wrappedKey = new Uint8Array(WRAPPED_KEY_LENGTH);
+  wrappedKey.set(nonce);
+  wrappedKey.set(ciphertext, NONCE_LENGTH);
+  return { kemCiphertext, wrappedKey };
+}
+
+/**
+ * Recovers the session key from {@linkcode wrapKey}'s output.
+ *
+ * @throws {KeyWrapError} code `"invalid_input"` for parts of the wrong length,
+ * a corrupt secret key or an empty context; `"unwrap_failed"` for another
+ * device's secret key, a wrong context or tampered bytes.
+ *
+ * @example
+ * ```ts
+ * import { generateKemKeyPair, unwrapKey, wrapKey } from "./key_wrap.ts";
+ * const device = generateKemKeyPair();
+ * const wrapped = await wrapKey(new Uint8Array(32), device.publicKey, {
+ *   context: "k-1|Soldier_Alpha",
+ * });
+ * const key = await unwrapKey(wrapped, device.secretKey, {
+ *   context: "k-1|Soldier_Alpha",
+ * });
+ * console.log(key.length); // 32
+ * ```
+ */
+export async function unwrapKey(
+  wrapped: WrappedKey,
+  secretKey: Uint8Array,
+  options: KeyWrapOptions,
+): Promise<Uint8Array> {
+  requireLength(
+    "ML-KEM-768 ciphertext",
+    wrapped.kemCiphertext,
+    KEM_CIPHERTEXT_LENGTH,
+  );
+  requireLength("wrapped key", wrapped.wrappedKey, WRAPPED_KEY_LENGTH);
+  requireLength("ML-KEM-768 secret key", secretKey, KEM_SECRET_KEY_LENGTH);
+  const additionalData = contextBytes(options);
+  // Another device's secret key or a tampered KEM ciphertext decapsulates to
+  // an unrelated secret (implicit rejection), which the GCM tag then catches.
+  const sharedSecret = runKem(
+    "ML-KEM-768 secret key",
+    () => ml_kem768.decapsulate(wrapped.kemCiphertext, secretKey),
+  );
+  const kek = await deriveKek(sharedSecret, wrapped.kemCiphertext);
+  try {
+    return await open(kek, {
+      nonce: wrapped.wrappedKey.subarray(0, NONCE_LENGTH),
+      ciphertext: wrapped.wrappedKey.subarray(NONCE_LENGTH),
+    }, { additionalData });
+  } catch (error) {
+    throw new KeyWrapError(
+      "unwrap_failed",
+      "key unwrap failed: wrong secret key, wrong context or tampered data",
+      { cause: error },
+    );
+  }
+}
+
+// Salting with the KEM ciphertext's hash ties the key-encryption key to this
+// exact encapsulation.
+async function deriveKek(
+  sharedSecret: Uint8Array,
+  kemCiphertext: Uint8Array,
+): Promise<CryptoKey> {
+  const raw = await hkdfSha256(sharedSecret, {
+    salt: await sha256(kemCiphertext),
+    info: KDF_INFO,
+    length: KEY_LENGTH,
+  });
+  return await importAesKey(raw);
+}
+
+// FIPS 203 input checks (public key coefficients reduced, secret key hash
+// matching) throw; callers should see those as invalid input, not a crash.
+function runKem<T>(what: string, operation: () => T): T {
+  try {
+    return operation();
+  } catch (error) {
+    throw new KeyWrapError(
+      "invalid_input",
+      `invalid ${what}: ${error instanceof Error ? error.message : error}`,
+      { cause: error },
+    );
+  }
+}
+
+function contextBytes(options: KeyWrapOptions): Uint8Array {
+  if (typeof options.context !== "string" || options.context.length === 0) {
+    throw new KeyWrapError(
+      "invalid_input",
+      "key wrap context must be a non-empty string",
+    );
+  }
+  return encoder.encode(options.context);
+}
+
+function requireLength(what: string, bytes: Uint8Array, length: number): void {
+  if (bytes.length !== length) {
+    throw new KeyWrapError(
+      "invalid_input",
+      `${what} must be ${length} bytes, got ${bytes.length} bytes`,
+    );
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * QSTCS wire protocol: chat packets and their encryption, replay protection,
+ * ML-KEM-768 wrapped key delivery, relay envelopes and the shared KMS and
+ * relay types. Pure: no I/O beyond WebCrypto.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   decryptPacket,
+ *   encryptPacket,
+ *   importPacketKey,
+ *   ReplayGuard,
+ * } from "./mod.ts";
+ *
+ * const key = await importPacketKey(crypto.getRandomValues(new Uint8Array(32)));
+ * const packet = await encryptPacket(key, "Hold position", {
+ *   sender: "Soldier_Alpha",
+ *   recipient: "Soldier_Bravo",
+ *   keyId: "k-1",
+ *   seq: 0,
+ * });
+ * const guard = new ReplayGuard();
+ * const text = await decryptPacket(key, packet, { replayGuard: guard });
+ * console.log(new TextDecoder().decode(text)); // "Hold position"
+ * ```
+ *
+ * @module
+ */
+
+export * from "./aes_gcm.ts";
+export * from "./envelope.ts";
+export * from "./key_wrap.ts";
+export * from "./packet.ts";
+export * from "./replay_guard.ts";
+export * from "./types.ts";

@@ -1,0 +1,279 @@
+/**
+ * Shared wire types of the KMS HTTP API and the chat relay, plus the one
+ * runtime check every service needs: whether a string is a device id.
+ *
+ * Keys and chat packet bytes are lowercase hex (as the seeds have them); the
+ * ML-KEM fields of wrapped key delivery are standard base64.
+ *
+ * @module
+ */
+
+const DEVICE_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** Recipient that addresses every online device. */
+export const BROADCAST = "*";
+
+/** Longest message id or key id, in UTF-16 code units. */
+export const MAX_ID_LENGTH = 128;
+
+/**
+ * Reports whether `value` is a device id: 1 to 64 characters from
+ * `A-Z a-z 0-9 _ . -`.
+ *
+ * @example
+ * ```ts
+ * import { isDeviceId } from "./types.ts";
+ * console.log(isDeviceId("Soldier_Alpha")); // true
+ * console.log(isDeviceId("*")); // false
+ * ```
+ */
+export function isDeviceId(value: unknown): value is string {
+  return typeof value === "string" && DEVICE_ID.test(value);
+}
+
+/**
+ * Reports whether `value` can address a chat packet: a device id or
+ * {@linkcode BROADCAST}.
+ *
+ * @example
+ * ```ts
+ * import { isRecipient } from "./types.ts";
+ * console.log(isRecipient("*")); // true
+ * ```
+ */
+export function isRecipient(value: unknown): value is string {
+  return value === BROADCAST || isDeviceId(value);
+}
+
+/**
+ * Reports whether `value` can serve as a message id or key id: a string of 1
+ * to {@linkcode MAX_ID_LENGTH} characters.
+ *
+ * @example
+ * ```ts
+ * import { isShortId } from "./types.ts";
+ * console.log(isShortId(crypto.randomUUID())); // true
+ * console.log(isShortId("")); // false
+ * ```
+ */
+export function isShortId(value: unknown): value is string {
+  return typeof value === "string" && value.length >= 1 &&
+    value.length <= MAX_ID_LENGTH;
+}
+
+/** Health of the quantum link as judged by the KMS from the QBER. */
+export type LinkStatus = "GREEN" | "YELLOW" | "RED";
+
+/** Body of `POST /get_session_key`. */
+export interface SessionKeyRequest {
+  /** Requesting device. */
+  device_id: string;
+  /** Device the session key is shared with. */
+  peer_id?: string;
+  /** Simulates an eavesdropper on the quantum channel (demo only). */
+  force_attack?: boolean;
+  /** Mixes an ML-KEM-768 secret into the session key. */
+  pqc?: boolean;
+  /**
+   * Base64 ML-KEM-768 public key (1184 bytes). When present the KMS answers with
+   * a wrapped key instead of `key_hex`.
+   */
+  kem_public_key?: string;
+}
+
+/** Body of `POST /get_session_key` sent by older clients. */
+export interface LegacySessionKeyRequest {
+  /** Requesting device; `device_id` in {@linkcode SessionKeyRequest}. */
+  client_id: string;
+  /** Device the session key is shared with. */
+  peer_id: string;
+}
+
+/**
+ * Successful answer of `POST /get_session_key`: either `key_hex` or, when the
+ * request carried `kem_public_key`, `kem_ciphertext` and `wrapped_key`.
+ */
+export interface SessionKeyResponse {
+  /** Hex 32-byte session key; absent when the key is wrapped. */
+  key_hex?: string;
+  /** Identifies the session key inside chat packets. */
+  key_id: string;
+  /** Quantum bit error rate of the BB84 run, 0 to 1. */
+  qber: number;
+  /** Link health; a RED link yields {@linkcode LinkRedResponse} instead. */
+  status: Exclude<LinkStatus, "RED">;
+  /** Base64 ML-KEM-768 ciphertext (1088 bytes) for `unwrapKey`. */
+  kem_ciphertext?: string;
+  /** Base64 `nonce || ciphertext || tag` of the wrapped session key. */
+  wrapped_key?: string;
+  /** Device the session key is shared with. */
+  peer_id?: string;
+  /** KMS session the key belongs to. */
+  session_id?: string;
+  /** Whether an ML-KEM-768 secret was mixed into the session key. */
+  pqc?: boolean;
+}
+
+/**
+ * Answer of `POST /get_session_key` while the link is compromised. Served
+ * with HTTP 200 so that clients branch on `status`, not on the HTTP code.
+ */
+export interface LinkRedResponse {
+  /** Why no key was issued. */
+  error: string;
+  /** Quantum bit error rate that tripped the alarm. */
+  qber: number;
+  /** Always `"RED"`. */
+  status: "RED";
+}
+
+/** Answer of the KMS link status endpoint. */
+export interface LinkStatusResponse {
+  /** Current link health. */
+  status: LinkStatus;
+  /** Latest quantum bit error rate, 0 to 1. */
+  qber: number;
+  /** Session keys issued since start or reset. */
+  total_keys_issued: number;
+  /** BB84 runs whose QBER indicated an eavesdropper. */
+  attacks_detected: number;
+  /** Sessions currently holding a key. */
+  active_sessions: number;
+  /** Recent QBER values, oldest first. */
+  history: number[];
+  /** ISO 8601 time the router guard last polled, or `null` if never. */
+  router_last_seen: string | null;
+}
+
+/** Body of any KMS error answer (HTTP 4xx or 5xx). */
+export interface ErrorResponse {
+  /** Short machine-readable reason. */
+  error: string;
+  /** Human-readable detail. */
+  message?: string;
+}
+
+/**
+ * Chat packet: an AES-256-GCM message that the relay forwards byte for byte.
+ * The associated data binds every field except `nonce` and `ciphertext`.
+ */
+export interface ChatPacket {
+  /** Always `"chat"`. */
+  type: "chat";
+  /** Device id of the author. */
+  sender: string;
+  /** Device id of the addressee, or `"*"` for every online device. */
+  recipient: string;
+  /** 12-byte GCM nonce as 24 lowercase hex characters. */
+  nonce: string;
+  /** Lowercase hex of the AES-256-GCM ciphertext followed by its 16-byte tag. */
+  ciphertext: string;
+  /** Unix time in seconds at which the sender encrypted the message. */
+  timestamp: number;
+  /** Unique message id, echoed by the relay in its {@linkcode AckFrame}. */
+  id: string;
+  /** Id of the session key that encrypted the message. */
+  key_id: string;
+  /** Per (sender, key_id) counter, a non-negative safe integer. */
+  seq: number;
+}
+
+/** First frame a client sends to the relay. */
+export interface RegisterFrame {
+  /** Always `"register"`. */
+  type: "register";
+  /** Device the connection speaks for. */
+  device_id: string;
+}
+
+/** First frame an older client sends to the relay; it has no `type`. */
+export interface LegacyRegisterFrame {
+  /** Device the connection speaks for. */
+  from: string;
+}
+
+/** Relay's answer to a successful registration. */
+export interface RegisteredFrame {
+  /** Always `"registered"`. */
+  type: "registered";
+  /** Device id the connection is now registered as. */
+  device_id: string;
+  /** Device ids online, including this one. */
+  online: string[];
+}
+
+/** Sent by the relay to every client whenever a device comes or goes. */
+export interface PresenceFrame {
+  /** Always `"presence"`. */
+  type: "presence";
+  /** Device ids online. */
+  online: string[];
+}
+
+/** Chat frame; the relay forwards it byte for byte. */
+export type ChatFrame = ChatPacket;
+
+/** Chat frame of older clients: no `type`, and `from`/`to` for routing. */
+export interface LegacyChatFrame {
+  /** Device id of the author. */
+  from: string;
+  /** Device id of the addressee. */
+  to: string;
+  /** Hex GCM nonce. */
+  nonce: string;
+  /** Hex ciphertext, without the tag. */
+  ciphertext: string;
+  /** Hex 16-byte GCM tag. */
+  tag: string;
+  /** KMS session whose key encrypted the message. */
+  session_id?: string;
+}
+
+/** What became of a chat frame, as reported to its sender. */
+export type AckStatus = "delivered" | "queued" | "dropped";
+
+/** Relay's receipt for a chat frame. */
+export interface AckFrame {
+  /** Always `"ack"`. */
+  type: "ack";
+  /** `id` of the chat frame acknowledged. */
+  id: string;
+  /** What became of the frame. */
+  status: AckStatus;
+  /** Why the frame was dropped or queued. */
+  reason?: string;
+}
+
+/** Why the relay refused a frame. */
+export type ErrorCode =
+  | "bad_json"
+  | "binary_frame"
+  | "missing_field"
+  | "bad_field"
+  | "frame_too_large"
+  | "not_registered"
+  | "spoofed_sender"
+  | "duplicate_device"
+  | "rate_limited"
+  | "unknown_type";
+
+/** Relay's answer to a frame it refused. */
+export interface ErrorFrame {
+  /** Always `"error"`. */
+  type: "error";
+  /** Machine-readable reason. */
+  code: ErrorCode;
+  /** Human-readable detail. */
+  message: string;
+}
+
+/** Any frame exchanged between a client and the relay. */
+export type RelayFrame =
+  | RegisterFrame
+  | LegacyRegisterFrame
+  | RegisteredFrame
+  | PresenceFrame
+  | ChatFrame
+  | LegacyChatFrame
+  | AckFrame
+  | ErrorFrame;
