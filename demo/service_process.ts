@@ -1,0 +1,203 @@
+/**
+ * Starts QSTCS services as real child processes with their named permission
+ * set from deno.json, the way `deno task demo` and the system tests run them.
+ *
+ * @module
+ */
+
+/** What to start. */
+export interface ServiceSpec {
+  /** Permission set name in deno.json (`-P=name`). */
+  permissionSet: string;
+  /** Entry module, relative to the project root. */
+  entry: string;
+  /** Arguments after the entry. */
+  args?: string[];
+  /** Extra environment variables. */
+  env?: Record<string, string>;
+  /**
+   * Replaces the set's network list (Deno lets a flag override one kind of
+   * a permission set), for services on test ports.
+   */
+  net?: string[];
+}
+
+/** Options for {@linkcode startService}. */
+export interface StartOptions {
+  /** A stdout line matching this means the service is ready. */
+  ready: RegExp;
+  /** Give up after this long. Default 15 s. */
+  timeoutMs?: number;
+  /** Echo the service's output with this prefix (the demo does). */
+  echoPrefix?: string;
+}
+
+/** The project root: the folder that holds deno.json. */
+export const PROJECT_ROOT: string = new URL("..", import.meta.url).pathname;
+
+/**
+ * The command line for a service, for running and for printing.
+ *
+ * @example
+ * ```ts
+ * import { serviceArgs } from "./service_process.ts";
+ * console.log(serviceArgs({ permissionSet: "relay", entry: "relay/main.ts" }).join(" "));
+ * // run -P=relay relay/main.ts
+ * ```
+ */
+export function serviceArgs(spec: ServiceSpec): string[] {
+  const net = spec.net ? [`--allow-net=${spec.net.join(",")}`] : [];
+  return [
+    "run",
+    `-P=${spec.permissionSet}`,
+    ...net,
+    spec.entry,
+    ...(spec.args ?? []),
+  ];
+}
+
+/** Most output kept per service for error reports. */
+const MAX_OUTPUT_CHARS = 1 << 20;
+
+/** A running service. */
+export class ServiceProcess {
+  #child: Deno.ChildProcess;
+  #output = "";
+  #lineWaiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
+  /** Resolves with the exit status when the process ends. */
+  readonly exited: Promise<Deno.CommandStatus>;
+
+  /** Wraps a spawned child (use {@linkcode startService}). */
+  constructor(child: Deno.ChildProcess, echoPrefix?: string) {
+    this.#child = child;
+    const pump = async (stream: ReadableStream<Uint8Array>) => {
+      let pending = "";
+      for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+        pending += chunk;
+        const lines = pending.split("\n");
+        pending = lines.pop() ?? "";
+        for (const line of lines) this.#onLine(line, echoPrefix);
+      }
+      if (pending) this.#onLine(pending, echoPrefix);
+    };
+    const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
+    this.exited = pumps.then(() => child.status);
+  }
+
+  /** Process id. */
+  get pid(): number {
+    return this.#child.pid;
+  }
+
+  /** Everything the process printed so far (stdout and stderr, by line). */
+  get output(): string {
+    return this.#output;
+  }
+
+  /** Waits for an output line (past or future) that matches `pattern`. */
+  waitForLine(pattern: RegExp, timeoutMs = 10_000): Promise<string> {
+    const seen = this.#output.split("\n").find((line) => pattern.test(line));
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#lineWaiters = this.#lineWaiters.filter((w) => w.resolve !== done);
+        reject(
+          new Error(
+            `no line matching ${pattern} within ${timeoutMs} ms:\n${this.tail()}`,
+          ),
+        );
+      }, timeoutMs);
+      const done = (line: string) => {
+        clearTimeout(timer);
+        resolve(line);
+      };
+      this.#lineWaiters.push({ pattern, resolve: done });
+      this.exited.then(() => {
+        if (this.#lineWaiters.some((w) => w.resolve === done)) {
+          clearTimeout(timer);
+          reject(
+            new Error(
+              `process exited before a line matching ${pattern}:\n${this.tail()}`,
+            ),
+          );
+        }
+      });
+    });
+  }
+
+  /** The last `lines` lines of output. */
+  tail(lines = 20): string {
+    return this.#output.trimEnd().split("\n").slice(-lines).join("\n");
+  }
+
+  /** Sends a signal (default SIGTERM) and waits for the exit. */
+  async stop(signal: Deno.Signal = "SIGTERM"): Promise<Deno.CommandStatus> {
+    try {
+      this.#child.kill(signal);
+    } catch {
+      // Already gone.
+    }
+    return await this.exited;
+  }
+
+  #onLine(line: string, echoPrefix?: string): void {
+    if (this.#output.length < MAX_OUTPUT_CHARS) this.#output += line + "\n";
+    if (echoPrefix !== undefined) console.log(`${echoPrefix}${line}`);
+    this.#lineWaiters = this.#lineWaiters.filter((waiter) => {
+      if (!waiter.pattern.test(line)) return true;
+      waiter.resolve(line);
+      return false;
+    });
+  }
+}
+
+/**
+ * Spawns a service and waits until it prints its ready line.
+ *
+ * @example
+ * ```ts ignore
+ * import { startService } from "./service_process.ts";
+ * const relay = await startService(
+ *   { permissionSet: "relay", entry: "relay/main.ts", args: ["--port", "9000"], net: ["127.0.0.1:9000"] },
+ *   { ready: /listening/ },
+ * );
+ * await relay.stop();
+ * ```
+ */
+export async function startService(
+  spec: ServiceSpec,
+  options: StartOptions,
+): Promise<ServiceProcess> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: serviceArgs(spec),
+    cwd: PROJECT_ROOT,
+    env: { NO_COLOR: "1", ...spec.env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const service = new ServiceProcess(child, options.echoPrefix);
+  try {
+    await service.waitForLine(options.ready, options.timeoutMs ?? 15_000);
+  } catch (error) {
+    await service.stop("SIGKILL");
+    throw error;
+  }
+  return service;
+}
+
+/**
+ * A TCP port on 127.0.0.1 that was free a moment ago.
+ *
+ * @example
+ * ```ts
+ * import { freePort } from "./service_process.ts";
+ * console.log(freePort() > 0); // true
+ * ```
+ */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
