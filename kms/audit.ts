@@ -1,0 +1,57 @@
+/**
+ * The audit trail: each entry goes to SQLite (for `deno task logs`), to the
+ * console (the operator's terminal) and to the live event feed. Entries use
+ * QSEC2-style tags and `key=value` details, never key material.
+ *
+ * @module
+ */
+
+import type { EventHub } from "./events.ts";
+import type { AuditEntry, KmsStore } from "./store.ts";
+
+/**
+ * One entry as a line: `TIME [TAG] key=value ...`.
+ *
+ * @example
+ * ```ts
+ * import { formatAuditEntry } from "./audit.ts";
+ * console.log(formatAuditEntry({ id: 1, tag: "RESET", message: "status=GREEN", at: "T" })); // T [RESET] status=GREEN
+ * ```
+ */
+export function formatAuditEntry(entry: AuditEntry): string {
+  return `${entry.at} [${entry.tag}] ${entry.message}`;
+}
+
+/**
+ * Records audit entries.
+ *
+ * @example
+ * ```ts ignore
+ * const audit = new Auditor(store, hub);
+ * audit.record("RESET", "status=GREEN");
+ * ```
+ */
+export class Auditor {
+  #store: KmsStore;
+  #hub: EventHub;
+  #log: (line: string) => void;
+
+  /** Writes through `store`, `hub` and `log` (default console.log). */
+  constructor(
+    store: KmsStore,
+    hub: EventHub,
+    log: (line: string) => void = console.log,
+  ) {
+    this.#store = store;
+    this.#hub = hub;
+    this.#log = log;
+  }
+
+  /** Appends `[TAG] message` everywhere. */
+  record(tag: string, message: string): AuditEntry {
+    const entry = this.#store.audit(tag, message);
+    this.#log(formatAuditEntry(entry));
+    this.#hub.publish({ event: "audit", data: entry });
+    return entry;
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Reading typed fields out of a JSON request body, with 400 errors that say
+ * which field is wrong and why.
+ *
+ * @module
+ */
+
+import { isDeviceId } from "../protocol/mod.ts";
+import { HttpError } from "./http.ts";
+
+/** A JSON object body. */
+export type Body = Record<string, unknown>;
+
+function bad(field: string, message: string): HttpError {
+  return new HttpError(400, "bad_field", { message: `${field} ${message}` });
+}
+
+/**
+ * A device id from the first of `names` present (older seed names follow the
+ * new one), or undefined when none is and it is optional.
+ *
+ * @example
+ * ```ts
+ * import { deviceField } from "./fields.ts";
+ * console.log(deviceField({ client_id: "Soldier_Alpha" }, ["device_id", "client_id"])); // Soldier_Alpha
+ * ```
+ */
+export function deviceField(
+  body: Body,
+  names: string[],
+  options: { optional?: boolean } = {},
+): string | undefined {
+  const name = names.find((n) => body[n] !== undefined && body[n] !== null);
+  if (name === undefined) {
+    if (options.optional) return undefined;
+    throw new HttpError(400, "missing_field", {
+      message: `${names[0]} is required`,
+    });
+  }
+  const value = body[name];
+  if (!isDeviceId(value)) {
+    throw bad(name, "must be 1 to 64 characters from A-Z a-z 0-9 _ . -");
+  }
+  return value;
+}
+
+/** An optional boolean field (absent is false). */
+export function booleanField(body: Body, name: string): boolean {
+  const value = body[name];
+  if (value === undefined || value === null) return false;
+  if (typeof value !== "boolean") throw bad(name, "must be true or false");
+  return value;
+}
+
+/** An optional base64 field decoded to bytes of an exact length. */
+export function base64Field(
+  body: Body,
+  name: string,
+  length: number,
+): Uint8Array | undefined {
+  const value = body[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "string") throw bad(name, "must be a base64 string");
+  let bytes: Uint8Array;
+  try {
+    bytes = Uint8Array.fromBase64(value);
+  } catch {
+    throw bad(name, "is not valid base64");
+  }
+  if (bytes.length !== length) {
+    throw bad(name, `must decode to ${length} bytes, got ${bytes.length}`);
+  }
+  return bytes;
+}
+
+/** A required string field of bounded length. */
+export function stringField(body: Body, name: string, maxLength = 128): string {
+  const value = body[name];
+  if (value === undefined || value === null) {
+    throw new HttpError(400, "missing_field", {
+      message: `${name} is required`,
+    });
+  }
+  if (
+    typeof value !== "string" || value.length === 0 || value.length > maxLength
+  ) {
+    throw bad(name, `must be a string of 1 to ${maxLength} characters`);
+  }
+  return value;
+}

@@ -1,0 +1,74 @@
+/**
+ * The KMS process: `deno task kms`.
+ *
+ * @module
+ */
+
+import { ConfigError, KMS_USAGE, parseKmsConfig } from "./config.ts";
+import { closeKms, DATABASE_FILE, openKms } from "./context.ts";
+import { MASTER_KEY_FILE } from "./master_key.ts";
+import { createHandler } from "./server.ts";
+
+/** LAN addresses to print for discovery (as the seed does). */
+function lanAddresses(): string[] {
+  try {
+    return Deno.networkInterfaces()
+      .filter((i) => i.family === "IPv4" && !i.address.startsWith("127."))
+      .map((i) => i.address);
+  } catch {
+    return [];
+  }
+}
+
+async function main(): Promise<void> {
+  if (Deno.args.includes("--help")) {
+    console.log(KMS_USAGE);
+    return;
+  }
+  let config;
+  try {
+    config = parseKmsConfig(Deno.args, (name) => Deno.env.get(name));
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`[KMS] ${error.message}`);
+      Deno.exit(2);
+    }
+    throw error;
+  }
+  const kms = await openKms(config);
+  console.log(
+    "[KMS] QSTCS Key Management Service: Alice of a simulated BB84 link " +
+      "(classical simulation; HKDF, AES-256-GCM and ML-KEM-768 are real)",
+  );
+  console.log(
+    `[KMS] data in ${config.dataDir}/ (${DATABASE_FILE}, ${MASTER_KEY_FILE}); ` +
+      `link ${kms.link.status}, channel noise ${config.noiseLevel}` +
+      (config.requireAuth ? "; bearer tokens required" : ""),
+  );
+  const controller = new AbortController();
+  const server = Deno.serve({
+    hostname: config.host,
+    port: config.port,
+    signal: controller.signal,
+    onListen: ({ hostname, port }) => {
+      console.log(`[KMS] listening on http://${hostname}:${port}`);
+      if (hostname === "0.0.0.0") {
+        for (const address of lanAddresses()) {
+          console.log(`[KMS] LAN address: http://${address}:${port}`);
+        }
+      }
+    },
+  }, createHandler(kms));
+  const stop = () => {
+    if (controller.signal.aborted) return;
+    console.log("[KMS] shutting down");
+    kms.hub.close();
+    controller.abort();
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  await server.finished;
+  closeKms(kms);
+}
+
+if (import.meta.main) await main();

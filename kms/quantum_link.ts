@@ -1,0 +1,221 @@
+/**
+ * The KMS's side of the simulated BB84 link: runs the engine, keeps the QBER
+ * history and the link status, counts attacks, and reports every change to
+ * the audit log and the live event feed.
+ *
+ * @module
+ */
+
+import { type BB84Result, simulateBB84 } from "../quantum/mod.ts";
+import type { LinkStatus } from "../protocol/mod.ts";
+import type { Auditor } from "./audit.ts";
+import type { EventHub } from "./events.ts";
+import {
+  HISTORY_LENGTH,
+  linkStatusFor,
+  ROLLING_WINDOW,
+  rollingQber,
+} from "./link_policy.ts";
+import type { KmsStore } from "./store.ts";
+
+/** Key bits from one run: enough for the wanted key, or a refusal. */
+export type LinkKey =
+  | { ok: true; secret: Uint8Array; qber: number; status: LinkStatus }
+  | { ok: false; error: string; qber: number; status: LinkStatus };
+
+/** Options for {@linkcode QuantumLink}. */
+export interface QuantumLinkOptions {
+  /** Noise of the simulated channel (0.02 shows QBER about 2%). */
+  noiseLevel: number;
+  /** Where audit entries go. */
+  audit: Auditor;
+}
+
+/** Counter names shared with the store. */
+export const KEYS_ISSUED = "total_keys_issued";
+/** Counter of runs whose QBER showed an eavesdropper. */
+export const ATTACKS_DETECTED = "attacks_detected";
+const ATTACK_MODE = "attack_mode";
+
+/**
+ * The link as the KMS sees it.
+ *
+ * @example
+ * ```ts ignore
+ * const link = new QuantumLink(store, hub, { noiseLevel: 0.02, audit });
+ * const key = await link.freshKey(256);
+ * ```
+ */
+export class QuantumLink {
+  #store: KmsStore;
+  #hub: EventHub;
+  #noiseLevel: number;
+  #audit: Auditor;
+  #history: number[];
+  #attackMode: boolean;
+  #status: LinkStatus;
+
+  /** Restores history, attack mode and status from the store. */
+  constructor(store: KmsStore, hub: EventHub, options: QuantumLinkOptions) {
+    this.#store = store;
+    this.#hub = hub;
+    this.#noiseLevel = options.noiseLevel;
+    this.#audit = options.audit;
+    this.#history = store.recentQber(HISTORY_LENGTH);
+    this.#attackMode = store.setting(ATTACK_MODE) === "on";
+    this.#status = linkStatusFor(this.#history);
+  }
+
+  /** GREEN, YELLOW or RED. */
+  get status(): LinkStatus {
+    return this.#status;
+  }
+
+  /** Whether every run has Eve on the channel. */
+  get attackMode(): boolean {
+    return this.#attackMode;
+  }
+
+  /** Latest QBER (0 before any run). */
+  get qber(): number {
+    return this.#history.at(-1) ?? 0;
+  }
+
+  /** The last {@linkcode HISTORY_LENGTH} QBER values, oldest first. */
+  get history(): number[] {
+    return [...this.#history];
+  }
+
+  /**
+   * Runs BB84 once and records the outcome. Eve is on the channel in attack
+   * mode, or for this run alone with `forceEve` (the seed's per-request
+   * `force_attack`).
+   */
+  async run(
+    keyLength = 256,
+    options: { forceEve?: boolean } = {},
+  ): Promise<BB84Result> {
+    const eve = this.#attackMode || options.forceEve === true;
+    const result = await simulateBB84({
+      keyLength,
+      noiseLevel: this.#noiseLevel,
+      evePresent: eve,
+    });
+    this.#record(result, eve);
+    return result;
+  }
+
+  /**
+   * Runs BB84 for `keyLength` secret bits; refuses (no key) when the run
+   * aborts or the link is RED afterwards.
+   */
+  async freshKey(
+    keyLength: number,
+    options: { forceEve?: boolean } = {},
+  ): Promise<LinkKey> {
+    const result = await this.run(keyLength, options);
+    const { qber } = result;
+    if (this.#status === "RED") {
+      return {
+        ok: false,
+        qber,
+        status: "RED",
+        error:
+          `QKD link compromised: rolling QBER ${
+            pct(rollingQber(this.#history))
+          } ` +
+          `is at or above 11%. No keys until an operator resets the link.`,
+      };
+    }
+    if (!result.ok) {
+      return {
+        ok: false,
+        qber,
+        status: this.#status,
+        error: `QKD run aborted: ${result.message}`,
+      };
+    }
+    return { ok: true, secret: result.key, qber, status: this.#status };
+  }
+
+  /** Turns attack mode on or off without a run (`/activate_eve`, `/deactivate_eve`). */
+  setAttackMode(on: boolean): void {
+    if (on === this.#attackMode) return;
+    this.#attackMode = on;
+    this.#store.setSetting(ATTACK_MODE, on ? "on" : "off");
+    this.#audit.record(
+      on ? "EVE_ACTIVATED" : "EVE_DEACTIVATED",
+      "mode=intercept-resend rate=1.0",
+    );
+    this.#hub.publish({ event: "attack_mode", data: { attack_mode: on } });
+  }
+
+  /**
+   * Turns attack mode on and runs Eve-attacked BB84 until the rolling average
+   * turns the link RED (at most one window of runs).
+   */
+  async forceAttack(): Promise<{ status: LinkStatus; qber: number }> {
+    this.setAttackMode(true);
+    for (let i = 0; i < ROLLING_WINDOW && this.#status !== "RED"; i++) {
+      await this.run();
+    }
+    return { status: this.#status, qber: this.qber };
+  }
+
+  /** Attack off, history cleared, link GREEN. */
+  reset(): void {
+    this.setAttackMode(false);
+    this.#history = [];
+    this.#store.clearQber();
+    this.#status = "GREEN";
+    this.#audit.record("RESET", "attack=off history=cleared status=GREEN");
+    this.#hub.publish({
+      event: "reset",
+      data: { status: "GREEN", time: new Date().toISOString() },
+    });
+  }
+
+  /** Counts keys handed out, for `total_keys_issued`. */
+  countIssued(count: number): void {
+    this.#store.addCounter(KEYS_ISSUED, count);
+  }
+
+  #record(result: BB84Result, eve: boolean): void {
+    const { qber } = result;
+    this.#history.push(qber);
+    if (this.#history.length > HISTORY_LENGTH) this.#history.shift();
+    this.#store.addQber(qber, eve);
+    const time = new Date().toISOString();
+    if (result.attackDetected) {
+      this.#store.addCounter(ATTACKS_DETECTED, 1);
+      this.#audit.record(
+        "ATTACK_DETECTED",
+        `qber=${qber.toFixed(3)} threshold=0.11 eve=${eve}`,
+      );
+      this.#hub.publish({ event: "attack", data: { qber, time } });
+    }
+    const before = this.#status;
+    this.#status = linkStatusFor(this.#history);
+    if (this.#status !== before) {
+      this.#audit.record(
+        `LINK_${this.#status}`,
+        `from=${before} rolling_qber=${rollingQber(this.#history).toFixed(3)}`,
+      );
+    }
+    this.#hub.publish({
+      event: "link",
+      data: {
+        status: this.#status,
+        qber,
+        rolling_qber: rollingQber(this.#history),
+        eve,
+        qubits: result.qubitsUsed,
+        time,
+      },
+    });
+  }
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(1)}%`;
+}

@@ -1,0 +1,213 @@
+/**
+ * The seeds' API, the contract the router guard, the dashboard and seed-era
+ * clients rely on: `/get_session_key`, `/link_status`, `/force_attack`,
+ * `/reset`, and the later session API (`/create_session`, `/join_session`,
+ * `/sessions`, `/activate_eve`, `/deactivate_eve`, `/trigger_attack`).
+ *
+ * @module
+ */
+
+import {
+  KEM_PUBLIC_KEY_LENGTH,
+  type LinkStatusResponse,
+  wrapKey,
+} from "../protocol/mod.ts";
+import { authenticate } from "./auth.ts";
+import type { Kms } from "./context.ts";
+import {
+  base64Field,
+  type Body,
+  booleanField,
+  deviceField,
+  stringField,
+} from "./fields.ts";
+import type { IssuedKey, KeyOutcome, RefusedKey } from "./key_broker.ts";
+import { HttpError, json, readJsonObject } from "./http.ts";
+import { ATTACKS_DETECTED, KEYS_ISSUED } from "./quantum_link.ts";
+
+/** A route handler. */
+export type Handler = (
+  request: Request,
+  kms: Kms,
+) => Promise<Response> | Response;
+
+/** The link as `/link_status` reports it. */
+export function linkStatus(kms: Kms): LinkStatusResponse {
+  return {
+    status: kms.link.status,
+    qber: kms.link.qber,
+    total_keys_issued: kms.store.counter(KEYS_ISSUED),
+    attacks_detected: kms.store.counter(ATTACKS_DETECTED),
+    active_sessions: kms.broker.activeSessions,
+    history: kms.link.history,
+    router_last_seen: kms.routerLastSeen,
+    attack_mode: kms.link.attackMode,
+  };
+}
+
+/**
+ * With `--require-auth`, the caller must hold the token of `device`.
+ */
+async function authorize(
+  request: Request,
+  kms: Kms,
+  device: string,
+): Promise<void> {
+  if (!kms.config.requireAuth) return;
+  const sae = await authenticate(request, kms.store);
+  if (sae !== device) {
+    throw new HttpError(403, "forbidden", {
+      message: `this token belongs to ${sae}, not ${device}`,
+    });
+  }
+}
+
+function refused(outcome: RefusedKey): Response {
+  // HTTP 200 on purpose (seed): clients branch on status, not on the code.
+  return json({
+    error: outcome.error,
+    qber: outcome.qber,
+    status: outcome.status,
+  });
+}
+
+/**
+ * The key for the wire: wrapped to the device's ML-KEM-768 key when it sent
+ * one (the key never crosses the network in clear), else `key_hex` as the
+ * seed has it.
+ */
+async function keyFields(
+  issued: IssuedKey,
+  device: string,
+  kemPublicKey: Uint8Array | undefined,
+): Promise<Record<string, unknown>> {
+  const common = {
+    key_id: issued.keyId,
+    qber: issued.qber,
+    status: issued.status,
+    pqc: issued.pqc,
+  };
+  if (!kemPublicKey) return { key_hex: issued.key.toHex(), ...common };
+  const wrapped = await wrapKey(issued.key, kemPublicKey, {
+    context: `${issued.keyId}|${device}`,
+  });
+  return {
+    kem_ciphertext: wrapped.kemCiphertext.toBase64(),
+    wrapped_key: wrapped.wrappedKey.toBase64(),
+    ...common,
+  };
+}
+
+async function deliver(
+  outcome: KeyOutcome,
+  request: {
+    device: string;
+    kem?: Uint8Array;
+    extra?: Record<string, unknown>;
+  },
+): Promise<Response> {
+  if (!outcome.ok) return refused(outcome);
+  return json({
+    ...await keyFields(outcome, request.device, request.kem),
+    ...request.extra,
+  });
+}
+
+/** The device's ML-KEM-768 public key, if it asked for wrapped delivery. */
+function kemKey(body: Body): Uint8Array | undefined {
+  return base64Field(body, "kem_public_key", KEM_PUBLIC_KEY_LENGTH);
+}
+
+const getSessionKey: Handler = async (request, kms) => {
+  const body = await readJsonObject(request);
+  const device = deviceField(body, ["device_id", "client_id"])!;
+  const peer = deviceField(body, ["peer_id"], { optional: true });
+  const kem = kemKey(body);
+  await authorize(request, kms, device);
+  const outcome = await kms.broker.pairKey({
+    device,
+    peer,
+    pqc: booleanField(body, "pqc"),
+    forceAttack: booleanField(body, "force_attack"),
+  });
+  return await deliver(outcome, {
+    device,
+    kem,
+    extra: peer ? { peer_id: peer } : {},
+  });
+};
+
+const createSession: Handler = async (request, kms) => {
+  const body = await readJsonObject(request);
+  const initiator = deviceField(body, ["initiator"])!;
+  const peer = deviceField(body, ["peer"])!;
+  const kem = kemKey(body);
+  await authorize(request, kms, initiator);
+  const outcome = await kms.broker.createSession({
+    initiator,
+    peer,
+    pqc: booleanField(body, "pqc"),
+  });
+  if (!outcome.ok) return refused(outcome);
+  return await deliver(outcome, {
+    device: initiator,
+    kem,
+    extra: { session_id: outcome.session.sessionId, initiator, peer },
+  });
+};
+
+const joinSession: Handler = async (request, kms) => {
+  const body = await readJsonObject(request);
+  const sessionId = stringField(body, "session_id");
+  const device = deviceField(body, ["device_id"])!;
+  const kem = kemKey(body);
+  await authorize(request, kms, device);
+  const outcome = kms.broker.joinSession(sessionId, device);
+  if (outcome === "not_found") {
+    throw new HttpError(404, "unknown_session", {
+      message: `no session ${sessionId}`,
+    });
+  }
+  if (outcome === "forbidden") {
+    throw new HttpError(403, "not_session_peer", {
+      message: `${device} is not a member of session ${sessionId}`,
+    });
+  }
+  return await deliver(outcome, {
+    device,
+    kem,
+    extra: { session_id: sessionId },
+  });
+};
+
+const forceAttack: Handler = async (_request, kms) => {
+  const { status, qber } = await kms.link.forceAttack();
+  return json({ status, qber });
+};
+
+const reset: Handler = (_request, kms) => {
+  kms.link.reset();
+  kms.broker.clear();
+  return json({ status: "reset_complete" });
+};
+
+const setEve = (on: boolean): Handler => (_request, kms) => {
+  kms.link.setAttackMode(on);
+  return json({ attack_mode: on, status: kms.link.status });
+};
+
+/** The seed routes, by method and path. */
+export const SEED_ROUTES: Record<string, Record<string, Handler>> = {
+  "/get_session_key": { POST: getSessionKey },
+  "/link_status": { GET: (_request, kms) => json(linkStatus(kms)) },
+  "/force_attack": { POST: forceAttack },
+  "/trigger_attack": { POST: forceAttack },
+  "/reset": { POST: reset },
+  "/create_session": { POST: createSession },
+  "/join_session": { POST: joinSession },
+  "/sessions": {
+    GET: (_request, kms) => json({ sessions: kms.broker.sessions() }),
+  },
+  "/activate_eve": { POST: setEve(true) },
+  "/deactivate_eve": { POST: setEve(false) },
+};

@@ -1,0 +1,308 @@
+/**
+ * The KMS's SQLite database (`node:sqlite`): everything that must survive a
+ * restart. Key material is stored only for undelivered ETSI keys, and then
+ * encrypted under the master key (see `master_key.ts`).
+ *
+ * @module
+ */
+
+import { DatabaseSync } from "node:sqlite";
+
+const SCHEMA = `
+PRAGMA journal_mode = WAL;
+PRAGMA synchronous = NORMAL;
+CREATE TABLE IF NOT EXISTS counters (
+  name TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS settings (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS qber_history (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  qber REAL NOT NULL,
+  eve INTEGER NOT NULL,
+  at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS key_ledger (
+  key_id TEXT PRIMARY KEY,
+  device TEXT NOT NULL,
+  peer TEXT,
+  qber REAL NOT NULL,
+  kind TEXT NOT NULL,
+  issued_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS etsi_keys (
+  key_id TEXT PRIMARY KEY,
+  master TEXT NOT NULL,
+  slave TEXT NOT NULL,
+  sealed BLOB NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sae_tokens (
+  sae_id TEXT PRIMARY KEY,
+  token_hash TEXT NOT NULL UNIQUE,
+  enrolled_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit_log (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  tag TEXT NOT NULL,
+  message TEXT NOT NULL,
+  at TEXT NOT NULL
+);
+`;
+
+/** One audit log line. */
+export interface AuditEntry {
+  /** Row id, increasing. */
+  id: number;
+  /** QSEC2-style tag without brackets, e.g. KEY_ISSUED. */
+  tag: string;
+  /** `key=value` details: never key material. */
+  message: string;
+  /** ISO time. */
+  at: string;
+}
+
+/** An ETSI key waiting for its slave SAE, still sealed. */
+export interface SealedEtsiKey {
+  /** UUID. */
+  keyId: string;
+  /** SAE that requested it. */
+  master: string;
+  /** SAE allowed to fetch it once. */
+  slave: string;
+  /** Nonce, ciphertext and tag under the master key. */
+  sealed: Uint8Array;
+}
+
+/** A ledger line: metadata of an issued key. */
+export interface LedgerEntry {
+  /** Key id. */
+  keyId: string;
+  /** Device that received it. */
+  device: string;
+  /** Its peer, if any. */
+  peer: string | null;
+  /** QBER of the run that produced it. */
+  qber: number;
+  /** Which API issued it: pair, seed, session or etsi. */
+  kind: string;
+}
+
+/**
+ * The KMS database. All writes are synchronous and small; WAL mode keeps
+ * them cheap.
+ *
+ * @example
+ * ```ts ignore
+ * import { KmsStore } from "./store.ts";
+ * const store = new KmsStore("data/kms/kms.db");
+ * store.addCounter("total_keys_issued", 1);
+ * ```
+ */
+export class KmsStore {
+  #db: DatabaseSync;
+
+  /** Opens (and creates) the database at `path`; `:memory:` for tests. */
+  constructor(path: string) {
+    this.#db = new DatabaseSync(path);
+    this.#db.exec(SCHEMA);
+  }
+
+  /** Closes the database. */
+  close(): void {
+    this.#db.close();
+  }
+
+  /** Current value of a counter (0 when never set). */
+  counter(name: string): number {
+    const row = this.#db.prepare("SELECT value FROM counters WHERE name = ?")
+      .get(name) as { value: number } | undefined;
+    return row?.value ?? 0;
+  }
+
+  /** Adds `delta` to a counter. */
+  addCounter(name: string, delta: number): void {
+    this.#db.prepare(
+      `INSERT INTO counters (name, value) VALUES (?, ?)
+       ON CONFLICT(name) DO UPDATE SET value = value + excluded.value`,
+    ).run(name, delta);
+  }
+
+  /** Reads a setting. */
+  setting(name: string): string | undefined {
+    const row = this.#db.prepare("SELECT value FROM settings WHERE name = ?")
+      .get(name) as { value: string } | undefined;
+    return row?.value;
+  }
+
+  /** Writes a setting. */
+  setSetting(name: string, value: string): void {
+    this.#db.prepare(
+      `INSERT INTO settings (name, value) VALUES (?, ?)
+       ON CONFLICT(name) DO UPDATE SET value = excluded.value`,
+    ).run(name, value);
+  }
+
+  /** Appends a QBER measurement. */
+  addQber(qber: number, eve: boolean): void {
+    this.#db.prepare(
+      "INSERT INTO qber_history (qber, eve, at) VALUES (?, ?, ?)",
+    )
+      .run(qber, eve ? 1 : 0, new Date().toISOString());
+  }
+
+  /** The last `limit` QBER values, oldest first. */
+  recentQber(limit: number): number[] {
+    const rows = this.#db.prepare(
+      "SELECT qber FROM qber_history ORDER BY id DESC LIMIT ?",
+    ).all(limit) as { qber: number }[];
+    return rows.map((r) => r.qber).reverse();
+  }
+
+  /** Forgets the QBER history (reset). */
+  clearQber(): void {
+    this.#db.exec("DELETE FROM qber_history");
+  }
+
+  /** Records an issued key's metadata. */
+  addLedger(entry: LedgerEntry): void {
+    this.#db.prepare(
+      "INSERT OR IGNORE INTO key_ledger (key_id, device, peer, qber, kind, issued_at) VALUES (?, ?, ?, ?, ?, ?)",
+    ).run(
+      entry.keyId,
+      entry.device,
+      entry.peer,
+      entry.qber,
+      entry.kind,
+      new Date().toISOString(),
+    );
+  }
+
+  /** Number of ledger lines. */
+  ledgerSize(): number {
+    return (this.#db.prepare("SELECT count(*) AS n FROM key_ledger").get() as {
+      n: number;
+    }).n;
+  }
+
+  /** Stores sealed ETSI keys in one transaction. */
+  addEtsiKeys(keys: SealedEtsiKey[]): void {
+    const insert = this.#db.prepare(
+      "INSERT INTO etsi_keys (key_id, master, slave, sealed, created_at) VALUES (?, ?, ?, ?, ?)",
+    );
+    const at = new Date().toISOString();
+    this.#transaction(() => {
+      for (const k of keys) {
+        insert.run(k.keyId, k.master, k.slave, k.sealed, at);
+      }
+    });
+  }
+
+  /**
+   * Removes and returns the named keys if every one exists for this master
+   * and slave; otherwise returns the ids that do not and removes nothing.
+   */
+  takeEtsiKeys(
+    keyIds: string[],
+    pair: { master: string; slave: string },
+  ): { keys: SealedEtsiKey[] } | { missing: string[] } {
+    const select = this.#db.prepare(
+      "SELECT key_id, master, slave, sealed FROM etsi_keys WHERE key_id = ? AND master = ? AND slave = ?",
+    );
+    const remove = this.#db.prepare("DELETE FROM etsi_keys WHERE key_id = ?");
+    let result: { keys: SealedEtsiKey[] } | { missing: string[] } = {
+      keys: [],
+    };
+    this.#transaction(() => {
+      const keys: SealedEtsiKey[] = [];
+      const missing: string[] = [];
+      for (const id of keyIds) {
+        const row = select.get(id, pair.master, pair.slave) as
+          | {
+            key_id: string;
+            master: string;
+            slave: string;
+            sealed: Uint8Array;
+          }
+          | undefined;
+        if (row) {
+          keys.push({
+            keyId: row.key_id,
+            master: row.master,
+            slave: row.slave,
+            sealed: row.sealed,
+          });
+        } else missing.push(id);
+      }
+      if (missing.length > 0) {
+        result = { missing };
+        return;
+      }
+      for (const k of keys) remove.run(k.keyId);
+      result = { keys };
+    });
+    return result;
+  }
+
+  /** Undelivered ETSI keys from `master` to `slave`. */
+  etsiKeyCount(pair: { master: string; slave: string }): number {
+    return (this.#db.prepare(
+      "SELECT count(*) AS n FROM etsi_keys WHERE master = ? AND slave = ?",
+    ).get(pair.master, pair.slave) as { n: number }).n;
+  }
+
+  /** Enrolls (or re-enrolls) an SAE with the SHA-256 hex of its token. */
+  enrollSae(saeId: string, tokenHash: string): void {
+    this.#db.prepare(
+      `INSERT INTO sae_tokens (sae_id, token_hash, enrolled_at) VALUES (?, ?, ?)
+       ON CONFLICT(sae_id) DO UPDATE SET token_hash = excluded.token_hash, enrolled_at = excluded.enrolled_at`,
+    ).run(saeId, tokenHash, new Date().toISOString());
+  }
+
+  /** The SAE whose token hashes to `tokenHash`, if any. */
+  saeForTokenHash(tokenHash: string): string | undefined {
+    const row = this.#db.prepare(
+      "SELECT sae_id FROM sae_tokens WHERE token_hash = ?",
+    )
+      .get(tokenHash) as { sae_id: string } | undefined;
+    return row?.sae_id;
+  }
+
+  /** Appends an audit line and returns it. */
+  audit(tag: string, message: string): AuditEntry {
+    const at = new Date().toISOString();
+    const { lastInsertRowid } = this.#db.prepare(
+      "INSERT INTO audit_log (tag, message, at) VALUES (?, ?, ?)",
+    ).run(tag, message, at);
+    return { id: Number(lastInsertRowid), tag, message, at };
+  }
+
+  /** Audit lines with an id above `afterId`, oldest first, at most `limit`. */
+  auditSince(afterId: number, limit = 1000): AuditEntry[] {
+    return this.#db.prepare(
+      "SELECT id, tag, message, at FROM audit_log WHERE id > ? ORDER BY id LIMIT ?",
+    ).all(afterId, limit) as unknown as AuditEntry[];
+  }
+
+  /** The last `limit` audit lines, oldest first. */
+  recentAudit(limit: number): AuditEntry[] {
+    const rows = this.#db.prepare(
+      "SELECT id, tag, message, at FROM audit_log ORDER BY id DESC LIMIT ?",
+    ).all(limit) as unknown as AuditEntry[];
+    return rows.reverse();
+  }
+
+  #transaction(fn: () => void): void {
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      fn();
+      this.#db.exec("COMMIT");
+    } catch (error) {
+      this.#db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+}
