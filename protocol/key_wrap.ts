@@ -186,8 +186,8 @@ async function deriveKek(
   sharedSecret: Uint8Array,
   kemCiphertext: Uint8Array,
 ): Promise<CryptoKey> {
-  const raw = await hkdfSha256(sharedSecret, {
-    salt: await sha256(kemCiphertext),
+  const raw = hkdfSha256(sharedSecret, {
+    salt: sha256(kemCiphertext),
     info: KDF_INFO,
     length: KEY_LENGTH,
   });

@@ -143,6 +143,8 @@ export interface LinkStatusResponse {
   history: number[];
   /** ISO 8601 time the router guard last polled, or `null` if never. */
   router_last_seen: string | null;
+  /** Whether the simulated eavesdropper is on the channel (demo attack mode). */
+  attack_mode: boolean;
 }
 
 /** Body of any KMS error answer (HTTP 4xx or 5xx). */

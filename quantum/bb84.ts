@@ -147,13 +147,13 @@ export function plannedQubits(
  * @example
  * ```ts
  * import { simulateBB84 } from "./bb84.ts";
- * const run = await simulateBB84({ noiseLevel: 0.02 });
+ * const run = simulateBB84({ noiseLevel: 0.02 });
  * if (run.ok) console.log(run.key.length); // 32
  * ```
  */
-export async function simulateBB84(
+export function simulateBB84(
   options: BB84Options = {},
-): Promise<BB84Result> {
+): BB84Result {
   const {
     keyLength = 256,
     sampleFraction = 0.2,
@@ -181,7 +181,7 @@ export async function simulateBB84(
   let qubitsUsed = 0;
   for (let round = 1;; round++) {
     qubitsUsed += numBits;
-    const result = await runRound(
+    const result = runRound(
       { ...options, numBits, keyLength, sampleFraction },
       rng,
       {
@@ -213,11 +213,11 @@ interface RoundOptions extends ChannelOptions {
   reconciliationPasses?: number;
 }
 
-async function runRound(
+function runRound(
   options: RoundOptions,
   rng: Xoshiro128,
   totals: { qubitsUsed: number; rounds: number },
-): Promise<BB84Result> {
+): BB84Result {
   const sifted = siftKeys(transmitQubits(options, rng));
   const estimate = estimateQber(sifted, {
     sampleFraction: options.sampleFraction,
@@ -259,7 +259,7 @@ async function runRound(
     ? null
     : reconciled.leakedBits / (n * binaryEntropy(errorRate));
 
-  if (!(await sameDigest(estimate.alice, reconciled.corrected))) {
+  if (!sameDigest(estimate.alice, reconciled.corrected)) {
     return abort(
       stats,
       "verification_failed",
@@ -295,12 +295,10 @@ async function runRound(
 }
 
 /** Compares the first 64 bits of each side's SHA-256, as sent in public. */
-async function sameDigest(a: BitString, b: BitString): Promise<boolean> {
+function sameDigest(a: BitString, b: BitString): boolean {
   const bytes = Math.ceil(a.length / 8);
-  const [da, db] = await Promise.all([
-    sha256(bitsToBytes(a.words, bytes)),
-    sha256(bitsToBytes(b.words, bytes)),
-  ]);
+  const da = sha256(bitsToBytes(a.words, bytes));
+  const db = sha256(bitsToBytes(b.words, bytes));
   return da.subarray(0, VERIFICATION_HASH_BITS / 8).every((x, i) =>
     x === db[i]
   );

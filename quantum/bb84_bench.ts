@@ -42,11 +42,11 @@ function stageRate(evePresent: boolean): number {
   return percentiles(rates.slice(4)).p50;
 }
 
-async function keyTimes(): Promise<{ p50: number; p99: number }> {
+function keyTimes(): { p50: number; p99: number } {
   const times: number[] = [];
   for (let i = 0; i < 1200; i++) {
     const start = performance.now();
-    const run = await simulateBB84({ noiseLevel: 0.02 });
+    const run = simulateBB84({ noiseLevel: 0.02 });
     if (!run.ok) throw new Error(`bench run aborted: ${run.message}`);
     if (i >= 200) times.push(performance.now() - start);
   }
@@ -80,7 +80,7 @@ if (import.meta.main) {
   console.log(
     `  sifting + QBER stage, with Eve: ${m(eve)} M qubits/s (target >= 150)`,
   );
-  const key = await keyTimes();
+  const key = keyTimes();
   console.log(
     `  full 256-bit key at QBER 2%:    p50 ${key.p50.toFixed(3)} ms, p99 ${
       key.p99.toFixed(3)

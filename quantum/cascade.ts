@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { BitString } from "./bits.ts";
+import { type BitString, clearTail, popcount32 } from "./bits.ts";
 import { Xoshiro128 } from "./random.ts";
 
 /** Options for {@linkcode cascade}. */
@@ -69,12 +69,67 @@ export function cascadeBlockSizes(
   );
 }
 
-/** Per-pass state: the public permutation and each block's parity difference. */
+/**
+ * One pass: its blocks' parity differences, which block holds a bit, and a
+ * block's positions in the order the binary search walks them.
+ */
 interface Pass {
-  size: number;
-  order: Uint32Array;
-  position: Uint32Array;
   odd: Uint8Array;
+  blockOf(bit: number): number;
+  members(block: number): Uint32Array;
+}
+
+/** Blocks of `size` consecutive positions of a public random permutation. */
+function permutationPass(
+  n: number,
+  size: number,
+  shuffle: Xoshiro128 | null,
+): Pass {
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  if (shuffle) {
+    for (let i = n - 1; i > 0; i--) {
+      const j = shuffle.below(i + 1);
+      const t = order[i];
+      order[i] = order[j];
+      order[j] = t;
+    }
+  }
+  const position = new Uint32Array(n);
+  for (let i = 0; i < n; i++) position[order[i]] = i;
+  return {
+    odd: new Uint8Array(Math.ceil(n / size)),
+    blockOf: (bit) => (position[bit] / size) | 0,
+    members: (block) =>
+      order.subarray(block * size, Math.min(n, (block + 1) * size)),
+  };
+}
+
+/**
+ * Two blocks: a public random subset and its complement. For the late
+ * half-string passes this does what a shuffle does (a leftover pair of errors
+ * is split with probability 1/2) at the cost of n/32 random words, and the
+ * positions are listed only for a block that turns out odd.
+ */
+function splitPass(n: number, rng: Xoshiro128): Pass & { mask: Uint32Array } {
+  const mask = rng.fill(new Uint32Array((n + 31) >>> 5));
+  clearTail(mask, n);
+  const listed: Uint32Array[] = [];
+  return {
+    mask,
+    odd: new Uint8Array(2),
+    blockOf: (bit) => (mask[bit >>> 5] >>> (bit & 31)) & 1,
+    members: (block) => {
+      if (!listed[block]) {
+        const out: number[] = [];
+        for (let i = 0; i < n; i++) {
+          if (((mask[i >>> 5] >>> (i & 31)) & 1) === block) out.push(i);
+        }
+        listed[block] = Uint32Array.from(out);
+      }
+      return listed[block];
+    },
+  };
 }
 
 function unpack(bits: BitString): Uint8Array {
@@ -115,6 +170,8 @@ export function cascade(
   const n = alice.length;
   const a = unpack(alice);
   const b = unpack(bob);
+  // Where Bob differs from Alice, packed: parities of split passes in n/32 steps.
+  const diff = alice.words.map((w, i) => w ^ bob.words[i]);
   const blockSizes = options.blockSizes ??
     cascadeBlockSizes(options.qber, n, options.passes ?? 24);
   const passes: Pass[] = [];
@@ -122,39 +179,32 @@ export function cascade(
   let leakedBits = 0;
   let correctedErrors = 0;
 
-  const parity = (
-    bits: Uint8Array,
-    order: Uint32Array,
-    lo: number,
-    hi: number,
-  ) => {
+  const parity = (bits: Uint8Array, order: Uint32Array, hi: number) => {
     let p = 0;
-    for (let i = lo; i < hi; i++) p ^= bits[order[i]];
+    for (let i = 0; i < hi; i++) p ^= bits[order[i]];
     return p;
   };
 
   // Binary search inside an odd block; each step reveals one parity of Alice.
   const findError = (pass: Pass, block: number): number => {
-    let lo = block * pass.size;
-    let hi = Math.min(n, lo + pass.size);
-    while (hi - lo > 1) {
-      const mid = lo + ((hi - lo) >>> 1);
+    let range = pass.members(block);
+    while (range.length > 1) {
+      const mid = range.length >>> 1;
       leakedBits++;
-      if (parity(a, pass.order, lo, mid) !== parity(b, pass.order, lo, mid)) {
-        hi = mid;
-      } else {
-        lo = mid;
-      }
+      range = parity(a, range, mid) !== parity(b, range, mid)
+        ? range.subarray(0, mid)
+        : range.subarray(mid);
     }
-    return pass.order[lo];
+    return range[0];
   };
 
   const flip = (bit: number) => {
     b[bit] ^= 1;
+    diff[bit >>> 5] ^= 1 << (bit & 31);
     correctedErrors++;
     for (let p = 0; p < passes.length; p++) {
       const pass = passes[p];
-      const block = (pass.position[bit] / pass.size) | 0;
+      const block = pass.blockOf(bit);
       pass.odd[block] ^= 1;
       if (pass.odd[block]) queue.push(p, block);
     }
@@ -170,29 +220,31 @@ export function cascade(
 
   for (let p = 0; p < blockSizes.length && n > 0; p++) {
     const size = Math.max(1, Math.min(blockSizes[p], n));
-    const order = new Uint32Array(n);
-    for (let i = 0; i < n; i++) order[i] = i;
-    if (p > 0) {
-      for (let i = n - 1; i > 0; i--) {
-        const j = rng.below(i + 1);
-        const t = order[i];
-        order[i] = order[j];
-        order[j] = t;
+    let pass: Pass;
+    if (p > 0 && n > 1 && size >= n / 2) {
+      const split = splitPass(n, rng);
+      let inside = 0, all = 0;
+      for (let w = 0; w < diff.length; w++) {
+        inside += popcount32(diff[w] & split.mask[w]);
+        all += popcount32(diff[w]);
+      }
+      split.odd[1] = inside & 1;
+      split.odd[0] = (all - inside) & 1;
+      pass = split;
+    } else {
+      pass = permutationPass(n, size, p > 0 ? rng : null);
+      for (let k = 0; k < pass.odd.length; k++) {
+        const members = pass.members(k);
+        pass.odd[k] = parity(a, members, members.length) ^
+          parity(b, members, members.length);
       }
     }
-    const position = new Uint32Array(n);
-    for (let i = 0; i < n; i++) position[order[i]] = i;
-    const blocks = Math.ceil(n / size);
-    const odd = new Uint8Array(blocks);
-    for (let k = 0; k < blocks; k++) {
-      const lo = k * size, hi = Math.min(n, lo + size);
-      odd[k] = parity(a, order, lo, hi) ^ parity(b, order, lo, hi);
-    }
+    const blocks = pass.odd.length;
     // After the first pass Bob knows the parity of Alice's whole string, so
     // the last block's parity follows from the others and is not sent.
     leakedBits += p === 0 ? blocks : blocks - 1;
-    passes.push({ size, order, position, odd });
-    for (let k = 0; k < blocks; k++) if (odd[k]) queue.push(p, k);
+    passes.push(pass);
+    for (let k = 0; k < blocks; k++) if (pass.odd[k]) queue.push(p, k);
     drain();
   }
   return { corrected: pack(b), leakedBits, correctedErrors, blockSizes };

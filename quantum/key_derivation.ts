@@ -24,17 +24,17 @@ export interface SessionParties {
  * @example
  * ```ts
  * import { deriveSessionKey } from "./key_derivation.ts";
- * const key = await deriveSessionKey(new Uint8Array(32), { client: "A", peer: "B" });
+ * const key = deriveSessionKey(new Uint8Array(32), { client: "A", peer: "B" });
  * console.log(key.length); // 32
  * ```
  */
-export async function deriveSessionKey(
+export function deriveSessionKey(
   secret: Uint8Array,
   parties: SessionParties,
-): Promise<Uint8Array> {
+): Uint8Array {
   const { client, peer } = parties;
-  return await hkdfSha256(secret, {
-    salt: await sha256(`qstcs-${client}-${peer}`),
+  return hkdfSha256(secret, {
+    salt: sha256(`qstcs-${client}-${peer}`),
     info: `qstcs-session-${client}-${peer}`,
     length: 32,
   });
@@ -51,18 +51,18 @@ export const HYBRID_INFO = "QSTCS-Hybrid-PQC";
  * @example
  * ```ts
  * import { deriveHybridKey } from "./key_derivation.ts";
- * const key = await deriveHybridKey(new Uint8Array(32), new Uint8Array(32));
+ * const key = deriveHybridKey(new Uint8Array(32), new Uint8Array(32));
  * console.log(key.length); // 32
  * ```
  */
-export async function deriveHybridKey(
+export function deriveHybridKey(
   qkdKey: Uint8Array,
   mlkemSharedSecret: Uint8Array,
-): Promise<Uint8Array> {
+): Uint8Array {
   const input = new Uint8Array(qkdKey.length + mlkemSharedSecret.length);
   input.set(qkdKey);
   input.set(mlkemSharedSecret, qkdKey.length);
-  return await hkdfSha256(input, { info: HYBRID_INFO, length: 32 });
+  return hkdfSha256(input, { info: HYBRID_INFO, length: 32 });
 }
 
 /** The sender's half of a hybrid exchange. */
@@ -83,17 +83,17 @@ export interface HybridEncapsulation {
  * import { hybridDecapsulate, hybridEncapsulate } from "./key_derivation.ts";
  * const qkd = new Uint8Array(32);
  * const { publicKey, secretKey } = ml_kem768.keygen();
- * const sent = await hybridEncapsulate(qkd, publicKey);
- * const got = await hybridDecapsulate(qkd, { cipherText: sent.cipherText, secretKey });
+ * const sent = hybridEncapsulate(qkd, publicKey);
+ * const got = hybridDecapsulate(qkd, { cipherText: sent.cipherText, secretKey });
  * console.log(sent.key.toHex() === got.toHex()); // true
  * ```
  */
-export async function hybridEncapsulate(
+export function hybridEncapsulate(
   qkdKey: Uint8Array,
   publicKey: Uint8Array,
-): Promise<HybridEncapsulation> {
+): HybridEncapsulation {
   const { cipherText, sharedSecret } = ml_kem768.encapsulate(publicKey);
-  return { key: await deriveHybridKey(qkdKey, sharedSecret), cipherText };
+  return { key: deriveHybridKey(qkdKey, sharedSecret), cipherText };
 }
 
 /** The receiver's inputs to {@linkcode hybridDecapsulate}. */
@@ -109,13 +109,13 @@ export interface HybridReceipt {
  * (ML-KEM decapsulation never fails: a wrong ciphertext yields an unrelated
  * secret, so a mismatch shows up when the key is used.)
  */
-export async function hybridDecapsulate(
+export function hybridDecapsulate(
   qkdKey: Uint8Array,
   receipt: HybridReceipt,
-): Promise<Uint8Array> {
+): Uint8Array {
   const sharedSecret = ml_kem768.decapsulate(
     receipt.cipherText,
     receipt.secretKey,
   );
-  return await deriveHybridKey(qkdKey, sharedSecret);
+  return deriveHybridKey(qkdKey, sharedSecret);
 }

@@ -44,7 +44,7 @@ Deno.test("deriveSessionKey uses the seed's salt and info", async () => {
       encoder.encode("qstcs-Soldier_Alpha-Soldier_Bravo"),
     ),
   );
-  const key = await deriveSessionKey(secret, {
+  const key = deriveSessionKey(secret, {
     client: "Soldier_Alpha",
     peer: "Soldier_Bravo",
   });
@@ -54,14 +54,14 @@ Deno.test("deriveSessionKey uses the seed's salt and info", async () => {
   );
 });
 
-Deno.test("deriveSessionKey separates parties and their order", async () => {
+Deno.test("deriveSessionKey separates parties and their order", () => {
   const secret = crypto.getRandomValues(new Uint8Array(32));
-  const ab = await deriveSessionKey(secret, { client: "A", peer: "B" });
-  const ba = await deriveSessionKey(secret, { client: "B", peer: "A" });
+  const ab = deriveSessionKey(secret, { client: "A", peer: "B" });
+  const ba = deriveSessionKey(secret, { client: "B", peer: "A" });
   assertNotEquals(ab.toHex(), ba.toHex());
   assertEquals(
     ab.toHex(),
-    (await deriveSessionKey(secret, { client: "A", peer: "B" })).toHex(),
+    (deriveSessionKey(secret, { client: "A", peer: "B" })).toHex(),
   );
 });
 
@@ -70,17 +70,17 @@ Deno.test("deriveHybridKey is HKDF over qkdKey || secret with the hybrid info", 
   const ss = crypto.getRandomValues(new Uint8Array(32));
   const joined = new Uint8Array([...qkd, ...ss]);
   assertEquals(
-    (await deriveHybridKey(qkd, ss)).toHex(),
+    (deriveHybridKey(qkd, ss)).toHex(),
     await webHkdf(joined, new Uint8Array(32), HYBRID_INFO),
   );
 });
 
-Deno.test("hybrid encapsulation with real ML-KEM-768 gives both sides one key", async () => {
+Deno.test("hybrid encapsulation with real ML-KEM-768 gives both sides one key", () => {
   const qkd = crypto.getRandomValues(new Uint8Array(32));
   const { publicKey, secretKey } = ml_kem768.keygen();
-  const sent = await hybridEncapsulate(qkd, publicKey);
+  const sent = hybridEncapsulate(qkd, publicKey);
   assertEquals(sent.cipherText.length, 1088);
-  const received = await hybridDecapsulate(qkd, {
+  const received = hybridDecapsulate(qkd, {
     cipherText: sent.cipherText,
     secretKey,
   });
@@ -88,12 +88,12 @@ Deno.test("hybrid encapsulation with real ML-KEM-768 gives both sides one key", 
   assertNotEquals(sent.key.toHex(), qkd.toHex());
   // A second encapsulation draws a fresh shared secret: no placeholder constant.
   assertNotEquals(
-    (await hybridEncapsulate(qkd, publicKey)).key.toHex(),
+    (hybridEncapsulate(qkd, publicKey)).key.toHex(),
     sent.key.toHex(),
   );
   // Without the right ML-KEM secret key the QKD key alone does not give the hybrid key.
   const other = ml_kem768.keygen();
-  const wrong = await hybridDecapsulate(qkd, {
+  const wrong = hybridDecapsulate(qkd, {
     cipherText: sent.cipherText,
     secretKey: other.secretKey,
   });

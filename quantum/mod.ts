@@ -6,7 +6,7 @@
  * @example
  * ```ts
  * import { QBER_SECURITY_THRESHOLD, simulateBB84 } from "./mod.ts";
- * const run = await simulateBB84({ evePresent: true });
+ * const run = simulateBB84({ evePresent: true });
  * console.log(run.ok, run.qber > QBER_SECURITY_THRESHOLD); // false true
  * ```
  *

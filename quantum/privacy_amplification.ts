@@ -46,15 +46,25 @@ export function toeplitzHash(
     const r = m - 1 - j;
     reversed[r >>> 5] |= bit << (r & 31);
   }
+  // The window at bit i is the seed shifted by i & 31, starting at word
+  // i >>> 5: with the 32 shifts made once, each word of a window is one load.
+  const shifted: Uint32Array[] = [];
+  for (let shift = 0; shift < 32; shift++) {
+    const words = new Uint32Array(seed.length + 1);
+    for (let w = 0; w < seed.length; w++) {
+      const next = w + 1 < seed.length ? seed[w + 1] : 0;
+      words[w] = shift === 0
+        ? seed[w]
+        : (seed[w] >>> shift) | (next << (32 - shift));
+    }
+    shifted.push(words);
+  }
   const out = new Uint32Array((outputBits + 31) >>> 5);
   for (let i = 0; i < outputBits; i++) {
-    const base = i >>> 5, shift = i & 31;
+    const window = shifted[i & 31];
+    const base = i >>> 5;
     let acc = 0;
-    for (let k = 0; k < nWords; k++) {
-      const lo = seed[base + k] >>> shift;
-      const hi = shift === 0 ? 0 : (seed[base + k + 1] ?? 0) << (32 - shift);
-      acc ^= (lo | hi) & reversed[k];
-    }
+    for (let k = 0; k < nWords; k++) acc ^= window[base + k] & reversed[k];
     out[i >>> 5] |= (popcount32(acc) & 1) << (i & 31);
   }
   return out;
