@@ -26,22 +26,20 @@ export function newToken(): string {
 }
 
 /** Lowercase hex SHA-256 of a token, as stored. */
-export async function tokenHash(token: string): Promise<string> {
-  return (await sha256(token)).toHex();
+export function tokenHash(token: string): string {
+  return sha256(token).toHex();
 }
 
 /**
  * The SAE id the request's bearer token belongs to, or a 401 HttpError.
  */
-export async function authenticate(
+export function authenticate(
   request: Request,
   store: KmsStore,
-): Promise<string> {
+): string {
   const header = request.headers.get("authorization") ?? "";
   const match = /^Bearer\s+([A-Za-z0-9_-]{20,128})$/.exec(header);
-  const sae = match
-    ? store.saeForTokenHash(await tokenHash(match[1]))
-    : undefined;
+  const sae = match ? store.saeForTokenHash(tokenHash(match[1])) : undefined;
   if (!sae) {
     throw new HttpError(401, "unauthorized", {
       message: match

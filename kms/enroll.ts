@@ -29,7 +29,7 @@ async function main(): Promise<number> {
   const store = new KmsStore(`${dataDir}/${DATABASE_FILE}`);
   try {
     const token = newToken();
-    store.enrollSae(sae, await tokenHash(token));
+    store.enrollSae(sae, tokenHash(token));
     store.audit("SAE_ENROLLED", `sae=${sae}`);
     console.log(
       `Enrolled ${sae}. Its bearer token (shown once, keep it secret):`,

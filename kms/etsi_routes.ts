@@ -129,7 +129,7 @@ async function encKeys(
     );
   }
   // One BB84 run supplies every key of the request.
-  const run = await kms.link.freshKey(number * size);
+  const run = kms.link.freshKey(number * size);
   if (!run.ok) throw etsiError(503, run.error);
   const bytes = size / 8;
   const keys = [];
@@ -239,7 +239,7 @@ export async function handleEtsi(
         headers: { allow: methods.join(", ") },
       });
     }
-    const caller = await authenticate(request, kms.store);
+    const caller = authenticate(request, kms.store);
     const other = decodeURIComponent(sae);
     checkSae(other, operation === "dec_keys" ? "master" : "slave");
     if (operation === "status") return status(kms, caller, other);

@@ -55,6 +55,7 @@ export class EventHub {
 
   /** Sends an event to every subscriber. */
   publish(event: KmsEvent): void {
+    if (this.#subscribers.size === 0) return;
     const message = this.#message(event);
     for (const controller of this.#subscribers.keys()) {
       // A subscriber that has stopped reading is dropped rather than buffered forever.

@@ -10,8 +10,9 @@
  * - Without a peer (seed clients), a device receives the key that another
  *   device received last if no second device has taken it yet; otherwise it
  *   gets a fresh key, which waits for the next device.
- * Requests for the same pair (or the seed slot) run one at a time, so parallel
- * requests never split a pair between two keys.
+ * Issuing is synchronous from the request to the stored key (the BB84 run
+ * included), so parallel requests cannot interleave and never split a pair
+ * between two keys.
  *
  * @module
  */
@@ -123,8 +124,8 @@ export interface KeyBrokerDeps {
  * @example
  * ```ts ignore
  * const broker = new KeyBroker({ link, store, hub, audit });
- * const a = await broker.pairKey({ device: "Soldier_Alpha", peer: "Soldier_Bravo" });
- * const b = await broker.pairKey({ device: "Soldier_Bravo", peer: "Soldier_Alpha" });
+ * const a = broker.pairKey({ device: "Soldier_Alpha", peer: "Soldier_Bravo" });
+ * const b = broker.pairKey({ device: "Soldier_Bravo", peer: "Soldier_Alpha" });
  * // a.keyId === b.keyId
  * ```
  */
@@ -133,7 +134,6 @@ export class KeyBroker {
   #pairs = new Map<string, SharedKey>();
   #seedSlot: (SharedKey & { owner: string }) | null = null;
   #sessions = new Map<string, Session>();
-  #locks = new Map<string, Promise<unknown>>();
 
   /** Creates a broker with no keys. */
   constructor(deps: KeyBrokerDeps) {
@@ -146,48 +146,54 @@ export class KeyBroker {
   }
 
   /** A key for `device` under the pairing rules (seed sharing without a peer). */
-  pairKey(request: KeyRequest): Promise<KeyOutcome> {
+  pairKey(request: KeyRequest): KeyOutcome {
+    return this.#deps.store.batch(() => this.#pairKey(request));
+  }
+
+  #pairKey(request: KeyRequest): KeyOutcome {
     const { device, peer } = request;
     if (peer === undefined || peer === device) return this.#seedKey(request);
     const pair = [device, peer].sort().join("\u0000");
-    return this.#serialized(`pair:${pair}`, async () => {
-      const current = this.#pairs.get(pair);
-      if (current && !current.holders.has(device)) {
-        return this.#refusalIfRed(device, peer) ??
-          this.#hand(current, device, peer, "pair");
-      }
-      const fresh = await this.#newKey(request, peer);
-      if (!fresh.ok) return fresh;
-      this.#pairs.set(pair, fresh.shared);
-      return this.#hand(fresh.shared, device, peer, "pair");
-    });
+    const current = this.#pairs.get(pair);
+    if (current && !current.holders.has(device)) {
+      return this.#refusalIfRed(device, peer) ??
+        this.#hand(current, device, peer, "pair");
+    }
+    const fresh = this.#newKey(request, peer);
+    if (!fresh.ok) return fresh;
+    this.#pairs.set(pair, fresh.shared);
+    return this.#hand(fresh.shared, device, peer, "pair");
   }
 
   /** Creates a session for `initiator` and `peer` (`/create_session`). */
   createSession(
     request: { initiator: string; peer: string; pqc?: boolean },
-  ): Promise<(IssuedKey & { session: Session }) | RefusedKey> {
+  ): (IssuedKey & { session: Session }) | RefusedKey {
+    return this.#deps.store.batch(() => this.#createSession(request));
+  }
+
+  #createSession(
+    request: { initiator: string; peer: string; pqc?: boolean },
+  ): (IssuedKey & { session: Session }) | RefusedKey {
     const { initiator, peer } = request;
-    return this.#serialized(`session:${initiator}`, async () => {
-      const fresh = await this.#newKey(
-        { device: initiator, pqc: request.pqc },
-        peer,
-      );
-      if (!fresh.ok) return fresh;
-      const session: Session = {
-        ...fresh.shared,
-        sessionId: crypto.randomUUID(),
-        initiator,
-        peer,
-        createdAt: new Date().toISOString(),
-      };
-      this.#sessions.set(session.sessionId, session);
-      this.#deps.audit.record(
-        "SESSION_CREATED",
-        `session=${session.sessionId} initiator=${initiator} peer=${peer}`,
-      );
-      return { ...this.#hand(session, initiator, peer, "session"), session };
-    });
+    const fresh = this.#newKey(
+      { device: initiator, pqc: request.pqc },
+      peer,
+    );
+    if (!fresh.ok) return fresh;
+    const session: Session = {
+      ...fresh.shared,
+      sessionId: crypto.randomUUID(),
+      initiator,
+      peer,
+      createdAt: new Date().toISOString(),
+    };
+    this.#sessions.set(session.sessionId, session);
+    this.#deps.audit.record(
+      "SESSION_CREATED",
+      `session=${session.sessionId} initiator=${initiator} peer=${peer}`,
+    );
+    return { ...this.#hand(session, initiator, peer, "session"), session };
   }
 
   /**
@@ -241,21 +247,19 @@ export class KeyBroker {
     this.#seedSlot = null;
   }
 
-  #seedKey(request: KeyRequest): Promise<KeyOutcome> {
+  #seedKey(request: KeyRequest): KeyOutcome {
     const { device } = request;
-    return this.#serialized("seed", async () => {
-      const slot = this.#seedSlot;
-      if (slot && slot.owner !== device) {
-        const refusal = this.#refusalIfRed(device, slot.owner);
-        if (refusal) return refusal;
-        this.#seedSlot = null;
-        return this.#hand(slot, device, slot.owner, "seed");
-      }
-      const fresh = await this.#newKey(request, "*");
-      if (!fresh.ok) return fresh;
-      this.#seedSlot = { ...fresh.shared, owner: device };
-      return this.#hand(fresh.shared, device, null, "seed");
-    });
+    const slot = this.#seedSlot;
+    if (slot && slot.owner !== device) {
+      const refusal = this.#refusalIfRed(device, slot.owner);
+      if (refusal) return refusal;
+      this.#seedSlot = null;
+      return this.#hand(slot, device, slot.owner, "seed");
+    }
+    const fresh = this.#newKey(request, "*");
+    if (!fresh.ok) return fresh;
+    this.#seedSlot = { ...fresh.shared, owner: device };
+    return this.#hand(fresh.shared, device, null, "seed");
   }
 
   /** No key leaves the KMS while the link is RED, not even an existing one. */
@@ -275,11 +279,11 @@ export class KeyBroker {
     };
   }
 
-  async #newKey(
+  #newKey(
     request: KeyRequest,
     peer: string,
-  ): Promise<{ ok: true; shared: SharedKey } | RefusedKey> {
-    const run = await this.#deps.link.freshKey(256, {
+  ): { ok: true; shared: SharedKey } | RefusedKey {
+    const run = this.#deps.link.freshKey(256, {
       forceEve: request.forceAttack,
     });
     if (!run.ok) {
@@ -296,7 +300,7 @@ export class KeyBroker {
         status: run.status,
       };
     }
-    let key = await deriveSessionKey(run.secret, {
+    let key = deriveSessionKey(run.secret, {
       client: request.device,
       peer,
     });
@@ -306,7 +310,7 @@ export class KeyBroker {
       // hedges a weakness in the QKD key, not a dishonest KMS; the clients'
       // end-to-end hybrid covers that.
       const { publicKey } = ml_kem768.keygen();
-      key = (await hybridEncapsulate(key, publicKey)).key;
+      key = hybridEncapsulate(key, publicKey).key;
     }
     return {
       ok: true,
@@ -361,17 +365,5 @@ export class KeyBroker {
       status: link.status,
       pqc: shared.pqc,
     };
-  }
-
-  async #serialized<T>(name: string, task: () => Promise<T>): Promise<T> {
-    const previous = this.#locks.get(name) ?? Promise.resolve();
-    const next = previous.then(task, task);
-    const settled = next.then(() => {}, () => {});
-    this.#locks.set(name, settled);
-    try {
-      return await next;
-    } finally {
-      if (this.#locks.get(name) === settled) this.#locks.delete(name);
-    }
   }
 }

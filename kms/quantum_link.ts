@@ -43,7 +43,7 @@ const ATTACK_MODE = "attack_mode";
  * @example
  * ```ts ignore
  * const link = new QuantumLink(store, hub, { noiseLevel: 0.02, audit });
- * const key = await link.freshKey(256);
+ * const key = link.freshKey(256);
  * ```
  */
 export class QuantumLink {
@@ -91,12 +91,12 @@ export class QuantumLink {
    * mode, or for this run alone with `forceEve` (the seed's per-request
    * `force_attack`).
    */
-  async run(
+  run(
     keyLength = 256,
     options: { forceEve?: boolean } = {},
-  ): Promise<BB84Result> {
+  ): BB84Result {
     const eve = this.#attackMode || options.forceEve === true;
-    const result = await simulateBB84({
+    const result = simulateBB84({
       keyLength,
       noiseLevel: this.#noiseLevel,
       evePresent: eve,
@@ -109,11 +109,11 @@ export class QuantumLink {
    * Runs BB84 for `keyLength` secret bits; refuses (no key) when the run
    * aborts or the link is RED afterwards.
    */
-  async freshKey(
+  freshKey(
     keyLength: number,
     options: { forceEve?: boolean } = {},
-  ): Promise<LinkKey> {
-    const result = await this.run(keyLength, options);
+  ): LinkKey {
+    const result = this.run(keyLength, options);
     const { qber } = result;
     if (this.#status === "RED") {
       return {
@@ -154,10 +154,10 @@ export class QuantumLink {
    * Turns attack mode on and runs Eve-attacked BB84 until the rolling average
    * turns the link RED (at most one window of runs).
    */
-  async forceAttack(): Promise<{ status: LinkStatus; qber: number }> {
+  forceAttack(): { status: LinkStatus; qber: number } {
     this.setAttackMode(true);
     for (let i = 0; i < ROLLING_WINDOW && this.#status !== "RED"; i++) {
-      await this.run();
+      this.run();
     }
     return { status: this.#status, qber: this.qber };
   }

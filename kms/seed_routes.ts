@@ -48,13 +48,13 @@ export function linkStatus(kms: Kms): LinkStatusResponse {
 /**
  * With `--require-auth`, the caller must hold the token of `device`.
  */
-async function authorize(
+function authorize(
   request: Request,
   kms: Kms,
   device: string,
-): Promise<void> {
+): void {
   if (!kms.config.requireAuth) return;
-  const sae = await authenticate(request, kms.store);
+  const sae = authenticate(request, kms.store);
   if (sae !== device) {
     throw new HttpError(403, "forbidden", {
       message: `this token belongs to ${sae}, not ${device}`,
@@ -123,8 +123,8 @@ const getSessionKey: Handler = async (request, kms) => {
   const device = deviceField(body, ["device_id", "client_id"])!;
   const peer = deviceField(body, ["peer_id"], { optional: true });
   const kem = kemKey(body);
-  await authorize(request, kms, device);
-  const outcome = await kms.broker.pairKey({
+  authorize(request, kms, device);
+  const outcome = kms.broker.pairKey({
     device,
     peer,
     pqc: booleanField(body, "pqc"),
@@ -142,8 +142,8 @@ const createSession: Handler = async (request, kms) => {
   const initiator = deviceField(body, ["initiator"])!;
   const peer = deviceField(body, ["peer"])!;
   const kem = kemKey(body);
-  await authorize(request, kms, initiator);
-  const outcome = await kms.broker.createSession({
+  authorize(request, kms, initiator);
+  const outcome = kms.broker.createSession({
     initiator,
     peer,
     pqc: booleanField(body, "pqc"),
@@ -161,7 +161,7 @@ const joinSession: Handler = async (request, kms) => {
   const sessionId = stringField(body, "session_id");
   const device = deviceField(body, ["device_id"])!;
   const kem = kemKey(body);
-  await authorize(request, kms, device);
+  authorize(request, kms, device);
   const outcome = kms.broker.joinSession(sessionId, device);
   if (outcome === "not_found") {
     throw new HttpError(404, "unknown_session", {
@@ -180,8 +180,8 @@ const joinSession: Handler = async (request, kms) => {
   });
 };
 
-const forceAttack: Handler = async (_request, kms) => {
-  const { status, qber } = await kms.link.forceAttack();
+const forceAttack: Handler = (_request, kms) => {
+  const { status, qber } = kms.link.forceAttack();
   return json({ status, qber });
 };
 

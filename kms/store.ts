@@ -194,7 +194,7 @@ export class KmsStore {
       "INSERT INTO etsi_keys (key_id, master, slave, sealed, created_at) VALUES (?, ?, ?, ?, ?)",
     );
     const at = new Date().toISOString();
-    this.#transaction(() => {
+    this.batch(() => {
       for (const k of keys) {
         insert.run(k.keyId, k.master, k.slave, k.sealed, at);
       }
@@ -216,7 +216,7 @@ export class KmsStore {
     let result: { keys: SealedEtsiKey[] } | { missing: string[] } = {
       keys: [],
     };
-    this.#transaction(() => {
+    this.batch(() => {
       const keys: SealedEtsiKey[] = [];
       const missing: string[] = [];
       for (const id of keyIds) {
@@ -295,11 +295,18 @@ export class KmsStore {
     return rows.reverse();
   }
 
-  #transaction(fn: () => void): void {
+  /**
+   * Runs `fn` in one transaction (or inside the one already open): a key
+   * request's ledger, audit and history writes then cost one commit, not
+   * four.
+   */
+  batch<T>(fn: () => T): T {
+    if (this.#db.isTransaction) return fn();
     this.#db.exec("BEGIN IMMEDIATE");
     try {
-      fn();
+      const result = fn();
       this.#db.exec("COMMIT");
+      return result;
     } catch (error) {
       this.#db.exec("ROLLBACK");
       throw error;
