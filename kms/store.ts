@@ -26,12 +26,13 @@ CREATE TABLE IF NOT EXISTS qber_history (
   at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS key_ledger (
-  key_id TEXT PRIMARY KEY,
+  key_id TEXT NOT NULL,
   device TEXT NOT NULL,
   peer TEXT,
   qber REAL NOT NULL,
   kind TEXT NOT NULL,
-  issued_at TEXT NOT NULL
+  issued_at TEXT NOT NULL,
+  PRIMARY KEY (key_id, device)
 );
 CREATE TABLE IF NOT EXISTS etsi_keys (
   key_id TEXT PRIMARY KEY,
@@ -167,10 +168,10 @@ export class KmsStore {
     this.#db.exec("DELETE FROM qber_history");
   }
 
-  /** Records an issued key's metadata. */
+  /** Records that `device` received key `keyId` (metadata only). */
   addLedger(entry: LedgerEntry): void {
     this.#db.prepare(
-      "INSERT OR IGNORE INTO key_ledger (key_id, device, peer, qber, kind, issued_at) VALUES (?, ?, ?, ?, ?, ?)",
+      "INSERT OR REPLACE INTO key_ledger (key_id, device, peer, qber, kind, issued_at) VALUES (?, ?, ?, ?, ?, ?)",
     ).run(
       entry.keyId,
       entry.device,

@@ -1,0 +1,74 @@
+import { assertEquals, assertNotEquals } from "@std/assert";
+import { Auditor } from "./audit.ts";
+import { EventHub } from "./events.ts";
+import { type IssuedKey, KeyBroker, type KeyOutcome } from "./key_broker.ts";
+import { QuantumLink } from "./quantum_link.ts";
+import { KmsStore } from "./store.ts";
+
+function setup() {
+  const store = new KmsStore(":memory:");
+  const hub = new EventHub();
+  const audit = new Auditor(store, hub, () => {});
+  const link = new QuantumLink(store, hub, { noiseLevel: 0.02, audit });
+  return { store, link, broker: new KeyBroker({ link, store, hub, audit }) };
+}
+
+function issued(outcome: KeyOutcome): IssuedKey {
+  if (!outcome.ok) throw new Error(`refused: ${outcome.error}`);
+  return outcome;
+}
+
+Deno.test("a pair shares one key; asking again while holding it makes a fresh one", () => {
+  const { broker, store } = setup();
+  const a = issued(broker.pairKey({ device: "A", peer: "B" }));
+  const b = issued(broker.pairKey({ device: "B", peer: "A" }));
+  assertEquals(b.keyId, a.keyId);
+  assertEquals(b.key, a.key);
+  const b2 = issued(broker.pairKey({ device: "B", peer: "A" }));
+  assertNotEquals(b2.keyId, a.keyId);
+  assertEquals(
+    issued(broker.pairKey({ device: "A", peer: "B" })).keyId,
+    b2.keyId,
+  );
+  assertEquals(store.ledgerSize(), 4);
+  assertEquals(broker.activeSessions, 1);
+  store.close();
+});
+
+Deno.test("different pairs get different keys", () => {
+  const { broker, store } = setup();
+  const ab = issued(broker.pairKey({ device: "A", peer: "B" }));
+  const ac = issued(broker.pairKey({ device: "A", peer: "C" }));
+  assertNotEquals(ab.key, ac.key);
+  store.close();
+});
+
+Deno.test("while RED no key leaves, not even a pending pair key", () => {
+  const { broker, link, store } = setup();
+  issued(broker.pairKey({ device: "A", peer: "B" }));
+  link.forceAttack();
+  assertEquals(link.status, "RED");
+  const refused = broker.pairKey({ device: "B", peer: "A" });
+  assertEquals(refused.ok, false);
+  assertEquals(refused.status, "RED");
+  const seed = broker.pairKey({ device: "C" });
+  assertEquals(seed.ok, false);
+  store.close();
+});
+
+Deno.test("sessions: the creator and the named peer hold the key; strangers are refused", () => {
+  const { broker, store } = setup();
+  const created = broker.createSession({ initiator: "A", peer: "B" });
+  if (!created.ok) throw new Error(created.error);
+  const joined = broker.joinSession(created.session.sessionId, "B");
+  if (typeof joined !== "object" || !joined.ok) throw new Error("join refused");
+  assertEquals(joined.key, created.key);
+  assertEquals(broker.joinSession(created.session.sessionId, "E"), "forbidden");
+  assertEquals(broker.joinSession("nope", "B"), "not_found");
+  const [info] = broker.sessions();
+  assertEquals(info.joined, true);
+  assertEquals(Object.keys(info).includes("key"), false);
+  broker.clear();
+  assertEquals(broker.activeSessions, 0);
+  store.close();
+});
