@@ -66,7 +66,12 @@ export interface KeyRequest {
   pqc?: boolean;
   /** Put Eve on the channel for this run (the seed's `force_attack`). */
   forceAttack?: boolean;
+  /** Fetch this recent key of the pair instead of the current one. */
+  keyId?: string;
 }
+
+/** Recent keys kept per pair, so a peer that lags behind a re-key can fetch them. */
+export const RECENT_PAIR_KEYS = 8;
 
 interface SharedKey {
   key: Uint8Array;
@@ -131,7 +136,7 @@ export interface KeyBrokerDeps {
  */
 export class KeyBroker {
   #deps: KeyBrokerDeps;
-  #pairs = new Map<string, SharedKey>();
+  #pairs = new Map<string, SharedKey[]>();
   #seedSlot: (SharedKey & { owner: string }) | null = null;
   #sessions = new Map<string, Session>();
 
@@ -145,23 +150,34 @@ export class KeyBroker {
     return this.#pairs.size + this.#sessions.size + (this.#seedSlot ? 1 : 0);
   }
 
-  /** A key for `device` under the pairing rules (seed sharing without a peer). */
-  pairKey(request: KeyRequest): KeyOutcome {
+  /**
+   * A key for `device` under the pairing rules (seed sharing without a peer);
+   * with `keyId`, that recent key of the pair, or "unknown_key".
+   */
+  pairKey(request: KeyRequest): KeyOutcome | "unknown_key" {
     return this.#deps.store.batch(() => this.#pairKey(request));
   }
 
-  #pairKey(request: KeyRequest): KeyOutcome {
+  #pairKey(request: KeyRequest): KeyOutcome | "unknown_key" {
     const { device, peer } = request;
     if (peer === undefined || peer === device) return this.#seedKey(request);
     const pair = [device, peer].sort().join("\u0000");
-    const current = this.#pairs.get(pair);
+    const keys = this.#pairs.get(pair) ?? [];
+    if (request.keyId !== undefined) {
+      // A device that sees a packet under a key it lacks fetches that key.
+      const wanted = keys.find((k) => k.keyId === request.keyId);
+      if (!wanted) return "unknown_key";
+      return this.#refusalIfRed(device, peer) ??
+        this.#hand(wanted, device, peer, "pair");
+    }
+    const current = keys.at(-1);
     if (current && !current.holders.has(device)) {
       return this.#refusalIfRed(device, peer) ??
         this.#hand(current, device, peer, "pair");
     }
     const fresh = this.#newKey(request, peer);
     if (!fresh.ok) return fresh;
-    this.#pairs.set(pair, fresh.shared);
+    this.#pairs.set(pair, [...keys.slice(1 - RECENT_PAIR_KEYS), fresh.shared]);
     return this.#hand(fresh.shared, device, peer, "pair");
   }
 

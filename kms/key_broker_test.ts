@@ -13,7 +13,8 @@ function setup() {
   return { store, link, broker: new KeyBroker({ link, store, hub, audit }) };
 }
 
-function issued(outcome: KeyOutcome): IssuedKey {
+function issued(outcome: KeyOutcome | "unknown_key"): IssuedKey {
+  if (outcome === "unknown_key") throw new Error("unknown key");
   if (!outcome.ok) throw new Error(`refused: ${outcome.error}`);
   return outcome;
 }
@@ -48,11 +49,15 @@ Deno.test("while RED no key leaves, not even a pending pair key", () => {
   issued(broker.pairKey({ device: "A", peer: "B" }));
   link.forceAttack();
   assertEquals(link.status, "RED");
-  const refused = broker.pairKey({ device: "B", peer: "A" });
-  assertEquals(refused.ok, false);
-  assertEquals(refused.status, "RED");
+  assertEquals(broker.pairKey({ device: "B", peer: "A" }), {
+    ok: false,
+    error:
+      "QKD link compromised: the link is RED. No keys until an operator resets the link.",
+    qber: link.qber,
+    status: "RED",
+  });
   const seed = broker.pairKey({ device: "C" });
-  assertEquals(seed.ok, false);
+  assertEquals(seed !== "unknown_key" && seed.ok, false);
   store.close();
 });
 
@@ -70,5 +75,26 @@ Deno.test("sessions: the creator and the named peer hold the key; strangers are 
   assertEquals(Object.keys(info).includes("key"), false);
   broker.clear();
   assertEquals(broker.activeSessions, 0);
+  store.close();
+});
+
+Deno.test("a peer behind a re-key can fetch a recent key of its pair by id", () => {
+  const { broker, store } = setup();
+  const first = issued(broker.pairKey({ device: "A", peer: "B" }));
+  const second = issued(broker.pairKey({ device: "A", peer: "B" }));
+  assertNotEquals(second.keyId, first.keyId);
+  const fetched = issued(
+    broker.pairKey({ device: "B", peer: "A", keyId: first.keyId }),
+  );
+  assertEquals(fetched.key, first.key);
+  assertEquals(
+    broker.pairKey({ device: "B", peer: "A", keyId: "nope" }),
+    "unknown_key",
+  );
+  // Another pair cannot fetch it.
+  assertEquals(
+    broker.pairKey({ device: "C", peer: "A", keyId: first.keyId }),
+    "unknown_key",
+  );
   store.close();
 });

@@ -57,6 +57,19 @@ Deno.test("seed contract: /get_session_key pairs two devices on one key, compact
       peer_id: "Soldier_Alpha",
     });
     assertEquals(b2.body.key_hex, a2.body.key_hex);
+    // A peer that lags behind a re-key fetches the key a packet names.
+    const lagging = await kms.post("/get_session_key", {
+      device_id: "Soldier_Bravo",
+      peer_id: "Soldier_Alpha",
+      key_id: a.body.key_id,
+    });
+    assertEquals(lagging.body.key_hex, a.body.key_hex);
+    const unknown = await kms.post("/get_session_key", {
+      device_id: "Soldier_Bravo",
+      peer_id: "Soldier_Alpha",
+      key_id: crypto.randomUUID(),
+    });
+    assertEquals(unknown.status, 404);
     // The older seed form.
     const old = await kms.post("/get_session_key", {
       client_id: "Soldier_Bravo",
@@ -66,7 +79,7 @@ Deno.test("seed contract: /get_session_key pairs two devices on one key, compact
     assertMatch(old.body.key_hex as string, /^[0-9a-f]{64}$/);
     const link = await kms.get("/link_status");
     assert(link.text.includes('"status":"'));
-    assertEquals(link.body.total_keys_issued, 5);
+    assertEquals(link.body.total_keys_issued, 6);
     assertEquals(link.body.attacks_detected, 0);
     assertEquals(typeof link.body.active_sessions, "number");
     assertEquals(

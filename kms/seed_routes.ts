@@ -124,12 +124,24 @@ const getSessionKey: Handler = async (request, kms) => {
   const peer = deviceField(body, ["peer_id"], { optional: true });
   const kem = kemKey(body);
   authorize(request, kms, device);
+  const keyId = body.key_id === undefined
+    ? undefined
+    : stringField(body, "key_id");
+  if (keyId !== undefined && peer === undefined) {
+    throw new HttpError(400, "bad_field", { message: "key_id needs peer_id" });
+  }
   const outcome = kms.broker.pairKey({
     device,
     peer,
     pqc: booleanField(body, "pqc"),
     forceAttack: booleanField(body, "force_attack"),
+    keyId,
   });
+  if (outcome === "unknown_key") {
+    throw new HttpError(404, "unknown_key", {
+      message: `no recent key ${keyId} for ${device} and ${peer}`,
+    });
+  }
   return await deliver(outcome, {
     device,
     kem,

@@ -72,6 +72,11 @@ export interface SessionKeyRequest {
   peer_id?: string;
   /** Simulates an eavesdropper on the quantum channel (demo only). */
   force_attack?: boolean;
+  /**
+   * Asks for this recent key of the pair (one a packet arrived under) rather
+   * than the current one; needs `peer_id`. Unknown ids get HTTP 404.
+   */
+  key_id?: string;
   /** Mixes an ML-KEM-768 secret into the session key. */
   pqc?: boolean;
   /**
