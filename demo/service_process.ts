@@ -20,6 +20,10 @@ export interface ServiceSpec {
    * a permission set), for services on test ports.
    */
   net?: string[];
+  /** Keep stdin open for {@linkcode ServiceProcess.type} (scripted clients). */
+  interactive?: boolean;
+  /** Working directory. Default: the project root. */
+  cwd?: string;
 }
 
 /** Options for {@linkcode startService}. */
@@ -62,14 +66,20 @@ const MAX_OUTPUT_CHARS = 1 << 20;
 /** A running service. */
 export class ServiceProcess {
   #child: Deno.ChildProcess;
+  #stdin: WritableStreamDefaultWriter<Uint8Array> | null = null;
   #output = "";
   #lineWaiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
   /** Resolves with the exit status when the process ends. */
   readonly exited: Promise<Deno.CommandStatus>;
 
   /** Wraps a spawned child (use {@linkcode startService}). */
-  constructor(child: Deno.ChildProcess, echoPrefix?: string) {
+  constructor(
+    child: Deno.ChildProcess,
+    options: { echoPrefix?: string; interactive?: boolean } = {},
+  ) {
+    const { echoPrefix } = options;
     this.#child = child;
+    if (options.interactive) this.#stdin = child.stdin.getWriter();
     const pump = async (stream: ReadableStream<Uint8Array>) => {
       let pending = "";
       for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
@@ -82,6 +92,19 @@ export class ServiceProcess {
     };
     const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
     this.exited = pumps.then(() => child.status);
+  }
+
+  /** Types a line into the process's stdin (needs `interactive`). */
+  async type(line: string): Promise<void> {
+    if (!this.#stdin) throw new Error("not started with interactive: true");
+    await this.#stdin.write(new TextEncoder().encode(line + "\n"));
+  }
+
+  /** Closes stdin (end of input), if it is open. */
+  async closeInput(): Promise<void> {
+    const writer = this.#stdin;
+    this.#stdin = null;
+    await writer?.close().catch(() => {});
   }
 
   /** Process id. */
@@ -132,6 +155,7 @@ export class ServiceProcess {
 
   /** Sends a signal (default SIGTERM) and waits for the exit. */
   async stop(signal: Deno.Signal = "SIGTERM"): Promise<Deno.CommandStatus> {
+    await this.closeInput();
     try {
       this.#child.kill(signal);
     } catch {
@@ -170,13 +194,16 @@ export async function startService(
 ): Promise<ServiceProcess> {
   const child = new Deno.Command(Deno.execPath(), {
     args: serviceArgs(spec),
-    cwd: PROJECT_ROOT,
+    cwd: spec.cwd ?? PROJECT_ROOT,
     env: { NO_COLOR: "1", ...spec.env },
-    stdin: "null",
+    stdin: spec.interactive ? "piped" : "null",
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  const service = new ServiceProcess(child, options.echoPrefix);
+  const service = new ServiceProcess(child, {
+    echoPrefix: options.echoPrefix,
+    interactive: spec.interactive,
+  });
   try {
     await service.waitForLine(options.ready, options.timeoutMs ?? 15_000);
   } catch (error) {
