@@ -1,0 +1,164 @@
+/**
+ * The relay's settings from flags, then environment variables, then defaults.
+ *
+ * @module
+ */
+
+import { parseArgs } from "@std/cli/parse-args";
+
+/** Limits that keep the relay's memory and CPU bounded. */
+export interface RelayLimits {
+  /** Largest accepted frame in UTF-8 bytes. Default 64 KiB. */
+  maxFrameBytes: number;
+  /** Frames a connection may send per second (also the burst). Default 2000. */
+  rateLimit: number;
+  /**
+   * Bytes waiting in a socket's send buffer above which chat frames for it
+   * are queued instead of sent. Default 256 KiB.
+   */
+  maxBufferedBytes: number;
+  /** Frames waiting per recipient. Default 256. */
+  queueMaxFrames: number;
+  /** Bytes waiting per recipient. Default 1 MiB. */
+  queueMaxBytes: number;
+  /** Bytes waiting for all recipients together. Default 64 MiB. */
+  queueTotalBytes: number;
+  /** How long a frame may wait, in milliseconds. Default 5 minutes. */
+  queueMaxAgeMs: number;
+  /**
+   * Seconds of silence after which a socket is pinged and, half as long
+   * again without an answer, closed; also how long a socket may stay above
+   * `maxBufferedBytes` before it is closed as stalled. Default 30.
+   */
+  idleTimeoutSeconds: number;
+  /** Open connections beyond which upgrades are refused with 503. Default 10,000. */
+  maxConnections: number;
+}
+
+/** Everything the relay process is told at start. */
+export interface RelayConfig extends RelayLimits {
+  /** Listen address. Default 0.0.0.0. */
+  host: string;
+  /** Listen port. Default 8765 (the port the router guard blocks). */
+  port: number;
+}
+
+/** Environment variables the relay reads (named in its permission set). */
+export const RELAY_ENV = [
+  "RELAY_HOST",
+  "RELAY_PORT",
+  "RELAY_MAX_FRAME_BYTES",
+] as const;
+
+/** Usage text for `--help`. */
+export const RELAY_USAGE = `QSTCS zero-knowledge WebSocket relay
+
+Usage: deno task relay [options]
+
+  --host HOST                listen address (env RELAY_HOST, default 0.0.0.0)
+  --port PORT                listen port (env RELAY_PORT, default 8765)
+  --max-frame-bytes N        largest frame (env RELAY_MAX_FRAME_BYTES, default 65536)
+  --rate-limit N             frames per second per connection (default 2000)
+  --max-buffered-bytes N     send buffer per socket before queueing (default 262144)
+  --queue-max-frames N       frames waiting per recipient (default 256)
+  --queue-max-bytes N        bytes waiting per recipient (default 1048576)
+  --queue-total-bytes N      bytes waiting for all recipients (default 67108864)
+  --queue-max-age-ms N       how long a frame may wait (default 300000)
+  --idle-timeout SECONDS     ping after half this silence, close after all of it (default 30)
+  --max-connections N        open connections (default 10000)
+  --help                     this text
+
+The permission set "relay" in deno.json allows 0.0.0.0:8765 only: to listen
+elsewhere add --allow-net=HOST:PORT.`;
+
+/** A bad flag or variable, with a message for the operator. */
+export class ConfigError extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+/** Default limits, for tests and for {@linkcode parseRelayConfig}. */
+export const DEFAULT_LIMITS: Readonly<RelayLimits> = {
+  maxFrameBytes: 64 * 1024,
+  rateLimit: 2000,
+  maxBufferedBytes: 256 * 1024,
+  queueMaxFrames: 256,
+  queueMaxBytes: 1024 * 1024,
+  queueTotalBytes: 64 * 1024 * 1024,
+  queueMaxAgeMs: 5 * 60 * 1000,
+  idleTimeoutSeconds: 30,
+  maxConnections: 10_000,
+};
+
+// Flag name, limit, and the environment variable that may set it too.
+const NUMERIC_FLAGS: [string, keyof RelayLimits, string?][] = [
+  ["max-frame-bytes", "maxFrameBytes", "RELAY_MAX_FRAME_BYTES"],
+  ["rate-limit", "rateLimit"],
+  ["max-buffered-bytes", "maxBufferedBytes"],
+  ["queue-max-frames", "queueMaxFrames"],
+  ["queue-max-bytes", "queueMaxBytes"],
+  ["queue-total-bytes", "queueTotalBytes"],
+  ["queue-max-age-ms", "queueMaxAgeMs"],
+  ["idle-timeout", "idleTimeoutSeconds"],
+  ["max-connections", "maxConnections"],
+];
+
+/**
+ * Parses command-line flags over environment variables over defaults.
+ *
+ * @throws {ConfigError} for an unknown flag or a value out of range.
+ *
+ * @example
+ * ```ts
+ * import { parseRelayConfig } from "./config.ts";
+ * const config = parseRelayConfig(["--port", "9000"], () => undefined);
+ * console.log(config.host, config.port, config.maxFrameBytes); // 0.0.0.0 9000 65536
+ * ```
+ */
+export function parseRelayConfig(
+  args: string[],
+  env: (name: string) => string | undefined,
+): RelayConfig {
+  const flags = parseArgs(args, {
+    string: ["host", "port", ...NUMERIC_FLAGS.map(([flag]) => flag)],
+    boolean: ["help"],
+    unknown: (arg: string) => {
+      throw new ConfigError(`unknown option ${arg}\n\n${RELAY_USAGE}`);
+    },
+  }) as Record<string, string | undefined>;
+  const limits = { ...DEFAULT_LIMITS };
+  for (const [flag, key, variable] of NUMERIC_FLAGS) {
+    const text = flags[flag] ?? (variable ? env(variable) : undefined);
+    if (text !== undefined) limits[key] = positive(flag, text, key);
+  }
+  const portText = flags.port ?? env("RELAY_PORT") ?? "8765";
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65535) {
+    throw new ConfigError(`port must be 0..65535, got ${portText}`);
+  }
+  return {
+    host: flags.host ?? env("RELAY_HOST") ?? "0.0.0.0",
+    port,
+    ...limits,
+  };
+}
+
+// Only the idle timeout may be fractional: tests use short ones.
+function positive(flag: string, text: string, key: keyof RelayLimits): number {
+  const value = Number(text);
+  const fractional = key === "idleTimeoutSeconds";
+  if (
+    text.trim() === "" || !(value > 0) || !Number.isFinite(value) ||
+    (!fractional && !Number.isSafeInteger(value))
+  ) {
+    throw new ConfigError(
+      `--${flag} must be a positive ${
+        fractional ? "number" : "integer"
+      }, got ${text}`,
+    );
+  }
+  return value;
+}

@@ -1,0 +1,109 @@
+/**
+ * The frames the relay itself sends: registered, presence, ack and error,
+ * serialised once so that one string can go to many sockets.
+ *
+ * @module
+ */
+
+import type {
+  AckFrame,
+  ErrorCode,
+  ErrorFrame,
+  PresenceFrame,
+  RegisteredFrame,
+} from "../protocol/mod.ts";
+
+/** {@linkcode RegisteredFrame} with the token that lets the device take over its own registration. */
+export interface RelayRegisteredFrame extends RegisteredFrame {
+  /** Send back as `resume` in a later register frame to replace this connection. */
+  resume: string;
+}
+
+/** Why a frame was queued rather than delivered. */
+export type QueueReason = "offline" | "backpressure";
+
+/** Why a frame was dropped. */
+export type DropReason =
+  | "queue_full"
+  | "queue_bytes"
+  | "relay_full"
+  | "expired"
+  | "rate_limited"
+  | "backpressure"
+  | "no_recipients";
+
+/** {@linkcode AckFrame} as the relay sends it; broadcasts carry counts. */
+export interface RelayAckFrame extends AckFrame {
+  /** For `queued` a {@linkcode QueueReason}, for `dropped` a {@linkcode DropReason}. */
+  reason?: QueueReason | DropReason;
+  /** Broadcast only: devices the frame was handed to. */
+  delivered?: number;
+  /** Broadcast only: online devices skipped because they were not reading. */
+  dropped?: number;
+}
+
+/**
+ * Serialises a `registered` frame.
+ *
+ * @example
+ * ```ts
+ * import { registeredFrame } from "./frames.ts";
+ * console.log(registeredFrame("a", { online: ["a"], resume: "r" }));
+ * // {"type":"registered","device_id":"a","online":["a"],"resume":"r"}
+ * ```
+ */
+export function registeredFrame(
+  deviceId: string,
+  options: { online: string[]; resume: string },
+): string {
+  const frame: RelayRegisteredFrame = {
+    type: "registered",
+    device_id: deviceId,
+    online: options.online,
+    resume: options.resume,
+  };
+  return JSON.stringify(frame);
+}
+
+/**
+ * Serialises a `presence` frame.
+ *
+ * @example
+ * ```ts
+ * import { presenceFrame } from "./frames.ts";
+ * console.log(presenceFrame(["a", "b"])); // {"type":"presence","online":["a","b"]}
+ * ```
+ */
+export function presenceFrame(online: string[]): string {
+  const frame: PresenceFrame = { type: "presence", online };
+  return JSON.stringify(frame);
+}
+
+/**
+ * Serialises an `ack` frame.
+ *
+ * @example
+ * ```ts
+ * import { ackFrame } from "./frames.ts";
+ * console.log(ackFrame({ type: "ack", id: "m-1", status: "delivered" }));
+ * // {"type":"ack","id":"m-1","status":"delivered"}
+ * ```
+ */
+export function ackFrame(ack: RelayAckFrame): string {
+  return JSON.stringify(ack);
+}
+
+/**
+ * Serialises an `error` frame.
+ *
+ * @example
+ * ```ts
+ * import { errorFrame } from "./frames.ts";
+ * console.log(errorFrame("bad_json", "frame is not valid JSON"));
+ * // {"type":"error","code":"bad_json","message":"frame is not valid JSON"}
+ * ```
+ */
+export function errorFrame(code: ErrorCode, message: string): string {
+  const frame: ErrorFrame = { type: "error", code, message };
+  return JSON.stringify(frame);
+}

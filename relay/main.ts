@@ -1,0 +1,89 @@
+/**
+ * The relay process: `deno task relay`.
+ *
+ * Prints `[RELAY] listening on ws://HOST:PORT` when ready, then a line per
+ * connection, registration, routing decision and disconnection, never with
+ * a frame's contents; lines about single frames beyond 50 a second are
+ * counted in a summary line instead, so a flood cannot slow the relay down.
+ *
+ * @module
+ */
+
+import { ConfigError, parseRelayConfig, RELAY_USAGE } from "./config.ts";
+import { CloseCode, Hub } from "./hub.ts";
+import { LogThrottle } from "./log_throttle.ts";
+import { createRelayHandler } from "./server.ts";
+
+// How often queues drain into sockets that have room again and presence
+// goes out: the added latency of both.
+const TICK_MS = 25;
+// Lines about single frames print up to this rate, then are only counted.
+const FRAME_LINES_PER_SECOND = 50;
+const SHUTDOWN_GRACE_MS = 1000;
+
+async function main(): Promise<void> {
+  if (Deno.args.includes("--help")) {
+    console.log(RELAY_USAGE);
+    return;
+  }
+  let config;
+  try {
+    config = parseRelayConfig(Deno.args, (name) => Deno.env.get(name));
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`[RELAY] ${error.message}`);
+      Deno.exit(2);
+    }
+    throw error;
+  }
+  const log = (line: string) => console.log(`[RELAY] ${line}`);
+  const frameLines = new LogThrottle(log, {
+    linesPerSecond: FRAME_LINES_PER_SECOND,
+  });
+  const hub = new Hub({
+    limits: config,
+    log,
+    logFrame: (line) => frameLines.line(line),
+  });
+  const controller = new AbortController();
+  const server = Deno.serve({
+    hostname: config.host,
+    port: config.port,
+    signal: controller.signal,
+    onListen: ({ hostname, port }) => {
+      console.log(
+        "[RELAY] zero-knowledge relay: forwards frames unchanged and reads " +
+          "only type, sender, recipient and id",
+      );
+      console.log(
+        `[RELAY] limits: frames up to ${config.maxFrameBytes} bytes, ` +
+          `${config.rateLimit} frames/s per connection, ` +
+          `${config.queueMaxFrames} frames or ${config.queueMaxBytes} bytes ` +
+          `for up to ${config.queueMaxAgeMs / 1000} s per offline device, ` +
+          `idle timeout ${config.idleTimeoutSeconds} s`,
+      );
+      console.log(`[RELAY] listening on ws://${hostname}:${port}`);
+    },
+  }, createRelayHandler(hub, { ...config, log }));
+  const ticker = setInterval(() => {
+    hub.tick();
+    frameLines.flush();
+  }, TICK_MS);
+  const signalled = Promise.withResolvers<void>();
+  Deno.addSignalListener("SIGINT", signalled.resolve);
+  Deno.addSignalListener("SIGTERM", signalled.resolve);
+  await signalled.promise;
+  console.log("[RELAY] shutting down");
+  clearInterval(ticker);
+  hub.closeAll(CloseCode.goingAway, "relay shutting down");
+  controller.abort();
+  // Deno.serve may never finish while a client that vanished without a close
+  // handshake still holds an upgraded socket (denoland/deno#29088).
+  await Promise.race([
+    server.finished,
+    new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS)),
+  ]);
+  Deno.exit(0);
+}
+
+if (import.meta.main) await main();

@@ -1,0 +1,184 @@
+/**
+ * The relay's counters and their Prometheus text exposition for
+ * `GET /metrics`.
+ *
+ * @module
+ */
+
+import type { ErrorCode } from "../protocol/mod.ts";
+import type { DropReason } from "./frames.ts";
+
+/**
+ * Counts of what the relay has done since it started. Labelled counters
+ * hold only the labels seen so far.
+ */
+export class RelayCounters {
+  /** WebSocket connections accepted. */
+  connections = 0;
+  /** Successful registrations, takeovers included. */
+  registrations = 0;
+  /** Frames received from clients, refused ones included. */
+  framesReceived = 0;
+  /** Chat frame copies handed to a recipient's socket, from a queue or not. */
+  framesRelayed = 0;
+  /** Chat frames queued for an offline or backpressured recipient. */
+  framesQueued = 0;
+  /** Chat frames dropped, by reason. */
+  readonly dropped: Map<DropReason, number> = new Map();
+  /** Frames refused with an error frame, by error code. */
+  readonly refused: Map<ErrorCode, number> = new Map();
+  /** Connections the relay closed itself, by WebSocket close code. */
+  readonly closed: Map<number, number> = new Map();
+}
+
+/**
+ * Adds one to a labelled counter.
+ *
+ * @example
+ * ```ts
+ * import { increment, RelayCounters } from "./metrics.ts";
+ * const counters = new RelayCounters();
+ * increment(counters.dropped, "expired");
+ * console.log(counters.dropped.get("expired")); // 1
+ * ```
+ */
+export function increment<K>(counter: Map<K, number>, label: K): void {
+  counter.set(label, (counter.get(label) ?? 0) + 1);
+}
+
+/** Values sampled at scrape time. */
+export interface RelayGauges {
+  /** Open WebSocket connections, registered or not. */
+  connections: number;
+  /** Registered devices. */
+  devices: number;
+  /** Frames waiting in queues. */
+  queueFrames: number;
+  /** Bytes waiting in queues. */
+  queueBytes: number;
+  /** Bytes waiting in socket send buffers, summed over sockets. */
+  bufferedBytes: number;
+}
+
+interface Metric {
+  name: string;
+  type: "counter" | "gauge";
+  help: string;
+  samples: [labels: string, value: number][];
+}
+
+/**
+ * Renders counters, gauges and the process's memory in Prometheus text
+ * format (version 0.0.4).
+ *
+ * @example
+ * ```ts
+ * import { RelayCounters, renderMetrics } from "./metrics.ts";
+ * const text = renderMetrics(new RelayCounters(), {
+ *   connections: 2, devices: 1, queueFrames: 0, queueBytes: 0, bufferedBytes: 0,
+ * });
+ * console.log(text.includes("\nqstcs_relay_connections 2\n")); // true
+ * ```
+ */
+export function renderMetrics(
+  counters: RelayCounters,
+  gauges: RelayGauges,
+): string {
+  const memory = Deno.memoryUsage();
+  const metrics: Metric[] = [
+    gauge("connections", "Open WebSocket connections.", gauges.connections),
+    counter(
+      "connections_total",
+      "WebSocket connections accepted.",
+      counters.connections,
+    ),
+    gauge("devices_online", "Registered devices.", gauges.devices),
+    counter(
+      "registrations_total",
+      "Successful registrations.",
+      counters.registrations,
+    ),
+    counter(
+      "frames_received_total",
+      "Frames received from clients.",
+      counters.framesReceived,
+    ),
+    counter(
+      "frames_relayed_total",
+      "Chat frame copies handed to a recipient's socket.",
+      counters.framesRelayed,
+    ),
+    counter(
+      "frames_queued_total",
+      "Chat frames queued for an offline or backpressured recipient.",
+      counters.framesQueued,
+    ),
+    labelled(
+      "frames_dropped_total",
+      "Chat frames dropped, by reason.",
+      "reason",
+      counters.dropped,
+    ),
+    labelled(
+      "frames_refused_total",
+      "Frames refused with an error frame, by code.",
+      "code",
+      counters.refused,
+    ),
+    labelled(
+      "closed_total",
+      "Connections closed by the relay, by close code.",
+      "code",
+      counters.closed,
+    ),
+    gauge("queue_frames", "Frames waiting in queues.", gauges.queueFrames),
+    gauge("queue_bytes", "Bytes waiting in queues.", gauges.queueBytes),
+    gauge(
+      "socket_buffered_bytes",
+      "Bytes waiting in socket send buffers.",
+      gauges.bufferedBytes,
+    ),
+    gauge("heap_used_bytes", "V8 heap in use.", memory.heapUsed),
+    {
+      name: "process_resident_memory_bytes",
+      type: "gauge",
+      help: "Resident memory size in bytes.",
+      samples: [["", memory.rss]],
+    },
+  ];
+  const lines: string[] = [];
+  for (const { name, type, help, samples } of metrics) {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const [labels, value] of samples) {
+      lines.push(`${name}${labels} ${value}`);
+    }
+  }
+  return lines.join("\n") + "\n";
+}
+
+function gauge(name: string, help: string, value: number): Metric {
+  return {
+    name: `qstcs_relay_${name}`,
+    type: "gauge",
+    help,
+    samples: [["", value]],
+  };
+}
+
+function counter(name: string, help: string, value: number): Metric {
+  return { ...gauge(name, help, value), type: "counter" };
+}
+
+function labelled<K extends string | number>(
+  name: string,
+  help: string,
+  label: string,
+  values: Map<K, number>,
+): Metric {
+  return {
+    name: `qstcs_relay_${name}`,
+    type: "counter",
+    help,
+    samples: [...values].map(([key, value]) => [`{${label}="${key}"}`, value]),
+  };
+}

@@ -1,0 +1,151 @@
+/**
+ * Store-and-forward for recipients that are offline or not reading: one
+ * first-in first-out queue per recipient, bounded in frames, bytes and age,
+ * with a bound on the bytes of all queues together.
+ *
+ * @module
+ */
+
+/** A frame waiting for its recipient: a chat frame, or an ack for its sender. */
+export interface QueuedFrame {
+  /** The frame exactly as received; forwarded unchanged. */
+  text: string;
+  /** Its size in UTF-8 bytes. */
+  bytes: number;
+  /** Device to tell what became of it; absent for the relay's own acks. */
+  sender?: string;
+  /** Message id to acknowledge; frames without one get no ack. */
+  id?: string;
+  /** When it was queued, in milliseconds. */
+  queuedAt: number;
+}
+
+/** A frame that waited too long, with the recipient it waited for. */
+export interface ExpiredFrame {
+  /** Device the frame was addressed to. */
+  recipient: string;
+  /** The frame. */
+  frame: QueuedFrame;
+}
+
+/** Why a frame could not be queued. */
+export type QueueRefusal = "queue_full" | "queue_bytes" | "relay_full";
+
+/** Bounds of {@linkcode OfflineQueues}. */
+export interface OfflineQueueLimits {
+  /** Frames waiting per recipient. */
+  maxFrames: number;
+  /** Bytes waiting per recipient. */
+  maxBytes: number;
+  /** Bytes waiting for all recipients together. */
+  totalBytes: number;
+  /** Milliseconds a frame may wait before {@linkcode OfflineQueues.expire} drops it. */
+  maxAgeMs: number;
+}
+
+interface Queue {
+  frames: (QueuedFrame | undefined)[];
+  head: number;
+  bytes: number;
+}
+
+// Taking from the head of an array is linear; a moving head index with an
+// occasional compaction keeps long queues cheap to drain.
+const COMPACT_AFTER = 1024;
+
+/**
+ * Bounded per-recipient queues. A frame that does not fit is refused, never
+ * an older one evicted, so that the sender learns at once.
+ *
+ * @example
+ * ```ts
+ * import { OfflineQueues } from "./offline_queue.ts";
+ * const queues = new OfflineQueues({
+ *   maxFrames: 2, maxBytes: 1024, totalBytes: 4096, maxAgeMs: 60_000,
+ * });
+ * const frame = { text: "{}", bytes: 2, sender: "a", queuedAt: 0 };
+ * console.log(queues.push("b", frame), queues.push("b", frame)); // undefined undefined
+ * console.log(queues.push("b", frame)); // queue_full
+ * console.log(queues.shift("b")?.text); // {}
+ * ```
+ */
+export class OfflineQueues {
+  #limits: OfflineQueueLimits;
+  #queues = new Map<string, Queue>();
+  #totalBytes = 0;
+  #totalFrames = 0;
+
+  /** Creates empty queues with the given bounds. */
+  constructor(limits: OfflineQueueLimits) {
+    this.#limits = limits;
+  }
+
+  /** Bytes waiting for all recipients. */
+  get totalBytes(): number {
+    return this.#totalBytes;
+  }
+
+  /** Frames waiting for all recipients. */
+  get totalFrames(): number {
+    return this.#totalFrames;
+  }
+
+  /** Frames waiting for `recipient`. */
+  size(recipient: string): number {
+    const queue = this.#queues.get(recipient);
+    return queue ? queue.frames.length - queue.head : 0;
+  }
+
+  /** Appends a frame, or returns why it does not fit. */
+  push(recipient: string, frame: QueuedFrame): QueueRefusal | undefined {
+    const queue = this.#queues.get(recipient) ??
+      { frames: [], head: 0, bytes: 0 };
+    if (queue.frames.length - queue.head >= this.#limits.maxFrames) {
+      return "queue_full";
+    }
+    if (queue.bytes + frame.bytes > this.#limits.maxBytes) return "queue_bytes";
+    if (this.#totalBytes + frame.bytes > this.#limits.totalBytes) {
+      return "relay_full";
+    }
+    queue.frames.push(frame);
+    queue.bytes += frame.bytes;
+    this.#totalBytes += frame.bytes;
+    this.#totalFrames++;
+    this.#queues.set(recipient, queue);
+    return undefined;
+  }
+
+  /** Removes and returns the oldest frame for `recipient`. */
+  shift(recipient: string): QueuedFrame | undefined {
+    const queue = this.#queues.get(recipient);
+    if (!queue) return undefined;
+    const frame = queue.frames[queue.head] as QueuedFrame;
+    queue.frames[queue.head++] = undefined;
+    queue.bytes -= frame.bytes;
+    this.#totalBytes -= frame.bytes;
+    this.#totalFrames--;
+    if (queue.head === queue.frames.length) {
+      this.#queues.delete(recipient);
+    } else if (
+      queue.head >= COMPACT_AFTER && queue.head * 2 >= queue.frames.length
+    ) {
+      queue.frames = queue.frames.slice(queue.head);
+      queue.head = 0;
+    }
+    return frame;
+  }
+
+  /** Removes and returns every frame queued `maxAgeMs` or more before `now`. */
+  expire(now: number): ExpiredFrame[] {
+    const expired: ExpiredFrame[] = [];
+    const cutoff = now - this.#limits.maxAgeMs;
+    // Frames join a queue in time order, so only heads need looking at.
+    for (const [recipient, queue] of this.#queues) {
+      while (queue.frames[queue.head]!.queuedAt <= cutoff) {
+        expired.push({ recipient, frame: this.shift(recipient)! });
+        if (!this.#queues.has(recipient)) break;
+      }
+    }
+    return expired;
+  }
+}
