@@ -191,6 +191,11 @@ export interface RegisterFrame {
   type: "register";
   /** Device the connection speaks for. */
   device_id: string;
+  /**
+   * The `resume` token of this device's previous `registered` frame: the new
+   * connection replaces the old one (a reconnect after a dead socket).
+   */
+  resume?: string;
 }
 
 /** First frame an older client sends to the relay; it has no `type`. */
@@ -207,6 +212,8 @@ export interface RegisteredFrame {
   device_id: string;
   /** Device ids online, including this one. */
   online: string[];
+  /** Send back as `resume` in a later register frame to replace this connection. */
+  resume: string;
 }
 
 /** Sent by the relay to every client whenever a device comes or goes. */
@@ -239,7 +246,24 @@ export interface LegacyChatFrame {
 /** What became of a chat frame, as reported to its sender. */
 export type AckStatus = "delivered" | "queued" | "dropped";
 
-/** Relay's receipt for a chat frame. */
+/** Why the relay queued a frame rather than delivering it. */
+export type QueueReason = "offline" | "backpressure";
+
+/** Why the relay dropped a frame. */
+export type DropReason =
+  | "queue_full"
+  | "queue_bytes"
+  | "relay_full"
+  | "expired"
+  | "rate_limited"
+  | "backpressure"
+  | "no_recipients";
+
+/**
+ * Relay's receipt for a chat frame. A `queued` ack is followed by a second
+ * one with the same id (`delivered` or `dropped`) when the frame leaves the
+ * queue.
+ */
 export interface AckFrame {
   /** Always `"ack"`. */
   type: "ack";
@@ -247,8 +271,12 @@ export interface AckFrame {
   id: string;
   /** What became of the frame. */
   status: AckStatus;
-  /** Why the frame was dropped or queued. */
-  reason?: string;
+  /** For `queued` a {@linkcode QueueReason}, for `dropped` a {@linkcode DropReason}. */
+  reason?: QueueReason | DropReason;
+  /** Broadcast only: devices the frame was handed to. */
+  delivered?: number;
+  /** Broadcast only: online devices skipped because they were not reading. */
+  dropped?: number;
 }
 
 /** Why the relay refused a frame. */

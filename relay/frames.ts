@@ -13,35 +13,6 @@ import type {
   RegisteredFrame,
 } from "../protocol/mod.ts";
 
-/** {@linkcode RegisteredFrame} with the token that lets the device take over its own registration. */
-export interface RelayRegisteredFrame extends RegisteredFrame {
-  /** Send back as `resume` in a later register frame to replace this connection. */
-  resume: string;
-}
-
-/** Why a frame was queued rather than delivered. */
-export type QueueReason = "offline" | "backpressure";
-
-/** Why a frame was dropped. */
-export type DropReason =
-  | "queue_full"
-  | "queue_bytes"
-  | "relay_full"
-  | "expired"
-  | "rate_limited"
-  | "backpressure"
-  | "no_recipients";
-
-/** {@linkcode AckFrame} as the relay sends it; broadcasts carry counts. */
-export interface RelayAckFrame extends AckFrame {
-  /** For `queued` a {@linkcode QueueReason}, for `dropped` a {@linkcode DropReason}. */
-  reason?: QueueReason | DropReason;
-  /** Broadcast only: devices the frame was handed to. */
-  delivered?: number;
-  /** Broadcast only: online devices skipped because they were not reading. */
-  dropped?: number;
-}
-
 /**
  * Serialises a `registered` frame.
  *
@@ -56,7 +27,7 @@ export function registeredFrame(
   deviceId: string,
   options: { online: string[]; resume: string },
 ): string {
-  const frame: RelayRegisteredFrame = {
+  const frame: RegisteredFrame = {
     type: "registered",
     device_id: deviceId,
     online: options.online,
@@ -89,7 +60,7 @@ export function presenceFrame(online: string[]): string {
  * // {"type":"ack","id":"m-1","status":"delivered"}
  * ```
  */
-export function ackFrame(ack: RelayAckFrame): string {
+export function ackFrame(ack: AckFrame): string {
   return JSON.stringify(ack);
 }
 

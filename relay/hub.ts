@@ -13,21 +13,21 @@
  */
 
 import {
+  type AckFrame,
   BROADCAST,
+  type DropReason,
   type Envelope,
   type ErrorCode,
+  type QueueReason,
   readEnvelope,
 } from "../protocol/mod.ts";
 import type { RelayLimits } from "./config.ts";
 import { exceedsBytes, utf8ByteLength } from "./frame_size.ts";
 import {
   ackFrame,
-  type DropReason,
   errorFrame,
   presenceFrame,
-  type QueueReason,
   registeredFrame,
-  type RelayAckFrame,
 } from "./frames.ts";
 import { increment, RelayCounters, type RelayGauges } from "./metrics.ts";
 import { OfflineQueues } from "./offline_queue.ts";
@@ -508,7 +508,7 @@ export class Hub {
   #ack(
     conn: Connection,
     id: string | undefined,
-    ack: Omit<RelayAckFrame, "type" | "id">,
+    ack: Omit<AckFrame, "type" | "id">,
   ): void {
     if (id !== undefined) {
       this.#sendControl(conn, ackFrame({ type: "ack", id, ...ack }));
@@ -520,7 +520,7 @@ export class Hub {
   #tell(
     sender: string | undefined,
     id: string | undefined,
-    ack: Omit<RelayAckFrame, "type" | "id">,
+    ack: Omit<AckFrame, "type" | "id">,
   ): void {
     if (sender === undefined || id === undefined) return;
     const text = ackFrame({ type: "ack", id, ...ack });

@@ -6,7 +6,7 @@
  */
 
 import type { ErrorCode } from "../protocol/mod.ts";
-import type { DropReason } from "./frames.ts";
+import type { DropReason } from "../protocol/mod.ts";
 
 /**
  * Counts of what the relay has done since it started. Labelled counters
