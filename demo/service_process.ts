@@ -80,7 +80,7 @@ export class ServiceProcess {
     const { echoPrefix } = options;
     this.#child = child;
     if (options.interactive) this.#stdin = child.stdin.getWriter();
-    const pump = async (stream: ReadableStream<Uint8Array>) => {
+    const pump = async (stream: ReadableStream<Uint8Array<ArrayBuffer>>) => {
       let pending = "";
       for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
         pending += chunk;

@@ -97,7 +97,7 @@ export class GuardProcess {
       stderr: "piped",
     }).spawn();
     const collect = async (
-      stream: ReadableStream<Uint8Array>,
+      stream: ReadableStream<Uint8Array<ArrayBuffer>>,
       into: string[],
     ) => {
       let pending = "";

@@ -1,0 +1,128 @@
+/**
+ * Test helper: a KMS in memory, reached through a `fetch` function, for the
+ * dashboard's unit tests (the system tests use the real KMS process).
+ *
+ * @module
+ */
+
+/** An in-memory KMS with the routes the dashboard calls. */
+export class FakeKms {
+  /** What `/link_status` answers (and `/events` starts with). */
+  linkStatus: Record<string, unknown> = {
+    status: "GREEN",
+    qber: 0.02,
+    total_keys_issued: 0,
+    attacks_detected: 0,
+    active_sessions: 0,
+    history: [0.02],
+    router_last_seen: null,
+    attack_mode: false,
+  };
+  /** The `Date` header of `/link_status`, if any. */
+  date: string | null = null;
+  /** Whether `/link_status` fails as a dead KMS would (the stream stays open). */
+  pollsFail = false;
+  /** When set, what `/force_attack` and `/reset` answer. */
+  actionResponse: (() => Response) | null = null;
+  /** Method and path of every request, in order. */
+  requests: string[] = [];
+  #up = true;
+  #streams = new Set<ReadableStreamDefaultController<Uint8Array>>();
+
+  /** A `fetch` for {@linkcode KmsMonitor}. */
+  fetch: typeof fetch = (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    this.requests.push(`${init?.method ?? "GET"} ${url.pathname}`);
+    if (!this.#up) {
+      return Promise.reject(new TypeError("error sending request: refused"));
+    }
+    switch (url.pathname) {
+      case "/events":
+        return Promise.resolve(this.#events(init?.signal ?? undefined));
+      case "/link_status":
+        if (this.pollsFail) {
+          return Promise.reject(new DOMException("timed out", "TimeoutError"));
+        }
+        return Promise.resolve(
+          Response.json(this.linkStatus, {
+            headers: this.date ? { date: this.date } : {},
+          }),
+        );
+      case "/force_attack":
+        return Promise.resolve(
+          this.actionResponse?.() ??
+            Response.json({ status: "RED", qber: 0.25 }),
+        );
+      case "/reset":
+        return Promise.resolve(
+          this.actionResponse?.() ??
+            Response.json({ status: "reset_complete" }),
+        );
+      default:
+        return Promise.resolve(new Response("no route", { status: 404 }));
+    }
+  };
+
+  /** Number of open `/events` streams. */
+  get subscribers(): number {
+    return this.#streams.size;
+  }
+
+  /** Sends an event on every open stream. */
+  emit(event: string, data: unknown): void {
+    const bytes = new TextEncoder().encode(
+      `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`,
+    );
+    for (const stream of this.#streams) stream.enqueue(bytes);
+  }
+
+  /** Goes down: open streams end, requests fail. */
+  stop(): void {
+    this.#up = false;
+    for (const stream of this.#streams) stream.close();
+    this.#streams.clear();
+  }
+
+  /** Comes back. */
+  start(): void {
+    this.#up = true;
+  }
+
+  #events(signal?: AbortSignal): Response {
+    const streams = this.#streams;
+    let self: ReadableStreamDefaultController<Uint8Array>;
+    const first = new TextEncoder().encode(
+      `event: state\ndata: ${JSON.stringify(this.linkStatus)}\n\n`,
+    );
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        self = controller;
+        streams.add(controller);
+        controller.enqueue(first);
+        signal?.addEventListener("abort", () => {
+          streams.delete(controller);
+          controller.error(signal.reason);
+        });
+      },
+      cancel() {
+        streams.delete(self);
+      },
+    });
+    return new Response(body, {
+      headers: { "content-type": "text/event-stream" },
+    });
+  }
+}
+
+/** Resolves once `condition()` holds; rejects after `timeoutMs`. */
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 5_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!await condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -1,0 +1,35 @@
+import type { LinkStatus } from "../../protocol/types.ts";
+
+// A shape per status as well as a colour, so the status never rests on
+// colour alone.
+const SHAPES: Record<LinkStatus, string> = {
+  GREEN: "●",
+  YELLOW: "▲",
+  RED: "■",
+};
+
+/** Props of {@linkcode StatusMark}. */
+export interface StatusMarkProps {
+  /** The status; `null` shows a neutral dash. */
+  status: LinkStatus | null;
+  /** Words after the status, e.g. "link". */
+  prefix?: string;
+}
+
+/**
+ * A link status in colour, shape and word: `● GREEN`.
+ *
+ * @example
+ * ```tsx ignore
+ * <StatusMark status="RED" />
+ * ```
+ */
+export function StatusMark({ status, prefix }: StatusMarkProps) {
+  if (status === null) return <span class="mark mark-none">— unknown</span>;
+  return (
+    <span class={`mark mark-${status.toLowerCase()}`}>
+      <span class="mark-shape" aria-hidden="true">{SHAPES[status]}</span>
+      {prefix ? `${prefix} ${status}` : status}
+    </span>
+  );
+}

@@ -1,0 +1,60 @@
+import { assertEquals, assertThrows } from "@std/assert";
+import { ConfigError, parseDashboardConfig } from "./config.ts";
+
+const noEnv = () => undefined;
+
+Deno.test("defaults: 0.0.0.0:8501 and the KMS on localhost:8000", () => {
+  assertEquals(parseDashboardConfig([], noEnv), {
+    host: "0.0.0.0",
+    port: 8501,
+    kmsUrl: "http://localhost:8000",
+  });
+});
+
+Deno.test("flags win over the environment", () => {
+  const env = (name: string) =>
+    ({
+      DASHBOARD_HOST: "10.0.0.2",
+      DASHBOARD_PORT: "9000",
+      KMS_URL: "http://10.0.0.5:8000",
+    })[name];
+  assertEquals(parseDashboardConfig([], env), {
+    host: "10.0.0.2",
+    port: 9000,
+    kmsUrl: "http://10.0.0.5:8000",
+  });
+  assertEquals(
+    parseDashboardConfig(
+      ["--port", "8600", "--kms", "http://127.0.0.1:41000/", "--host=::1"],
+      env,
+    ),
+    { host: "::1", port: 8600, kmsUrl: "http://127.0.0.1:41000" },
+  );
+});
+
+Deno.test("bad settings are refused with the reason", () => {
+  assertThrows(
+    () => parseDashboardConfig(["--port", "x"], noEnv),
+    ConfigError,
+    "port",
+  );
+  assertThrows(
+    () => parseDashboardConfig(["--port", "70000"], noEnv),
+    ConfigError,
+  );
+  assertThrows(
+    () => parseDashboardConfig(["--kms", "nope"], noEnv),
+    ConfigError,
+    "URL",
+  );
+  assertThrows(
+    () => parseDashboardConfig(["--kms", "ftp://kms"], noEnv),
+    ConfigError,
+    "http",
+  );
+  assertThrows(
+    () => parseDashboardConfig(["--bogus"], noEnv),
+    ConfigError,
+    "unknown option",
+  );
+});

@@ -1,0 +1,51 @@
+import { zuluTime } from "../format.ts";
+import { useLive } from "../live.ts";
+import { type AuditView, auditView } from "../soc_state.ts";
+
+function tone(tag: string): string {
+  if (/ATTACK|RED|EVE_ACTIVATED|FAIL|REFUSED/.test(tag)) return "alert";
+  if (/YELLOW/.test(tag)) return "warn";
+  if (/RESET|GREEN|EVE_DEACTIVATED/.test(tag)) return "info";
+  if (/KEY|SESSION/.test(tag)) return "ok";
+  return "plain";
+}
+
+/**
+ * The KMS's audit entries, newest first: tag, details and time. The entries
+ * carry key ids and figures, never key material.
+ *
+ * @example
+ * ```tsx ignore
+ * <AuditLog initial={auditView(state)} />
+ * ```
+ */
+export default function AuditLog(props: { initial: AuditView }) {
+  const { entries } = useLive(props.initial, auditView);
+  if (entries.length === 0) {
+    return <p class="empty">No audit entries yet.</p>;
+  }
+  return (
+    <div class="audit" data-testid="audit-log">
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Time (UTC)</th>
+            <th scope="col">Event</th>
+            <th scope="col">Details</th>
+          </tr>
+        </thead>
+        <tbody>
+          {entries.toReversed().map((entry) => (
+            <tr key={entry.id}>
+              <td class="audit-time">{zuluTime(entry.at)}</td>
+              <td>
+                <span class={`tag tag-${tone(entry.tag)}`}>{entry.tag}</span>
+              </td>
+              <td class="audit-message">{entry.message}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,76 @@
+import { StatusMark } from "../components/StatusMark.tsx";
+import { percent } from "../format.ts";
+import { useLive, useStreamOpen } from "../live.ts";
+import { type BannerView, bannerView } from "../soc_state.ts";
+import type { LinkStatus } from "../../protocol/types.ts";
+
+const MEANING: Record<LinkStatus, string> = {
+  GREEN: "Secure: rolling QBER below 5%. Keys are issued.",
+  YELLOW: "Elevated QBER (5–11%): keys are still issued; watch the channel.",
+  RED:
+    "Eavesdropper detected: rolling QBER at or above 11%. Keys are refused and the router guard blocks chat until an operator resets.",
+};
+
+/**
+ * The link status, large, in colour, shape and words; or why it is not known.
+ *
+ * @example
+ * ```tsx ignore
+ * <LinkStatusBanner initial={bannerView(state)} />
+ * ```
+ */
+export default function LinkStatusBanner(props: { initial: BannerView }) {
+  const view = useLive(props.initial, bannerView);
+  const streamOpen = useStreamOpen();
+  const { kms, status } = view;
+  const shown = !streamOpen
+    ? "disconnected"
+    : kms !== "live"
+    ? kms
+    : status ?? "connecting";
+  let headline;
+  let detail: string;
+  if (!streamOpen) {
+    headline = <span class="mark mark-none">✕ Dashboard connection lost</span>;
+    detail = "Reconnecting to the dashboard server…";
+  } else if (kms === "connecting") {
+    headline = <span class="mark mark-none">Connecting to the KMS…</span>;
+    detail = "Waiting for the KMS event stream.";
+  } else if (kms === "unreachable") {
+    headline = <span class="mark mark-none">✕ KMS unreachable</span>;
+    detail = `Last known link status: ${
+      status ?? "none"
+    } (stale). Retrying every second; the view recovers by itself.`;
+  } else {
+    headline = <StatusMark status={status} prefix="LINK" />;
+    detail = status ? MEANING[status] : "";
+  }
+  return (
+    <div
+      class={`banner banner-${
+        status && shown === status ? status.toLowerCase() : "offline"
+      }`}
+      role="status"
+      aria-live="polite"
+      data-testid="link-status"
+      data-status={shown}
+    >
+      <div class="banner-main">
+        <p class="banner-headline">{headline}</p>
+        <p class="banner-detail">{detail}</p>
+      </div>
+      <dl class="banner-facts">
+        <div>
+          <dt>Rolling QBER</dt>
+          <dd>{percent(view.rollingQber)}</dd>
+        </div>
+        <div>
+          <dt>Eavesdropper simulation</dt>
+          <dd class={view.attackMode ? "fact-alert" : ""}>
+            {view.attackMode ? "ON (attack mode)" : "off"}
+          </dd>
+        </div>
+      </dl>
+    </div>
+  );
+}

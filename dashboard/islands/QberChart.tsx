@@ -1,0 +1,183 @@
+/// <reference lib="dom" />
+import {
+  CategoryScale,
+  Chart,
+  LinearScale,
+  LineController,
+  LineElement,
+  type Plugin,
+  PointElement,
+  Tooltip,
+} from "chart.js";
+import { useEffect, useRef } from "preact/hooks";
+import { percent, zuluTime } from "../format.ts";
+import { useLive } from "../live.ts";
+import {
+  type ChartView,
+  chartView,
+  type QberPoint,
+  RED_QBER,
+  YELLOW_QBER,
+} from "../soc_state.ts";
+
+// Only the parts a line chart needs, so the bundle leaves the rest out.
+Chart.register(
+  LineController,
+  LineElement,
+  PointElement,
+  LinearScale,
+  CategoryScale,
+  Tooltip,
+);
+
+const COLORS = {
+  green: "#22c55e",
+  yellow: "#eab308",
+  red: "#ef4444",
+  line: "#60a5fa",
+  grid: "rgba(148, 163, 184, 0.14)",
+  text: "#94a3b8",
+};
+
+function colorOf(percentValue: number): string {
+  return percentValue >= RED_QBER * 100
+    ? COLORS.red
+    : percentValue >= YELLOW_QBER * 100
+    ? COLORS.yellow
+    : COLORS.green;
+}
+
+/** Dashed 5% and 11% lines across the plot, labelled. */
+const thresholds: Plugin<"line"> = {
+  id: "qberThresholds",
+  afterDatasetsDraw(chart) {
+    const { ctx, chartArea, scales } = chart;
+    for (
+      const [value, label, color] of [
+        [YELLOW_QBER, "5% YELLOW", COLORS.yellow],
+        [RED_QBER, "11% RED: attack", COLORS.red],
+      ] as const
+    ) {
+      const y = scales.y.getPixelForValue(value * 100);
+      ctx.save();
+      ctx.strokeStyle = color;
+      ctx.setLineDash([6, 4]);
+      ctx.lineWidth = 1.5;
+      ctx.beginPath();
+      ctx.moveTo(chartArea.left, y);
+      ctx.lineTo(chartArea.right, y);
+      ctx.stroke();
+      ctx.fillStyle = color;
+      ctx.font = "12px system-ui, sans-serif";
+      ctx.textAlign = "right";
+      ctx.fillText(label, chartArea.right - 4, y - 5);
+      ctx.restore();
+    }
+  },
+};
+
+function labels(points: QberPoint[]): string[] {
+  return points.map((point, i) =>
+    point.time === null ? `#${i + 1}` : zuluTime(point.time)
+  );
+}
+
+function values(points: QberPoint[]): number[] {
+  return points.map((point) => point.qber * 100);
+}
+
+function yMax(points: QberPoint[]): number {
+  const top = Math.max(0, ...values(points));
+  return Math.max(30, Math.ceil((top + 2) / 5) * 5);
+}
+
+function summary(points: QberPoint[]): string {
+  if (points.length === 0) return "No BB84 runs yet.";
+  const last = points.at(-1)!.qber;
+  const above = points.filter((p) => p.qber >= RED_QBER).length;
+  return `${points.length} runs shown · latest ${
+    percent(last)
+  } · ${above} at or above 11%`;
+}
+
+/**
+ * The QBER of each BB84 run as a live line chart (chart.js), with the 5% and
+ * 11% thresholds drawn.
+ *
+ * @example
+ * ```tsx ignore
+ * <QberChart initial={chartView(state)} />
+ * ```
+ */
+export default function QberChart(props: { initial: ChartView }) {
+  const { points } = useLive(props.initial, chartView);
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const chart = useRef<Chart<"line"> | null>(null);
+
+  useEffect(() => {
+    chart.current = new Chart(canvas.current!, {
+      type: "line",
+      data: { labels: [], datasets: [] },
+      options: {
+        animation: false,
+        maintainAspectRatio: false,
+        scales: {
+          x: {
+            ticks: { color: COLORS.text, maxRotation: 0, autoSkipPadding: 12 },
+            grid: { color: COLORS.grid },
+          },
+          y: {
+            min: 0,
+            ticks: { color: COLORS.text, callback: (value) => `${value}%` },
+            grid: { color: COLORS.grid },
+            title: { display: true, text: "QBER", color: COLORS.text },
+          },
+        },
+        plugins: {
+          tooltip: {
+            callbacks: {
+              label: (item) => `QBER ${(item.parsed.y ?? 0).toFixed(1)}%`,
+            },
+          },
+        },
+      },
+      plugins: [thresholds],
+    });
+    return () => chart.current?.destroy();
+  }, []);
+
+  useEffect(() => {
+    const current = chart.current;
+    if (!current) return;
+    const data = values(points);
+    current.data.labels = labels(points);
+    current.data.datasets = [{
+      label: "QBER",
+      data,
+      borderColor: COLORS.line,
+      borderWidth: 2,
+      tension: 0.2,
+      pointRadius: 4,
+      pointBackgroundColor: data.map(colorOf),
+      pointBorderColor: data.map(colorOf),
+    }];
+    current.options.scales!.y!.max = yMax(points);
+    current.update();
+    // What the chart itself holds, for the browser tests.
+    canvas.current!.dataset.points = String(data.length);
+    canvas.current!.dataset.last = data.length ? String(data.at(-1)) : "";
+  }, [points]);
+
+  return (
+    <figure class="chart" data-testid="qber-chart">
+      <div class="chart-box">
+        <canvas
+          ref={canvas}
+          role="img"
+          aria-label={`QBER history: ${summary(points)}`}
+        />
+      </div>
+      <figcaption>{summary(points)}</figcaption>
+    </figure>
+  );
+}

@@ -1,0 +1,89 @@
+import { percent } from "../format.ts";
+import { useLive } from "../live.ts";
+import {
+  type GaugeView,
+  gaugeView,
+  RED_QBER,
+  YELLOW_QBER,
+} from "../soc_state.ts";
+
+// Eve's intercept-resend gives about 25%: the scale ends a little above.
+const SCALE_MAX = 0.3;
+const CX = 120, CY = 120, R = 92;
+
+function point(value: number, radius = R): [number, number] {
+  const angle = Math.PI * (1 - Math.min(value, SCALE_MAX) / SCALE_MAX);
+  return [CX + radius * Math.cos(angle), CY - radius * Math.sin(angle)];
+}
+
+function arc(from: number, to: number): string {
+  const [x1, y1] = point(from);
+  const [x2, y2] = point(to);
+  return `M${x1.toFixed(1)},${y1.toFixed(1)} A${R},${R} 0 0 1 ${
+    x2.toFixed(1)
+  },${y2.toFixed(1)}`;
+}
+
+function zone(qber: number | null): string {
+  if (qber === null) return "none";
+  return qber >= RED_QBER ? "red" : qber >= YELLOW_QBER ? "yellow" : "green";
+}
+
+/**
+ * A half-dial of the latest run's QBER with the 5% and 11% thresholds, and
+ * the rolling average the link status follows.
+ *
+ * @example
+ * ```tsx ignore
+ * <QberGauge initial={gaugeView(state)} />
+ * ```
+ */
+export default function QberGauge(props: { initial: GaugeView }) {
+  const { qber, rollingQber, live } = useLive(props.initial, gaugeView);
+  const [nx, ny] = point(qber ?? 0, R - 16);
+  const ticks = [0, YELLOW_QBER, RED_QBER, SCALE_MAX];
+  return (
+    <div class={`gauge ${live ? "" : "stale"}`} data-testid="qber-gauge">
+      <svg
+        viewBox="0 0 240 146"
+        role="img"
+        aria-label={`QBER of the latest run ${percent(qber)}`}
+      >
+        <path class="gauge-zone zone-green" d={arc(0, YELLOW_QBER)} />
+        <path class="gauge-zone zone-yellow" d={arc(YELLOW_QBER, RED_QBER)} />
+        <path class="gauge-zone zone-red" d={arc(RED_QBER, SCALE_MAX)} />
+        {ticks.map((tick) => {
+          // The two ends sit under the arc; the thresholds just outside it.
+          const end = tick === 0 || tick === SCALE_MAX;
+          const [tx, ty] = end ? point(tick) : point(tick, R + 16);
+          return (
+            <text
+              class="gauge-tick"
+              x={tx.toFixed(1)}
+              y={(end ? ty + 20 : ty + 4).toFixed(1)}
+              text-anchor="middle"
+            >
+              {`${Math.round(tick * 100)}%`}
+            </text>
+          );
+        })}
+        {qber !== null && (
+          <line class="gauge-needle" x1={CX} y1={CY} x2={nx} y2={ny} />
+        )}
+        <circle class="gauge-hub" cx={CX} cy={CY} r="5" />
+        <text
+          class={`gauge-value zone-text-${zone(qber)}`}
+          x={CX}
+          y={CY - 28}
+          text-anchor="middle"
+        >
+          {percent(qber)}
+        </text>
+      </svg>
+      <p class="gauge-caption">
+        latest run · rolling {percent(rollingQber)} over the last 5 runs
+        {live ? "" : " (stale)"}
+      </p>
+    </div>
+  );
+}

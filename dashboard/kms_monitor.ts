@@ -1,0 +1,279 @@
+/**
+ * The dashboard server's one connection to the KMS: follows its `/events`
+ * stream (reconnecting by itself when the KMS goes away), polls
+ * `/link_status` for the counters and the router heartbeat, and forwards the
+ * operator's Force Attack and Reset.
+ *
+ * @module
+ */
+
+import { ServerSentEventParseStream } from "@std/http/server-sent-event-parse-stream";
+import {
+  INITIAL_SOC_STATE,
+  parseKmsEvent,
+  parseLinkStatus,
+  reduceSoc,
+  type SocEvent,
+  type SocState,
+} from "./soc_state.ts";
+import { percent } from "./format.ts";
+
+/** A message of an event stream, as the parser yields it. */
+interface SseMessage {
+  event?: string;
+  data?: string;
+}
+
+/** Options for {@linkcode KmsMonitor}. */
+export interface KmsMonitorOptions {
+  /** Base URL of the KMS, without a trailing slash. */
+  kmsUrl: string;
+  /** The fetch to use (tests pass a fake KMS). Default `fetch`. */
+  fetch?: typeof fetch;
+  /** Wait between reconnection attempts. Default 1 s. */
+  retryMs?: number;
+  /** Interval of `/link_status` polls while connected. Default 3 s. */
+  pollMs?: number;
+  /** Where connection changes are reported. Default console.log. */
+  log?: (line: string) => void;
+}
+
+/** What the operator can ask the KMS to do. */
+export type OperatorAction = "force_attack" | "reset";
+
+/** The outcome of an operator action, for the button that asked. */
+export interface ActionResult {
+  /** Whether the KMS did it. */
+  ok: boolean;
+  /** One line for the operator. */
+  message: string;
+}
+
+/** What route handlers find in `ctx.state`. */
+export interface AppState {
+  /** The dashboard's connection to the KMS. */
+  monitor: KmsMonitor;
+}
+
+// Counters change with most live events: refresh them just after a burst.
+const POLL_AFTER_EVENT_MS = 100;
+// Generous: a loaded machine may answer slowly, and a poll that gives up
+// restarts the subscription.
+const POLL_TIMEOUT_MS = 5_000;
+// Force Attack runs up to five BB84 rounds on the KMS.
+const ACTION_TIMEOUT_MS = 15_000;
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+  });
+}
+
+/**
+ * Watches one KMS and keeps the {@linkcode SocState}.
+ *
+ * @example
+ * ```ts ignore
+ * const monitor = new KmsMonitor({ kmsUrl: "http://localhost:8000" });
+ * monitor.start();
+ * const stop = monitor.subscribe((event) => console.log(event.type));
+ * ```
+ */
+export class KmsMonitor {
+  #url: string;
+  #fetch: typeof fetch;
+  #retryMs: number;
+  #pollMs: number;
+  #log: (line: string) => void;
+  #state: SocState = INITIAL_SOC_STATE;
+  #listeners = new Set<(event: SocEvent) => void>();
+  #closed = new AbortController();
+  #stream: AbortController | null = null;
+  #following: Promise<void> | null = null;
+  #pollTimer: ReturnType<typeof setTimeout> | undefined;
+  #polling = false;
+  #pollAgain = false;
+
+  /** Creates a monitor; {@linkcode KmsMonitor.start} connects. */
+  constructor(options: KmsMonitorOptions) {
+    this.#url = options.kmsUrl;
+    this.#fetch = options.fetch ?? fetch;
+    this.#retryMs = options.retryMs ?? 1_000;
+    this.#pollMs = options.pollMs ?? 3_000;
+    this.#log = options.log ?? console.log;
+  }
+
+  /** The KMS's base URL. */
+  get kmsUrl(): string {
+    return this.#url;
+  }
+
+  /** The current state. */
+  get state(): SocState {
+    return this.#state;
+  }
+
+  /** Aborted by {@linkcode KmsMonitor.close}: open browser streams end with it. */
+  get closed(): AbortSignal {
+    return this.#closed.signal;
+  }
+
+  /** Calls `listener` with every later event; returns the unsubscribe. */
+  subscribe(listener: (event: SocEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Starts following the KMS. */
+  start(): void {
+    this.#following ??= this.#follow();
+  }
+
+  /** Stops following and polling, and ends subscribers' streams. */
+  async close(): Promise<void> {
+    this.#closed.abort();
+    clearTimeout(this.#pollTimer);
+    await this.#following;
+  }
+
+  /** Forwards Force Attack or Reset to the KMS. */
+  async act(action: OperatorAction): Promise<ActionResult> {
+    let response: Response;
+    try {
+      response = await this.#fetch(`${this.#url}/${action}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{}",
+        signal: AbortSignal.any([
+          AbortSignal.timeout(ACTION_TIMEOUT_MS),
+          this.#closed.signal,
+        ]),
+      });
+    } catch {
+      return { ok: false, message: `KMS unreachable at ${this.#url}` };
+    }
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      return {
+        ok: false,
+        message: `the KMS refused (${response.status}): ${
+          typeof body?.message === "string" ? body.message : "no reason given"
+        }`,
+      };
+    }
+    this.#schedulePoll(0);
+    return {
+      ok: true,
+      message: action === "reset"
+        ? "Reset complete: attack mode off, history cleared, link GREEN"
+        : `Attack simulated: link ${body?.status ?? "?"}, QBER ${
+          typeof body?.qber === "number" ? percent(body.qber) : "?"
+        }`,
+    };
+  }
+
+  #apply(event: SocEvent): void {
+    this.#state = reduceSoc(this.#state, event);
+    for (const listener of this.#listeners) listener(event);
+  }
+
+  async #follow(): Promise<void> {
+    const closed = this.#closed.signal;
+    while (!closed.aborted) {
+      const stream = new AbortController();
+      this.#stream = stream;
+      let reason = "the event stream ended";
+      try {
+        const response = await this.#fetch(`${this.#url}/events`, {
+          headers: { accept: "text/event-stream" },
+          signal: AbortSignal.any([stream.signal, closed]),
+        });
+        if (!response.ok || !response.body) {
+          await response.body?.cancel();
+          throw new Error(`GET /events answered ${response.status}`);
+        }
+        this.#log(`KMS live at ${this.#url}`);
+        this.#apply({ type: "kms", kms: "live" });
+        this.#schedulePoll(0);
+        const messages: ReadableStream<SseMessage> = response.body.pipeThrough(
+          new ServerSentEventParseStream({ ignoreComments: true }),
+        );
+        for await (const message of messages) {
+          if (message.event === undefined || message.data === undefined) {
+            continue;
+          }
+          const event = parseKmsEvent(message.event, message.data);
+          if (event) this.#apply(event);
+          if (message.event !== "audit" && message.event !== "state") {
+            this.#schedulePoll(POLL_AFTER_EVENT_MS);
+          }
+        }
+      } catch (error) {
+        reason = describe(error);
+      }
+      if (closed.aborted) break;
+      // Once per outage, not on every retry.
+      if (this.#state.kms !== "unreachable") {
+        this.#log(
+          `KMS unreachable at ${this.#url} (${reason}); retrying every ${
+            this.#retryMs / 1000
+          } s`,
+        );
+      }
+      this.#apply({ type: "kms", kms: "unreachable" });
+      await sleep(this.#retryMs, closed);
+    }
+  }
+
+  #schedulePoll(delayMs: number): void {
+    if (this.#closed.signal.aborted) return;
+    clearTimeout(this.#pollTimer);
+    this.#pollTimer = setTimeout(() => this.#poll(), delayMs);
+  }
+
+  async #poll(): Promise<void> {
+    if (this.#state.kms !== "live") return;
+    if (this.#polling) {
+      // One poll at a time, so an older answer never lands after a newer one.
+      this.#pollAgain = true;
+      return;
+    }
+    this.#polling = true;
+    try {
+      let response: Response;
+      try {
+        response = await this.#fetch(`${this.#url}/link_status`, {
+          signal: AbortSignal.any([
+            AbortSignal.timeout(POLL_TIMEOUT_MS),
+            this.#closed.signal,
+          ]),
+        });
+      } catch {
+        // A KMS that keeps the stream open but stops answering: start over.
+        this.#stream?.abort();
+        return;
+      }
+      const body = await response.json().catch(() => null);
+      const kmsNow = Date.parse(response.headers.get("date") ?? "");
+      const event = response.ok
+        ? parseLinkStatus(body, Number.isNaN(kmsNow) ? Date.now() : kmsNow)
+        : null;
+      if (event && this.#state.kms === "live") this.#apply(event);
+    } finally {
+      this.#polling = false;
+      const again = this.#pollAgain;
+      this.#pollAgain = false;
+      this.#schedulePoll(again ? 0 : this.#pollMs);
+    }
+  }
+}

@@ -1,0 +1,163 @@
+import { assertEquals, assertStringIncludes } from "@std/assert";
+import { removeDataDir, startKms } from "../kms/_test_kms.ts";
+import { FakeKms, waitFor } from "./_test_fake_kms.ts";
+import { KmsMonitor } from "./kms_monitor.ts";
+import type { SocEvent } from "./soc_state.ts";
+
+function fakeMonitor(kms: FakeKms, lines: string[] = []): KmsMonitor {
+  return new KmsMonitor({
+    kmsUrl: "http://kms.test",
+    fetch: kms.fetch,
+    retryMs: 20,
+    pollMs: 50,
+    log: (line) => lines.push(line),
+  });
+}
+
+Deno.test("follows the stream, polls counters, and recovers after an outage", async () => {
+  const kms = new FakeKms();
+  const lines: string[] = [];
+  const monitor = fakeMonitor(kms, lines);
+  const events: SocEvent[] = [];
+  monitor.subscribe((event) => events.push(event));
+  monitor.start();
+  try {
+    await waitFor(() => monitor.state.kms === "live", "live");
+    assertEquals(monitor.state.status, "GREEN");
+    assertEquals(monitor.state.history.map((p) => p.qber), [0.02]);
+
+    kms.linkStatus = { ...kms.linkStatus, total_keys_issued: 5 };
+    kms.emit("link", { status: "RED", qber: 0.25, time: "T", eve: true });
+    await waitFor(() => monitor.state.keysIssued === 5, "counters");
+    assertEquals(monitor.state.status, "RED");
+    assertEquals(monitor.state.chatBlocked, true);
+
+    kms.stop();
+    await waitFor(() => monitor.state.kms === "unreachable", "unreachable");
+    assertEquals(monitor.state.status, "RED", "the last known status stays");
+    kms.linkStatus = { ...kms.linkStatus, status: "GREEN", history: [] };
+    kms.start();
+    await waitFor(() => monitor.state.kms === "live", "live again");
+    assertEquals([monitor.state.status, monitor.state.history], ["GREEN", []]);
+    assertEquals(
+      events.filter((e) => e.type === "kms").map((e) =>
+        e.type === "kms" && e.kms
+      ),
+      ["live", "unreachable", "live"],
+    );
+    assertEquals(
+      lines.filter((l) => l.startsWith("KMS unreachable")).length,
+      1,
+    );
+  } finally {
+    await monitor.close();
+  }
+  assertEquals(kms.subscribers, 0);
+});
+
+Deno.test("a KMS that stops answering polls is resubscribed", async () => {
+  const kms = new FakeKms();
+  const monitor = fakeMonitor(kms);
+  const subscriptions = () =>
+    kms.requests.filter((request) => request === "GET /events").length;
+  monitor.start();
+  try {
+    await waitFor(() => monitor.state.kms === "live", "live");
+    kms.pollsFail = true;
+    await waitFor(() => subscriptions() >= 3, "resubscriptions");
+  } finally {
+    await monitor.close();
+  }
+});
+
+Deno.test("router age comes from the KMS's Date header", async () => {
+  const kms = new FakeKms();
+  kms.date = "Mon, 23 Feb 2026 05:00:30 GMT";
+  kms.linkStatus = {
+    ...kms.linkStatus,
+    router_last_seen: "2026-02-23T05:00:00.000Z",
+  };
+  const monitor = fakeMonitor(kms);
+  monitor.start();
+  try {
+    await waitFor(() => monitor.state.routerAgeSeconds !== null, "router age");
+    assertEquals(monitor.state.routerAgeSeconds, 30);
+  } finally {
+    await monitor.close();
+  }
+});
+
+Deno.test("operator actions report the KMS's answer, refusal or absence", async () => {
+  const kms = new FakeKms();
+  const monitor = fakeMonitor(kms);
+  assertEquals(await monitor.act("force_attack"), {
+    ok: true,
+    message: "Attack simulated: link RED, QBER 25.0%",
+  });
+  assertEquals((await monitor.act("reset")).ok, true);
+  kms.actionResponse = () =>
+    Response.json({ error: "busy", message: "try later" }, { status: 503 });
+  assertEquals(await monitor.act("reset"), {
+    ok: false,
+    message: "the KMS refused (503): try later",
+  });
+  kms.stop();
+  assertEquals(await monitor.act("force_attack"), {
+    ok: false,
+    message: "KMS unreachable at http://kms.test",
+  });
+  assertEquals(kms.requests.filter((r) => r.startsWith("POST")), [
+    "POST /force_attack",
+    "POST /reset",
+    "POST /reset",
+    "POST /force_attack",
+  ]);
+  await monitor.close();
+});
+
+Deno.test({
+  name: "with the real KMS: state, live runs, Force Attack, Reset, restart",
+  async fn() {
+    let kms = await startKms();
+    const monitor = new KmsMonitor({
+      kmsUrl: kms.url,
+      retryMs: 100,
+      log: () => {},
+    });
+    monitor.start();
+    try {
+      await waitFor(() => monitor.state.kms === "live", "live");
+      assertEquals(monitor.state.status, "GREEN");
+      await kms.post("/get_session_key", {
+        device_id: "Soldier_Alpha",
+        peer_id: "Soldier_Bravo",
+      });
+      await waitFor(() => monitor.state.keysIssued === 1, "a key counted");
+      assertEquals(monitor.state.history.length, 1);
+      assertEquals(monitor.state.audit.at(-1)?.tag, "KEY_ISSUED");
+
+      const attack = await monitor.act("force_attack");
+      assertStringIncludes(attack.message, "link RED");
+      await waitFor(() => monitor.state.status === "RED", "RED");
+      assertEquals(monitor.state.history.at(-1)!.qber > 0.11, true);
+      await waitFor(() => monitor.state.attacksDetected >= 1, "attack counted");
+
+      await monitor.act("reset");
+      await waitFor(() => monitor.state.status === "GREEN", "GREEN");
+
+      await kms.stop();
+      await waitFor(() => monitor.state.kms === "unreachable", "unreachable");
+      kms = await startKms({
+        port: Number(new URL(kms.url).port),
+        dataDir: kms.dataDir,
+      });
+      await waitFor(() => monitor.state.kms === "live", "live again", 10_000);
+      assertEquals(monitor.state.status, "GREEN");
+      assertEquals(monitor.state.keysIssued, 1, "counters persist in the KMS");
+    } finally {
+      await monitor.close();
+      await kms.stop();
+      await removeDataDir(kms.dataDir);
+    }
+  },
+});

@@ -1,0 +1,68 @@
+/**
+ * The dashboard process: `deno task dashboard`.
+ *
+ * Serves the SOC view on 0.0.0.0:8501 (by default) and follows the KMS at
+ * `--kms` (default http://localhost:8000). Prints
+ * `[DASHBOARD] listening on http://HOST:PORT` when ready. The islands must be
+ * built first (`deno task dashboard:build`, which the task runs).
+ *
+ * @module
+ */
+
+import { createHandler } from "./_fresh/server.ts";
+import {
+  ConfigError,
+  DASHBOARD_USAGE,
+  parseDashboardConfig,
+} from "./config.ts";
+import manifest from "./fresh.gen.ts";
+import { type AppState, KmsMonitor } from "./kms_monitor.ts";
+
+async function main(): Promise<void> {
+  if (Deno.args.includes("--help")) {
+    console.log(DASHBOARD_USAGE);
+    return;
+  }
+  let config;
+  try {
+    config = parseDashboardConfig(Deno.args, (name) => Deno.env.get(name));
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`[DASHBOARD] ${error.message}`);
+      Deno.exit(2);
+    }
+    throw error;
+  }
+  const monitor = new KmsMonitor({
+    kmsUrl: config.kmsUrl,
+    log: (line) => console.log(`[DASHBOARD] ${line}`),
+  });
+  monitor.start();
+  const controller = new AbortController();
+  const server = Deno.serve({
+    hostname: config.host,
+    port: config.port,
+    signal: controller.signal,
+    onListen: ({ hostname, port }) => {
+      console.log(
+        `[DASHBOARD] SOC view of the KMS at ${config.kmsUrl} ` +
+          "(BB84 quantum channel: classical simulation)",
+      );
+      console.log(`[DASHBOARD] listening on http://${hostname}:${port}`);
+    },
+  }, createHandler<AppState>(manifest, { state: { monitor } }));
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    console.log("[DASHBOARD] shutting down");
+    // Ends the browsers' event streams, which would keep the server open.
+    await monitor.close();
+    controller.abort();
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  await server.finished;
+}
+
+if (import.meta.main) await main();

@@ -1,0 +1,27 @@
+import type { AppProps } from "../_fresh/server.ts";
+
+/**
+ * The document around every page.
+ *
+ * @example
+ * ```tsx ignore
+ * <App Component={Page} {...pageProps} />
+ * ```
+ */
+export default function App({ Component }: AppProps) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="color-scheme" content="dark" />
+        <title>QSTCS · Security Operations</title>
+        <link rel="icon" href="/favicon.svg" />
+        <link rel="stylesheet" href="/styles.css" />
+      </head>
+      <body>
+        <Component />
+      </body>
+    </html>
+  );
+}

@@ -1,0 +1,39 @@
+import { assertEquals } from "@std/assert";
+import { ServerSentEventParseStream } from "@std/http/server-sent-event-parse-stream";
+import { createHandler } from "../_fresh/server.ts";
+import { FakeKms, waitFor } from "../_test_fake_kms.ts";
+import manifest from "../fresh.gen.ts";
+import { KmsMonitor } from "../kms_monitor.ts";
+
+Deno.test("GET /events sends a snapshot, then each change, and ends at shutdown", async () => {
+  const kms = new FakeKms();
+  const monitor = new KmsMonitor({
+    kmsUrl: "http://kms.test",
+    fetch: kms.fetch,
+    log: () => {},
+  });
+  monitor.start();
+  await waitFor(() => monitor.state.kms === "live", "live");
+  const handle = createHandler(manifest, { state: { monitor } });
+  const response = await handle(new Request("http://dashboard.test/events"));
+  assertEquals(response.headers.get("content-type"), "text/event-stream");
+  const messages = response.body!.pipeThrough(
+    new ServerSentEventParseStream({ ignoreComments: true }),
+  ) as ReadableStream<{ event: string; data: string; retry?: number }>;
+  const reader = messages.getReader();
+  const snapshot = (await reader.read()).value!;
+  assertEquals([snapshot.event, snapshot.retry], ["snapshot", 1000]);
+  assertEquals(JSON.parse(snapshot.data).status, "GREEN");
+  kms.emit("link", { status: "RED", qber: 0.26, time: "T" });
+  const update = (await reader.read()).value!;
+  assertEquals(update.event, "update");
+  assertEquals(JSON.parse(update.data), {
+    type: "link",
+    status: "RED",
+    qber: 0.26,
+    time: "T",
+  });
+  await monitor.close();
+  // Whatever was queued, then the end.
+  while (!(await reader.read()).done);
+});
