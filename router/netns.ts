@@ -121,10 +121,20 @@ export const ADDR = {
   server: "10.231.2.2",
 } as const;
 
-/** Three namespaces wired client — router — server. */
+/** A machine on the router's LAN side. */
+export interface LanHost {
+  /** Its namespace. */
+  ns: string;
+  /** Its address (10.231.1.x). */
+  address: string;
+}
+
+/** Namespaces wired LAN hosts — router — server. */
 export interface Topology {
-  /** Namespace of the client machine. */
+  /** Namespace of the first LAN machine ("client"). */
   client: string;
+  /** Every LAN machine by name, in the order asked for. */
+  lan: Record<string, LanHost>;
   /** Namespace of the router (IPv4 forwarding on). */
   router: string;
   /** Namespace of the server machine. */
@@ -134,15 +144,27 @@ export interface Topology {
 }
 
 /**
- * Creates three namespaces with names unique to this process and call:
- * `client` (10.231.1.2) — `router` (10.231.1.1 / 10.231.2.1, forwarding) —
- * `server` (10.231.2.2), each with loopback up and a default route through
- * the router. On failure the namespaces created so far are deleted.
+ * Creates namespaces with names unique to this process and call: one per LAN
+ * host (default just `client`, 10.231.1.2; more get .3, .4, ...) on a bridge
+ * in the `router` namespace (10.231.1.1 / 10.231.2.1, forwarding on), and the
+ * `server` (10.231.2.2); each with loopback up and a default route through the
+ * router. On failure the namespaces created so far are deleted.
  */
-export async function createTopology(): Promise<Topology> {
+export async function createTopology(
+  options: { lan?: string[] } = {},
+): Promise<Topology> {
   const ip = findTool("ip")!;
+  const lanNames = options.lan ?? ["client"];
   const tag = `qg${Deno.pid}x${++topologyCounter}`;
-  const names = { client: `${tag}c`, router: `${tag}r`, server: `${tag}s` };
+  const router = `${tag}r`;
+  const server = `${tag}s`;
+  const lan: Record<string, LanHost> = {};
+  lanNames.forEach((name, i) => {
+    lan[name] = {
+      ns: `${tag}${name.slice(0, 5)}${i}`,
+      address: `10.231.1.${2 + i}`,
+    };
+  });
   const created: string[] = [];
   const destroy = async () => {
     for (const ns of created) {
@@ -159,31 +181,56 @@ export async function createTopology(): Promise<Topology> {
       await run(ip, ["netns", "del", ns], false);
     }
   };
+  const inNs = (ns: string, ...args: string[]) => run(ip, ["-n", ns, ...args]);
   try {
-    for (const ns of [names.client, names.router, names.server]) {
+    for (const ns of [...Object.values(lan).map((h) => h.ns), router, server]) {
       await run(ip, ["netns", "add", ns]);
       created.push(ns);
-      await run(ip, ["-n", ns, "link", "set", "lo", "up"]);
+      await inNs(ns, "link", "set", "lo", "up");
     }
     // veth ends are created directly inside the namespaces, so their names
     // only need to be unique per namespace.
-    await run(ip, [
-      "-n",
-      names.client,
-      "link",
+    await inNs(router, "link", "add", "br0", "type", "bridge");
+    await inNs(
+      router,
+      "addr",
       "add",
-      "eth0",
-      "type",
-      "veth",
-      "peer",
-      "name",
-      "lan0",
-      "netns",
-      names.router,
-    ]);
-    await run(ip, [
-      "-n",
-      names.server,
+      `${ADDR.routerClientSide}/24`,
+      "dev",
+      "br0",
+    );
+    await inNs(router, "link", "set", "br0", "up");
+    let port = 0;
+    for (const host of Object.values(lan)) {
+      const side = `lan${port++}`;
+      await inNs(
+        host.ns,
+        "link",
+        "add",
+        "eth0",
+        "type",
+        "veth",
+        "peer",
+        "name",
+        side,
+        "netns",
+        router,
+      );
+      await inNs(router, "link", "set", side, "master", "br0");
+      await inNs(router, "link", "set", side, "up");
+      await inNs(host.ns, "addr", "add", `${host.address}/24`, "dev", "eth0");
+      await inNs(host.ns, "link", "set", "eth0", "up");
+      await inNs(
+        host.ns,
+        "route",
+        "add",
+        "default",
+        "via",
+        ADDR.routerClientSide,
+      );
+    }
+    await inNs(
+      server,
       "link",
       "add",
       "eth0",
@@ -193,38 +240,24 @@ export async function createTopology(): Promise<Topology> {
       "name",
       "srv0",
       "netns",
-      names.router,
-    ]);
-    const addr = async (ns: string, dev: string, cidr: string) => {
-      await run(ip, ["-n", ns, "addr", "add", cidr, "dev", dev]);
-      await run(ip, ["-n", ns, "link", "set", dev, "up"]);
-    };
-    await addr(names.client, "eth0", `${ADDR.client}/24`);
-    await addr(names.router, "lan0", `${ADDR.routerClientSide}/24`);
-    await addr(names.router, "srv0", `${ADDR.routerServerSide}/24`);
-    await addr(names.server, "eth0", `${ADDR.server}/24`);
-    await run(ip, [
-      "-n",
-      names.client,
-      "route",
+      router,
+    );
+    await inNs(
+      router,
+      "addr",
       "add",
-      "default",
-      "via",
-      ADDR.routerClientSide,
-    ]);
-    await run(ip, [
-      "-n",
-      names.server,
-      "route",
-      "add",
-      "default",
-      "via",
-      ADDR.routerServerSide,
-    ]);
+      `${ADDR.routerServerSide}/24`,
+      "dev",
+      "srv0",
+    );
+    await inNs(router, "link", "set", "srv0", "up");
+    await inNs(server, "addr", "add", `${ADDR.server}/24`, "dev", "eth0");
+    await inNs(server, "link", "set", "eth0", "up");
+    await inNs(server, "route", "add", "default", "via", ADDR.routerServerSide);
     await run(ip, [
       "netns",
       "exec",
-      names.router,
+      router,
       findTool("busybox")!,
       "sysctl",
       "-w",
@@ -234,7 +267,7 @@ export async function createTopology(): Promise<Topology> {
     await destroy();
     throw err;
   }
-  return { ...names, destroy };
+  return { client: Object.values(lan)[0].ns, lan, router, server, destroy };
 }
 
 /** Runs `cmd args` inside namespace `ns` and returns its result. */

@@ -691,8 +691,8 @@ Deno.test(
   chain forward {
     type filter hook forward priority filter; policy drop;
     ct state established,related accept
-    iifname "lan0" oifname "srv0" accept
-    iifname "srv0" oifname "lan0" accept
+    iifname "br0" oifname "srv0" accept
+    iifname "srv0" oifname "br0" accept
   }
 }
 `;
