@@ -24,6 +24,8 @@ export interface ServiceSpec {
   interactive?: boolean;
   /** Working directory. Default: the project root. */
   cwd?: string;
+  /** Run inside this network namespace (`ip netns exec`, needs root). */
+  netns?: string;
 }
 
 /** Options for {@linkcode startService}. */
@@ -46,13 +48,16 @@ export const PROJECT_ROOT: string = new URL("..", import.meta.url).pathname;
  * ```ts
  * import { serviceArgs } from "./service_process.ts";
  * console.log(serviceArgs({ permissionSet: "relay", entry: "relay/main.ts" }).join(" "));
- * // run -P=relay relay/main.ts
+ * // run --quiet -P=relay relay/main.ts
  * ```
  */
 export function serviceArgs(spec: ServiceSpec): string[] {
   const net = spec.net ? [`--allow-net=${spec.net.join(",")}`] : [];
+  // --quiet hides Deno's notice that config-file permissions are
+  // experimental, which would otherwise open every service's output.
   return [
     "run",
+    "--quiet",
     `-P=${spec.permissionSet}`,
     ...net,
     spec.entry,
@@ -192,8 +197,11 @@ export async function startService(
   spec: ServiceSpec,
   options: StartOptions,
 ): Promise<ServiceProcess> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: serviceArgs(spec),
+  const [command, ...prefix] = spec.netns
+    ? ["ip", "netns", "exec", spec.netns, Deno.execPath()]
+    : [Deno.execPath()];
+  const child = new Deno.Command(command, {
+    args: [...prefix, ...serviceArgs(spec)],
     cwd: spec.cwd ?? PROJECT_ROOT,
     env: { NO_COLOR: "1", ...spec.env },
     stdin: spec.interactive ? "piped" : "null",

@@ -1,0 +1,163 @@
+/**
+ * `deno task demo`: starts the KMS, the relay and the dashboard as three
+ * processes with their own permission sets, prints where everything is and
+ * how to start two soldiers' clients and the router guard. Ctrl-C stops all.
+ * `--tour` plays the three-act demo script by itself.
+ *
+ * @module
+ */
+
+import { parseArgs } from "@std/cli/parse-args";
+import { permissionFlags } from "./permissions.ts";
+import { PROJECT_ROOT } from "./service_process.ts";
+import {
+  DEFAULT_PORTS,
+  type Stack,
+  type StackPorts,
+  startStack,
+} from "./stack.ts";
+import { runTour } from "./tour.ts";
+
+const USAGE = `QSTCS demo: KMS, relay and dashboard in one terminal.
+
+Usage: deno task demo [--tour] [--host HOST] [--ports KMS,RELAY,DASHBOARD]
+
+  --tour        play the seed's three acts by themselves, with narration
+                (also: deno task tour)
+  --host HOST   listen address for all three services (default 0.0.0.0)
+  --ports P,P,P ports of the KMS, relay and dashboard (default 8000,8765,8501)
+
+The BB84 quantum channel is a classical simulation; AES-256-GCM, HKDF,
+ML-KEM-768 and the router's iptables rules are real.`;
+
+function lanAddress(): string | undefined {
+  try {
+    return Deno.networkInterfaces().find((i) =>
+      i.family === "IPv4" && !i.address.startsWith("127.")
+    )?.address;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Parses `--ports KMS,RELAY,DASHBOARD`. */
+export function parsePorts(value: string | undefined): StackPorts {
+  if (value === undefined) return DEFAULT_PORTS;
+  const ports = value.split(",").map(Number);
+  if (
+    ports.length !== 3 ||
+    !ports.every((p) => Number.isInteger(p) && p > 0 && p < 65536)
+  ) {
+    throw new Error(
+      `--ports needs three ports KMS,RELAY,DASHBOARD, got ${value}`,
+    );
+  }
+  const [kms, relay, dashboard] = ports;
+  return { kms, relay, dashboard };
+}
+
+function printInstructions(
+  stack: Stack,
+  host: string,
+  ports: StackPorts,
+): void {
+  const address = host === "0.0.0.0" ? lanAddress() ?? "localhost" : host;
+  const kms = `http://${address}:${ports.kms}`;
+  const relay = `ws://${address}:${ports.relay}`;
+  console.log(`
+[demo] ─────────────────────────────────────────────────────────────
+[demo] Dashboard  ${stack.dashboardUrl}   (LAN: http://${address}:${ports.dashboard})
+[demo] KMS        ${stack.kmsUrl}   (LAN: ${kms})
+[demo] Relay      ${stack.relayUrl}   (LAN: ${relay})
+[demo]
+[demo] Soldier Alpha (this machine or a laptop with the compiled client):
+[demo]   deno task client --device Soldier_Alpha --peer Soldier_Bravo --kms ${kms} --relay ${relay}
+[demo]   dist/qstcs-client --device Soldier_Alpha --peer Soldier_Bravo --kms ${kms} --relay ${relay}
+[demo] Soldier Bravo:
+[demo]   deno task client --device Soldier_Bravo --peer Soldier_Alpha --kms ${kms} --relay ${relay}
+[demo] Router guard (on the OpenWrt router, as root):
+[demo]   scp -O router/router_guard.sh root@192.168.1.1:/tmp/
+[demo]   ssh root@192.168.1.1 "KMS_HOST=${address} sh /tmp/router_guard.sh"
+[demo] Force Attack and Reset: on the dashboard, or
+[demo]   curl -X POST ${stack.kmsUrl}/force_attack   |   curl -X POST ${stack.kmsUrl}/reset
+[demo] Ctrl-C stops everything.
+[demo] ─────────────────────────────────────────────────────────────`);
+}
+
+/** Resolves with the name and status of the first service that exits. */
+function firstExit(stack: Stack): Promise<[string, Deno.CommandStatus]> {
+  return Promise.race(
+    Object.entries(stack.services).map(([name, service]) =>
+      service.exited.then((status) =>
+        [name, status] as [string, Deno.CommandStatus]
+      )
+    ),
+  );
+}
+
+async function main(): Promise<number> {
+  const flags = parseArgs(Deno.args, {
+    boolean: ["tour", "help"],
+    string: ["host"],
+  });
+  if (flags.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const host = flags.host ?? "0.0.0.0";
+  const ports = parsePorts(flags.ports);
+  const config = await Deno.readTextFile(`${PROJECT_ROOT}deno.json`);
+  console.log(
+    "[demo] QSTCS: simulated BB84 link (classical simulation); real AES-256-GCM, HKDF, ML-KEM-768",
+  );
+  const stack = await startStack({
+    host,
+    ports,
+    echo: !flags.tour,
+    onCommand: (name, command) => {
+      console.log(`[demo] starting ${name}: ${command}`);
+      console.log(
+        `[demo]   permission set "${name}": ${permissionFlags(config, name)}`,
+      );
+    },
+  });
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    console.log("\n[demo] stopping KMS, relay and dashboard...");
+    await stack.stop();
+  };
+  if (flags.tour) {
+    try {
+      return await runTour(stack);
+    } finally {
+      await shutdown();
+    }
+  }
+  printInstructions(stack, host, ports);
+  const interrupted = new Promise<void>((resolve) => {
+    Deno.addSignalListener("SIGINT", () => resolve());
+    Deno.addSignalListener("SIGTERM", () => resolve());
+  });
+  const died = firstExit(stack);
+  const outcome = await Promise.race([interrupted.then(() => null), died]);
+  if (outcome) {
+    const [name, status] = outcome;
+    console.error(
+      `[demo] ${name} exited unexpectedly (code ${status.code}). Its last lines:`,
+    );
+    console.error(
+      stack.services[name as keyof Stack["services"]].tail(15).replace(
+        /^/gm,
+        `  ${name}| `,
+      ),
+    );
+    await shutdown();
+    return 1;
+  }
+  await shutdown();
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(await main());
