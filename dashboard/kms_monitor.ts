@@ -7,6 +7,7 @@
  * @module
  */
 
+import { delay } from "@std/async/delay";
 import { ServerSentEventParseStream } from "@std/http/server-sent-event-parse-stream";
 import {
   INITIAL_SOC_STATE,
@@ -65,18 +66,6 @@ const ACTION_TIMEOUT_MS = 15_000;
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-  });
 }
 
 /**
@@ -231,7 +220,7 @@ export class KmsMonitor {
         );
       }
       this.#apply({ type: "kms", kms: "unreachable" });
-      await sleep(this.#retryMs, closed);
+      await delay(this.#retryMs, { signal: closed }).catch(() => {});
     }
   }
 

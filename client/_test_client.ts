@@ -1,0 +1,205 @@
+/**
+ * Test helpers: the chat client as a real process with typed stdin (run
+ * exactly as `deno task client` runs it), and a KMS and relay to talk
+ * through, the relay on a fixed port so it can be killed and restarted.
+ *
+ * @module
+ */
+
+import { removeDataDir, startKms, type TestKms } from "../kms/_test_kms.ts";
+import {
+  freePort,
+  PROJECT_ROOT,
+  type ServiceProcess,
+  type ServiceSpec,
+  startService,
+} from "../demo/service_process.ts";
+
+/** Generous deadline for anything a loaded two-core machine must do. */
+export const WAIT_MS = 30_000;
+
+/**
+ * The client's command line without its flags: the same permission set
+ * and entry as the `client` task in deno.json (a test checks they agree).
+ */
+export const CLIENT_SPEC: ServiceSpec = {
+  permissionSet: "client",
+  entry: "client/main.ts",
+};
+
+/** A client process. */
+export interface TestClientProcess {
+  /** The device id it runs as. */
+  deviceId: string;
+  /** The process: `type`, `waitForLine`, `output`, `stop`. */
+  process: ServiceProcess;
+}
+
+/** Starts a client with flags for every setting and stdin open for typing. */
+export async function startClient(
+  options: {
+    device: string;
+    peer: string;
+    kmsUrl: string;
+    relayUrl: string;
+  },
+): Promise<TestClientProcess> {
+  const process = await startService({
+    ...CLIENT_SPEC,
+    args: [
+      "--device",
+      options.device,
+      "--peer",
+      options.peer,
+      "--kms",
+      options.kmsUrl,
+      "--relay",
+      options.relayUrl,
+    ],
+    interactive: true,
+  }, { ready: /QSTCS secure chat/, timeoutMs: WAIT_MS });
+  return { deviceId: options.device, process };
+}
+
+/** A relay process on a fixed port that can be killed and started again. */
+export class RestartableRelay {
+  /** Its port on 127.0.0.1. */
+  readonly port: number = freePort();
+  #process?: ServiceProcess;
+
+  /** `ws://127.0.0.1:PORT`. */
+  get url(): string {
+    return `ws://127.0.0.1:${this.port}`;
+  }
+
+  /** Starts the relay process (again). */
+  async start(): Promise<void> {
+    this.#process = await startService({
+      permissionSet: "relay",
+      entry: "relay/main.ts",
+      args: ["--host", "127.0.0.1", "--port", String(this.port)],
+      net: [`127.0.0.1:${this.port}`],
+    }, { ready: /listening on ws:/, timeoutMs: WAIT_MS });
+  }
+
+  /** Kills the process without a goodbye (SIGKILL), as a crash would. */
+  async kill(): Promise<void> {
+    await this.#process?.stop("SIGKILL");
+    this.#process = undefined;
+  }
+}
+
+/** A KMS and a relay for a test. */
+export interface TestStack extends AsyncDisposable {
+  /** The KMS. */
+  kms: TestKms;
+  /** The relay. */
+  relay: RestartableRelay;
+}
+
+/** Starts a fresh KMS (own data directory) and relay. */
+export async function startStack(): Promise<TestStack> {
+  const relay = new RestartableRelay();
+  const [kms] = await Promise.all([startKms(), relay.start()]);
+  return {
+    kms,
+    relay,
+    async [Symbol.asyncDispose]() {
+      await Promise.all([relay.kill(), kms.stop()]);
+      await removeDataDir(kms.dataDir);
+    },
+  };
+}
+
+/** Starts a pair of clients that talk to each other through `relayUrl`. */
+export async function startPair(
+  stack: TestStack,
+  options: { alpha: string; bravo: string; relayUrl?: string },
+): Promise<[TestClientProcess, TestClientProcess]> {
+  const common = {
+    kmsUrl: stack.kms.url,
+    relayUrl: options.relayUrl ?? stack.relay.url,
+  };
+  return await Promise.all([
+    startClient({ ...common, device: options.alpha, peer: options.bravo }),
+    startClient({ ...common, device: options.bravo, peer: options.alpha }),
+  ]);
+}
+
+/** Stops clients (closing stdin first, then SIGTERM). */
+export async function stopClients(
+  ...clients: (TestClientProcess | undefined)[]
+): Promise<void> {
+  await Promise.all(clients.map((client) => client?.process.stop()));
+}
+
+/** Output lines that match `pattern`. */
+export function linesMatching(
+  process: ServiceProcess,
+  pattern: RegExp,
+): string[] {
+  return process.output.split("\n").filter((line) => pattern.test(line));
+}
+
+/**
+ * Waits until at least `count` output lines match `pattern` (counting
+ * those already printed).
+ */
+export async function waitForCount(
+  process: ServiceProcess,
+  pattern: RegExp,
+  options: { count: number; timeoutMs?: number },
+): Promise<void> {
+  const deadline = Date.now() + (options.timeoutMs ?? WAIT_MS);
+  while (linesMatching(process, pattern).length < options.count) {
+    if (Date.now() > deadline) {
+      throw new Error(
+        `fewer than ${options.count} lines matching ${pattern}:\n${
+          process.tail(40)
+        }`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * Asks for `/status` until it shows no unconfirmed message (every receipt
+ * in), or fails after the deadline.
+ */
+export async function waitForEmptyOutbox(
+  client: TestClientProcess,
+): Promise<void> {
+  const OUTBOX = /^\[\w+\] {3}outbox: (\d+) unconfirmed/;
+  const deadline = Date.now() + WAIT_MS;
+  while (true) {
+    const seen = linesMatching(client.process, OUTBOX).length;
+    await client.process.type("/status");
+    await waitForCount(client.process, OUTBOX, { count: seen + 1 });
+    const last = linesMatching(client.process, OUTBOX).at(-1)!;
+    if (last.match(OUTBOX)![1] === "0") return;
+    if (Date.now() > deadline) {
+      throw new Error(`outbox never emptied:\n${client.process.tail(40)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/** A chat line as the receiver prints it: `[HH:MM:SS] sender> text`. */
+export function chatLine(sender: string, text: string): RegExp {
+  const escaped = `${sender}> ${text}`.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`^\\[\\d\\d:\\d\\d:\\d\\d\\] ${escaped}$`);
+}
+
+/** The tasks of deno.json, as written there. */
+export async function denoTasks(): Promise<Record<string, string>> {
+  const config = JSON.parse(
+    await Deno.readTextFile(`${PROJECT_ROOT}deno.json`),
+  );
+  return config.tasks;
+}
+
+/** A device id unique to this test run, ending in `_name`. */
+export function uniqueDevice(name: string): string {
+  return `T${crypto.randomUUID().slice(0, 6)}_${name}`;
+}

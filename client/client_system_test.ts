@@ -1,0 +1,267 @@
+/**
+ * System tests: two real client processes against a real KMS and relay,
+ * typed into through stdin as a script would.
+ */
+
+import { assert, assertEquals } from "@std/assert";
+import { PROJECT_ROOT, serviceArgs } from "../demo/service_process.ts";
+import {
+  chatLine,
+  CLIENT_SPEC,
+  denoTasks,
+  linesMatching,
+  startPair,
+  startStack,
+  stopClients,
+  type TestClientProcess,
+  uniqueDevice,
+  WAIT_MS,
+  waitForCount,
+  waitForEmptyOutbox,
+} from "./_test_client.ts";
+import { startTamperProxy } from "./_test_tamper_proxy.ts";
+
+const READY = /🔐 End-to-end key ready/;
+const LOST =
+  /^\[\w+\] ❌ Connection lost — quantum channel may be compromised\. Awaiting re-key\.$/;
+const TAMPERED = /^\[\w+\] \[!\] Verification failed — possible tampering!$/;
+
+function ready(...clients: TestClientProcess[]): Promise<string[]> {
+  return Promise.all(
+    clients.map((client) => client.process.waitForLine(READY, WAIT_MS)),
+  );
+}
+
+Deno.test("the tests run the client as the client task does", async () => {
+  const tasks = await denoTasks();
+  // --quiet only hides Deno's notice about permissions in the config file.
+  const args = serviceArgs(CLIENT_SPEC).filter((arg) => arg !== "--quiet");
+  assertEquals(tasks.client, `deno ${args.join(" ")}`);
+  // The binary is built from the same entry with the same permission set.
+  assert(tasks["build:client"].startsWith("deno compile -P=client "));
+  assert(tasks["build:client"].endsWith(` ${CLIENT_SPEC.entry}`));
+});
+
+Deno.test("two clients chat both ways and leave cleanly at end of input", async () => {
+  await using stack = await startStack();
+  const [alpha, bravo] = await startPair(stack, {
+    alpha: "Soldier_Alpha",
+    bravo: "Soldier_Bravo",
+  });
+  try {
+    await ready(alpha, bravo);
+    await alpha.process.waitForLine(
+      /^\[Alpha\] ✓ Quantum key established \(QBER=\d+\.\d%\) \| Status: GREEN$/,
+    );
+    await alpha.process.type("Hold position at grid 42");
+    await bravo.process.waitForLine(
+      chatLine("Soldier_Alpha", "Hold position at grid 42"),
+      WAIT_MS,
+    );
+    await alpha.process.waitForLine(
+      /^\[Alpha\] ✓ delivered: "Hold position at grid 42"$/,
+      WAIT_MS,
+    );
+    await bravo.process.type("Copy that, Alpha");
+    await alpha.process.waitForLine(
+      chatLine("Soldier_Bravo", "Copy that, Alpha"),
+      WAIT_MS,
+    );
+    await bravo.process.type("/status");
+    await bravo.process.waitForLine(/^\[Bravo\] {3}outbox: \d+ unconfirmed$/);
+    // End of input: the client waits for its receipts, then exits 0.
+    await bravo.process.closeInput();
+    assertEquals((await bravo.process.exited).code, 0);
+  } finally {
+    await stopClients(alpha, bravo);
+  }
+});
+
+Deno.test("an attachment arrives whole in downloads/<sender>/", async () => {
+  await using stack = await startStack();
+  const sender = uniqueDevice("Alpha");
+  const folder = `test_artifacts/client/${sender}`;
+  const downloads = `${PROJECT_ROOT}downloads/${sender}`;
+  await Deno.mkdir(`${PROJECT_ROOT}${folder}`, { recursive: true });
+  // Three chunks, the last one short.
+  const bytes = crypto.getRandomValues(new Uint8Array(2 * 16 * 1024 + 1234));
+  await Deno.writeFile(`${PROJECT_ROOT}${folder}/field report.bin`, bytes);
+  const [alpha, bravo] = await startPair(stack, {
+    alpha: sender,
+    bravo: uniqueDevice("Bravo"),
+  });
+  try {
+    await ready(alpha, bravo);
+    await alpha.process.type(`/file ${folder}/field report.bin`);
+    const line = await bravo.process.waitForLine(/📎 Received/, WAIT_MS);
+    assertEquals(
+      line,
+      `[Bravo] 📎 Received field report.bin (33.2 KiB) from ${sender} → downloads/${sender}/field report.bin`,
+    );
+    assertEquals(await Deno.readFile(`${downloads}/field report.bin`), bytes);
+    await alpha.process.waitForLine(
+      /^\[Alpha\] ✓ delivered: 📎 field report\.bin$/,
+    );
+  } finally {
+    await stopClients(alpha, bravo);
+    await Deno.remove(downloads, { recursive: true }).catch(() => {});
+    await Deno.remove(`${PROJECT_ROOT}${folder}`, { recursive: true });
+  }
+});
+
+Deno.test("a relay that flips a bit or replays is caught; the line still arrives once", async () => {
+  await using stack = await startStack();
+  // After the handshake the first packet under the hybrid key is Alpha's
+  // first line: flip a bit of it; deliver the second one twice.
+  let hybridPackets = 0;
+  await using proxy = startTamperProxy(stack.relay.url, (frame) => {
+    if (!String(frame.key_id).endsWith("+mlkem")) return "pass";
+    hybridPackets++;
+    return hybridPackets === 1
+      ? "flip"
+      : hybridPackets === 2
+      ? "replay"
+      : "pass";
+  });
+  const [alpha, bravo] = await startPair(stack, {
+    alpha: "Soldier_Alpha",
+    bravo: "Soldier_Bravo",
+    relayUrl: proxy.url,
+  });
+  try {
+    await ready(alpha, bravo);
+    await alpha.process.type("first, tampered on the way");
+    await bravo.process.waitForLine(TAMPERED, WAIT_MS);
+    await alpha.process.type("second, replayed on the way");
+    await bravo.process.waitForLine(
+      chatLine("Soldier_Alpha", "second, replayed on the way"),
+      WAIT_MS,
+    );
+    await bravo.process.waitForLine(
+      /^\[Bravo\] \[!\] Replayed packet dropped\.$/,
+    );
+    // No receipt came for the tampered packet: Alpha sends the line again,
+    // as a new packet, and it arrives intact.
+    await bravo.process.waitForLine(
+      chatLine("Soldier_Alpha", "first, tampered on the way"),
+      WAIT_MS,
+    );
+    const output = bravo.process.output;
+    for (
+      const text of [
+        "first, tampered on the way",
+        "second, replayed on the way",
+      ]
+    ) {
+      assertEquals(
+        linesMatching(bravo.process, chatLine("Soldier_Alpha", text)).length,
+        1,
+        output,
+      );
+    }
+  } finally {
+    await stopClients(alpha, bravo);
+  }
+});
+
+Deno.test("relay killed and restarted: both reconnect and every line typed meanwhile arrives once", async () => {
+  await using stack = await startStack();
+  const [alpha, bravo] = await startPair(stack, {
+    alpha: "Soldier_Alpha",
+    bravo: "Soldier_Bravo",
+  });
+  try {
+    await ready(alpha, bravo);
+    await stack.relay.kill();
+    await Promise.all([
+      alpha.process.waitForLine(LOST, WAIT_MS),
+      bravo.process.waitForLine(LOST, WAIT_MS),
+    ]);
+    const fromAlpha = ["while down 1", "while down 2", "while down 3"];
+    for (const text of fromAlpha) await alpha.process.type(text);
+    await bravo.process.type("bravo while down");
+    await alpha.process.waitForLine(
+      /^\[Alpha\] … kept \(relay disconnected\): "while down 3"$/,
+    );
+    await stack.relay.start();
+    await Promise.all([
+      waitForCount(alpha.process, READY, { count: 2 }),
+      waitForCount(bravo.process, READY, { count: 2 }),
+    ]);
+    for (const text of fromAlpha) {
+      await bravo.process.waitForLine(chatLine("Soldier_Alpha", text), WAIT_MS);
+    }
+    await alpha.process.waitForLine(
+      chatLine("Soldier_Bravo", "bravo while down"),
+      WAIT_MS,
+    );
+    // Every receipt in: nothing is left to be sent again.
+    await waitForEmptyOutbox(alpha);
+    await waitForEmptyOutbox(bravo);
+    for (const text of fromAlpha) {
+      assertEquals(
+        linesMatching(bravo.process, chatLine("Soldier_Alpha", text)).length,
+        1,
+        bravo.process.output,
+      );
+    }
+    assertEquals(
+      linesMatching(
+        alpha.process,
+        chatLine("Soldier_Bravo", "bravo while down"),
+      )
+        .length,
+      1,
+    );
+  } finally {
+    await stopClients(alpha, bravo);
+  }
+});
+
+Deno.test("force_attack: both stop chatting; reset: both re-key and the held line arrives once", async () => {
+  await using stack = await startStack();
+  const [alpha, bravo] = await startPair(stack, {
+    alpha: "Soldier_Alpha",
+    bravo: "Soldier_Bravo",
+  });
+  const RED = /⚠ QUANTUM LINK RED \(QBER=\d+\.\d%\) — possible eavesdropper!/;
+  try {
+    await ready(alpha, bravo);
+    assertEquals((await stack.kms.post("/force_attack")).body.status, "RED");
+    await Promise.all([
+      alpha.process.waitForLine(RED, WAIT_MS),
+      bravo.process.waitForLine(RED, WAIT_MS),
+    ]);
+    await alpha.process.type("held while RED");
+    await alpha.process.waitForLine(
+      /^\[Alpha\] … kept \(link RED\): "held while RED"$/,
+    );
+    // Long enough for a line to cross the relay if it were sent.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    assertEquals(
+      linesMatching(bravo.process, chatLine("Soldier_Alpha", "held while RED")),
+      [],
+    );
+    assertEquals((await stack.kms.post("/reset")).status, 200);
+    await Promise.all([
+      waitForCount(alpha.process, READY, { count: 2 }),
+      waitForCount(bravo.process, READY, { count: 2 }),
+    ]);
+    await bravo.process.waitForLine(
+      chatLine("Soldier_Alpha", "held while RED"),
+      WAIT_MS,
+    );
+    await bravo.process.type("back on GREEN");
+    await alpha.process.waitForLine(
+      chatLine("Soldier_Bravo", "back on GREEN"),
+      WAIT_MS,
+    );
+    assertEquals(
+      linesMatching(bravo.process, chatLine("Soldier_Alpha", "held while RED"))
+        .length,
+      1,
+    );
+  } finally {
+    await stopClients(alpha, bravo);
+  }
+});

@@ -1,0 +1,243 @@
+/**
+ * The client's settings: flags, the seed's start-up questions for whatever
+ * the flags left out, and the `--help` text.
+ *
+ * @module
+ */
+
+import { parseArgs } from "@std/cli/parse-args";
+import { isDeviceId } from "../protocol/mod.ts";
+import { DEFAULT_MAX_FILE_BYTES } from "./attachments.ts";
+
+/** The seed's KMS address. */
+export const DEFAULT_KMS_URL = "http://192.168.1.100:8000";
+/** The seed's relay address. */
+export const DEFAULT_RELAY_URL = "ws://192.168.1.100:8765";
+
+/** Everything the client needs to start. */
+export interface ClientConfig {
+  /** This device, e.g. `Soldier_Alpha`. */
+  deviceId: string;
+  /** The device to talk to, e.g. `Soldier_Bravo`. */
+  peerId: string;
+  /** KMS base URL (http or https). */
+  kmsUrl: string;
+  /** Relay URL (ws or wss). */
+  relayUrl: string;
+  /** Largest attachment sent or received, in bytes. */
+  maxFileBytes: number;
+}
+
+/** Outcome of {@linkcode parseClientArgs}. */
+export type ParsedArgs =
+  | {
+    /** `--help` was given. */
+    help: true;
+  }
+  | {
+    /** Run the client. */
+    help: false;
+    /** The settings given as flags; the rest are asked. */
+    config: Partial<ClientConfig> & { maxFileBytes: number };
+  };
+
+/** A bad flag or answer, with a message for the user. */
+export class ConfigError extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+/** The `--help` text. */
+export const HELP_TEXT = `QSTCS soldier's chat client
+
+Usage: deno task client [options]        (or: qstcs-client [options])
+
+  --device ID        this device, e.g. Soldier_Alpha
+  --peer ID          the device to talk to, e.g. Soldier_Bravo
+  --kms URL          Key Management Service (default ${DEFAULT_KMS_URL})
+  --relay URL        chat relay (default ${DEFAULT_RELAY_URL})
+  --max-file-mib N   largest attachment sent or received (default ${
+  DEFAULT_MAX_FILE_BYTES / (1024 * 1024)
+})
+  --help             this text
+
+Settings not given as flags are asked for at start (read line by line from
+stdin, so answers can be piped). Type a line and press Enter to send it.
+
+Commands:
+  /help              the commands
+  /status            key id, QBER, link status, relay state, unconfirmed messages
+  /rekey             fetch a fresh key from the KMS and redo the handshake
+  /peer NAME         talk to another device (new key and handshake)
+  /file PATH         send a file under the working directory, encrypted,
+                     saved by the peer in downloads/<your id>/
+  /quit              leave (unconfirmed messages are reported)
+  //text             send a line that starts with "/"
+
+How it works: the client fetches a key K from the KMS, wrapped to a fresh
+ML-KEM-768 key pair so that K never crosses the network in clear. Under K it
+runs an ML-KEM-768 exchange with the peer through the relay, and encrypts
+every message with AES-256-GCM under H = HKDF(K || ML-KEM secret). Every
+line gets a relay ack (delivered, queued, dropped) and stays queued until
+the peer's encrypted receipt arrives: lines typed while disconnected or
+while the link is RED are sent after reconnection and re-key, exactly once.
+The client polls the KMS's link status every 3 s: while it is RED chat is
+suspended; when GREEN again the client re-keys and resumes. Ctrl-D (end of
+input) waits up to 10 s for receipts, then exits.
+
+What it protects against: a relay (or anyone on the network) cannot read,
+alter, replay or forge messages; it cannot step into the ML-KEM exchange
+either, because that runs under K. A KMS that is curious or compromised but
+only watches key delivery and relayed traffic cannot read messages, since it
+never learns the ML-KEM secret: messages stay secret as long as either K or
+the ML-KEM secret does.
+What it does not protect against: a KMS that hands a pair's key to an
+attacker AND an attacker who also controls the relay can impersonate each
+peer to the other (the handshake is authenticated only by K); nor a
+compromised laptop. Traffic analysis (who talks to whom, when, how much) is
+visible to the relay.
+
+Files: reads attachments under the working directory; writes downloads/.
+Environment: NO_COLOR disables colours; output is plain when stdout is not
+a terminal.`;
+
+/**
+ * Reads the flags.
+ *
+ * @throws {ConfigError} for an unknown flag or a bad value.
+ *
+ * @example
+ * ```ts
+ * import { parseClientArgs } from "./config.ts";
+ * const parsed = parseClientArgs(["--device", "Soldier_Alpha"]);
+ * if (!parsed.help) console.log(parsed.config.deviceId); // "Soldier_Alpha"
+ * ```
+ */
+export function parseClientArgs(args: string[]): ParsedArgs {
+  const flags = parseArgs(args, {
+    string: ["device", "peer", "kms", "relay", "max-file-mib"],
+    boolean: ["help"],
+    unknown: (arg: string) => {
+      throw new ConfigError(`unknown argument ${arg} (see --help)`);
+    },
+  });
+  if (flags.help) return { help: true };
+  const config: Partial<ClientConfig> & { maxFileBytes: number } = {
+    maxFileBytes: DEFAULT_MAX_FILE_BYTES,
+  };
+  if (flags.device !== undefined) config.deviceId = checkDevice(flags.device);
+  if (flags.peer !== undefined) config.peerId = checkDevice(flags.peer);
+  if (flags.kms !== undefined) config.kmsUrl = checkUrl(flags.kms, "http");
+  if (flags.relay !== undefined) config.relayUrl = checkUrl(flags.relay, "ws");
+  if (flags["max-file-mib"] !== undefined) {
+    const mib = Number(flags["max-file-mib"]);
+    if (!(mib > 0 && mib <= 1024)) {
+      throw new ConfigError("--max-file-mib must be a number from 0 to 1024");
+    }
+    config.maxFileBytes = Math.floor(mib * 1024 * 1024);
+  }
+  if (config.deviceId !== undefined && config.deviceId === config.peerId) {
+    throw new ConfigError("--peer must differ from --device");
+  }
+  return { help: false, config };
+}
+
+/**
+ * Asks for every setting the flags left out, as the seed does, re-asking
+ * after a bad answer. `ask` shows a question and resolves with the typed
+ * line, or `null` at the end of input; `report` shows a bad answer's reason.
+ *
+ * @throws {ConfigError} when input ends before every setting is known.
+ *
+ * @example
+ * ```ts
+ * import { completeConfig } from "./config.ts";
+ * const answers = ["Soldier_Alpha", "Soldier_Bravo", "", ""];
+ * const config = await completeConfig({ maxFileBytes: 1 }, {
+ *   ask: () => Promise.resolve(answers.shift() ?? null),
+ *   report: console.log,
+ * });
+ * console.log(config.kmsUrl); // "http://192.168.1.100:8000"
+ * ```
+ */
+export async function completeConfig(
+  given: Partial<ClientConfig> & { maxFileBytes: number },
+  io: {
+    ask: (question: string) => Promise<string | null>;
+    report: (problem: string) => void;
+  },
+): Promise<ClientConfig> {
+  const answer = async <T>(
+    question: string,
+    check: (text: string) => T,
+  ): Promise<T> => {
+    while (true) {
+      const text = await io.ask(question);
+      if (text === null) {
+        throw new ConfigError(
+          `no answer to "${question.trim()}" (end of input)`,
+        );
+      }
+      try {
+        return check(text.trim());
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        io.report(error.message);
+      }
+    }
+  };
+  const deviceId = given.deviceId ??
+    await answer("Device ID (e.g. Soldier_Alpha): ", checkDevice);
+  const peerId = given.peerId ??
+    await answer("Peer device ID (e.g. Soldier_Bravo): ", (text) => {
+      const peer = checkDevice(text);
+      if (peer === deviceId) {
+        throw new ConfigError("the peer must be another device");
+      }
+      return peer;
+    });
+  const kmsUrl = given.kmsUrl ??
+    await answer(
+      `KMS URL [${DEFAULT_KMS_URL}]: `,
+      (text) => checkUrl(text || DEFAULT_KMS_URL, "http"),
+    );
+  const relayUrl = given.relayUrl ??
+    await answer(
+      `Relay URL [${DEFAULT_RELAY_URL}]: `,
+      (text) => checkUrl(text || DEFAULT_RELAY_URL, "ws"),
+    );
+  return {
+    deviceId,
+    peerId,
+    kmsUrl,
+    relayUrl,
+    maxFileBytes: given.maxFileBytes,
+  };
+}
+
+function checkDevice(text: string): string {
+  if (!isDeviceId(text)) {
+    throw new ConfigError(
+      `"${text}" is not a device id: 1 to 64 of A-Z a-z 0-9 _ . -`,
+    );
+  }
+  return text;
+}
+
+function checkUrl(text: string, scheme: "http" | "ws"): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(`"${text}" is not a URL`);
+  }
+  if (url.protocol !== `${scheme}:` && url.protocol !== `${scheme}s:`) {
+    throw new ConfigError(
+      `"${text}" must start with ${scheme}:// or ${scheme}s://`,
+    );
+  }
+  return text.replace(/\/+$/, "");
+}

@@ -1,0 +1,132 @@
+import { assertEquals, assertRejects, assertThrows } from "@std/assert";
+import {
+  completeConfig,
+  ConfigError,
+  DEFAULT_KMS_URL,
+  DEFAULT_RELAY_URL,
+  HELP_TEXT,
+  parseClientArgs,
+} from "./config.ts";
+
+Deno.test("flags give the settings", () => {
+  assertEquals(parseClientArgs(["--help"]), { help: true });
+  assertEquals(
+    parseClientArgs([
+      "--device",
+      "Soldier_Alpha",
+      "--peer=Soldier_Bravo",
+      "--kms",
+      "http://10.0.0.1:8000/",
+      "--relay",
+      "wss://relay.example:8765",
+      "--max-file-mib",
+      "0.5",
+    ]),
+    {
+      help: false,
+      config: {
+        deviceId: "Soldier_Alpha",
+        peerId: "Soldier_Bravo",
+        kmsUrl: "http://10.0.0.1:8000",
+        relayUrl: "wss://relay.example:8765",
+        maxFileBytes: 512 * 1024,
+      },
+    },
+  );
+});
+
+Deno.test("bad flags are refused with a reason", () => {
+  for (
+    const args of [
+      ["--device", "Soldier Alpha"],
+      ["--kms", "ws://10.0.0.1:8000"],
+      ["--relay", "http://10.0.0.1:8765"],
+      ["--relay", "not a url"],
+      ["--device", "A", "--peer", "A"],
+      ["--max-file-mib", "0"],
+      ["--verbose"],
+      ["extra"],
+    ]
+  ) {
+    assertThrows(
+      () => parseClientArgs(args),
+      ConfigError,
+      undefined,
+      `${args}`,
+    );
+  }
+});
+
+Deno.test("missing settings are asked for, bad answers asked again", async () => {
+  const answers = [
+    "bad id!",
+    "Soldier_Alpha",
+    "Soldier_Alpha",
+    "Soldier_Bravo",
+    "",
+    "ftp://x",
+    "",
+  ];
+  const asked: string[] = [];
+  const problems: string[] = [];
+  const config = await completeConfig({ maxFileBytes: 1 }, {
+    ask: (question) => {
+      asked.push(question);
+      return Promise.resolve(answers.shift() ?? null);
+    },
+    report: (problem) => problems.push(problem),
+  });
+  assertEquals(config, {
+    deviceId: "Soldier_Alpha",
+    peerId: "Soldier_Bravo",
+    kmsUrl: DEFAULT_KMS_URL,
+    relayUrl: DEFAULT_RELAY_URL,
+    maxFileBytes: 1,
+  });
+  assertEquals(asked.length, 7);
+  assertEquals(problems.length, 3);
+});
+
+Deno.test("flags are not asked again; end of input is an error", async () => {
+  const config = await completeConfig({
+    deviceId: "A",
+    peerId: "B",
+    kmsUrl: "http://k",
+    relayUrl: "ws://r",
+    maxFileBytes: 1,
+  }, { ask: () => Promise.reject(new Error("asked")), report: () => {} });
+  assertEquals(config.peerId, "B");
+  await assertRejects(
+    () =>
+      completeConfig({ maxFileBytes: 1 }, {
+        ask: () => Promise.resolve(null),
+        report: () => {},
+      }),
+    ConfigError,
+    "end of input",
+  );
+});
+
+Deno.test("--help names every flag and command, and what is protected", () => {
+  for (
+    const word of [
+      "--device",
+      "--peer",
+      "--kms",
+      "--relay",
+      "--max-file-mib",
+      "/help",
+      "/quit",
+      "/status",
+      "/rekey",
+      "/peer",
+      "/file",
+      DEFAULT_KMS_URL,
+      DEFAULT_RELAY_URL,
+      "What it protects against",
+      "What it does not protect against",
+    ]
+  ) {
+    assertEquals(HELP_TEXT.includes(word), true, word);
+  }
+});

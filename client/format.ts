@@ -1,0 +1,85 @@
+/**
+ * Small text formats of the client's output: short names, clock times,
+ * sizes, and peer text made safe to print.
+ *
+ * @module
+ */
+
+// C0 controls, DEL, C1 controls and the bidirectional controls that could
+// move or hide text on the screen: matching them is the point.
+const UNPRINTABLE =
+  // deno-lint-ignore no-control-regex
+  /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * The short name used in status lines: the part of a device id after its
+ * last `_` (`Soldier_Alpha` → `Alpha`), or the whole id.
+ *
+ * @example
+ * ```ts
+ * import { shortName } from "./format.ts";
+ * console.log(shortName("Soldier_Alpha")); // "Alpha"
+ * console.log(shortName("bravo")); // "bravo"
+ * ```
+ */
+export function shortName(deviceId: string): string {
+  return deviceId.slice(deviceId.lastIndexOf("_") + 1) || deviceId;
+}
+
+/**
+ * Local time as `HH:MM:SS`.
+ *
+ * @example
+ * ```ts
+ * import { clockTime } from "./format.ts";
+ * console.log(clockTime(new Date(2026, 1, 23, 5, 2, 3))); // "05:02:03"
+ * ```
+ */
+export function clockTime(date: Date): string {
+  return [date.getHours(), date.getMinutes(), date.getSeconds()]
+    .map((part) => String(part).padStart(2, "0"))
+    .join(":");
+}
+
+/**
+ * A byte count for people: `512 B`, `12.5 KiB`, `3.0 MiB`.
+ *
+ * @example
+ * ```ts
+ * import { formatBytes } from "./format.ts";
+ * console.log(formatBytes(12800)); // "12.5 KiB"
+ * ```
+ */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+}
+
+/**
+ * A QBER as a percentage with one decimal, as the seed prints it.
+ *
+ * @example
+ * ```ts
+ * import { formatQber } from "./format.ts";
+ * console.log(formatQber(0.02)); // "2.0%"
+ * ```
+ */
+export function formatQber(qber: number): string {
+  return `${(qber * 100).toFixed(1)}%`;
+}
+
+/**
+ * Text from the network made safe for a terminal: control characters
+ * (escape sequences included) and bidirectional overrides become `�`, a
+ * tab a space.
+ *
+ * @example
+ * ```ts
+ * import { printable } from "./format.ts";
+ * console.log(printable("hi\u001b[2Jthere")); // "hi�[2Jthere"
+ * ```
+ */
+export function printable(text: string): string {
+  return text.replaceAll("\t", " ").replace(UNPRINTABLE, "\uFFFD");
+}

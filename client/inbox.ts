@@ -1,0 +1,155 @@
+/**
+ * Exactly-once on the receiving side: messages and attachments are shown
+ * or saved once per message id, however often the sender re-sends them,
+ * and every one of them is answered with a receipt.
+ *
+ * @module
+ */
+
+import { Reassembler } from "./attachments.ts";
+import { BoundedSet } from "./bounded.ts";
+import { saveDownload } from "./downloads.ts";
+import type { ContentPayload } from "./payload.ts";
+
+/** Message ids remembered per receiver for de-duplication. */
+export const SEEN_MESSAGE_IDS = 10_000;
+
+/** What a received payload amounts to. */
+export type InboxEvent =
+  | {
+    /** A new message to show. */
+    kind: "message";
+    /** Its text. */
+    text: string;
+  }
+  | {
+    /** An attachment saved. */
+    kind: "file_saved";
+    /** The name the sender gave. */
+    name: string;
+    /** Its size in bytes. */
+    bytes: number;
+    /** Where it was saved. */
+    path: string;
+  }
+  | {
+    /** An attachment that could not be taken (too big, inconsistent, unsaveable). */
+    kind: "file_failed";
+    /** The name the sender gave. */
+    name: string;
+    /** Why. */
+    reason: string;
+  }
+  | {
+    /** The peer confirms `mid`. */
+    kind: "receipt";
+    /** The confirmed message id. */
+    mid: string;
+  }
+  | {
+    /** Nothing to show: a repeat, or a chunk of an unfinished attachment. */
+    kind: "nothing";
+  };
+
+/** What to do with a received payload. */
+export interface InboxOutcome {
+  /** What to show. */
+  event: InboxEvent;
+  /** Message id to send a receipt for, if any. */
+  receipt?: string;
+}
+
+/** Options for {@linkcode Inbox}. */
+export interface InboxOptions {
+  /** Largest attachment accepted, in bytes. */
+  maxFileBytes?: number;
+  /** Saves an attachment and returns its path. Default {@linkcode saveDownload}. */
+  save?: (
+    data: Uint8Array,
+    options: { sender: string; name: string },
+  ) => Promise<string>;
+}
+
+/**
+ * De-duplicates and takes in what peers send.
+ *
+ * @example
+ * ```ts
+ * import { Inbox } from "./inbox.ts";
+ * const inbox = new Inbox();
+ * const message = { t: "msg" as const, mid: "m-1", text: "hi" };
+ * console.log((await inbox.receive("Soldier_Alpha", message)).event.kind); // "message"
+ * const again = await inbox.receive("Soldier_Alpha", message);
+ * console.log(again.event.kind, again.receipt); // "nothing" "m-1"
+ * ```
+ */
+export class Inbox {
+  readonly #seen = new BoundedSet<string>({ max: SEEN_MESSAGE_IDS });
+  readonly #files: Reassembler;
+  readonly #save: NonNullable<InboxOptions["save"]>;
+
+  /** Creates an inbox that has seen nothing. */
+  constructor(options: InboxOptions = {}) {
+    this.#files = new Reassembler({ maxFileBytes: options.maxFileBytes });
+    this.#save = options.save ?? saveDownload;
+  }
+
+  /** Takes a decrypted payload from `sender`. */
+  async receive(
+    sender: string,
+    payload: ContentPayload,
+  ): Promise<InboxOutcome> {
+    if (payload.t === "receipt") {
+      return { event: { kind: "receipt", mid: payload.mid } };
+    }
+    const mid = payload.mid;
+    const seenId = JSON.stringify([sender, mid]);
+    // A repeat still gets its receipt: the first one may have been lost.
+    if (this.#seen.has(seenId)) return { event: nothing, receipt: mid };
+    if (payload.t === "msg") {
+      this.#seen.add(seenId);
+      return { event: { kind: "message", text: payload.text }, receipt: mid };
+    }
+    const outcome = this.#files.add(sender, payload);
+    if (outcome.status === "partial") return { event: nothing };
+    // A refused or unsaveable file is answered too, or the sender would
+    // send it again for ever; the user sees why it is missing.
+    this.#seen.add(seenId);
+    if (outcome.status === "rejected") {
+      return {
+        event: {
+          kind: "file_failed",
+          name: payload.name,
+          reason: outcome.reason,
+        },
+        receipt: mid,
+      };
+    }
+    try {
+      const path = await this.#save(outcome.data, {
+        sender,
+        name: outcome.name,
+      });
+      return {
+        event: {
+          kind: "file_saved",
+          name: outcome.name,
+          bytes: outcome.data.length,
+          path,
+        },
+        receipt: mid,
+      };
+    } catch (error) {
+      return {
+        event: {
+          kind: "file_failed",
+          name: outcome.name,
+          reason: `cannot save: ${(error as Error).message}`,
+        },
+        receipt: mid,
+      };
+    }
+  }
+}
+
+const nothing: InboxEvent = { kind: "nothing" };

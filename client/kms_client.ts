@@ -1,0 +1,221 @@
+/**
+ * Session keys from the KMS with wrapped delivery: every request carries a
+ * fresh ML-KEM-768 public key, and the KMS answers with the key wrapped to
+ * it, so the key never crosses the network in clear.
+ *
+ * @module
+ */
+
+import {
+  generateKemKeyPair,
+  type LinkStatus,
+  type LinkStatusResponse,
+  type SessionKeyRequest,
+  unwrapKey,
+} from "../protocol/mod.ts";
+
+/** A session key held by the client. */
+export interface KmsKey {
+  /** Key id, as in the KMS and in chat packets. */
+  keyId: string;
+  /** The 32 key bytes. Never print or log them. */
+  key: Uint8Array;
+  /** QBER of the BB84 run that produced the key, 0 to 1. */
+  qber: number;
+  /** Link status when the key was issued. */
+  status: LinkStatus;
+}
+
+/** What the KMS answered to a key request. */
+export type KeyAnswer =
+  | { ok: true; key: KmsKey }
+  | {
+    ok: false;
+    /** `refused`: no key now (link RED, or a run aborted); `unknown_key`: 404. */
+    reason: "refused" | "unknown_key";
+    /** The KMS's reason. */
+    error: string;
+    /** Link status, when the KMS gave one. */
+    status?: LinkStatus;
+    /** QBER, when the KMS gave one. */
+    qber?: number;
+  };
+
+/** Who asks for a key. */
+export interface KeyRequest {
+  /** This device. */
+  deviceId: string;
+  /** The peer the key is shared with. */
+  peerId: string;
+  /** A recent key of the pair by id, instead of the current one. */
+  keyId?: string;
+}
+
+/** Options for {@linkcode requestSessionKey} and {@linkcode fetchLinkStatus}. */
+export interface KmsCallOptions {
+  /** Cancels the request. */
+  signal?: AbortSignal;
+}
+
+/** Thrown when the KMS cannot be reached or answers nonsense. */
+export class KmsError extends Error {
+  /** Creates the error. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "KmsError";
+  }
+}
+
+/**
+ * Asks the KMS for the pair's session key (`POST /get_session_key` with
+ * `kem_public_key`) and unwraps it. The KMS's pairing rules decide which
+ * key: the first of the pair to ask creates it, the peer receives the same;
+ * asking again while holding the current key yields a fresh one.
+ *
+ * Answers without a key (RED, a run that aborted, 404 for an unknown
+ * `keyId`) resolve with `ok: false`.
+ *
+ * @throws {KmsError} when the KMS is unreachable, answers with another error
+ * or sends a key that does not unwrap.
+ *
+ * @example
+ * ```ts ignore
+ * import { requestSessionKey } from "./kms_client.ts";
+ * const answer = await requestSessionKey("http://127.0.0.1:8000", {
+ *   deviceId: "Soldier_Alpha",
+ *   peerId: "Soldier_Bravo",
+ * });
+ * if (answer.ok) console.log(answer.key.keyId, answer.key.qber);
+ * ```
+ */
+export async function requestSessionKey(
+  kmsUrl: string,
+  request: KeyRequest,
+  options: KmsCallOptions = {},
+): Promise<KeyAnswer> {
+  const kem = generateKemKeyPair();
+  const body: SessionKeyRequest = {
+    device_id: request.deviceId,
+    peer_id: request.peerId,
+    kem_public_key: kem.publicKey.toBase64(),
+    ...(request.keyId === undefined ? {} : { key_id: request.keyId }),
+  };
+  const { status, json } = await call(new URL("/get_session_key", kmsUrl), {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+    signal: options.signal,
+  });
+  if (status === 404 && json.error === "unknown_key") {
+    return { ok: false, reason: "unknown_key", error: String(json.error) };
+  }
+  if (status !== 200) {
+    throw new KmsError(`KMS answered HTTP ${status}: ${describe(json)}`);
+  }
+  if (
+    typeof json.wrapped_key !== "string" ||
+    typeof json.kem_ciphertext !== "string"
+  ) {
+    // Any answer without a key means "no key now, wait and retry".
+    return {
+      ok: false,
+      reason: "refused",
+      error: describe(json),
+      status: linkStatusField(json.status),
+      qber: typeof json.qber === "number" ? json.qber : undefined,
+    };
+  }
+  const keyId = json.key_id;
+  if (typeof keyId !== "string" || keyId.length === 0) {
+    throw new KmsError("KMS answer has no key_id");
+  }
+  let key: Uint8Array;
+  try {
+    key = await unwrapKey(
+      {
+        kemCiphertext: Uint8Array.fromBase64(json.kem_ciphertext),
+        wrappedKey: Uint8Array.fromBase64(json.wrapped_key),
+      },
+      kem.secretKey,
+      { context: `${keyId}|${request.deviceId}` },
+    );
+  } catch (error) {
+    throw new KmsError("the KMS's wrapped key does not unwrap", {
+      cause: error,
+    });
+  }
+  return {
+    ok: true,
+    key: {
+      keyId,
+      key,
+      qber: typeof json.qber === "number" ? json.qber : 0,
+      status: linkStatusField(json.status) ?? "GREEN",
+    },
+  };
+}
+
+/**
+ * Reads `GET /link_status`.
+ *
+ * @throws {KmsError} when the KMS is unreachable or answers nonsense.
+ *
+ * @example
+ * ```ts ignore
+ * import { fetchLinkStatus } from "./kms_client.ts";
+ * const link = await fetchLinkStatus("http://127.0.0.1:8000");
+ * console.log(link.status, link.qber);
+ * ```
+ */
+export async function fetchLinkStatus(
+  kmsUrl: string,
+  options: KmsCallOptions = {},
+): Promise<LinkStatusResponse> {
+  const { status, json } = await call(new URL("/link_status", kmsUrl), {
+    signal: options.signal,
+  });
+  if (status !== 200 || linkStatusField(json.status) === undefined) {
+    throw new KmsError(`KMS link status: HTTP ${status}: ${describe(json)}`);
+  }
+  return json as unknown as LinkStatusResponse;
+}
+
+async function call(
+  url: URL,
+  init: RequestInit,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  let response: Response;
+  let text: string;
+  try {
+    response = await fetch(url, init);
+    text = await response.text();
+  } catch (error) {
+    if (init.signal?.aborted) throw error;
+    throw new KmsError(`KMS unreachable at ${url.origin}`, { cause: error });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new KmsError(`KMS answered HTTP ${response.status} without JSON`);
+  }
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    throw new KmsError(
+      `KMS answered HTTP ${response.status} without an object`,
+    );
+  }
+  return { status: response.status, json: json as Record<string, unknown> };
+}
+
+function linkStatusField(value: unknown): LinkStatus | undefined {
+  return value === "GREEN" || value === "YELLOW" || value === "RED"
+    ? value
+    : undefined;
+}
+
+function describe(json: Record<string, unknown>): string {
+  const parts = [json.error, json.message].filter((part) =>
+    typeof part === "string"
+  );
+  return parts.length > 0 ? parts.join(": ") : "no reason given";
+}

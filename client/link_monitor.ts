@@ -1,0 +1,77 @@
+/**
+ * Watches the quantum link the way the router guard does: polls the KMS's
+ * `GET /link_status` every few seconds, so the client stops chatting when
+ * the link turns RED even if no router cuts the connection.
+ *
+ * @module
+ */
+
+import type { LinkStatusResponse } from "../protocol/mod.ts";
+import { fetchLinkStatus } from "./kms_client.ts";
+import { delay } from "@std/async/delay";
+
+/** The router guard's poll interval (seed). */
+export const LINK_POLL_MS = 3000;
+
+/** Options for {@linkcode LinkMonitor}. */
+export interface LinkMonitorOptions {
+  /** Called with every answer. */
+  onStatus: (link: LinkStatusResponse) => void;
+  /** Called when a poll fails (the KMS is unreachable or answers nonsense). */
+  onUnreachable?: (error: Error) => void;
+  /** Time between polls. Default {@linkcode LINK_POLL_MS}. */
+  intervalMs?: number;
+}
+
+/**
+ * Polls the link status until stopped.
+ *
+ * @example
+ * ```ts ignore
+ * import { LinkMonitor } from "./link_monitor.ts";
+ * const monitor = new LinkMonitor("http://127.0.0.1:8000", {
+ *   onStatus: (link) => console.log(link.status),
+ * });
+ * monitor.start();
+ * await monitor.stop();
+ * ```
+ */
+export class LinkMonitor {
+  readonly #kmsUrl: string;
+  readonly #options: LinkMonitorOptions;
+  readonly #stop = new AbortController();
+  #loop?: Promise<void>;
+
+  /** Creates a monitor; {@linkcode LinkMonitor.start} starts polling. */
+  constructor(kmsUrl: string, options: LinkMonitorOptions) {
+    this.#kmsUrl = kmsUrl;
+    this.#options = options;
+  }
+
+  /** Polls now and then every interval. */
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  /** Stops polling and waits for a poll in flight. */
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    await this.#loop;
+  }
+
+  async #run(): Promise<void> {
+    const signal = this.#stop.signal;
+    const interval = this.#options.intervalMs ?? LINK_POLL_MS;
+    while (!signal.aborted) {
+      try {
+        this.#options.onStatus(
+          await fetchLinkStatus(this.#kmsUrl, { signal }),
+        );
+      } catch (error) {
+        if (signal.aborted) return;
+        this.#options.onUnreachable?.(error as Error);
+      }
+      await delay(interval, { signal }).catch(() => {});
+    }
+  }
+}

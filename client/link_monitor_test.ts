@@ -1,0 +1,31 @@
+import { assertEquals } from "@std/assert";
+import type { LinkStatus } from "../protocol/mod.ts";
+import { LinkMonitor } from "./link_monitor.ts";
+
+Deno.test("the monitor reports every poll, and failures, until stopped", async () => {
+  const statuses: LinkStatus[] = ["GREEN", "RED", "GREEN"];
+  let polls = 0;
+  await using server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () => {
+      const status = statuses[polls++];
+      return status
+        ? Response.json({ status, qber: 0.02 })
+        : new Response("down", { status: 503 });
+    },
+  );
+  const seen: string[] = [];
+  const done = Promise.withResolvers<void>();
+  const monitor = new LinkMonitor(`http://127.0.0.1:${server.addr.port}`, {
+    intervalMs: 10,
+    onStatus: (link) => seen.push(link.status),
+    onUnreachable: () => {
+      seen.push("unreachable");
+      done.resolve();
+    },
+  });
+  monitor.start();
+  await done.promise;
+  await monitor.stop();
+  assertEquals(seen, ["GREEN", "RED", "GREEN", "unreachable"]);
+});

@@ -1,0 +1,69 @@
+/**
+ * The soldier's chat client: `deno task client [--device ID] [--peer ID]
+ * [--kms URL] [--relay URL]`, or the binary from `deno task build:client`.
+ * `--help` explains everything.
+ *
+ * Exit codes: 0 done, 1 end of input left messages unconfirmed, 2 bad
+ * flags or answers, 70 internal error.
+ *
+ * @module
+ */
+
+import { ChatClient } from "./chat_client.ts";
+import {
+  completeConfig,
+  ConfigError,
+  HELP_TEXT,
+  parseClientArgs,
+} from "./config.ts";
+import { LineReader } from "./line_reader.ts";
+import { stdoutTerminal } from "./terminal.ts";
+
+/**
+ * Runs the client with command-line `args` and resolves with its exit
+ * code.
+ *
+ * @example
+ * ```ts ignore
+ * import { main } from "./main.ts";
+ * Deno.exit(await main(["--help"]));
+ * ```
+ */
+export async function main(args: string[]): Promise<number> {
+  const terminal = stdoutTerminal();
+  const input = new LineReader(Deno.stdin.readable);
+  let config;
+  try {
+    const parsed = parseClientArgs(args);
+    if (parsed.help) {
+      terminal.line(HELP_TEXT);
+      return 0;
+    }
+    config = await completeConfig(parsed.config, {
+      ask: (question) => {
+        terminal.ask(question);
+        return input.next();
+      },
+      report: (problem) => terminal.line(problem),
+    });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`qstcs-client: ${error.message}`);
+    return 2;
+  }
+  const client = new ChatClient(config, { terminal, input });
+  // Ctrl-C and a plain kill leave as /quit does: unconfirmed lines are
+  // reported, not dropped without a word.
+  const quit = () => client.quit();
+  const signals: Deno.Signal[] = Deno.build.os === "windows"
+    ? ["SIGINT"]
+    : ["SIGINT", "SIGTERM"];
+  for (const signal of signals) Deno.addSignalListener(signal, quit);
+  try {
+    return await client.run();
+  } finally {
+    for (const signal of signals) Deno.removeSignalListener(signal, quit);
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -1,0 +1,116 @@
+/**
+ * Exactly-once bookkeeping on the sending side: every typed line and
+ * attachment waits here, under its message id, until the peer's encrypted
+ * receipt for it arrives. Lines typed while disconnected, while the link is
+ * RED or before the hybrid key is ready wait here too.
+ *
+ * The receiver de-duplicates by message id, so sending an entry again (as
+ * a new packet under the current key) is always safe.
+ *
+ * @module
+ */
+
+/** What a user asked to send. */
+export type OutboxItem =
+  | {
+    /** A typed line. */
+    kind: "msg";
+    /** The line. */
+    text: string;
+  }
+  | {
+    /** An attachment. */
+    kind: "file";
+    /** File name to announce. */
+    name: string;
+    /** The file's bytes. */
+    data: Uint8Array;
+  };
+
+/** One unconfirmed message or attachment. */
+export interface OutboxEntry {
+  /** Message id, the same on every re-send. */
+  readonly mid: string;
+  /** Device it is addressed to. */
+  readonly peer: string;
+  /** What to send. */
+  readonly item: OutboxItem;
+  /** Key id of the last send, if sent. */
+  sentUnder?: string;
+  /** When it was last sent (milliseconds). */
+  sentAt?: number;
+  /** True while a send is in progress (an attachment's chunks). */
+  sending: boolean;
+}
+
+/** Options for {@linkcode Outbox.due}. */
+export interface DueOptions {
+  /** The key id packets go out under now. */
+  keyId: string;
+  /** The current time in milliseconds. */
+  now: number;
+  /** Entries sent under `keyId` this long ago without a receipt are due again. */
+  resendAfterMs: number;
+}
+
+/**
+ * Unconfirmed messages, oldest first.
+ *
+ * @example
+ * ```ts
+ * import { Outbox } from "./outbox.ts";
+ * const outbox = new Outbox();
+ * const entry = outbox.add("Soldier_Bravo", { kind: "msg", text: "hi" });
+ * const due = outbox.due("Soldier_Bravo", { keyId: "k+mlkem", now: 0, resendAfterMs: 10_000 });
+ * console.log(due.length); // 1
+ * outbox.confirm(entry.mid);
+ * console.log(outbox.size()); // 0
+ * ```
+ */
+export class Outbox {
+  #entries = new Map<string, OutboxEntry>();
+
+  /** Queues an item for `peer` under a new message id. */
+  add(peer: string, item: OutboxItem): OutboxEntry {
+    const entry: OutboxEntry = {
+      mid: crypto.randomUUID(),
+      peer,
+      item,
+      sending: false,
+    };
+    this.#entries.set(entry.mid, entry);
+    return entry;
+  }
+
+  /** Removes the entry a receipt confirms and returns it (if it was here). */
+  confirm(mid: string): OutboxEntry | undefined {
+    const entry = this.#entries.get(mid);
+    this.#entries.delete(mid);
+    return entry;
+  }
+
+  /**
+   * Entries for `peer` to send now: never sent under the current key (new,
+   * or sent before a re-key), or sent long enough ago without a receipt.
+   */
+  due(peer: string, options: DueOptions): OutboxEntry[] {
+    return this.entries(peer).filter((entry) =>
+      !entry.sending &&
+      (entry.sentUnder !== options.keyId ||
+        options.now - (entry.sentAt ?? 0) >= options.resendAfterMs)
+    );
+  }
+
+  /** Unconfirmed entries, for one peer or all, oldest first. */
+  entries(peer?: string): OutboxEntry[] {
+    const all = [...this.#entries.values()];
+    return peer === undefined
+      ? all
+      : all.filter((entry) => entry.peer === peer);
+  }
+
+  /** Number of unconfirmed entries, for one peer or all. */
+  size(peer?: string): number {
+    return this.entries(peer).length;
+  }
+}

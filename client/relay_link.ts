@@ -1,0 +1,252 @@
+/**
+ * The client's connection to the relay: connect, register, hand frames
+ * over, notice a dead connection, and reconnect with exponential backoff
+ * using the relay's resume token, so that the new socket replaces the old
+ * one even if the relay has not noticed yet that it died.
+ *
+ * A connection counts as dead when it closes, when registering takes longer
+ * than the answer timeout, or when a frame sent with an id gets no ack
+ * within it: a router that drops the chat port leaves the socket open but
+ * silent (and a new connection hanging), while a live relay answers a
+ * registration and acks every chat frame at once, whatever becomes of it.
+ *
+ * @module
+ */
+
+import type { RegisterFrame } from "../protocol/mod.ts";
+
+/** Options for {@linkcode backoffDelay}. */
+export interface BackoffOptions {
+  /** Delay before the first retry. Default 500 ms. */
+  initialMs?: number;
+  /** Largest delay. Default 5000 ms. */
+  maxMs?: number;
+  /** Random number in [0, 1). Default `Math.random`. */
+  random?: () => number;
+}
+
+/**
+ * The delay before reconnect attempt `attempt` (0 for the first retry):
+ * `initialMs` doubling up to `maxMs`, then a random half to whole of that,
+ * so that clients cut off together do not return together.
+ *
+ * @example
+ * ```ts
+ * import { backoffDelay } from "./relay_link.ts";
+ * console.log(backoffDelay(3, { random: () => 0.999 })); // 3998
+ * console.log(backoffDelay(30, { random: () => 0 })); // 2500
+ * ```
+ */
+export function backoffDelay(
+  attempt: number,
+  options: BackoffOptions = {},
+): number {
+  const initial = options.initialMs ?? 500;
+  const max = options.maxMs ?? 5000;
+  const ceiling = Math.min(max, initial * 2 ** Math.min(attempt, 30));
+  const random = options.random ?? Math.random;
+  return Math.floor(ceiling / 2 + (ceiling / 2) * random());
+}
+
+const CLOSE_WAIT_MS = 1000;
+const WATCHDOG_MS = 250;
+
+/** Where the link is. */
+export type RelayState = "connecting" | "up" | "closed";
+
+/** Options for {@linkcode RelayLink}. */
+export interface RelayLinkOptions {
+  /** The device to register as. */
+  deviceId: string;
+  /** Registered (again): `online` lists the devices online. */
+  onUp: (info: { online: string[]; reconnected: boolean }) => void;
+  /** The connection is gone; `wasUp` if it had been registered. */
+  onDown: (info: { wasUp: boolean; reason: string }) => void;
+  /** Any other frame from the relay, parsed: chat, ack, presence, error. */
+  onFrame: (frame: Record<string, unknown>) => void;
+  /** Reconnect delays. */
+  backoff?: BackoffOptions;
+  /**
+   * The relay must answer a registration, and ack a frame sent with an id,
+   * within this. Default 10 s.
+   */
+  answerTimeoutMs?: number;
+}
+
+/**
+ * A self-healing relay connection.
+ *
+ * @example
+ * ```ts ignore
+ * import { RelayLink } from "./relay_link.ts";
+ * const link = new RelayLink("ws://127.0.0.1:8765", {
+ *   deviceId: "Soldier_Alpha",
+ *   onUp: ({ online }) => console.log("online:", online),
+ *   onDown: ({ reason }) => console.log("lost:", reason),
+ *   onFrame: (frame) => console.log(frame.type),
+ * });
+ * link.start();
+ * ```
+ */
+export class RelayLink {
+  readonly #url: string;
+  readonly #options: RelayLinkOptions;
+  readonly #answerTimeoutMs: number;
+  // Ids of sent frames whose ack has not come, with the time they went out.
+  readonly #unacked = new Map<string, number>();
+  #socket?: WebSocket;
+  #state: RelayState = "connecting";
+  #resume?: string;
+  #attempt = 0;
+  #everUp = false;
+  #connectingSince?: number;
+  #retryTimer?: ReturnType<typeof setTimeout>;
+  #watchdog?: ReturnType<typeof setInterval>;
+  // Each socket this link opened, until its close event.
+  readonly #closing = new Map<WebSocket, Promise<void>>();
+
+  /** Creates a link; {@linkcode RelayLink.start} connects. */
+  constructor(url: string, options: RelayLinkOptions) {
+    this.#url = url;
+    this.#options = options;
+    this.#answerTimeoutMs = options.answerTimeoutMs ?? 10_000;
+  }
+
+  /** Where the link is. */
+  get state(): RelayState {
+    return this.#state;
+  }
+
+  /** Connects, and keeps reconnecting until {@linkcode RelayLink.close}. */
+  start(): void {
+    this.#watchdog = setInterval(() => this.#checkAnswers(), WATCHDOG_MS);
+    this.#connect();
+  }
+
+  /**
+   * Sends a frame as JSON if registered; returns whether it went out. A
+   * frame with an `id` is expected to be acked.
+   */
+  send(frame: { id?: string }): boolean {
+    const socket = this.#socket;
+    if (this.#state !== "up" || socket?.readyState !== WebSocket.OPEN) {
+      return false;
+    }
+    socket.send(JSON.stringify(frame));
+    if (typeof frame.id === "string") {
+      this.#unacked.set(frame.id, performance.now());
+    }
+    return true;
+  }
+
+  /**
+   * Closes the connection for good and waits (up to a second: a silent
+   * network may never answer) for its sockets to close.
+   */
+  async close(): Promise<void> {
+    this.#state = "closed";
+    clearTimeout(this.#retryTimer);
+    clearInterval(this.#watchdog);
+    this.#socket?.close(1000, "client closing");
+    this.#socket = undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.all(this.#closing.values()),
+      new Promise((resolve) => timer = setTimeout(resolve, CLOSE_WAIT_MS)),
+    ]);
+    clearTimeout(timer);
+  }
+
+  #connect(): void {
+    if (this.#state === "closed") return;
+    const socket = new WebSocket(this.#url);
+    this.#socket = socket;
+    this.#connectingSince = performance.now();
+    this.#closing.set(
+      socket,
+      new Promise((resolve) => {
+        socket.addEventListener("close", () => {
+          this.#closing.delete(socket);
+          resolve();
+        });
+      }),
+    );
+    socket.addEventListener("open", () => {
+      const register: RegisterFrame = {
+        type: "register",
+        device_id: this.#options.deviceId,
+        ...(this.#resume === undefined ? {} : { resume: this.#resume }),
+      };
+      socket.send(JSON.stringify(register));
+    });
+    socket.addEventListener("message", (event) => {
+      if (socket !== this.#socket) return;
+      this.#onMessage(socket, event.data);
+    });
+    socket.addEventListener("close", (event) => {
+      if (socket !== this.#socket) return;
+      this.#lost(`connection closed (code ${event.code})`);
+    });
+  }
+
+  #onMessage(socket: WebSocket, data: unknown): void {
+    let frame: Record<string, unknown>;
+    try {
+      frame = JSON.parse(String(data));
+    } catch {
+      return; // The relay sends JSON; anything else is not ours to act on.
+    }
+    if (typeof frame !== "object" || frame === null) return;
+    if (frame.type === "registered" && this.#state === "connecting") {
+      this.#resume = typeof frame.resume === "string"
+        ? frame.resume
+        : undefined;
+      this.#attempt = 0;
+      this.#state = "up";
+      const reconnected = this.#everUp;
+      this.#everUp = true;
+      const online = Array.isArray(frame.online)
+        ? frame.online.filter((id): id is string => typeof id === "string")
+        : [];
+      this.#options.onUp({ online, reconnected });
+      return;
+    }
+    if (frame.type === "ack" && typeof frame.id === "string") {
+      this.#unacked.delete(frame.id);
+    }
+    this.#options.onFrame(frame);
+    // Refused registration (a duplicate device id): retry later.
+    if (frame.type === "error" && this.#state === "connecting") {
+      socket.close(1000, "registration refused");
+    }
+  }
+
+  #checkAnswers(): void {
+    const now = performance.now();
+    const waitingSince = this.#state === "up"
+      ? this.#unacked.values().next().value
+      : this.#connectingSince;
+    if (
+      this.#socket === undefined || waitingSince === undefined ||
+      now - waitingSince < this.#answerTimeoutMs
+    ) {
+      return;
+    }
+    const socket = this.#socket;
+    this.#lost(`no answer from the relay within ${this.#answerTimeoutMs} ms`);
+    // The socket may never finish closing on a silent network; it is no
+    // longer this link's, so its events are ignored.
+    socket.close(1000, "no answer");
+  }
+
+  #lost(reason: string): void {
+    if (this.#state === "closed") return;
+    const wasUp = this.#state === "up";
+    this.#socket = undefined;
+    this.#unacked.clear();
+    this.#state = "connecting";
+    this.#options.onDown({ wasUp, reason });
+    const delay = backoffDelay(this.#attempt++, this.#options.backoff);
+    this.#retryTimer = setTimeout(() => this.#connect(), delay);
+  }
+}

@@ -1,0 +1,171 @@
+import { assert, assertEquals } from "@std/assert";
+import { freePort } from "../demo/service_process.ts";
+import { startRelay } from "../relay/_test_relay.ts";
+import {
+  backoffDelay,
+  RelayLink,
+  type RelayLinkOptions,
+} from "./relay_link.ts";
+
+/** A link whose events are recorded and can be waited for. */
+function recordedLink(
+  url: string,
+  options: Partial<RelayLinkOptions> & { deviceId: string },
+) {
+  const events: string[] = [];
+  const frames: Record<string, unknown>[] = [];
+  let wake = () => {};
+  const link = new RelayLink(url, {
+    onUp: ({ online, reconnected }) => {
+      events.push(`up ${reconnected ? "again" : "first"} ${online.join(",")}`);
+      wake();
+    },
+    onDown: ({ wasUp, reason }) => {
+      events.push(`down ${wasUp ? "was up" : "never up"}: ${reason}`);
+      wake();
+    },
+    onFrame: (frame) => {
+      frames.push(frame);
+      wake();
+    },
+    backoff: { initialMs: 20, maxMs: 100 },
+    ...options,
+  });
+  const until = async (done: () => boolean) => {
+    const deadline = Date.now() + 10_000;
+    while (!done()) {
+      if (Date.now() > deadline) {
+        throw new Error(`timed out; events: ${events}`);
+      }
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, 100);
+      });
+    }
+  };
+  return { link, events, frames, until };
+}
+
+Deno.test("backoff doubles up to the maximum, with jitter in the upper half", () => {
+  const top = { random: () => 0.999999 };
+  assertEquals([0, 1, 2, 3, 4, 5].map((n) => backoffDelay(n, top)), [
+    499,
+    999,
+    1999,
+    3999,
+    4999,
+    4999,
+  ]);
+  assertEquals(backoffDelay(0, { random: () => 0 }), 250);
+  assertEquals(backoffDelay(1000, { random: () => 0, maxMs: 800 }), 400);
+});
+
+Deno.test("two links register with the real relay, exchange a frame and get its ack", async () => {
+  await using relay = await startRelay();
+  const a = recordedLink(relay.url, { deviceId: "Soldier_Alpha" });
+  const b = recordedLink(relay.url, { deviceId: "Soldier_Bravo" });
+  try {
+    assertEquals(a.link.send({ id: "early" }), false);
+    a.link.start();
+    await a.until(() => a.link.state === "up");
+    b.link.start();
+    await b.until(() => b.link.state === "up");
+    assertEquals(b.events, ["up first Soldier_Alpha,Soldier_Bravo"]);
+    const frame = {
+      type: "chat",
+      sender: "Soldier_Alpha",
+      recipient: "Soldier_Bravo",
+      id: "m-1",
+      ciphertext: "00",
+    };
+    assert(a.link.send(frame));
+    await b.until(() => b.frames.some((f) => f.type === "chat"));
+    assertEquals(b.frames.find((f) => f.type === "chat"), frame);
+    await a.until(() => a.frames.some((f) => f.type === "ack"));
+    assertEquals(a.frames.find((f) => f.type === "ack"), {
+      type: "ack",
+      id: "m-1",
+      status: "delivered",
+    });
+  } finally {
+    await a.link.close();
+    await b.link.close();
+  }
+  assertEquals(a.link.state, "closed");
+});
+
+Deno.test("a relay that stops answering is left, and the link resumes its registration", async () => {
+  const registers: Record<string, unknown>[] = [];
+  await using server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    (request) => {
+      const { socket, response } = Deno.upgradeWebSocket(request);
+      socket.onmessage = (event) => {
+        const frame = JSON.parse(event.data);
+        // Registers are answered; anything after that meets silence, as
+        // behind a router that started dropping the chat port.
+        if (frame.type !== "register") return;
+        registers.push(frame);
+        socket.send(JSON.stringify({
+          type: "registered",
+          device_id: frame.device_id,
+          online: [frame.device_id],
+          resume: `token-${registers.length}`,
+        }));
+      };
+      return response;
+    },
+  );
+  const a = recordedLink(`ws://127.0.0.1:${server.addr.port}`, {
+    deviceId: "Soldier_Alpha",
+    answerTimeoutMs: 300,
+  });
+  try {
+    a.link.start();
+    await a.until(() => a.link.state === "up");
+    assert(a.link.send({ id: "m-1" }));
+    await a.until(() => a.events.length >= 3);
+    assertEquals(a.events, [
+      "up first Soldier_Alpha",
+      "down was up: no answer from the relay within 300 ms",
+      "up again Soldier_Alpha",
+    ]);
+    assertEquals(registers, [
+      { type: "register", device_id: "Soldier_Alpha" },
+      { type: "register", device_id: "Soldier_Alpha", resume: "token-1" },
+    ]);
+  } finally {
+    await a.link.close();
+  }
+});
+
+Deno.test("a relay that is not there yet is retried until it comes", async () => {
+  const port = freePort();
+  const a = recordedLink(`ws://127.0.0.1:${port}`, {
+    deviceId: "Soldier_Alpha",
+  });
+  a.link.start();
+  try {
+    await a.until(() => a.events.length >= 2);
+    assert(a.events.every((event) => event.startsWith("down never up")));
+    await using _server = Deno.serve(
+      { hostname: "127.0.0.1", port, onListen: () => {} },
+      (request) => {
+        const { socket, response } = Deno.upgradeWebSocket(request);
+        socket.onmessage = () =>
+          socket.send(JSON.stringify({
+            type: "registered",
+            device_id: "Soldier_Alpha",
+            online: ["Soldier_Alpha"],
+            resume: "r",
+          }));
+        return response;
+      },
+    );
+    await a.until(() => a.link.state === "up");
+    assertEquals(a.events.at(-1), "up first Soldier_Alpha");
+    await a.link.close();
+  } finally {
+    await a.link.close();
+  }
+});

@@ -1,0 +1,418 @@
+/**
+ * The end-to-end channel with one peer: keys by key id, the hybrid
+ * ML-KEM-768 handshake, packet encryption and decryption, replay
+ * protection. No I/O: the caller sends the packets it returns and fetches
+ * the KMS keys it asks for.
+ *
+ * Two kinds of key protect a conversation:
+ * - the KMS key K (key id `k`), which both peers fetch from the KMS. It
+ *   protects only the handshake (`kem_offer`, `kem_reply`), so a relay,
+ *   which lacks K, cannot step into the ML-KEM exchange;
+ * - the hybrid key H = deriveHybridKey(K, ML-KEM shared secret) (key id
+ *   `k+mlkem`), which protects messages, files and receipts. The KMS knows
+ *   K but not the ML-KEM secret, so it cannot read them by watching.
+ *
+ * The client that obtained a new KMS key offers a fresh ML-KEM-768 public
+ * key under it; the peer encapsulates to it and replies. When both offered
+ * for the same key (glare), the offer of the device whose id sorts first
+ * wins and the other answers it.
+ *
+ * @module
+ */
+
+import {
+  type ChatPacket,
+  decryptPacket,
+  encryptPacket,
+  generateKemKeyPair,
+  importPacketKey,
+  PacketError,
+  ReplayGuard,
+} from "../protocol/mod.ts";
+import { hybridDecapsulate, hybridEncapsulate } from "../quantum/mod.ts";
+import { BoundedMap } from "./bounded.ts";
+import type { KmsKey } from "./kms_client.ts";
+import {
+  type ChatPayload,
+  type ContentPayload,
+  decodePayload,
+  encodePayload,
+  isHandshake,
+  PayloadError,
+} from "./payload.ts";
+
+/** Suffix of the key id of a hybrid key: `k+mlkem` for KMS key `k`. */
+export const HYBRID_SUFFIX = "+mlkem";
+
+/** Keys of each kind remembered, so late packets under older keys still open. */
+const MAX_KEYS = 16;
+/** Packets held while their hybrid key is not known yet. */
+const MAX_HELD = 64;
+/** How long a packet may wait for its hybrid key. */
+const HOLD_MS = 15_000;
+
+/** What became of a received packet. */
+export type Received =
+  | {
+    /** A message, attachment chunk or receipt from the peer. */
+    kind: "content";
+    /** The decrypted payload. */
+    payload: ContentPayload;
+  }
+  | {
+    /** A handshake step. */
+    kind: "handshake";
+    /** Packet to send back, if any. */
+    reply?: ChatPacket;
+    /** Key id of the hybrid key the step completed, if it did. */
+    established?: string;
+    /** Packets that were waiting for that key: receive them again. */
+    released: ChatPacket[];
+  }
+  | {
+    /** The packet is under a KMS key this channel lacks: fetch it, then retry. */
+    kind: "need_key";
+    /** The KMS key id to fetch. */
+    keyId: string;
+  }
+  | {
+    /** Held until the handshake for its hybrid key completes. */
+    kind: "held";
+  }
+  | {
+    /** Dropped on purpose (a stale or losing handshake step); nothing to say. */
+    kind: "ignored";
+  }
+  | {
+    /**
+     * Refused: `tampered` (failed authentication), `replay` (a sequence
+     * number seen before), `malformed` (authentic but not a valid
+     * payload), `wrong_key` (a kind under the wrong sort of key).
+     */
+    kind: "refused";
+    /** Which refusal. */
+    reason: "tampered" | "replay" | "malformed" | "wrong_key";
+  };
+
+/** What the channel can tell about itself, without key material. */
+export interface ChannelStatus {
+  /** Id of the KMS key most recently adopted. */
+  keyId?: string;
+  /** Its QBER, 0 to 1. */
+  qber?: number;
+  /** Id of the hybrid key messages are sent under, when there is one. */
+  sendKeyId?: string;
+  /** When the pending ML-KEM offer was last sent (clock of the channel). */
+  offerSentAt?: number;
+}
+
+/** Options for {@linkcode SecureChannel}. */
+export interface SecureChannelOptions {
+  /** This device. */
+  deviceId: string;
+  /** The peer. */
+  peerId: string;
+  /** Clock in milliseconds. Default `Date.now`. */
+  now?: () => number;
+}
+
+interface HeldKmsKey {
+  raw: Uint8Array;
+  aes: CryptoKey;
+  qber: number;
+}
+
+interface Offer {
+  keyId: string;
+  publicKey: string;
+  secretKey: Uint8Array;
+  sentAt?: number;
+}
+
+/**
+ * One peer's end-to-end channel.
+ *
+ * @example
+ * ```ts
+ * import { SecureChannel } from "./secure_channel.ts";
+ * const kmsKey = {
+ *   keyId: "k-1",
+ *   key: crypto.getRandomValues(new Uint8Array(32)),
+ *   qber: 0.02,
+ *   status: "GREEN" as const,
+ * };
+ * const alpha = new SecureChannel({ deviceId: "A", peerId: "B" });
+ * const bravo = new SecureChannel({ deviceId: "B", peerId: "A" });
+ * await bravo.storeKey(kmsKey);
+ * const offer = (await alpha.adoptKey(kmsKey))!;
+ * const answer = await bravo.receive(offer);
+ * if (answer.kind === "handshake") await alpha.receive(answer.reply!);
+ * const packet = (await alpha.seal({ t: "msg", mid: "m-1", text: "hi" }))!;
+ * console.log((await bravo.receive(packet)).kind); // "content"
+ * ```
+ */
+export class SecureChannel {
+  readonly #deviceId: string;
+  readonly #peerId: string;
+  readonly #now: () => number;
+  readonly #kmsKeys = new BoundedMap<string, HeldKmsKey>({ max: MAX_KEYS });
+  readonly #hybridKeys = new BoundedMap<string, CryptoKey>({ max: MAX_KEYS });
+  // The reply given to each KMS key's offer, so a repeated offer gets the
+  // same answer instead of a new hybrid key the offerer never derives.
+  readonly #answers = new BoundedMap<string, { pk: string; ct: string }>({
+    max: MAX_KEYS,
+  });
+  readonly #seq = new BoundedMap<string, number>({ max: 2 * MAX_KEYS });
+  readonly #guard = new ReplayGuard({ maxStreams: 4 * MAX_KEYS });
+  #held: { packet: ChatPacket; at: number }[] = [];
+  #current?: string;
+  #offer?: Offer;
+  #sendKeyId?: string;
+
+  /** Creates a channel with no keys. */
+  constructor(options: SecureChannelOptions) {
+    this.#deviceId = options.deviceId;
+    this.#peerId = options.peerId;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** The peer's device id. */
+  get peerId(): string {
+    return this.#peerId;
+  }
+
+  /** Id of the hybrid key messages go out under, if the handshake is done. */
+  get sendKeyId(): string | undefined {
+    return this.#sendKeyId;
+  }
+
+  /** Key ids, QBER and handshake state, for `/status`. */
+  get status(): ChannelStatus {
+    const current = this.#current === undefined
+      ? undefined
+      : this.#kmsKeys.get(this.#current);
+    return {
+      keyId: this.#current,
+      qber: current?.qber,
+      sendKeyId: this.#sendKeyId,
+      offerSentAt: this.#offer?.sentAt,
+    };
+  }
+
+  /** Whether the KMS key `keyId` is held. */
+  hasKey(keyId: string): boolean {
+    return this.#kmsKeys.has(keyId);
+  }
+
+  /**
+   * Keeps a KMS key fetched to read a packet, without making it current.
+   */
+  async storeKey(key: KmsKey): Promise<void> {
+    if (this.#kmsKeys.has(key.keyId)) return;
+    this.#kmsKeys.set(key.keyId, {
+      raw: key.key.slice(),
+      aes: await importPacketKey(key.key),
+      qber: key.qber,
+    });
+  }
+
+  /**
+   * Makes a freshly obtained KMS key current and returns the ML-KEM offer
+   * to send under it, or `null` when the handshake for it is already done
+   * or under way.
+   */
+  async adoptKey(key: KmsKey): Promise<ChatPacket | null> {
+    await this.storeKey(key);
+    this.#current = key.keyId;
+    const hybridId = key.keyId + HYBRID_SUFFIX;
+    if (this.#hybridKeys.has(hybridId)) {
+      this.#sendKeyId = hybridId;
+      return null;
+    }
+    if (this.#offer?.keyId === key.keyId) return null;
+    const pair = generateKemKeyPair();
+    this.#offer = {
+      keyId: key.keyId,
+      publicKey: pair.publicKey.toBase64(),
+      secretKey: pair.secretKey,
+    };
+    return await this.offer();
+  }
+
+  /**
+   * The pending ML-KEM offer as a new packet (to send it again), or `null`
+   * when none is pending.
+   */
+  async offer(): Promise<ChatPacket | null> {
+    const offer = this.#offer;
+    if (!offer) return null;
+    offer.sentAt = this.#now();
+    return await this.#seal(offer.keyId, {
+      t: "kem_offer",
+      pk: offer.publicKey,
+    });
+  }
+
+  /**
+   * Stops sending under the current keys (the connection dropped or the
+   * link went RED) until a new handshake completes. Keys stay, so packets
+   * already on their way still open.
+   */
+  suspend(): void {
+    this.#sendKeyId = undefined;
+    this.#offer = undefined;
+  }
+
+  /**
+   * Encrypts a message, file chunk or receipt under the hybrid key, or
+   * returns `null` while there is none.
+   */
+  async seal(payload: ContentPayload): Promise<ChatPacket | null> {
+    if (this.#sendKeyId === undefined) return null;
+    return await this.#seal(this.#sendKeyId, payload);
+  }
+
+  /** Authenticates and decrypts a packet from the peer and acts on it. */
+  async receive(packet: ChatPacket): Promise<Received> {
+    const keyId = packet.key_id;
+    if (keyId.endsWith(HYBRID_SUFFIX)) {
+      const key = this.#hybridKeys.get(keyId);
+      if (!key) return this.#hold(packet);
+      const opened = await this.#open(key, packet);
+      if (!("t" in opened)) return opened;
+      if (isHandshake(opened)) return refused("wrong_key");
+      return { kind: "content", payload: opened };
+    }
+    const kmsKey = this.#kmsKeys.get(keyId);
+    if (!kmsKey) return { kind: "need_key", keyId };
+    const opened = await this.#open(kmsKey.aes, packet);
+    if (!("t" in opened)) return opened;
+    // Only the handshake may use the KMS key: whoever holds K alone (the
+    // KMS) must not be able to write messages.
+    if (opened.t === "kem_offer") {
+      return await this.#answer(keyId, { kmsKey, pk: opened.pk });
+    }
+    if (opened.t === "kem_reply") {
+      return await this.#complete(keyId, { kmsKey, ct: opened.ct });
+    }
+    return refused("wrong_key");
+  }
+
+  /** Drops held packets older than the hold time; returns how many. */
+  expireHeld(): number {
+    const cutoff = this.#now() - HOLD_MS;
+    const before = this.#held.length;
+    this.#held = this.#held.filter((held) => held.at > cutoff);
+    return before - this.#held.length;
+  }
+
+  async #answer(
+    keyId: string,
+    offer: { kmsKey: HeldKmsKey; pk: string },
+  ): Promise<Received> {
+    if (this.#offer?.keyId === keyId && this.#deviceId < this.#peerId) {
+      // Glare: our offer wins and the peer will answer it. Send it again in
+      // case the peer dropped it (it may have been suspended then).
+      return { kind: "handshake", reply: (await this.offer())!, released: [] };
+    }
+    const given = this.#answers.get(keyId);
+    if (given?.pk === offer.pk) {
+      const reply = await this.#seal(keyId, { t: "kem_reply", ct: given.ct });
+      return { kind: "handshake", reply, released: [] };
+    }
+    let encapsulation;
+    try {
+      encapsulation = hybridEncapsulate(
+        offer.kmsKey.raw,
+        Uint8Array.fromBase64(offer.pk),
+      );
+    } catch {
+      return refused("malformed"); // Not a valid ML-KEM-768 public key.
+    }
+    if (this.#offer?.keyId === keyId) this.#offer = undefined;
+    const ct = encapsulation.cipherText.toBase64();
+    this.#answers.set(keyId, { pk: offer.pk, ct });
+    const reply = await this.#seal(keyId, { t: "kem_reply", ct });
+    return { ...await this.#establish(keyId, encapsulation.key), reply };
+  }
+
+  async #complete(
+    keyId: string,
+    reply: { kmsKey: HeldKmsKey; ct: string },
+  ): Promise<Received> {
+    const offer = this.#offer;
+    // A reply to an offer this channel dropped or already completed.
+    if (offer?.keyId !== keyId) return { kind: "ignored" };
+    this.#offer = undefined;
+    const hybrid = hybridDecapsulate(reply.kmsKey.raw, {
+      cipherText: Uint8Array.fromBase64(reply.ct),
+      secretKey: offer.secretKey,
+    });
+    return await this.#establish(keyId, hybrid);
+  }
+
+  async #establish(
+    keyId: string,
+    hybrid: Uint8Array,
+  ): Promise<Extract<Received, { kind: "handshake" }>> {
+    const hybridId = keyId + HYBRID_SUFFIX;
+    this.#hybridKeys.set(hybridId, await importPacketKey(hybrid));
+    hybrid.fill(0);
+    this.#current = keyId;
+    this.#sendKeyId = hybridId;
+    const released = this.#held
+      .filter((held) => held.packet.key_id === hybridId)
+      .map((held) => held.packet);
+    this.#held = this.#held.filter((held) => held.packet.key_id !== hybridId);
+    return { kind: "handshake", established: hybridId, released };
+  }
+
+  #hold(packet: ChatPacket): Received {
+    this.#held.push({ packet, at: this.#now() });
+    if (this.#held.length > MAX_HELD) this.#held.shift();
+    return { kind: "held" };
+  }
+
+  async #open(
+    key: CryptoKey,
+    packet: ChatPacket,
+  ): Promise<ChatPayload | Extract<Received, { kind: "refused" }>> {
+    let plaintext: Uint8Array;
+    try {
+      plaintext = await decryptPacket(key, packet, {
+        replayGuard: this.#guard,
+      });
+    } catch (error) {
+      if (!(error instanceof PacketError)) throw error;
+      if (error.code === "replay") return refused("replay");
+      return refused(error.code === "auth_failed" ? "tampered" : "malformed");
+    }
+    try {
+      return decodePayload(plaintext);
+    } catch (error) {
+      if (error instanceof PayloadError) return refused("malformed");
+      throw error;
+    }
+  }
+
+  async #seal(keyId: string, payload: ChatPayload): Promise<ChatPacket> {
+    const key = keyId.endsWith(HYBRID_SUFFIX)
+      ? this.#hybridKeys.get(keyId)
+      : this.#kmsKeys.get(keyId)?.aes;
+    if (!key) throw new Error(`no key ${keyId} to encrypt under`);
+    const seq = this.#seq.get(keyId) ?? 0;
+    this.#seq.set(keyId, seq + 1);
+    return await encryptPacket(key, encodePayload(payload), {
+      sender: this.#deviceId,
+      recipient: this.#peerId,
+      keyId,
+      seq,
+    });
+  }
+}
+
+function refused(
+  reason: Extract<Received, { kind: "refused" }>["reason"],
+): Extract<Received, { kind: "refused" }> {
+  return { kind: "refused", reason };
+}

@@ -1,0 +1,47 @@
+import { assertEquals } from "@std/assert";
+import { Terminal } from "./terminal.ts";
+
+function capture(options: { interactive: boolean; color: boolean }) {
+  let text = "";
+  const terminal = new Terminal({ ...options, write: (part) => text += part });
+  terminal.label = "[Alpha]";
+  return { terminal, output: () => text };
+}
+
+Deno.test("plain output: lines only, no escape codes", () => {
+  const { terminal, output } = capture({ interactive: false, color: true });
+  terminal.setPrompt("Soldier_Alpha> ");
+  terminal.status(
+    "ok",
+    "✓ Quantum key established (QBER=2.0%) | Status: GREEN",
+  );
+  terminal.message("Soldier_Bravo", "hi\x1b[2J", {
+    at: new Date(2026, 1, 23, 5, 2, 3),
+  });
+  terminal.ask("Device ID: ");
+  terminal.showPrompt();
+  assertEquals(
+    output(),
+    "[Alpha] ✓ Quantum key established (QBER=2.0%) | Status: GREEN\n" +
+      "[05:02:03] Soldier_Bravo> hi\uFFFD[2J\n" +
+      "Device ID: \n",
+  );
+});
+
+Deno.test("on a terminal: the prompt is redrawn after each line, in colour", () => {
+  const { terminal, output } = capture({ interactive: true, color: true });
+  terminal.setPrompt("Soldier_Alpha> ");
+  terminal.status("alert", "[!] Verification failed — possible tampering!");
+  assertEquals(
+    output(),
+    "\r\x1b[2KSoldier_Alpha> " +
+      "\r\x1b[2K\x1b[1;31m[Alpha] [!] Verification failed — possible tampering!\x1b[0m\n" +
+      "Soldier_Alpha> ",
+  );
+});
+
+Deno.test("on a terminal without colour: no colour codes", () => {
+  const { terminal, output } = capture({ interactive: true, color: false });
+  terminal.status("warn", "⚠ careful");
+  assertEquals(output(), "\r\x1b[2K[Alpha] ⚠ careful\n");
+});
