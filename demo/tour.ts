@@ -115,9 +115,9 @@ export async function runTour(stack: Stack): Promise<number> {
     await post(stack.kmsUrl, "/reset");
     await act("Act 1: secure chat on a GREEN link", async () => {
       narrate(
-        "ACT 1: Alpha and Bravo fetch BB84 keys from the KMS (wrapped with ML-KEM-768),",
+        "ACT 1: Alpha and Bravo fetch BB84 keys from the KMS (wrapped with " +
+          "ML-KEM-768), agree an end-to-end hybrid key through the relay, and chat.",
       );
-      narrate("agree an end-to-end hybrid key through the relay, and chat.");
       alpha = await startClient(stack, ALPHA, BRAVO);
       bravo = await startClient(stack, BRAVO, ALPHA);
       await alpha.type("Enemy convoy spotted at grid 42");
