@@ -9,11 +9,13 @@
  * within it: a router that drops the chat port leaves the socket open but
  * silent (and a new connection hanging), while a live relay answers a
  * registration and acks every chat frame at once, whatever becomes of it.
+ * A link with nothing to say sends a `ping` now and then, which the relay
+ * answers with a `pong`, so an idle link finds out too.
  *
  * @module
  */
 
-import type { RegisterFrame } from "../protocol/mod.ts";
+import type { PingFrame, RegisterFrame } from "../protocol/mod.ts";
 
 /** Options for {@linkcode backoffDelay}. */
 export interface BackoffOptions {
@@ -68,9 +70,11 @@ export interface RelayLinkOptions {
   backoff?: BackoffOptions;
   /**
    * The relay must answer a registration, and ack a frame sent with an id,
-   * within this. Default 10 s.
+   * within this. Default 6 s.
    */
   answerTimeoutMs?: number;
+  /** A link that sent nothing for this long sends a ping. Default 2 s. */
+  heartbeatMs?: number;
 }
 
 /**
@@ -92,6 +96,9 @@ export class RelayLink {
   readonly #url: string;
   readonly #options: RelayLinkOptions;
   readonly #answerTimeoutMs: number;
+  readonly #heartbeatMs: number;
+  #lastSentAt = 0;
+  #pings = 0;
   // Ids of sent frames whose ack has not come, with the time they went out.
   readonly #unacked = new Map<string, number>();
   #socket?: WebSocket;
@@ -109,7 +116,8 @@ export class RelayLink {
   constructor(url: string, options: RelayLinkOptions) {
     this.#url = url;
     this.#options = options;
-    this.#answerTimeoutMs = options.answerTimeoutMs ?? 10_000;
+    this.#answerTimeoutMs = options.answerTimeoutMs ?? 6000;
+    this.#heartbeatMs = options.heartbeatMs ?? 2000;
   }
 
   /** Where the link is. */
@@ -133,8 +141,9 @@ export class RelayLink {
       return false;
     }
     socket.send(JSON.stringify(frame));
+    this.#lastSentAt = performance.now();
     if (typeof frame.id === "string") {
-      this.#unacked.set(frame.id, performance.now());
+      this.#unacked.set(frame.id, this.#lastSentAt);
     }
     return true;
   }
@@ -203,12 +212,17 @@ export class RelayLink {
         : undefined;
       this.#attempt = 0;
       this.#state = "up";
+      this.#lastSentAt = performance.now();
       const reconnected = this.#everUp;
       this.#everUp = true;
       const online = Array.isArray(frame.online)
         ? frame.online.filter((id): id is string => typeof id === "string")
         : [];
       this.#options.onUp({ online, reconnected });
+      return;
+    }
+    if (frame.type === "pong" && typeof frame.id === "string") {
+      this.#unacked.delete(frame.id);
       return;
     }
     if (frame.type === "ack" && typeof frame.id === "string") {
@@ -223,6 +237,13 @@ export class RelayLink {
 
   #checkAnswers(): void {
     const now = performance.now();
+    if (
+      this.#state === "up" && this.#unacked.size === 0 &&
+      now - this.#lastSentAt >= this.#heartbeatMs
+    ) {
+      const ping: PingFrame = { type: "ping", id: `ping-${++this.#pings}` };
+      this.send(ping);
+    }
     const waitingSince = this.#state === "up"
       ? this.#unacked.values().next().value
       : this.#connectingSince;

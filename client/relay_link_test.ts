@@ -94,16 +94,18 @@ Deno.test("two links register with the real relay, exchange a frame and get its 
   assertEquals(a.link.state, "closed");
 });
 
-Deno.test("a relay that stops answering is left, and the link resumes its registration", async () => {
+/**
+ * A relay that answers registrations and meets everything after them with
+ * silence, as behind a router that started dropping the chat port.
+ */
+function silentRelay() {
   const registers: Record<string, unknown>[] = [];
-  await using server = Deno.serve(
+  const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
     (request) => {
       const { socket, response } = Deno.upgradeWebSocket(request);
       socket.onmessage = (event) => {
         const frame = JSON.parse(event.data);
-        // Registers are answered; anything after that meets silence, as
-        // behind a router that started dropping the chat port.
         if (frame.type !== "register") return;
         registers.push(frame);
         socket.send(JSON.stringify({
@@ -116,7 +118,13 @@ Deno.test("a relay that stops answering is left, and the link resumes its regist
       return response;
     },
   );
-  const a = recordedLink(`ws://127.0.0.1:${server.addr.port}`, {
+  return { server, registers, url: `ws://127.0.0.1:${server.addr.port}` };
+}
+
+Deno.test("a relay that stops answering is left, and the link resumes its registration", async () => {
+  const { server, registers, url } = silentRelay();
+  await using _server = server;
+  const a = recordedLink(url, {
     deviceId: "Soldier_Alpha",
     answerTimeoutMs: 300,
   });
@@ -136,6 +144,38 @@ Deno.test("a relay that stops answering is left, and the link resumes its regist
     ]);
   } finally {
     await a.link.close();
+  }
+});
+
+Deno.test("an idle link pings: the real relay keeps it up, a silent one is left", async () => {
+  await using relay = await startRelay();
+  const live = recordedLink(relay.url, {
+    deviceId: "Soldier_Alpha",
+    heartbeatMs: 50,
+    answerTimeoutMs: 300,
+  });
+  const silent = silentRelay();
+  await using _server = silent.server;
+  const idle = recordedLink(silent.url, {
+    deviceId: "Soldier_Bravo",
+    heartbeatMs: 50,
+    answerTimeoutMs: 300,
+  });
+  try {
+    live.link.start();
+    idle.link.start();
+    // Nothing is sent by the test: only heartbeats can tell the two apart.
+    await idle.until(() => idle.events.length >= 2);
+    assertEquals(
+      idle.events[1],
+      "down was up: no answer from the relay within 300 ms",
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    assertEquals(live.events, ["up first Soldier_Alpha"]);
+    assertEquals(live.frames, [], "pongs are the link's own business");
+  } finally {
+    await live.link.close();
+    await idle.link.close();
   }
 });
 

@@ -31,6 +31,12 @@ export type Envelope =
     recipient: string;
     /** Message id to acknowledge; older frames have none. */
     id?: string;
+  }
+  | {
+    /** A liveness probe, answered by the relay itself with a `pong`. */
+    type: "ping";
+    /** Echoed in the pong. */
+    id: string;
   };
 
 /** Outcome of {@linkcode readEnvelope}: the envelope, or the frame to answer with. */
@@ -50,7 +56,8 @@ class FrameRefused extends Error {
 /**
  * Parses a client frame and returns only its type, sender, recipient and id.
  * Frames without `type` are read as older ones: `{from, to}` is a chat,
- * `{from}` a registration. Any other type is refused with `"unknown_type"`.
+ * `{from}` a registration. `{type: "ping", id}` is a liveness probe. Any
+ * other type is refused with `"unknown_type"`.
  *
  * @example
  * ```ts
@@ -87,6 +94,7 @@ function envelopeOf(text: string): Envelope {
   if (type === "register") {
     return { type, sender: readDeviceId(fields, ["device_id", "from"]) };
   }
+  if (type === "ping") return { type, id: readShortId(fields.id) };
   if (type !== "chat") refuse("unknown_type", "unknown frame type");
   const sender = readDeviceId(fields, ["sender", "from"]);
   const recipient = readAlias(fields, ["recipient", "to"]);
@@ -95,10 +103,15 @@ function envelopeOf(text: string): Envelope {
   }
   const { id } = fields;
   if (id === undefined) return { type, sender, recipient: recipient.value };
+  return { type, sender, recipient: recipient.value, id: readShortId(id) };
+}
+
+function readShortId(id: unknown): string {
+  if (id === undefined) refuse("missing_field", "id is required");
   if (!isShortId(id)) {
     refuse("bad_field", `id must be 1 to ${MAX_ID_LENGTH} characters`);
   }
-  return { type, sender, recipient: recipient.value, id };
+  return id;
 }
 
 function legacyType(fields: Record<string, unknown>): string {

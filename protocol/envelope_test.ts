@@ -64,6 +64,10 @@ Deno.test("readEnvelope() reads older chat and register frames", () => {
     ok: true,
     envelope: { type: "register", sender: "alice" },
   });
+  assertEquals(readEnvelope('{"type":"ping","id":"p-1"}'), {
+    ok: true,
+    envelope: { type: "ping", id: "p-1" },
+  });
   assertEquals(readEnvelope('{"type":"chat","from":"a","to":"b"}'), {
     ok: true,
     envelope: { type: "chat", sender: "a", recipient: "b" },
@@ -97,6 +101,8 @@ Deno.test("readEnvelope() refuses frames it cannot route", () => {
     [frame({ id: "" }), "bad_field"],
     [frame({ id: "i".repeat(129) }), "bad_field"],
     ['{"type":"register"}', "missing_field"],
+    ['{"type":"ping"}', "missing_field"],
+    ['{"type":"ping","id":7}', "bad_field"],
     ['{"type":"register","device_id":"*"}', "bad_field"],
     ['{"type":"register","device_id":"a","from":"b"}', "bad_field"],
   ];

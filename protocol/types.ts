@@ -279,6 +279,26 @@ export interface AckFrame {
   dropped?: number;
 }
 
+/**
+ * A client's liveness probe. The relay answers with a {@linkcode PongFrame}
+ * at once: a socket that stays silent sits behind a network that drops the
+ * chat port (a router cutting chat while the link is RED).
+ */
+export interface PingFrame {
+  /** Always `"ping"`. */
+  type: "ping";
+  /** Any short id, echoed in the pong. */
+  id: string;
+}
+
+/** The relay's answer to a {@linkcode PingFrame}. */
+export interface PongFrame {
+  /** Always `"pong"`. */
+  type: "pong";
+  /** The ping's id. */
+  id: string;
+}
+
 /** Why the relay refused a frame. */
 export type ErrorCode =
   | "bad_json"
@@ -311,4 +331,6 @@ export type RelayFrame =
   | ChatFrame
   | LegacyChatFrame
   | AckFrame
+  | PingFrame
+  | PongFrame
   | ErrorFrame;

@@ -1,5 +1,5 @@
 /**
- * The frames the relay itself sends: registered, presence, ack and error,
+ * The frames the relay itself sends: registered, presence, ack, pong and error,
  * serialised once so that one string can go to many sockets.
  *
  * @module
@@ -9,6 +9,7 @@ import type {
   AckFrame,
   ErrorCode,
   ErrorFrame,
+  PongFrame,
   PresenceFrame,
   RegisteredFrame,
 } from "../protocol/mod.ts";
@@ -62,6 +63,20 @@ export function presenceFrame(online: string[]): string {
  */
 export function ackFrame(ack: AckFrame): string {
   return JSON.stringify(ack);
+}
+
+/**
+ * Serialises the `pong` that answers a client's `ping`.
+ *
+ * @example
+ * ```ts
+ * import { pongFrame } from "./frames.ts";
+ * console.log(pongFrame("p-1")); // {"type":"pong","id":"p-1"}
+ * ```
+ */
+export function pongFrame(id: string): string {
+  const frame: PongFrame = { type: "pong", id };
+  return JSON.stringify(frame);
 }
 
 /**

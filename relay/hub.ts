@@ -26,6 +26,7 @@ import { exceedsBytes, utf8ByteLength } from "./frame_size.ts";
 import {
   ackFrame,
   errorFrame,
+  pongFrame,
   presenceFrame,
   registeredFrame,
 } from "./frames.ts";
@@ -230,6 +231,8 @@ export class Hub {
       this.#register(conn, read.envelope.sender, data);
     } else if (conn.deviceId === undefined) {
       this.#refuse(conn, "not_registered", "send a register frame first");
+    } else if (read.envelope.type === "ping") {
+      this.#sendControl(conn, pongFrame(read.envelope.id));
     } else if (read.envelope.sender !== conn.deviceId) {
       this.#refuse(
         conn,

@@ -362,7 +362,8 @@ Deno.test("Hub refuses bad frames with error codes and closes after twenty refus
     [new ArrayBuffer(2), "binary_frame"],
     ["x".repeat(51), "frame_too_large"],
     ["nope", "bad_json"],
-    ['{"type":"ping"}', "unknown_type"],
+    ['{"type":"pong","id":"p"}', "unknown_type"],
+    ['{"type":"ping"}', "missing_field"],
     ['{"type":"register"}', "missing_field"],
     ['{"type":"register","device_id":"a","resume":1}', "bad_field"],
   ];
@@ -371,13 +372,26 @@ Deno.test("Hub refuses bad frames with error codes and closes after twenty refus
     assertEquals(peer.take()[0].code, code);
   }
   assertEquals(peer.closed, undefined);
-  for (let i = 0; i < 14; i++) hub.receive(peer, "x".repeat(51));
+  for (let i = 0; i < 13; i++) hub.receive(peer, "x".repeat(51));
   assertEquals(peer.closed, undefined);
   hub.receive(peer, "x".repeat(51));
   assertEquals(peer.closed?.code, CloseCode.messageTooBig);
   assertEquals(hub.connections, 0);
   hub.receive(peer, "nope");
-  assertEquals(peer.take().length, 15, "nothing after the close");
+  assertEquals(peer.take().length, 14, "nothing after the close");
+});
+
+Deno.test("Hub answers a registered client's ping with a pong, and nobody else sees it", () => {
+  const { hub, connect } = setup();
+  const stranger = connect();
+  hub.receive(stranger, '{"type":"ping","id":"p-0"}');
+  assertEquals(stranger.take()[0].code, "not_registered");
+  const alpha = connect("Alpha");
+  const bravo = connect("Bravo");
+  bravo.take();
+  hub.receive(alpha, '{"type":"ping","id":"p-1"}');
+  assertEquals(alpha.take(), [{ type: "pong", id: "p-1" }]);
+  assertEquals(bravo.take(), []);
 });
 
 Deno.test("Hub drops frames over the rate limit with an ack, or an error frame without an id", () => {
