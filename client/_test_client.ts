@@ -42,6 +42,8 @@ export async function startClient(
     peer: string;
     kmsUrl: string;
     relayUrl: string;
+    /** Run in this network namespace (a laptop behind the test router). */
+    netns?: string;
   },
 ): Promise<TestClientProcess> {
   const process = await startService({
@@ -57,6 +59,7 @@ export async function startClient(
       options.relayUrl,
     ],
     interactive: true,
+    netns: options.netns,
   }, { ready: /QSTCS secure chat/, timeoutMs: WAIT_MS });
   return { deviceId: options.device, process };
 }

@@ -21,11 +21,13 @@ import { runTour } from "./tour.ts";
 const USAGE = `QSTCS demo: KMS, relay and dashboard in one terminal.
 
 Usage: deno task demo [--tour] [--host HOST] [--ports KMS,RELAY,DASHBOARD]
+                      [--data DIR]
 
   --tour        play the seed's three acts by themselves, with narration
                 (also: deno task tour)
   --host HOST   listen address for all three services (default 0.0.0.0)
   --ports P,P,P ports of the KMS, relay and dashboard (default 8000,8765,8501)
+  --data DIR    the KMS's data directory, under data/ (default data/kms)
 
 The BB84 quantum channel is a classical simulation; AES-256-GCM, HKDF,
 ML-KEM-768 and the router's iptables rules are real.`;
@@ -40,6 +42,15 @@ function lanAddress(): string | undefined {
   }
 }
 
+/** A bad flag: reported in one line with exit code 2. */
+export class UsageError extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
 /** Parses `--ports KMS,RELAY,DASHBOARD`. */
 export function parsePorts(value: string | undefined): StackPorts {
   if (value === undefined) return DEFAULT_PORTS;
@@ -48,7 +59,7 @@ export function parsePorts(value: string | undefined): StackPorts {
     ports.length !== 3 ||
     !ports.every((p) => Number.isInteger(p) && p > 0 && p < 65536)
   ) {
-    throw new Error(
+    throw new UsageError(
       `--ports needs three ports KMS,RELAY,DASHBOARD, got ${value}`,
     );
   }
@@ -98,7 +109,10 @@ function firstExit(stack: Stack): Promise<[string, Deno.CommandStatus]> {
 async function main(): Promise<number> {
   const flags = parseArgs(Deno.args, {
     boolean: ["tour", "help"],
-    string: ["host"],
+    string: ["host", "ports", "data"],
+    unknown: (arg: string) => {
+      throw new UsageError(`unknown argument ${arg} (see --help)`);
+    },
   });
   if (flags.help) {
     console.log(USAGE);
@@ -113,6 +127,7 @@ async function main(): Promise<number> {
   const stack = await startStack({
     host,
     ports,
+    dataDir: flags.data,
     echo: !flags.tour,
     onCommand: (name, command) => {
       console.log(`[demo] starting ${name}: ${command}`);
@@ -160,4 +175,13 @@ async function main(): Promise<number> {
   return 0;
 }
 
-if (import.meta.main) Deno.exit(await main());
+if (import.meta.main) {
+  try {
+    Deno.exit(await main());
+  } catch (error) {
+    // A bad flag or a service that would not start (a port in use): one
+    // clear message, not a stack trace.
+    console.error(`[demo] ${error instanceof Error ? error.message : error}`);
+    Deno.exit(error instanceof UsageError ? 2 : 1);
+  }
+}

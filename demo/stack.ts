@@ -42,6 +42,8 @@ export interface StackOptions {
   echo?: boolean;
   /** Called with each command line before it starts. */
   onCommand?: (name: string, command: string) => void;
+  /** Run the services in this network namespace (root; the end-to-end test). */
+  netns?: string;
 }
 
 /** A started stack. */
@@ -129,7 +131,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   try {
     for (const name of ["kms", "relay", "dashboard"] as const) {
       options.onCommand?.(name, commandLine(specs[name]));
-      started[name] = await startService(specs[name], {
+      started[name] = await startService({
+        ...specs[name],
+        netns: options.netns,
+      }, {
         ready: READY[name],
         echoPrefix: options.echo ? `[${name}] `.padEnd(12) : undefined,
       });

@@ -1,0 +1,120 @@
+/**
+ * `deno task demo` and `deno task tour` as an operator runs them: the same
+ * entry and permission set, on free loopback ports and a throwaway KMS data
+ * directory so a developer's own demo data is left alone.
+ */
+
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { removeDataDir, testDataDir } from "../kms/_test_kms.ts";
+import { freePort, startService } from "./service_process.ts";
+
+const WAIT_MS = 60_000;
+
+/** Starts demo/main.ts with `args`, on fresh ports and data. */
+async function startDemo(args: string[], ready: RegExp) {
+  const ports = [freePort(), freePort(), freePort()];
+  const dataDir = testDataDir();
+  const process = await startService({
+    permissionSet: "demo",
+    entry: "demo/main.ts",
+    args: [
+      ...args,
+      "--host",
+      "127.0.0.1",
+      "--ports",
+      ports.join(","),
+      "--data",
+      dataDir,
+    ],
+  }, { ready, timeoutMs: WAIT_MS });
+  const [kms, relay, dashboard] = ports.map((port) =>
+    `http://127.0.0.1:${port}`
+  );
+  return {
+    process,
+    urls: { kms, relay, dashboard },
+    async [Symbol.asyncDispose]() {
+      await process.stop("SIGKILL");
+      await removeDataDir(dataDir);
+    },
+  };
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(url);
+    await response.body?.cancel();
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("demo: three services answer, the instructions name them, Ctrl-C stops all", async () => {
+  await using demo = await startDemo([], /Ctrl-C stops everything/);
+  const { output } = demo.process;
+  for (const name of ["kms", "relay", "dashboard"]) {
+    assertStringIncludes(
+      output,
+      `[demo] starting ${name}: deno run -P=${name}`,
+    );
+    assertStringIncludes(
+      output,
+      `[demo]   permission set "${name}": --allow-net=`,
+    );
+  }
+  assertStringIncludes(output, `[demo] Dashboard  ${demo.urls.dashboard}`);
+  assertStringIncludes(
+    output,
+    "deno task client --device Soldier_Alpha --peer Soldier_Bravo",
+  );
+  assertStringIncludes(output, "sh /tmp/router_guard.sh");
+  assert(await answers(`${demo.urls.kms}/link_status`));
+  assert(await answers(`${demo.urls.relay}/healthz`));
+  assert(await answers(demo.urls.dashboard));
+  const status = await demo.process.stop("SIGINT");
+  assertEquals(status.code, 0, demo.process.tail());
+  assertStringIncludes(
+    demo.process.output,
+    "[demo] stopping KMS, relay and dashboard",
+  );
+  for (const url of Object.values(demo.urls)) {
+    assertEquals(await answers(url), false, `${url} still answers`);
+  }
+});
+
+Deno.test("demo: a service that dies is reported at once with its last lines", async () => {
+  await using demo = await startDemo([], /Ctrl-C stops everything/);
+  const port = new URL(demo.urls.relay).port;
+  const killed = await new Deno.Command("pkill", {
+    args: ["-KILL", "-f", `relay/main.ts --host 127.0.0.1 --port ${port}$`],
+  }).output();
+  assertEquals(killed.code, 0, "pkill found the relay");
+  const status = await demo.process.exited;
+  assertEquals(status.code, 1);
+  assertStringIncludes(demo.process.output, "[demo] relay exited unexpectedly");
+  assert(
+    /^ {2}relay\| \[RELAY\] listening on/m.test(demo.process.output),
+    demo.process.tail(),
+  );
+  assertEquals(
+    await answers(`${demo.urls.kms}/link_status`),
+    false,
+    "the KMS was stopped too",
+  );
+});
+
+Deno.test("tour: the three acts play by themselves and exit 0", async () => {
+  await using demo = await startDemo(["--tour"], /\[tour\] Summary/);
+  const status = await demo.process.exited;
+  const { output } = demo.process;
+  assertEquals(status.code, 0, output);
+  for (const act of ["Act 1", "Act 2", "Act 3"]) {
+    assert(new RegExp(`^\\[tour\\]   ✓ ${act}:`, "m").test(output), output);
+  }
+  assertStringIncludes(output, "[tour] Every act behaved as narrated.");
+  assert(
+    /\[Soldier_Bravo\] \[\d\d:\d\d:\d\d\] Soldier_Alpha> Requesting extraction/
+      .test(output),
+  );
+});
