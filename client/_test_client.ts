@@ -129,6 +129,37 @@ export async function startPair(
   ]);
 }
 
+/**
+ * The line a client prints when the end-to-end key with its peer is ready;
+ * group 1 is the KMS key id.
+ */
+export const KEY_READY =
+  /🔐 End-to-end key ready with \w+ \(ML-KEM-768 \+ QKD key ([\w-]+)\)/;
+
+/**
+ * Starts Soldier_Alpha and Soldier_Bravo (or the names given), waits until
+ * both hold the end-to-end key, runs `test`, and stops both whatever happens.
+ */
+export async function withReadyPair(
+  stack: TestStack,
+  test: (alpha: TestClientProcess, bravo: TestClientProcess) => Promise<void>,
+  options: { alpha?: string; bravo?: string; relayUrl?: string } = {},
+): Promise<void> {
+  const [alpha, bravo] = await startPair(stack, {
+    alpha: options.alpha ?? "Soldier_Alpha",
+    bravo: options.bravo ?? "Soldier_Bravo",
+    relayUrl: options.relayUrl,
+  });
+  try {
+    await Promise.all(
+      [alpha, bravo].map((c) => c.process.waitForLine(KEY_READY, WAIT_MS)),
+    );
+    await test(alpha, bravo);
+  } finally {
+    await stopClients(alpha, bravo);
+  }
+}
+
 /** Stops clients (closing stdin first, then SIGTERM). */
 export async function stopClients(
   ...clients: (TestClientProcess | undefined)[]
@@ -185,6 +216,27 @@ export async function waitForEmptyOutbox(
       throw new Error(`outbox never emptied:\n${client.process.tail(40)}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/**
+ * Asserts that `receiver` showed the chat line `sender> text` exactly once
+ * (not lost, not duplicated by a resend or a replay).
+ */
+export function assertShownOnce(
+  receiver: TestClientProcess,
+  message: { sender: string; text: string },
+): void {
+  const shown = linesMatching(
+    receiver.process,
+    chatLine(message.sender, message.text),
+  ).length;
+  if (shown !== 1) {
+    throw new Error(
+      `${receiver.deviceId} showed "${message.text}" from ${message.sender} ${shown} times:\n${
+        receiver.process.tail(40)
+      }`,
+    );
   }
 }
 

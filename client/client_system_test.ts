@@ -6,31 +6,26 @@
 import { assert, assertEquals } from "@std/assert";
 import { PROJECT_ROOT, serviceArgs } from "../demo/service_process.ts";
 import {
+  assertShownOnce,
   chatLine,
   CLIENT_SPEC,
   denoTasks,
+  KEY_READY,
   linesMatching,
   startPair,
   startStack,
   stopClients,
-  type TestClientProcess,
   uniqueDevice,
   WAIT_MS,
   waitForCount,
   waitForEmptyOutbox,
+  withReadyPair,
 } from "./_test_client.ts";
 import { startTamperProxy } from "./_test_tamper_proxy.ts";
 
-const READY = /🔐 End-to-end key ready/;
 const LOST =
   /^\[\w+\] ❌ Connection lost — quantum channel may be compromised\. Awaiting re-key\.$/;
 const TAMPERED = /^\[\w+\] \[!\] Verification failed — possible tampering!$/;
-
-function ready(...clients: TestClientProcess[]): Promise<string[]> {
-  return Promise.all(
-    clients.map((client) => client.process.waitForLine(READY, WAIT_MS)),
-  );
-}
 
 Deno.test("the tests run the client as the client task does", async () => {
   const tasks = await denoTasks();
@@ -44,12 +39,7 @@ Deno.test("the tests run the client as the client task does", async () => {
 
 Deno.test("two clients chat both ways and leave cleanly at end of input", async () => {
   await using stack = await startStack();
-  const [alpha, bravo] = await startPair(stack, {
-    alpha: "Soldier_Alpha",
-    bravo: "Soldier_Bravo",
-  });
-  try {
-    await ready(alpha, bravo);
+  await withReadyPair(stack, async (alpha, bravo) => {
     await alpha.process.waitForLine(
       /^\[Alpha\] ✓ Quantum key established \(QBER=\d+\.\d%\) \| Status: GREEN$/,
     );
@@ -72,9 +62,7 @@ Deno.test("two clients chat both ways and leave cleanly at end of input", async 
     // End of input: the client waits for its receipts, then exits 0.
     await bravo.process.closeInput();
     assertEquals((await bravo.process.exited).code, 0);
-  } finally {
-    await stopClients(alpha, bravo);
-  }
+  });
 });
 
 Deno.test("an attachment arrives whole in downloads/<sender>/", async () => {
@@ -91,7 +79,9 @@ Deno.test("an attachment arrives whole in downloads/<sender>/", async () => {
     bravo: uniqueDevice("Bravo"),
   });
   try {
-    await ready(alpha, bravo);
+    await Promise.all(
+      [alpha, bravo].map((c) => c.process.waitForLine(KEY_READY, WAIT_MS)),
+    );
     await alpha.process.type(`/file ${folder}/field report.bin`);
     const line = await bravo.process.waitForLine(/📎 Received/, WAIT_MS);
     assertEquals(
@@ -123,13 +113,7 @@ Deno.test("a relay that flips a bit or replays is caught; the line still arrives
       ? "replay"
       : "pass";
   });
-  const [alpha, bravo] = await startPair(stack, {
-    alpha: "Soldier_Alpha",
-    bravo: "Soldier_Bravo",
-    relayUrl: proxy.url,
-  });
-  try {
-    await ready(alpha, bravo);
+  await withReadyPair(stack, async (alpha, bravo) => {
     await alpha.process.type("first, tampered on the way");
     await bravo.process.waitForLine(TAMPERED, WAIT_MS);
     await alpha.process.type("second, replayed on the way");
@@ -146,32 +130,20 @@ Deno.test("a relay that flips a bit or replays is caught; the line still arrives
       chatLine("Soldier_Alpha", "first, tampered on the way"),
       WAIT_MS,
     );
-    const output = bravo.process.output;
     for (
       const text of [
         "first, tampered on the way",
         "second, replayed on the way",
       ]
     ) {
-      assertEquals(
-        linesMatching(bravo.process, chatLine("Soldier_Alpha", text)).length,
-        1,
-        output,
-      );
+      assertShownOnce(bravo, { sender: "Soldier_Alpha", text });
     }
-  } finally {
-    await stopClients(alpha, bravo);
-  }
+  }, { relayUrl: proxy.url });
 });
 
 Deno.test("relay killed and restarted: both reconnect and every line typed meanwhile arrives once", async () => {
   await using stack = await startStack();
-  const [alpha, bravo] = await startPair(stack, {
-    alpha: "Soldier_Alpha",
-    bravo: "Soldier_Bravo",
-  });
-  try {
-    await ready(alpha, bravo);
+  await withReadyPair(stack, async (alpha, bravo) => {
     await stack.relay.kill();
     await Promise.all([
       alpha.process.waitForLine(LOST, WAIT_MS),
@@ -185,8 +157,8 @@ Deno.test("relay killed and restarted: both reconnect and every line typed meanw
     );
     await stack.relay.start();
     await Promise.all([
-      waitForCount(alpha.process, READY, { count: 2 }),
-      waitForCount(bravo.process, READY, { count: 2 }),
+      waitForCount(alpha.process, KEY_READY, { count: 2 }),
+      waitForCount(bravo.process, KEY_READY, { count: 2 }),
     ]);
     for (const text of fromAlpha) {
       await bravo.process.waitForLine(chatLine("Soldier_Alpha", text), WAIT_MS);
@@ -199,34 +171,19 @@ Deno.test("relay killed and restarted: both reconnect and every line typed meanw
     await waitForEmptyOutbox(alpha);
     await waitForEmptyOutbox(bravo);
     for (const text of fromAlpha) {
-      assertEquals(
-        linesMatching(bravo.process, chatLine("Soldier_Alpha", text)).length,
-        1,
-        bravo.process.output,
-      );
+      assertShownOnce(bravo, { sender: "Soldier_Alpha", text });
     }
-    assertEquals(
-      linesMatching(
-        alpha.process,
-        chatLine("Soldier_Bravo", "bravo while down"),
-      )
-        .length,
-      1,
-    );
-  } finally {
-    await stopClients(alpha, bravo);
-  }
+    assertShownOnce(alpha, {
+      sender: "Soldier_Bravo",
+      text: "bravo while down",
+    });
+  });
 });
 
 Deno.test("force_attack: both stop chatting; reset: both re-key and the held line arrives once", async () => {
   await using stack = await startStack();
-  const [alpha, bravo] = await startPair(stack, {
-    alpha: "Soldier_Alpha",
-    bravo: "Soldier_Bravo",
-  });
   const RED = /⚠ QUANTUM LINK RED \(QBER=\d+\.\d%\) — possible eavesdropper!/;
-  try {
-    await ready(alpha, bravo);
+  await withReadyPair(stack, async (alpha, bravo) => {
     assertEquals((await stack.kms.post("/force_attack")).body.status, "RED");
     await Promise.all([
       alpha.process.waitForLine(RED, WAIT_MS),
@@ -244,8 +201,8 @@ Deno.test("force_attack: both stop chatting; reset: both re-key and the held lin
     );
     assertEquals((await stack.kms.post("/reset")).status, 200);
     await Promise.all([
-      waitForCount(alpha.process, READY, { count: 2 }),
-      waitForCount(bravo.process, READY, { count: 2 }),
+      waitForCount(alpha.process, KEY_READY, { count: 2 }),
+      waitForCount(bravo.process, KEY_READY, { count: 2 }),
     ]);
     await bravo.process.waitForLine(
       chatLine("Soldier_Alpha", "held while RED"),
@@ -256,12 +213,6 @@ Deno.test("force_attack: both stop chatting; reset: both re-key and the held lin
       chatLine("Soldier_Bravo", "back on GREEN"),
       WAIT_MS,
     );
-    assertEquals(
-      linesMatching(bravo.process, chatLine("Soldier_Alpha", "held while RED"))
-        .length,
-      1,
-    );
-  } finally {
-    await stopClients(alpha, bravo);
-  }
+    assertShownOnce(bravo, { sender: "Soldier_Alpha", text: "held while RED" });
+  });
 });
