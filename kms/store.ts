@@ -6,7 +6,7 @@
  * @module
  */
 
-import { DatabaseSync } from "node:sqlite";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
 
 const SCHEMA = `
 PRAGMA journal_mode = WAL;
@@ -105,6 +105,9 @@ export interface LedgerEntry {
  */
 export class KmsStore {
   #db: DatabaseSync;
+  // Preparing a statement costs more than running a one-row insert: each is
+  // prepared once and reused (a key request runs several).
+  #statements = new Map<string, StatementSync>();
 
   /** Opens (and creates) the database at `path`; `:memory:` for tests. */
   constructor(path: string) {
@@ -114,19 +117,29 @@ export class KmsStore {
 
   /** Closes the database. */
   close(): void {
+    this.#statements.clear();
     this.#db.close();
+  }
+
+  #prepare(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
   }
 
   /** Current value of a counter (0 when never set). */
   counter(name: string): number {
-    const row = this.#db.prepare("SELECT value FROM counters WHERE name = ?")
+    const row = this.#prepare("SELECT value FROM counters WHERE name = ?")
       .get(name) as { value: number } | undefined;
     return row?.value ?? 0;
   }
 
   /** Adds `delta` to a counter. */
   addCounter(name: string, delta: number): void {
-    this.#db.prepare(
+    this.#prepare(
       `INSERT INTO counters (name, value) VALUES (?, ?)
        ON CONFLICT(name) DO UPDATE SET value = value + excluded.value`,
     ).run(name, delta);
@@ -134,14 +147,14 @@ export class KmsStore {
 
   /** Reads a setting. */
   setting(name: string): string | undefined {
-    const row = this.#db.prepare("SELECT value FROM settings WHERE name = ?")
+    const row = this.#prepare("SELECT value FROM settings WHERE name = ?")
       .get(name) as { value: string } | undefined;
     return row?.value;
   }
 
   /** Writes a setting. */
   setSetting(name: string, value: string): void {
-    this.#db.prepare(
+    this.#prepare(
       `INSERT INTO settings (name, value) VALUES (?, ?)
        ON CONFLICT(name) DO UPDATE SET value = excluded.value`,
     ).run(name, value);
@@ -149,7 +162,7 @@ export class KmsStore {
 
   /** Appends a QBER measurement. */
   addQber(qber: number, eve: boolean): void {
-    this.#db.prepare(
+    this.#prepare(
       "INSERT INTO qber_history (qber, eve, at) VALUES (?, ?, ?)",
     )
       .run(qber, eve ? 1 : 0, new Date().toISOString());
@@ -157,7 +170,7 @@ export class KmsStore {
 
   /** The last `limit` QBER values, oldest first. */
   recentQber(limit: number): number[] {
-    const rows = this.#db.prepare(
+    const rows = this.#prepare(
       "SELECT qber FROM qber_history ORDER BY id DESC LIMIT ?",
     ).all(limit) as { qber: number }[];
     return rows.map((r) => r.qber).reverse();
@@ -170,7 +183,7 @@ export class KmsStore {
 
   /** Records that `device` received key `keyId` (metadata only). */
   addLedger(entry: LedgerEntry): void {
-    this.#db.prepare(
+    this.#prepare(
       "INSERT OR REPLACE INTO key_ledger (key_id, device, peer, qber, kind, issued_at) VALUES (?, ?, ?, ?, ?, ?)",
     ).run(
       entry.keyId,
@@ -184,14 +197,14 @@ export class KmsStore {
 
   /** Number of ledger lines. */
   ledgerSize(): number {
-    return (this.#db.prepare("SELECT count(*) AS n FROM key_ledger").get() as {
+    return (this.#prepare("SELECT count(*) AS n FROM key_ledger").get() as {
       n: number;
     }).n;
   }
 
   /** Stores sealed ETSI keys in one transaction. */
   addEtsiKeys(keys: SealedEtsiKey[]): void {
-    const insert = this.#db.prepare(
+    const insert = this.#prepare(
       "INSERT INTO etsi_keys (key_id, master, slave, sealed, created_at) VALUES (?, ?, ?, ?, ?)",
     );
     const at = new Date().toISOString();
@@ -210,10 +223,10 @@ export class KmsStore {
     keyIds: string[],
     pair: { master: string; slave: string },
   ): { keys: SealedEtsiKey[] } | { missing: string[] } {
-    const select = this.#db.prepare(
+    const select = this.#prepare(
       "SELECT key_id, master, slave, sealed FROM etsi_keys WHERE key_id = ? AND master = ? AND slave = ?",
     );
-    const remove = this.#db.prepare("DELETE FROM etsi_keys WHERE key_id = ?");
+    const remove = this.#prepare("DELETE FROM etsi_keys WHERE key_id = ?");
     let result: { keys: SealedEtsiKey[] } | { missing: string[] } = {
       keys: [],
     };
@@ -250,14 +263,14 @@ export class KmsStore {
 
   /** Undelivered ETSI keys from `master` to `slave`. */
   etsiKeyCount(pair: { master: string; slave: string }): number {
-    return (this.#db.prepare(
+    return (this.#prepare(
       "SELECT count(*) AS n FROM etsi_keys WHERE master = ? AND slave = ?",
     ).get(pair.master, pair.slave) as { n: number }).n;
   }
 
   /** Enrolls (or re-enrolls) an SAE with the SHA-256 hex of its token. */
   enrollSae(saeId: string, tokenHash: string): void {
-    this.#db.prepare(
+    this.#prepare(
       `INSERT INTO sae_tokens (sae_id, token_hash, enrolled_at) VALUES (?, ?, ?)
        ON CONFLICT(sae_id) DO UPDATE SET token_hash = excluded.token_hash, enrolled_at = excluded.enrolled_at`,
     ).run(saeId, tokenHash, new Date().toISOString());
@@ -265,7 +278,7 @@ export class KmsStore {
 
   /** The SAE whose token hashes to `tokenHash`, if any. */
   saeForTokenHash(tokenHash: string): string | undefined {
-    const row = this.#db.prepare(
+    const row = this.#prepare(
       "SELECT sae_id FROM sae_tokens WHERE token_hash = ?",
     )
       .get(tokenHash) as { sae_id: string } | undefined;
@@ -275,7 +288,7 @@ export class KmsStore {
   /** Appends an audit line and returns it. */
   audit(tag: string, message: string): AuditEntry {
     const at = new Date().toISOString();
-    const { lastInsertRowid } = this.#db.prepare(
+    const { lastInsertRowid } = this.#prepare(
       "INSERT INTO audit_log (tag, message, at) VALUES (?, ?, ?)",
     ).run(tag, message, at);
     return { id: Number(lastInsertRowid), tag, message, at };
@@ -283,14 +296,14 @@ export class KmsStore {
 
   /** Audit lines with an id above `afterId`, oldest first, at most `limit`. */
   auditSince(afterId: number, limit = 1000): AuditEntry[] {
-    return this.#db.prepare(
+    return this.#prepare(
       "SELECT id, tag, message, at FROM audit_log WHERE id > ? ORDER BY id LIMIT ?",
     ).all(afterId, limit) as unknown as AuditEntry[];
   }
 
   /** The last `limit` audit lines, oldest first. */
   recentAudit(limit: number): AuditEntry[] {
-    const rows = this.#db.prepare(
+    const rows = this.#prepare(
       "SELECT id, tag, message, at FROM audit_log ORDER BY id DESC LIMIT ?",
     ).all(limit) as unknown as AuditEntry[];
     return rows.reverse();

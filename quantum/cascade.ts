@@ -74,7 +74,10 @@ export function cascadeBlockSizes(
  * block's positions in the order the binary search walks them.
  */
 interface Pass {
-  odd: Uint8Array;
+  // Plain arrays and views, not fresh typed arrays: at the KMS's 256-bit
+  // keys a run has ~700 bits and 24 passes, and typed-array allocations
+  // (malloc behind a lock) cost more than the arithmetic.
+  odd: number[];
   blockOf(bit: number): number;
   members(block: number): Uint32Array;
 }
@@ -98,7 +101,7 @@ function permutationPass(
   const position = new Uint32Array(n);
   for (let i = 0; i < n; i++) position[order[i]] = i;
   return {
-    odd: new Uint8Array(Math.ceil(n / size)),
+    odd: new Array(Math.ceil(n / size)).fill(0),
     blockOf: (bit) => (position[bit] / size) | 0,
     members: (block) =>
       order.subarray(block * size, Math.min(n, (block + 1) * size)),
@@ -111,13 +114,17 @@ function permutationPass(
  * is split with probability 1/2) at the cost of n/32 random words, and the
  * positions are listed only for a block that turns out odd.
  */
-function splitPass(n: number, rng: Xoshiro128): Pass & { mask: Uint32Array } {
-  const mask = rng.fill(new Uint32Array((n + 31) >>> 5));
+function splitPass(
+  n: number,
+  mask: Uint32Array,
+  rng: Xoshiro128,
+): Pass & { mask: Uint32Array } {
+  rng.fill(mask);
   clearTail(mask, n);
   const listed: Uint32Array[] = [];
   return {
     mask,
-    odd: new Uint8Array(2),
+    odd: [0, 0],
     blockOf: (bit) => (mask[bit >>> 5] >>> (bit & 31)) & 1,
     members: (block) => {
       if (!listed[block]) {
@@ -179,23 +186,31 @@ export function cascade(
   let leakedBits = 0;
   let correctedErrors = 0;
 
-  const parity = (bits: Uint8Array, order: Uint32Array, hi: number) => {
+  const parity = (
+    bits: Uint8Array,
+    order: Uint32Array,
+    lo: number,
+    hi: number,
+  ) => {
     let p = 0;
-    for (let i = 0; i < hi; i++) p ^= bits[order[i]];
+    for (let i = lo; i < hi; i++) p ^= bits[order[i]];
     return p;
   };
 
   // Binary search inside an odd block; each step reveals one parity of Alice.
   const findError = (pass: Pass, block: number): number => {
-    let range = pass.members(block);
-    while (range.length > 1) {
-      const mid = range.length >>> 1;
+    const members = pass.members(block);
+    let lo = 0, hi = members.length;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >>> 1;
       leakedBits++;
-      range = parity(a, range, mid) !== parity(b, range, mid)
-        ? range.subarray(0, mid)
-        : range.subarray(mid);
+      if (parity(a, members, lo, mid) !== parity(b, members, lo, mid)) {
+        hi = mid;
+      } else {
+        lo = mid;
+      }
     }
-    return range[0];
+    return members[lo];
   };
 
   const flip = (bit: number) => {
@@ -218,11 +233,17 @@ export function cascade(
     }
   };
 
+  const maskWords = (n + 31) >>> 5;
+  const masks = new Uint32Array(maskWords * blockSizes.length);
   for (let p = 0; p < blockSizes.length && n > 0; p++) {
     const size = Math.max(1, Math.min(blockSizes[p], n));
     let pass: Pass;
     if (p > 0 && n > 1 && size >= n / 2) {
-      const split = splitPass(n, rng);
+      const split = splitPass(
+        n,
+        masks.subarray(p * maskWords, (p + 1) * maskWords),
+        rng,
+      );
       let inside = 0, all = 0;
       for (let w = 0; w < diff.length; w++) {
         inside += popcount32(diff[w] & split.mask[w]);
@@ -235,8 +256,8 @@ export function cascade(
       pass = permutationPass(n, size, p > 0 ? rng : null);
       for (let k = 0; k < pass.odd.length; k++) {
         const members = pass.members(k);
-        pass.odd[k] = parity(a, members, members.length) ^
-          parity(b, members, members.length);
+        pass.odd[k] = parity(a, members, 0, members.length) ^
+          parity(b, members, 0, members.length);
       }
     }
     const blocks = pass.odd.length;

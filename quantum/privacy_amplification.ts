@@ -48,23 +48,24 @@ export function toeplitzHash(
   }
   // The window at bit i is the seed shifted by i & 31, starting at word
   // i >>> 5: with the 32 shifts made once, each word of a window is one load.
-  const shifted: Uint32Array[] = [];
+  // One table for all 32 (row `shift` at shift * stride): a single
+  // allocation, which matters at the KMS's key sizes.
+  const stride = seed.length + 1;
+  const shifted = new Uint32Array(32 * stride);
   for (let shift = 0; shift < 32; shift++) {
-    const words = new Uint32Array(seed.length + 1);
+    const row = shift * stride;
     for (let w = 0; w < seed.length; w++) {
       const next = w + 1 < seed.length ? seed[w + 1] : 0;
-      words[w] = shift === 0
+      shifted[row + w] = shift === 0
         ? seed[w]
         : (seed[w] >>> shift) | (next << (32 - shift));
     }
-    shifted.push(words);
   }
   const out = new Uint32Array((outputBits + 31) >>> 5);
   for (let i = 0; i < outputBits; i++) {
-    const window = shifted[i & 31];
-    const base = i >>> 5;
+    const start = (i & 31) * stride + (i >>> 5);
     let acc = 0;
-    for (let k = 0; k < nWords; k++) acc ^= window[base + k] & reversed[k];
+    for (let k = 0; k < nWords; k++) acc ^= shifted[start + k] & reversed[k];
     out[i >>> 5] |= (popcount32(acc) & 1) << (i & 31);
   }
   return out;
