@@ -86,6 +86,7 @@ function printInstructions(
 [demo]   dist/qstcs-client --device Soldier_Alpha --peer Soldier_Bravo --kms ${kms} --relay ${relay}
 [demo] Soldier Bravo:
 [demo]   deno task client --device Soldier_Bravo --peer Soldier_Alpha --kms ${kms} --relay ${relay}
+[demo] (Deno only through npm? "npm run deno -- task client ..." runs the pinned one.)
 [demo] Router guard (on the OpenWrt router, as root):
 [demo]   scp -O router/router_guard.sh root@192.168.1.1:/tmp/
 [demo]   ssh root@192.168.1.1 "KMS_HOST=${address} sh /tmp/router_guard.sh"
