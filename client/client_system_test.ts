@@ -65,6 +65,50 @@ Deno.test("two clients chat both ways and leave cleanly at end of input", async 
   });
 });
 
+Deno.test("either side re-keys: the peer fetches the new key and chat flows on, once", async () => {
+  await using stack = await startStack();
+  await withReadyPair(stack, async (alpha, bravo) => {
+    const firstKey = alpha.process.output.match(KEY_READY)![1];
+    await alpha.process.type("/rekey");
+    // Typed while the re-key runs: held or sent, it must arrive once.
+    await alpha.process.type("during the re-key");
+    await Promise.all([
+      waitForCount(alpha.process, KEY_READY, { count: 2 }),
+      waitForCount(bravo.process, KEY_READY, { count: 2 }),
+    ]);
+    const keyIds = [alpha, bravo].map((c) =>
+      linesMatching(c.process, KEY_READY).at(-1)!.match(KEY_READY)![1]
+    );
+    assertEquals(keyIds[0], keyIds[1], "both sides on the same new key");
+    assert(keyIds[0] !== firstKey, "a fresh KMS key");
+    await bravo.process.type("after the re-key");
+    await alpha.process.waitForLine(
+      chatLine("Soldier_Bravo", "after the re-key"),
+      WAIT_MS,
+    );
+    await bravo.process.waitForLine(
+      chatLine("Soldier_Alpha", "during the re-key"),
+      WAIT_MS,
+    );
+    await bravo.process.type("/rekey");
+    await waitForCount(alpha.process, KEY_READY, { count: 3 });
+    await alpha.process.type("after Bravo's re-key");
+    await bravo.process.waitForLine(
+      chatLine("Soldier_Alpha", "after Bravo's re-key"),
+      WAIT_MS,
+    );
+    await waitForEmptyOutbox(alpha);
+    assertShownOnce(bravo, {
+      sender: "Soldier_Alpha",
+      text: "during the re-key",
+    });
+    assertShownOnce(alpha, {
+      sender: "Soldier_Bravo",
+      text: "after the re-key",
+    });
+  });
+});
+
 Deno.test("an attachment arrives whole in downloads/<sender>/", async () => {
   await using stack = await startStack();
   const sender = uniqueDevice("Alpha");
