@@ -114,6 +114,8 @@ export class ChatClient {
   #link?: { status: LinkStatus; qber: number };
   #linkRed = false;
   #rekeying?: Promise<void>;
+  // Why the last link poll failed, while the KMS cannot be reached.
+  #kmsProblem?: string;
   #kmsQueue: Promise<unknown> = Promise.resolve();
   #incoming: Promise<void> = Promise.resolve();
   #flushing = false;
@@ -136,7 +138,23 @@ export class ChatClient {
       onFrame: (frame) => this.#onFrame(frame),
     });
     this.#monitor = new LinkMonitor(config.kmsUrl, {
-      onStatus: (link) => this.#onLinkStatus(link.status, link.qber),
+      onStatus: (link) => {
+        if (this.#kmsProblem !== undefined) {
+          this.#kmsProblem = undefined;
+          this.#say("ok", "✓ KMS reachable again.");
+        }
+        this.#onLinkStatus(link.status, link.qber);
+      },
+      onUnreachable: (error) => {
+        // Once per outage: the monitor retries every few seconds.
+        if (this.#kmsProblem === undefined) {
+          this.#say(
+            "warn",
+            `⚠ ${error.message}: link status unknown, retrying.`,
+          );
+        }
+        this.#kmsProblem = error.message;
+      },
     });
   }
 
@@ -313,7 +331,11 @@ export class ChatClient {
             : "ML-KEM handshake in progress")
       }`,
       `  link: ${
-        link ? `${link.status} (QBER ${formatQber(link.qber)})` : "unknown"
+        this.#kmsProblem !== undefined
+          ? `unknown (${this.#kmsProblem})`
+          : link
+          ? `${link.status} (QBER ${formatQber(link.qber)})`
+          : "unknown"
       }${this.#linkRed ? " — chat suspended" : ""}`,
       `  relay: ${
         this.#connected ? "connected" : "disconnected, reconnecting"

@@ -12,6 +12,7 @@ import {
   denoTasks,
   KEY_READY,
   linesMatching,
+  startClient,
   startPair,
   startStack,
   stopClients,
@@ -21,6 +22,7 @@ import {
   waitForEmptyOutbox,
   withReadyPair,
 } from "./_test_client.ts";
+import { startSilentProxy } from "./_test_silent_proxy.ts";
 import { startTamperProxy } from "./_test_tamper_proxy.ts";
 
 const LOST =
@@ -107,6 +109,38 @@ Deno.test("either side re-keys: the peer fetches the new key and chat flows on, 
       text: "after the re-key",
     });
   });
+});
+
+Deno.test("a KMS that stops answering is reported, and the client recovers when it answers again", async () => {
+  await using stack = await startStack();
+  await using proxy = startSilentProxy(Number(new URL(stack.kms.url).port));
+  const alpha = await startClient({
+    device: "Soldier_Alpha",
+    peer: "Soldier_Bravo",
+    kmsUrl: proxy.url,
+    relayUrl: stack.relay.url,
+  });
+  try {
+    await alpha.process.waitForLine(
+      /^\[Alpha\] ⚠ KMS at http:\/\/127\.0\.0\.1:\d+ did not answer within 8 s: link status unknown, retrying\.$/,
+      WAIT_MS,
+    );
+    await alpha.process.type("/status");
+    await alpha.process.waitForLine(
+      /^\[Alpha\] {3}link: unknown \(KMS at .* did not answer/,
+    );
+    proxy.silent = false;
+    await alpha.process.waitForLine(
+      /^\[Alpha\] ✓ KMS reachable again\.$/,
+      WAIT_MS,
+    );
+    await alpha.process.waitForLine(
+      /^\[Alpha\] ✓ Quantum key established \(QBER=\d+\.\d%\) \| Status: GREEN$/,
+      WAIT_MS,
+    );
+  } finally {
+    await stopClients(alpha);
+  }
 });
 
 Deno.test("an attachment arrives whole in downloads/<sender>/", async () => {

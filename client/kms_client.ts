@@ -55,7 +55,15 @@ export interface KeyRequest {
 export interface KmsCallOptions {
   /** Cancels the request. */
   signal?: AbortSignal;
+  /** Gives up after this long. Default {@linkcode KMS_TIMEOUT_MS}. */
+  timeoutMs?: number;
 }
+
+/**
+ * How long a KMS call may take. A KMS behind a network that stops
+ * answering would otherwise hold the client's key requests for good.
+ */
+export const KMS_TIMEOUT_MS = 8000;
 
 /** Thrown when the KMS cannot be reached or answers nonsense. */
 export class KmsError extends Error {
@@ -105,7 +113,7 @@ export async function requestSessionKey(
     headers: { "content-type": "application/json" },
     body: JSON.stringify(body),
     signal: options.signal,
-  });
+  }, options.timeoutMs);
   if (status === 404 && json.error === "unknown_key") {
     return { ok: false, reason: "unknown_key", error: String(json.error) };
   }
@@ -173,7 +181,7 @@ export async function fetchLinkStatus(
 ): Promise<LinkStatusResponse> {
   const { status, json } = await call(new URL("/link_status", kmsUrl), {
     signal: options.signal,
-  });
+  }, options.timeoutMs);
   if (status !== 200 || linkStatusField(json.status) === undefined) {
     throw new KmsError(`KMS link status: HTTP ${status}: ${describe(json)}`);
   }
@@ -183,14 +191,24 @@ export async function fetchLinkStatus(
 async function call(
   url: URL,
   init: RequestInit,
+  timeoutMs = KMS_TIMEOUT_MS,
 ): Promise<{ status: number; json: Record<string, unknown> }> {
+  const timeout = AbortSignal.timeout(timeoutMs);
   let response: Response;
   let text: string;
   try {
-    response = await fetch(url, init);
+    response = await fetch(url, {
+      ...init,
+      signal: init.signal ? AbortSignal.any([init.signal, timeout]) : timeout,
+    });
     text = await response.text();
   } catch (error) {
     if (init.signal?.aborted) throw error;
+    if (timeout.aborted) {
+      throw new KmsError(
+        `KMS at ${url.origin} did not answer within ${timeoutMs / 1000} s`,
+      );
+    }
     throw new KmsError(`KMS unreachable at ${url.origin}`, { cause: error });
   }
   let json: unknown;
