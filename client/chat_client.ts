@@ -18,6 +18,7 @@ import {
   type LinkStatus,
   parseChatPacket,
 } from "../protocol/mod.ts";
+import { AttachmentError, readAttachment } from "./attachment_file.ts";
 import { splitChunks } from "./attachments.ts";
 import { BoundedMap, BoundedSet } from "./bounded.ts";
 import { parseCommand } from "./commands.ts";
@@ -263,23 +264,17 @@ export class ChatClient {
   }
 
   async #attach(path: string): Promise<void> {
-    let data: Uint8Array;
+    let file;
     try {
-      const info = await Deno.stat(path);
-      if (!info.isFile) throw new Error("not a file");
-      if (info.size > this.#config.maxFileBytes) {
-        throw new Error(
-          `${formatBytes(info.size)} is over the ${
-            formatBytes(this.#config.maxFileBytes)
-          } limit`,
-        );
-      }
-      data = await Deno.readFile(path);
+      file = await readAttachment(path, {
+        maxBytes: this.#config.maxFileBytes,
+      });
     } catch (error) {
-      this.#say("warn", `✗ Cannot send ${path}: ${(error as Error).message}`);
+      if (!(error instanceof AttachmentError)) throw error;
+      this.#say("warn", `✗ Cannot send ${path}: ${error.message}`);
       return;
     }
-    const name = path.split(/[/\\]/).at(-1) || "file";
+    const { name, data } = file;
     this.#outbox.add(this.#peer, { kind: "file", name, data });
     this.#say(
       "info",

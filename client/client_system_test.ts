@@ -170,6 +170,16 @@ Deno.test("an attachment arrives whole in downloads/<sender>/", async () => {
     await alpha.process.waitForLine(
       /^\[Alpha\] ✓ delivered: 📎 field report\.bin$/,
     );
+    // Outside the working directory, or the KMS's secrets inside it: refused
+    // with a word, never a permission prompt.
+    await alpha.process.type("/file /etc/hostname");
+    await alpha.process.waitForLine(
+      /^\[Alpha\] ✗ Cannot send \/etc\/hostname: only files under .* can be sent/,
+    );
+    await alpha.process.type(`/file ${stack.kms.dataDir}/master.key`);
+    await alpha.process.waitForLine(
+      /master\.key: the client is not allowed to read it$/,
+    );
   } finally {
     await stopClients(alpha, bravo);
     await Deno.remove(downloads, { recursive: true }).catch(() => {});
