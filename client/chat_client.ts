@@ -25,7 +25,7 @@ import { parseCommand } from "./commands.ts";
 import { type ClientConfig, HELP_TEXT } from "./config.ts";
 import { formatBytes, formatQber, shortName } from "./format.ts";
 import { Inbox } from "./inbox.ts";
-import type { LineReader } from "./line_reader.ts";
+import type { LineSource } from "./line_reader.ts";
 import { LinkMonitor } from "./link_monitor.ts";
 import { type KmsKey, requestSessionKey } from "./kms_client.ts";
 import { Outbox, type OutboxEntry } from "./outbox.ts";
@@ -69,7 +69,7 @@ export interface ChatClientOptions {
   /** Where output goes. */
   terminal: Terminal;
   /** Where typed lines come from. */
-  input: LineReader;
+  input: LineSource;
 }
 
 /**
@@ -93,7 +93,7 @@ export interface ChatClientOptions {
 export class ChatClient {
   readonly #config: ClientConfig;
   readonly #terminal: Terminal;
-  readonly #input: LineReader;
+  readonly #input: LineSource;
   readonly #relay: RelayLink;
   readonly #monitor: LinkMonitor;
   readonly #outbox = new Outbox();
@@ -195,9 +195,14 @@ export class ChatClient {
 
   /** Leaves like `/quit`. */
   quit(): void {
-    const left = this.#outbox.size();
-    if (left > 0) {
-      this.#say("warn", `⚠ Leaving with ${left} unconfirmed message(s).`);
+    if (this.#stop.signal.aborted) return;
+    const left = this.#outbox.entries();
+    if (left.length > 0) {
+      this.#say(
+        "warn",
+        `⚠ Leaving with ${left.length} unconfirmed message(s):`,
+      );
+      this.#listUnconfirmed(left);
     }
     this.#say("info", "Bye.");
     this.#finish(0);
@@ -208,6 +213,8 @@ export class ChatClient {
   async #readInput(): Promise<void> {
     while (!this.#stop.signal.aborted) {
       const line = await this.#input.next();
+      // Cancelled by a quit: not the user's end of input.
+      if (this.#stop.signal.aborted) return;
       if (line === null) return this.#onEndOfInput();
       this.#terminal.showPrompt();
       await this.#handleLine(line);
@@ -358,13 +365,17 @@ export class ChatClient {
     const left = this.#outbox.entries();
     if (left.length === 0) return this.#finish(0);
     if (Date.now() < this.#eofDeadline) return;
-    for (const entry of left) {
+    this.#listUnconfirmed(left);
+    this.#finish(1);
+  }
+
+  #listUnconfirmed(entries: OutboxEntry[]): void {
+    for (const entry of entries) {
       this.#say(
         "warn",
         `✗ Not confirmed by ${entry.peer}: ${labelOf(entry)}`,
       );
     }
-    this.#finish(1);
   }
 
   // ---- keys ----

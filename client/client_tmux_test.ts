@@ -5,7 +5,7 @@
  * and fails in CI.
  */
 
-import { assertEquals } from "@std/assert";
+import { assert, assertEquals } from "@std/assert";
 import { serviceArgs } from "../demo/service_process.ts";
 import { skipUnless } from "../router/netns.ts";
 import {
@@ -128,6 +128,24 @@ Deno.test(TEST_NAME, async () => {
     // What the soldier typed shows once on the sender's screen, with its ack.
     await tmux.waitFor("alpha", /delivered: "Move to checkpoint Delta"/);
     assertEquals(bravoScreen.split("Move to checkpoint Delta").length - 1, 1);
+    // Bravo is half-way through a line when Alpha's message arrives: the
+    // message prints above, and the half-typed text stays on Bravo's screen.
+    await tmux.run("send-keys", "-t", "bravo", "-l", "Roger, moving tx");
+    await tmux.run("send-keys", "-t", "bravo", "BSpace");
+    await tmux.type("alpha", "Eyes on the bridge");
+    const during = await tmux.waitFor(
+      "bravo",
+      new RegExp(
+        `${alpha}> Eyes on the bridge\\n${bravo}> Roger, moving t$`,
+        "m",
+      ),
+    );
+    assert(during.trimEnd().endsWith(`${bravo}> Roger, moving t`), during);
+    await tmux.type("bravo", "o Delta");
+    await tmux.waitFor(
+      "alpha",
+      new RegExp(`\\] ${bravo}> Roger, moving to Delta$`, "m"),
+    );
     await tmux.type("bravo", "/status");
     await tmux.waitFor("bravo", /outbox: \d+ unconfirmed/);
     await tmux.type("alpha", "/quit");

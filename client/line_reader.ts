@@ -5,6 +5,14 @@
  * @module
  */
 
+/** Where the client's typed lines come from: a pipe or a terminal. */
+export interface LineSource {
+  /** The next line, or `null` at the end of input. */
+  next(): Promise<string | null>;
+  /** Stops reading. */
+  cancel(): Promise<void>;
+}
+
 /** Longest line kept whole; a longer one is cut into lines of this size. */
 const MAX_LINE_CHARS = 1 << 20;
 
@@ -21,7 +29,7 @@ const MAX_LINE_CHARS = 1 << 20;
  * // a b null
  * ```
  */
-export class LineReader {
+export class LineReader implements LineSource {
   readonly #reader: ReadableStreamDefaultReader<string>;
   #buffer = "";
   #ended = false;

@@ -16,6 +16,7 @@ import {
   HELP_TEXT,
   parseClientArgs,
 } from "./config.ts";
+import { LineEditor } from "./line_editor.ts";
 import { LineReader } from "./line_reader.ts";
 import { stdoutTerminal } from "./terminal.ts";
 
@@ -31,38 +32,52 @@ import { stdoutTerminal } from "./terminal.ts";
  */
 export async function main(args: string[]): Promise<number> {
   const terminal = stdoutTerminal();
-  const input = new LineReader(Deno.stdin.readable);
-  let config;
-  try {
-    const parsed = parseClientArgs(args);
-    if (parsed.help) {
-      terminal.line(HELP_TEXT);
-      return 0;
-    }
-    config = await completeConfig(parsed.config, {
-      ask: (question) => {
-        terminal.ask(question);
-        return input.next();
-      },
-      report: (problem) => terminal.line(problem),
-    });
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(`qstcs-client: ${error.message}`);
-    return 2;
-  }
-  const client = new ChatClient(config, { terminal, input });
-  // Ctrl-C and a plain kill leave as /quit does: unconfirmed lines are
-  // reported, not dropped without a word.
-  const quit = () => client.quit();
+  // On a terminal the client edits the typed line itself (see line_editor.ts).
+  const editing = terminal.interactive && Deno.stdin.isTerminal();
+  if (editing) Deno.stdin.setRaw(true, { cbreak: true });
+  // Ctrl-C and a plain kill: before the client runs, leave at once; then
+  // leave as /quit does, so unconfirmed lines are reported, not dropped.
+  let onSignal: () => void = () => {
+    if (editing) Deno.stdin.setRaw(false);
+    Deno.exit(130);
+  };
+  const listener = () => onSignal();
   const signals: Deno.Signal[] = Deno.build.os === "windows"
     ? ["SIGINT"]
     : ["SIGINT", "SIGTERM"];
-  for (const signal of signals) Deno.addSignalListener(signal, quit);
+  for (const signal of signals) Deno.addSignalListener(signal, listener);
   try {
+    const input = editing
+      ? new LineEditor(Deno.stdin.readable, {
+        show: (typed) => terminal.setTyped(typed),
+        newLine: () => terminal.endTyped(),
+      })
+      : new LineReader(Deno.stdin.readable);
+    let config;
+    try {
+      const parsed = parseClientArgs(args);
+      if (parsed.help) {
+        terminal.line(HELP_TEXT);
+        return 0;
+      }
+      config = await completeConfig(parsed.config, {
+        ask: (question) => {
+          terminal.ask(question);
+          return input.next();
+        },
+        report: (problem) => terminal.line(problem),
+      });
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      console.error(`qstcs-client: ${error.message}`);
+      return 2;
+    }
+    const client = new ChatClient(config, { terminal, input });
+    onSignal = () => client.quit();
     return await client.run();
   } finally {
-    for (const signal of signals) Deno.removeSignalListener(signal, quit);
+    for (const signal of signals) Deno.removeSignalListener(signal, listener);
+    if (editing) Deno.stdin.setRaw(false);
   }
 }
 

@@ -53,6 +53,8 @@ export class Terminal {
   readonly #color: boolean;
   readonly #write: (text: string) => void;
   #prompt = "";
+  // What the user has typed after the prompt (cbreak mode), redrawn with it.
+  #typed = "";
 
   /** Creates a terminal writer. */
   constructor(options: TerminalOptions) {
@@ -77,13 +79,29 @@ export class Terminal {
 
   /** Shows the prompt again (after the user pressed Enter). */
   showPrompt(): void {
-    if (this.#interactive) this.#write(CLEAR_LINE + this.#prompt);
+    if (this.#interactive) {
+      this.#write(CLEAR_LINE + this.#prompt + this.#typed);
+    }
+  }
+
+  /** Shows `typed` after the prompt: the line being edited. */
+  setTyped(typed: string): void {
+    this.#typed = typed;
+    this.showPrompt();
+  }
+
+  /** Leaves the edited line on screen as typed and starts a new one. */
+  endTyped(): void {
+    this.#typed = "";
+    if (this.#interactive) this.#write("\n");
   }
 
   /** Prints a line as is. */
   line(text: string): void {
     this.#write(
-      this.#interactive ? `${CLEAR_LINE}${text}\n${this.#prompt}` : `${text}\n`,
+      this.#interactive
+        ? `${CLEAR_LINE}${text}\n${this.#prompt}${this.#typed}`
+        : `${text}\n`,
     );
   }
 
@@ -112,6 +130,8 @@ export class Terminal {
    * same line; otherwise it is printed as a line of its own.
    */
   ask(question: string): void {
+    // On a terminal the question is the prompt until the client sets its own.
+    this.#prompt = question;
     this.#write(this.#interactive ? CLEAR_LINE + question : `${question}\n`);
   }
 
