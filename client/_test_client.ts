@@ -44,6 +44,8 @@ export async function startClient(
     relayUrl: string;
     /** Run in this network namespace (a laptop behind the test router). */
     netns?: string;
+    /** More flags. */
+    args?: string[];
   },
 ): Promise<TestClientProcess> {
   const process = await startService({
@@ -57,6 +59,7 @@ export async function startClient(
       options.kmsUrl,
       "--relay",
       options.relayUrl,
+      ...options.args ?? [],
     ],
     interactive: true,
     netns: options.netns,

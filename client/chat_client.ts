@@ -29,7 +29,7 @@ import type { LineSource } from "./line_reader.ts";
 import { LinkMonitor } from "./link_monitor.ts";
 import { type KmsKey, requestSessionKey } from "./kms_client.ts";
 import { Outbox, type OutboxEntry } from "./outbox.ts";
-import { encodePayload } from "./payload.ts";
+import { encodePayload, type Receipt } from "./payload.ts";
 import { RelayLink } from "./relay_link.ts";
 import { type Received, SecureChannel } from "./secure_channel.ts";
 import { delay } from "@std/async/delay";
@@ -100,7 +100,7 @@ export class ChatClient {
   readonly #inbox: Inbox;
   readonly #acks = new BoundedMap<string, AckLabel>({ max: 4096 });
   readonly #ackWaiters = new Map<string, (status: AckStatus) => void>();
-  readonly #pendingReceipts = new BoundedSet<string>({ max: 1024 });
+  readonly #pendingReceipts = new BoundedMap<string, Receipt>({ max: 1024 });
   readonly #strangers = new BoundedSet<string>({ max: 64 });
   // Key ids the KMS said it does not know: not asked for again, so packets
   // under made-up key ids cannot make the client flood the KMS.
@@ -701,12 +701,19 @@ export class ChatClient {
           `✗ Attachment ${event.name} from ${sender} not saved: ${event.reason}`,
         );
         break;
-      case "receipt":
-        this.#outbox.confirm(event.mid);
+      case "receipt": {
+        const entry = this.#outbox.confirm(event.mid);
+        if (entry && event.refused !== undefined) {
+          this.#say(
+            "warn",
+            `✗ ${sender} did not take ${labelOf(entry)}: ${event.refused}`,
+          );
+        }
         this.#checkEndOfInput();
+      }
     }
     if (receipt !== undefined) {
-      this.#pendingReceipts.add(receipt);
+      this.#pendingReceipts.set(receipt.mid, receipt);
       void this.#flush();
     }
   }
@@ -750,9 +757,9 @@ export class ChatClient {
 
   async #flushOnce(): Promise<void> {
     const channel = this.#channel;
-    for (const mid of this.#pendingReceipts) {
+    for (const [mid, receipt] of this.#pendingReceipts) {
       if (!this.#canSend) return;
-      const packet = await channel.seal({ t: "receipt", mid });
+      const packet = await channel.seal(receipt);
       if (!packet || !this.#relay.send(packet)) return;
       this.#pendingReceipts.delete(mid);
     }
@@ -795,6 +802,8 @@ export class ChatClient {
       let keyId: string | undefined;
       for (const [index, chunk] of chunks.entries()) {
         if (!this.#canSend || channel !== this.#channel) return;
+        // Confirmed or refused meanwhile: the rest would be wasted.
+        if (!this.#outbox.has(entry.mid)) return;
         const packet = await channel.seal({
           t: "file",
           mid: entry.mid,

@@ -187,6 +187,45 @@ Deno.test("an attachment arrives whole in downloads/<sender>/", async () => {
   }
 });
 
+Deno.test("an attachment the receiver refuses is reported to the sender, not confirmed", async () => {
+  await using stack = await startStack();
+  const folder = `test_artifacts/client/refused`;
+  await Deno.mkdir(`${PROJECT_ROOT}${folder}`, { recursive: true });
+  await Deno.writeFile(
+    `${PROJECT_ROOT}${folder}/big.bin`,
+    new Uint8Array(64 * 1024),
+  );
+  const common = { kmsUrl: stack.kms.url, relayUrl: stack.relay.url };
+  const [alpha, bravo] = await Promise.all([
+    startClient({ ...common, device: "Soldier_Alpha", peer: "Soldier_Bravo" }),
+    startClient({
+      ...common,
+      device: "Soldier_Bravo",
+      peer: "Soldier_Alpha",
+      args: ["--max-file-mib", "0.01"],
+    }),
+  ]);
+  try {
+    await Promise.all(
+      [alpha, bravo].map((c) => c.process.waitForLine(KEY_READY, WAIT_MS)),
+    );
+    await alpha.process.type(`/file ${folder}/big.bin`);
+    await bravo.process.waitForLine(
+      /^\[Bravo\] ✗ Attachment big\.bin from Soldier_Alpha not saved: /,
+      WAIT_MS,
+    );
+    await alpha.process.waitForLine(
+      /^\[Alpha\] ✗ Soldier_Bravo did not take 📎 big\.bin: /,
+      WAIT_MS,
+    );
+    // Refused is an answer: nothing is left to send again.
+    await waitForEmptyOutbox(alpha);
+  } finally {
+    await stopClients(alpha, bravo);
+    await Deno.remove(`${PROJECT_ROOT}${folder}`, { recursive: true });
+  }
+});
+
 Deno.test("a relay that flips a bit or replays is caught; the line still arrives once", async () => {
   await using stack = await startStack();
   // After the handshake the first packet under the hybrid key is Alpha's

@@ -134,8 +134,11 @@ export function parseClientArgs(args: string[]): ParsedArgs {
   if (flags.relay !== undefined) config.relayUrl = checkUrl(flags.relay, "ws");
   if (flags["max-file-mib"] !== undefined) {
     const mib = Number(flags["max-file-mib"]);
-    if (!(mib > 0 && mib <= 1024)) {
-      throw new ConfigError("--max-file-mib must be a number from 0 to 1024");
+    // A limit under one KiB would refuse every attachment.
+    if (!(mib >= 1 / 1024 && mib <= 1024)) {
+      throw new ConfigError(
+        "--max-file-mib must be a number from 0.001 to 1024",
+      );
     }
     config.maxFileBytes = Math.floor(mib * 1024 * 1024);
   }

@@ -44,6 +44,7 @@ Deno.test("bad flags are refused with a reason", () => {
       ["--relay", "not a url"],
       ["--device", "A", "--peer", "A"],
       ["--max-file-mib", "0"],
+      ["--max-file-mib", "0.0000001"],
       ["--verbose"],
       ["extra"],
     ]

@@ -7,9 +7,9 @@
  */
 
 import { Reassembler } from "./attachments.ts";
-import { BoundedSet } from "./bounded.ts";
+import { BoundedMap, BoundedSet } from "./bounded.ts";
 import { saveDownload } from "./downloads.ts";
-import type { ContentPayload } from "./payload.ts";
+import type { ContentPayload, Receipt } from "./payload.ts";
 
 /** Message ids remembered per receiver for de-duplication. */
 export const SEEN_MESSAGE_IDS = 10_000;
@@ -45,6 +45,8 @@ export type InboxEvent =
     kind: "receipt";
     /** The confirmed message id. */
     mid: string;
+    /** Why the peer did not take it, if it did not. */
+    refused?: string;
   }
   | {
     /** Nothing to show: a repeat, or a chunk of an unfinished attachment. */
@@ -55,8 +57,8 @@ export type InboxEvent =
 export interface InboxOutcome {
   /** What to show. */
   event: InboxEvent;
-  /** Message id to send a receipt for, if any. */
-  receipt?: string;
+  /** The receipt to send, if any. */
+  receipt?: Receipt;
 }
 
 /** Options for {@linkcode Inbox}. */
@@ -80,11 +82,12 @@ export interface InboxOptions {
  * const message = { t: "msg" as const, mid: "m-1", text: "hi" };
  * console.log((await inbox.receive("Soldier_Alpha", message)).event.kind); // "message"
  * const again = await inbox.receive("Soldier_Alpha", message);
- * console.log(again.event.kind, again.receipt); // "nothing" "m-1"
+ * console.log(again.event.kind, again.receipt); // "nothing" { t: "receipt", mid: "m-1" }
  * ```
  */
 export class Inbox {
   readonly #seen = new BoundedSet<string>({ max: SEEN_MESSAGE_IDS });
+  readonly #refusals = new BoundedMap<string, Receipt>({ max: 256 });
   readonly #files: Reassembler;
   readonly #save: NonNullable<InboxOptions["save"]>;
 
@@ -100,15 +103,25 @@ export class Inbox {
     payload: ContentPayload,
   ): Promise<InboxOutcome> {
     if (payload.t === "receipt") {
-      return { event: { kind: "receipt", mid: payload.mid } };
+      const { mid, refused } = payload;
+      return {
+        event: refused === undefined
+          ? { kind: "receipt", mid }
+          : { kind: "receipt", mid, refused },
+      };
     }
     const mid = payload.mid;
     const seenId = JSON.stringify([sender, mid]);
     // A repeat still gets its receipt: the first one may have been lost.
-    if (this.#seen.has(seenId)) return { event: nothing, receipt: mid };
+    if (this.#seen.has(seenId)) {
+      return { event: nothing, receipt: this.#refusals.get(seenId) ?? ok(mid) };
+    }
     if (payload.t === "msg") {
       this.#seen.add(seenId);
-      return { event: { kind: "message", text: payload.text }, receipt: mid };
+      return {
+        event: { kind: "message", text: payload.text },
+        receipt: ok(mid),
+      };
     }
     const outcome = this.#files.add(sender, payload);
     if (outcome.status === "partial") return { event: nothing };
@@ -116,14 +129,11 @@ export class Inbox {
     // send it again for ever; the user sees why it is missing.
     this.#seen.add(seenId);
     if (outcome.status === "rejected") {
-      return {
-        event: {
-          kind: "file_failed",
-          name: payload.name,
-          reason: outcome.reason,
-        },
-        receipt: mid,
-      };
+      return this.#refuse(seenId, mid, {
+        kind: "file_failed",
+        name: payload.name,
+        reason: outcome.reason,
+      });
     }
     try {
       const path = await this.#save(outcome.data, {
@@ -137,19 +147,31 @@ export class Inbox {
           bytes: outcome.data.length,
           path,
         },
-        receipt: mid,
+        receipt: ok(mid),
       };
     } catch (error) {
-      return {
-        event: {
-          kind: "file_failed",
-          name: outcome.name,
-          reason: `cannot save: ${(error as Error).message}`,
-        },
-        receipt: mid,
-      };
+      return this.#refuse(seenId, mid, {
+        kind: "file_failed",
+        name: outcome.name,
+        reason: `cannot save: ${(error as Error).message}`,
+      });
     }
   }
+
+  // The refusal is kept with the id, so a repeat gets the same answer.
+  #refuse(
+    seenId: string,
+    mid: string,
+    event: Extract<InboxEvent, { kind: "file_failed" }>,
+  ): InboxOutcome {
+    const receipt: Receipt = { t: "receipt", mid, refused: event.reason };
+    this.#refusals.set(seenId, receipt);
+    return { event, receipt };
+  }
+}
+
+function ok(mid: string): Receipt {
+  return { t: "receipt", mid };
 }
 
 const nothing: InboxEvent = { kind: "nothing" };

@@ -18,16 +18,24 @@ Deno.test("a message shows once per sender and id; every copy is receipted", asy
   const message = { t: "msg" as const, mid: "m-1", text: "hello" };
   assertEquals(await inbox.receive("A", message), {
     event: { kind: "message", text: "hello" },
-    receipt: "m-1",
+    receipt: { t: "receipt", mid: "m-1" },
   });
   assertEquals(await inbox.receive("A", message), {
     event: { kind: "nothing" },
-    receipt: "m-1",
+    receipt: { t: "receipt", mid: "m-1" },
   });
   assertEquals((await inbox.receive("B", message)).event.kind, "message");
 });
 
-Deno.test("receipts are passed on, not receipted", async () => {
+Deno.test("receipts are passed on, not receipted; a refusal keeps its reason", async () => {
+  assertEquals(
+    await new Inbox().receive("A", {
+      t: "receipt",
+      mid: "m-8",
+      refused: "too big",
+    }),
+    { event: { kind: "receipt", mid: "m-8", refused: "too big" } },
+  );
   assertEquals(await new Inbox().receive("A", { t: "receipt", mid: "m-9" }), {
     event: { kind: "receipt", mid: "m-9" },
   });
@@ -54,27 +62,32 @@ Deno.test("an attachment is saved once when its last chunk arrives", async () =>
       bytes: 5,
       path: "downloads/A/note.txt",
     },
-    receipt: "f-1",
+    receipt: { t: "receipt", mid: "f-1" },
   });
   assertEquals(await inbox.receive("A", chunk(0, "he")), {
     event: { kind: "nothing" },
-    receipt: "f-1",
+    receipt: { t: "receipt", mid: "f-1" },
   });
   assertEquals(saved.length, 1);
   assertEquals(new TextDecoder().decode(saved[0].data), "hello");
 });
 
-Deno.test("a refused or unsaveable attachment is reported and receipted", async () => {
-  const tooBig = await new Inbox({ maxFileBytes: 2 }).receive("A", {
-    t: "file",
+Deno.test("a refused or unsaveable attachment is reported, and the receipt says so (again on a repeat)", async () => {
+  const inbox = new Inbox({ maxFileBytes: 2 });
+  const chunk = {
+    t: "file" as const,
     mid: "f-2",
     name: "big.bin",
     chunk: 0,
     chunks: 1,
     data: btoa("abc"),
-  });
+  };
+  const tooBig = await inbox.receive("A", chunk);
   assertEquals(tooBig.event.kind, "file_failed");
-  assertEquals(tooBig.receipt, "f-2");
+  const refusal = tooBig.receipt;
+  assertEquals(refusal?.mid, "f-2");
+  assertEquals(typeof refusal?.refused, "string");
+  assertEquals((await inbox.receive("A", chunk)).receipt, refusal);
   const failing = new Inbox({
     save: () => Promise.reject(new Error("disk full")),
   });
@@ -92,6 +105,6 @@ Deno.test("a refused or unsaveable attachment is reported and receipted", async 
       name: "a.txt",
       reason: "cannot save: disk full",
     },
-    receipt: "f-3",
+    receipt: { t: "receipt", mid: "f-3", refused: "cannot save: disk full" },
   });
 });

@@ -101,6 +101,11 @@ export class Outbox {
     );
   }
 
+  /** Whether `mid` is still unconfirmed. */
+  has(mid: string): boolean {
+    return this.#entries.has(mid);
+  }
+
   /** Unconfirmed entries, for one peer or all, oldest first. */
   entries(peer?: string): OutboxEntry[] {
     const all = [...this.#entries.values()];

@@ -56,12 +56,18 @@ export interface FileChunk {
   data: string;
 }
 
-/** Confirms that the message or attachment `mid` arrived. */
+/**
+ * Confirms that the message or attachment `mid` arrived, or, with
+ * `refused`, that it arrived and was not taken (an attachment over the
+ * receiver's limit): either way the sender stops sending it.
+ */
 export interface Receipt {
   /** Kind. */
   t: "receipt";
   /** Message id received. */
   mid: string;
+  /** Why the receiver did not take it, if it did not. */
+  refused?: string;
 }
 
 /** Any plaintext a client sends. */
@@ -144,7 +150,9 @@ export function decodePayload(bytes: Uint8Array): ChatPayload {
     case "msg":
       return { t: "msg", mid: midField(fields), text: textField(fields) };
     case "receipt":
-      return { t: "receipt", mid: midField(fields) };
+      return fields.refused === undefined
+        ? { t: "receipt", mid: midField(fields) }
+        : { t: "receipt", mid: midField(fields), refused: reasonField(fields) };
     case "file":
       return fileChunk(fields);
     default:
@@ -207,6 +215,19 @@ function midField(fields: Record<string, unknown>): string {
     throw new PayloadError(`mid must be 1 to ${MAX_MID_LENGTH} characters`);
   }
   return mid;
+}
+
+function reasonField(fields: Record<string, unknown>): string {
+  const { refused } = fields;
+  if (
+    typeof refused !== "string" || refused.length === 0 ||
+    refused.length > MAX_NAME_LENGTH
+  ) {
+    throw new PayloadError(
+      `refused must be 1 to ${MAX_NAME_LENGTH} characters`,
+    );
+  }
+  return refused;
 }
 
 function textField(fields: Record<string, unknown>): string {

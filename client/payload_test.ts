@@ -20,6 +20,7 @@ Deno.test("every kind survives encoding and decoding", () => {
     { t: "msg", mid: "m-1", text: "Hold position ✓" },
     { t: "file", mid: "m-2", name: "a.txt", chunk: 1, chunks: 2, data: "aGk=" },
     { t: "receipt", mid: "m-1" },
+    { t: "receipt", mid: "m-2", refused: "larger than the limit" },
   ];
   for (const payload of payloads) {
     assertEquals(decodePayload(encodePayload(payload)), payload);
@@ -39,6 +40,8 @@ Deno.test("malformed plaintext is refused with PayloadError", () => {
     '{"t":"msg","mid":"m"}',
     '{"t":"msg","mid":"","text":"x"}',
     `{"t":"msg","mid":"${"m".repeat(65)}","text":"x"}`,
+    '{"t":"receipt","mid":"m","refused":""}',
+    '{"t":"receipt","mid":"m","refused":7}',
     '{"t":"kem_offer","pk":"AAAA"}',
     '{"t":"kem_reply","ct":"!!"}',
     '{"t":"file","mid":"m","name":"a","chunk":2,"chunks":2,"data":""}',
