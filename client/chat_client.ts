@@ -59,6 +59,8 @@ const COMMANDS_HELP = HELP_TEXT.slice(
 type AckStatus = "delivered" | "queued" | "dropped" | "lost";
 
 interface AckLabel {
+  /** The outbox entry the packet carries. */
+  mid: string;
   text: string;
   // Chunks before an attachment's last one report only drops.
   quiet: boolean;
@@ -99,6 +101,10 @@ export class ChatClient {
   readonly #outbox = new Outbox();
   readonly #inbox: Inbox;
   readonly #acks = new BoundedMap<string, AckLabel>({ max: 4096 });
+  // Outbox entries already reported as waiting long for a receipt.
+  readonly #slowReceipts = new BoundedSet<string>({ max: 4096 });
+  // The last relay ack shown for each outbox entry.
+  readonly #shownAcks = new BoundedMap<string, AckStatus>({ max: 4096 });
   readonly #ackWaiters = new Map<string, (status: AckStatus) => void>();
   readonly #pendingReceipts = new BoundedMap<string, Receipt>({ max: 1024 });
   readonly #strangers = new BoundedSet<string>({ max: 64 });
@@ -584,7 +590,10 @@ export class ChatClient {
         "warn",
         `✗ dropped${reason}: ${label.text} — will be sent again`,
       );
-    } else if (!label.quiet) {
+    } else if (!label.quiet && this.#shownAcks.get(label.mid) !== status) {
+      // A re-send (after a re-key, or waiting for a receipt) is acked
+      // again; the soldier hears of each new state of a line only once.
+      this.#shownAcks.set(label.mid, status);
       if (status === "delivered") {
         this.#say("ok", `✓ delivered: ${label.text}`);
       } else this.#say("info", `… queued${reason}: ${label.text}`);
@@ -773,6 +782,17 @@ export class ChatClient {
     });
     for (const entry of due) {
       if (!this.#canSend || channel !== this.#channel) return;
+      if (entry.sentUnder === keyId && !this.#slowReceipts.has(entry.mid)) {
+        // Sent under this very key and no receipt: the peer may be talking
+        // to someone else, or its receipts are lost. Said once a line.
+        this.#slowReceipts.add(entry.mid);
+        this.#say(
+          "info",
+          `… no receipt from ${entry.peer} yet for ${
+            labelOf(entry)
+          }: sending again every ${RESEND_MS / 1000} s while it is online.`,
+        );
+      }
       if (entry.item.kind === "msg") {
         const packet = await channel.seal({
           t: "msg",
@@ -780,7 +800,11 @@ export class ChatClient {
           text: entry.item.text,
         });
         if (!packet || !this.#relay.send(packet)) return;
-        this.#acks.set(packet.id, { text: labelOf(entry), quiet: false });
+        this.#acks.set(packet.id, {
+          mid: entry.mid,
+          text: labelOf(entry),
+          quiet: false,
+        });
         entry.sentUnder = packet.key_id;
         entry.sentAt = Date.now();
       } else {
@@ -822,6 +846,7 @@ export class ChatClient {
         }
         keyId = packet.key_id;
         this.#acks.set(packet.id, {
+          mid: entry.mid,
           text: labelOf(entry),
           quiet: index < chunks.length - 1,
         });

@@ -111,6 +111,33 @@ Deno.test("either side re-keys: the peer fetches the new key and chat flows on, 
   });
 });
 
+Deno.test("a peer that switched to someone else: the sender is told once, not every re-send", async () => {
+  await using stack = await startStack();
+  await withReadyPair(stack, async (alpha, bravo) => {
+    await alpha.process.type("/peer Soldier_Charlie");
+    await alpha.process.waitForLine(/Soldier_Charlie/);
+    await bravo.process.type("are you there?");
+    await alpha.process.waitForLine(
+      /^\[Alpha\] ⚠ Ignored a packet from Soldier_Bravo; you are talking to Soldier_Charlie/,
+      WAIT_MS,
+    );
+    await bravo.process.waitForLine(
+      /^\[Bravo\] … no receipt from Soldier_Alpha yet for "are you there\?": sending again every 10 s while it is online\.$/,
+      WAIT_MS,
+    );
+    // Long enough for one more re-send.
+    await new Promise((resolve) => setTimeout(resolve, 11_000));
+    const DELIVERED = /^\[Bravo\] ✓ delivered: "are you there\?"$/;
+    assertEquals(linesMatching(bravo.process, DELIVERED).length, 1);
+    assertEquals(linesMatching(bravo.process, /no receipt from/).length, 1);
+    await alpha.process.type("/peer Soldier_Bravo");
+    await alpha.process.waitForLine(
+      chatLine("Soldier_Bravo", "are you there?"),
+      WAIT_MS,
+    );
+  });
+});
+
 Deno.test("a KMS that stops answering is reported, and the client recovers when it answers again", async () => {
   await using stack = await startStack();
   await using proxy = startSilentProxy(Number(new URL(stack.kms.url).port));
