@@ -46,6 +46,8 @@ export async function startClient(
     netns?: string;
     /** More flags. */
     args?: string[];
+    /** More environment variables. */
+    env?: Record<string, string>;
   },
 ): Promise<TestClientProcess> {
   const process = await startService({
@@ -63,6 +65,7 @@ export async function startClient(
     ],
     interactive: true,
     netns: options.netns,
+    env: options.env,
   }, { ready: /QSTCS secure chat/, timeoutMs: WAIT_MS });
   return { deviceId: options.device, process };
 }

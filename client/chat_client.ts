@@ -121,6 +121,7 @@ export class ChatClient {
   #link?: { status: LinkStatus; qber: number };
   #linkRed = false;
   #rekeying?: Promise<void>;
+  #relayStarted = false;
   // Why the last link poll failed, while the KMS cannot be reached.
   #kmsProblem?: string;
   #kmsQueue: Promise<unknown> = Promise.resolve();
@@ -183,7 +184,9 @@ export class ChatClient {
     this.#ticker = setInterval(() => this.#tick(), TICK_MS);
     this.#readInput().catch((error) => this.#fail(error));
     this.#rekey().then(() => {
-      if (!this.#stop.signal.aborted) this.#relay.start();
+      if (this.#stop.signal.aborted) return;
+      this.#relayStarted = true;
+      this.#relay.start();
     }).catch((error) => this.#fail(error));
     const code = await this.#done.promise;
     clearInterval(this.#ticker);
@@ -346,7 +349,11 @@ export class ChatClient {
           : "unknown"
       }${this.#linkRed ? " — chat suspended" : ""}`,
       `  relay: ${
-        this.#connected ? "connected" : "disconnected, reconnecting"
+        this.#connected
+          ? "connected"
+          : this.#relayStarted
+          ? "disconnected, reconnecting"
+          : "not connected yet (first a key from the KMS)"
       } (${this.#config.relayUrl})`,
       `  outbox: ${this.#outbox.size(this.#peer)} unconfirmed` +
       (others > 0 ? ` (+${others} for other peers)` : ""),
@@ -402,6 +409,7 @@ export class ChatClient {
         requestSessionKey(this.#config.kmsUrl, {
           deviceId: this.#config.deviceId,
           peerId: peer,
+          token: this.#config.token,
         }, { signal: this.#stop.signal }).catch((error: Error) => error)
       );
       if (this.#stop.signal.aborted) return;
@@ -452,6 +460,7 @@ export class ChatClient {
           deviceId: this.#config.deviceId,
           peerId: channel.peerId,
           keyId,
+          token: this.#config.token,
         }, { signal: this.#stop.signal });
         if (answer.ok) {
           await channel.storeKey(answer.key);
@@ -735,10 +744,11 @@ export class ChatClient {
   }
 
   #noteHeld(label: string): void {
-    const reason = !this.#connected
-      ? "relay disconnected"
-      : this.#linkRed
+    // The link first: while it is RED the relay is not even tried.
+    const reason = this.#linkRed
       ? "link RED"
+      : !this.#connected
+      ? "relay disconnected"
       : this.#channel.sendKeyId === undefined
       ? "waiting for the end-to-end key"
       : undefined;

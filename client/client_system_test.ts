@@ -22,6 +22,8 @@ import {
   waitForEmptyOutbox,
   withReadyPair,
 } from "./_test_client.ts";
+import { enroll, removeDataDir, startKms } from "../kms/_test_kms.ts";
+import { startRelay } from "../relay/_test_relay.ts";
 import { startSilentProxy } from "./_test_silent_proxy.ts";
 import { startTamperProxy } from "./_test_tamper_proxy.ts";
 
@@ -136,6 +138,59 @@ Deno.test("a peer that switched to someone else: the sender is told once, not ev
       WAIT_MS,
     );
   });
+});
+
+Deno.test("a KMS with --require-auth: devices with their tokens chat; a device without one is refused", async () => {
+  await using relay = await startRelay();
+  const kms = await startKms({ args: ["--require-auth"] });
+  try {
+    const [alphaToken, bravoToken] = await Promise.all([
+      enroll(kms.dataDir, "Soldier_Alpha"),
+      enroll(kms.dataDir, "Soldier_Bravo"),
+    ]);
+    const common = { kmsUrl: kms.url, relayUrl: relay.url };
+    const [alpha, bravo, mallory] = await Promise.all([
+      startClient({
+        ...common,
+        device: "Soldier_Alpha",
+        peer: "Soldier_Bravo",
+        args: ["--token", alphaToken],
+      }),
+      startClient({
+        ...common,
+        device: "Soldier_Bravo",
+        peer: "Soldier_Alpha",
+        env: { QSTCS_KMS_TOKEN: bravoToken },
+      }),
+      startClient({ ...common, device: "Mallory", peer: "Soldier_Alpha" }),
+    ]);
+    try {
+      await Promise.all(
+        [alpha, bravo].map((c) => c.process.waitForLine(KEY_READY, WAIT_MS)),
+      );
+      await alpha.process.type("authenticated hello");
+      await bravo.process.waitForLine(
+        chatLine("Soldier_Alpha", "authenticated hello"),
+        WAIT_MS,
+      );
+      await mallory.process.waitForLine(
+        /^\[Mallory\] ⚠ No key from the KMS: KMS answered HTTP 401/,
+        WAIT_MS,
+      );
+      // Nor can anyone ask for the pair's key by naming the devices.
+      const stolen = await kms.post("/get_session_key", {
+        device_id: "Soldier_Alpha",
+        peer_id: "Soldier_Bravo",
+      });
+      assertEquals(stolen.status, 401);
+      assertEquals(stolen.body.key_hex, undefined);
+    } finally {
+      await stopClients(alpha, bravo, mallory);
+    }
+  } finally {
+    await kms.stop();
+    await removeDataDir(kms.dataDir);
+  }
 });
 
 Deno.test("a KMS that stops answering is reported, and the client recovers when it answers again", async () => {

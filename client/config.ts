@@ -26,6 +26,11 @@ export interface ClientConfig {
   relayUrl: string;
   /** Largest attachment sent or received, in bytes. */
   maxFileBytes: number;
+  /**
+   * This device's KMS token (`deno task kms:enroll DEVICE`), for a KMS
+   * started with `--require-auth`.
+   */
+  token?: string;
 }
 
 /** Outcome of {@linkcode parseClientArgs}. */
@@ -59,6 +64,8 @@ Usage: deno task client [options]        (or: qstcs-client [options])
   --peer ID          the device to talk to, e.g. Soldier_Bravo
   --kms URL          Key Management Service (default ${DEFAULT_KMS_URL})
   --relay URL        chat relay (default ${DEFAULT_RELAY_URL})
+  --token TOKEN      this device's KMS token, for a KMS run with --require-auth
+                     (made by: deno task kms:enroll DEVICE; or env QSTCS_KMS_TOKEN)
   --max-file-mib N   largest attachment sent or received (default ${
   DEFAULT_MAX_FILE_BYTES / (1024 * 1024)
 })
@@ -90,7 +97,11 @@ input) waits up to 10 s for receipts, then exits.
 
 What it protects against: a relay (or anyone on the network) cannot read,
 alter, replay or forge messages; it cannot step into the ML-KEM exchange
-either, because that runs under K. A KMS that is curious or compromised but
+either, because that runs under K, as long as only the pair can get K from
+the KMS: run the KMS with --require-auth and give each device its --token.
+Without it (the seed's open demo mode) anyone who can reach the KMS can ask
+for a pair's key by naming the two devices, and whoever also runs the relay
+could then sit between them. A KMS that is curious or compromised but
 only watches key delivery and relayed traffic cannot read messages, since it
 never learns the ML-KEM secret: messages stay secret as long as either K or
 the ML-KEM secret does.
@@ -116,9 +127,12 @@ a terminal.`;
  * if (!parsed.help) console.log(parsed.config.deviceId); // "Soldier_Alpha"
  * ```
  */
-export function parseClientArgs(args: string[]): ParsedArgs {
+export function parseClientArgs(
+  args: string[],
+  options: { env?: (name: string) => string | undefined } = {},
+): ParsedArgs {
   const flags = parseArgs(args, {
-    string: ["device", "peer", "kms", "relay", "max-file-mib"],
+    string: ["device", "peer", "kms", "relay", "max-file-mib", "token"],
     boolean: ["help"],
     unknown: (arg: string) => {
       throw new ConfigError(`unknown argument ${arg} (see --help)`);
@@ -132,6 +146,9 @@ export function parseClientArgs(args: string[]): ParsedArgs {
   if (flags.peer !== undefined) config.peerId = checkDevice(flags.peer);
   if (flags.kms !== undefined) config.kmsUrl = checkUrl(flags.kms, "http");
   if (flags.relay !== undefined) config.relayUrl = checkUrl(flags.relay, "ws");
+  // The environment keeps the token out of the process list.
+  const token = flags.token ?? options.env?.("QSTCS_KMS_TOKEN");
+  if (token !== undefined) config.token = checkToken(token);
   if (flags["max-file-mib"] !== undefined) {
     const mib = Number(flags["max-file-mib"]);
     // A limit under one KiB would refuse every attachment.
@@ -218,7 +235,16 @@ export async function completeConfig(
     kmsUrl,
     relayUrl,
     maxFileBytes: given.maxFileBytes,
+    ...(given.token === undefined ? {} : { token: given.token }),
   };
+}
+
+function checkToken(text: string): string {
+  // A header value: printable ASCII, no spaces.
+  if (!/^[\x21-\x7e]{16,512}$/.test(text)) {
+    throw new ConfigError("--token must be the token kms:enroll printed");
+  }
+  return text;
 }
 
 function checkDevice(text: string): string {

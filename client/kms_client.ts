@@ -49,6 +49,8 @@ export interface KeyRequest {
   peerId: string;
   /** A recent key of the pair by id, instead of the current one. */
   keyId?: string;
+  /** This device's KMS token, sent as `Authorization: Bearer`. */
+  token?: string;
 }
 
 /** Options for {@linkcode requestSessionKey} and {@linkcode fetchLinkStatus}. */
@@ -110,7 +112,12 @@ export async function requestSessionKey(
   };
   const { status, json } = await call(new URL("/get_session_key", kmsUrl), {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: {
+      "content-type": "application/json",
+      ...(request.token === undefined
+        ? {}
+        : { authorization: `Bearer ${request.token}` }),
+    },
     body: JSON.stringify(body),
     signal: options.signal,
   }, options.timeoutMs);

@@ -55,7 +55,9 @@ export async function main(args: string[]): Promise<number> {
       : new LineReader(Deno.stdin.readable);
     let config;
     try {
-      const parsed = parseClientArgs(args);
+      const parsed = parseClientArgs(args, {
+        env: (name) => Deno.env.get(name),
+      });
       if (parsed.help) {
         terminal.line(HELP_TEXT);
         return 0;
