@@ -32,6 +32,7 @@ async function startDemo(args: string[], ready: RegExp) {
   );
   return {
     process,
+    ports: { kms: ports[0], relay: ports[1], dashboard: ports[2] },
     urls: { kms, relay, dashboard },
     async [Symbol.asyncDispose]() {
       await process.stop("SIGKILL");
@@ -53,22 +54,60 @@ async function answers(url: string): Promise<boolean> {
 Deno.test("demo: three services answer, the instructions name them, Ctrl-C stops all", async () => {
   await using demo = await startDemo([], /Ctrl-C stops everything/);
   const { output } = demo.process;
+  const { ports } = demo;
   for (const name of ["kms", "relay", "dashboard"]) {
     assertStringIncludes(
       output,
       `[demo] starting ${name}: deno run -P=${name}`,
     );
-    assertStringIncludes(
-      output,
-      `[demo]   permission set "${name}": --allow-net=`,
-    );
+  }
+  // The flags each process really runs with: the ports moved, so the
+  // command line's --allow-net replaces each set's default address.
+  const allowed = (name: string) =>
+    output.match(
+      new RegExp(`^\\[demo\\]   permission set "${name}": (.*)$`, "m"),
+    )
+      ?.[1];
+  assert(
+    allowed("kms")?.startsWith(`--allow-net=127.0.0.1:${ports.kms} `),
+    allowed("kms"),
+  );
+  assertStringIncludes(allowed("kms")!, "--allow-write=./data ");
+  assert(
+    allowed("relay")?.startsWith(`--allow-net=127.0.0.1:${ports.relay} `),
+    allowed("relay"),
+  );
+  assert(
+    allowed("dashboard")?.startsWith(
+      `--allow-net=127.0.0.1:${ports.dashboard},127.0.0.1:${ports.kms} `,
+    ),
+    allowed("dashboard"),
+  );
+  for (const name of ["kms", "relay", "dashboard"]) {
+    assert(!allowed(name)?.includes("0.0.0.0:"), allowed(name));
   }
   assertStringIncludes(output, `[demo] Dashboard  ${demo.urls.dashboard}`);
   assertStringIncludes(
     output,
-    "deno task client --device Soldier_Alpha --peer Soldier_Bravo",
+    "deno task client --device Soldier_Alpha --peer Soldier_Bravo " +
+      `--kms ${demo.urls.kms} --relay ws://127.0.0.1:${ports.relay}`,
   );
-  assertStringIncludes(output, "sh /tmp/router_guard.sh");
+  // The guard must poll this KMS and block this relay, not the defaults.
+  assertStringIncludes(
+    output,
+    `"KMS_HOST=127.0.0.1 KMS_PORT=${ports.kms} CHAT_PORT=${ports.relay} sh /tmp/router_guard.sh"`,
+  );
+  // The printed curl commands reach this KMS.
+  const curls = [...output.matchAll(/curl -X POST (\S+)/g)].map((m) => m[1]);
+  assertEquals(curls, [
+    `${demo.urls.kms}/force_attack`,
+    `${demo.urls.kms}/reset`,
+  ]);
+  for (const [url, status] of [[curls[0], "RED"], [curls[1], "GREEN"]]) {
+    await (await fetch(url, { method: "POST" })).body?.cancel();
+    const link = await (await fetch(`${demo.urls.kms}/link_status`)).json();
+    assertEquals(link.status, status, url);
+  }
   assert(await answers(`${demo.urls.kms}/link_status`));
   assert(await answers(`${demo.urls.relay}/healthz`));
   assert(await answers(demo.urls.dashboard));

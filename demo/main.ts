@@ -75,6 +75,10 @@ function printInstructions(
   const address = host === "0.0.0.0" ? lanAddress() ?? "localhost" : host;
   const kms = `http://${address}:${ports.kms}`;
   const relay = `ws://${address}:${ports.relay}`;
+  // The guard's own defaults are the default ports; naming the ports always
+  // keeps it right when --ports moved them.
+  const guard =
+    `KMS_HOST=${address} KMS_PORT=${ports.kms} CHAT_PORT=${ports.relay}`;
   console.log(`
 [demo] ─────────────────────────────────────────────────────────────
 [demo] Dashboard  ${stack.dashboardUrl}   (LAN: http://${address}:${ports.dashboard})
@@ -89,8 +93,8 @@ function printInstructions(
 [demo] (Deno only through npm? "npm run deno -- task client ..." runs the pinned one.)
 [demo] Router guard (on the OpenWrt router, as root):
 [demo]   scp -O router/router_guard.sh root@192.168.1.1:/tmp/
-[demo]   ssh root@192.168.1.1 "KMS_HOST=${address} sh /tmp/router_guard.sh"
-[demo] Force Attack and Reset: on the dashboard, or
+[demo]   ssh root@192.168.1.1 "${guard} sh /tmp/router_guard.sh"
+[demo] Force Attack and Reset: on the dashboard, or on this machine
 [demo]   curl -X POST ${stack.kmsUrl}/force_attack   |   curl -X POST ${stack.kmsUrl}/reset
 [demo] Ctrl-C stops everything.
 [demo] ─────────────────────────────────────────────────────────────`);
@@ -130,11 +134,15 @@ async function main(): Promise<number> {
     ports,
     dataDir: flags.data,
     echo: !flags.tour,
-    onCommand: (name, command) => {
+    onCommand: (name, command, spec) => {
       console.log(`[demo] starting ${name}: ${command}`);
-      console.log(
-        `[demo]   permission set "${name}": ${permissionFlags(config, name)}`,
-      );
+      const used = permissionFlags(config, spec.permissionSet, {
+        net: spec.net,
+      });
+      const note = spec.net
+        ? " (--allow-net from the command line, in place of the set's)"
+        : "";
+      console.log(`[demo]   permission set "${name}": ${used}${note}`);
     },
   });
   let stopping = false;

@@ -7,25 +7,44 @@
 
 type PermissionValue = boolean | string[];
 
+/** Flags given on the command line next to `-P=name`. */
+export interface PermissionOverrides {
+  /**
+   * `--allow-net=...`: Deno lets it replace the set's network list, which
+   * the demo does for hosts and ports other than the set's.
+   */
+  net?: string[];
+}
+
 /**
- * The flags of permission set `name` in the deno.json text `config`.
+ * The flags of permission set `name` in the deno.json text `config`, with
+ * `overrides` in place of the set's own lists: the flags the process really
+ * runs with.
  *
  * @example
  * ```ts
  * import { permissionFlags } from "./permissions.ts";
  * const config = JSON.stringify({ permissions: { relay: { net: ["0.0.0.0:8765"] } } });
  * console.log(permissionFlags(config, "relay")); // --allow-net=0.0.0.0:8765
+ * console.log(permissionFlags(config, "relay", { net: ["127.0.0.1:9000"] }));
+ * // --allow-net=127.0.0.1:9000
  * ```
  */
-export function permissionFlags(config: string, name: string): string {
+export function permissionFlags(
+  config: string,
+  name: string,
+  overrides: PermissionOverrides = {},
+): string {
   const sets = JSON.parse(config).permissions as Record<
     string,
     Record<string, PermissionValue>
   >;
   const set = sets?.[name];
   if (!set) throw new Error(`deno.json has no permission set "${name}"`);
+  const effective: Record<string, PermissionValue> = { ...set };
+  if (overrides.net) effective.net = overrides.net;
   const flags: string[] = [];
-  for (const [kind, value] of Object.entries(set)) {
+  for (const [kind, value] of Object.entries(effective)) {
     if (value === true) flags.push(`--allow-${kind}`);
     else if (Array.isArray(value)) {
       flags.push(`--allow-${kind}=${value.join(",")}`);

@@ -19,6 +19,27 @@ Deno.test("permission sets print as the flags they stand for", () => {
   );
 });
 
+Deno.test("a command-line --allow-net shows in place of the set's", () => {
+  const config = JSON.stringify({
+    permissions: {
+      kms: { net: ["0.0.0.0:8000"], read: ["./data"] },
+      quiet: { read: ["./data"] },
+    },
+  });
+  assertEquals(
+    permissionFlags(config, "kms", { net: ["127.0.0.1:18200"] }),
+    "--allow-net=127.0.0.1:18200 --allow-read=./data",
+  );
+  assertEquals(
+    permissionFlags(config, "quiet", { net: ["127.0.0.1:1"] }),
+    "--allow-read=./data --allow-net=127.0.0.1:1",
+  );
+  assertEquals(
+    permissionFlags(config, "kms", { net: undefined }),
+    "--allow-net=0.0.0.0:8000 --allow-read=./data",
+  );
+});
+
 Deno.test("the services' sets in deno.json are narrow", async () => {
   const config = await Deno.readTextFile(`${PROJECT_ROOT}deno.json`);
   assertEquals(

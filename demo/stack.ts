@@ -40,8 +40,8 @@ export interface StackOptions {
   dataDir?: string;
   /** Prefix each service's output with its name and echo it. */
   echo?: boolean;
-  /** Called with each command line before it starts. */
-  onCommand?: (name: string, command: string) => void;
+  /** Called with each command line (and the spec it comes from) before it starts. */
+  onCommand?: (name: string, command: string, spec: ServiceSpec) => void;
   /** Run the services in this network namespace (root; the end-to-end test). */
   netns?: string;
 }
@@ -130,7 +130,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
   try {
     for (const name of ["kms", "relay", "dashboard"] as const) {
-      options.onCommand?.(name, commandLine(specs[name]));
+      options.onCommand?.(name, commandLine(specs[name]), specs[name]);
       started[name] = await startService({
         ...specs[name],
         netns: options.netns,
