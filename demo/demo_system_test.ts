@@ -4,9 +4,20 @@
  * directory so a developer's own demo data is left alone.
  */
 
-import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import {
+  assert,
+  assertEquals,
+  assertStringIncludes,
+  assertThrows,
+} from "@std/assert";
 import { removeDataDir, testDataDir } from "../kms/_test_kms.ts";
-import { freePort, startService } from "./service_process.ts";
+import { parseDataDir, UsageError } from "./main.ts";
+import {
+  freePort,
+  PROJECT_ROOT,
+  serviceArgs,
+  startService,
+} from "./service_process.ts";
 
 const WAIT_MS = 60_000;
 
@@ -156,4 +167,35 @@ Deno.test("tour: the three acts play by themselves and exit 0", async () => {
     /\[Soldier_Bravo\] \[\d\d:\d\d:\d\d\] Soldier_Alpha> Requesting extraction/
       .test(output),
   );
+});
+
+Deno.test("demo: --data outside data/ is a usage error, not a KMS crash", async () => {
+  for (const data of ["/tmp/x", "../x", "data/../x", "data/x/../..", "data"]) {
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: serviceArgs({
+        permissionSet: "demo",
+        entry: "demo/main.ts",
+        args: ["--data", data],
+      }),
+      cwd: PROJECT_ROOT,
+      env: { NO_COLOR: "1" },
+    }).output();
+    const said = new TextDecoder().decode(stderr);
+    assertEquals(code, 2, said);
+    assertEquals(stdout.length, 0, "nothing started");
+    assertEquals(
+      said,
+      `[demo] --data needs a directory under data/ (the only place the KMS may write), e.g. data/kms, got ${data}\n`,
+    );
+  }
+});
+
+Deno.test("parseDataDir keeps a directory under data/, normalised", () => {
+  assertEquals(parseDataDir(undefined), "data/kms");
+  assertEquals(parseDataDir("data/test-1"), "data/test-1");
+  assertEquals(parseDataDir("./data//x/./y/"), "data/x/y");
+  assertEquals(parseDataDir("data/x/../y"), "data/y");
+  for (const bad of ["", "data", "kms", "/work/main/data/x", "../data/x"]) {
+    assertThrows(() => parseDataDir(bad), UsageError, "under data/");
+  }
 });

@@ -11,6 +11,7 @@ import { parseArgs } from "@std/cli/parse-args";
 import { permissionFlags } from "./permissions.ts";
 import { PROJECT_ROOT } from "./service_process.ts";
 import {
+  DEFAULT_DATA_DIR,
   DEFAULT_PORTS,
   type Stack,
   type StackPorts,
@@ -65,6 +66,28 @@ export function parsePorts(value: string | undefined): StackPorts {
   }
   const [kms, relay, dashboard] = ports;
   return { kms, relay, dashboard };
+}
+
+/**
+ * Parses `--data DIR` into a normalised path under data/: the KMS's
+ * permission set may read and write only there, so anything else would end
+ * in a permission error inside the KMS instead of a clear message here.
+ */
+export function parseDataDir(value: string | undefined): string {
+  if (value === undefined) return DEFAULT_DATA_DIR;
+  const parts: string[] = [];
+  let escapes = value.startsWith("/");
+  for (const part of value.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part !== "..") parts.push(part);
+    else if (parts.pop() === undefined) escapes = true;
+  }
+  if (escapes || parts[0] !== "data" || parts.length < 2) {
+    throw new UsageError(
+      `--data needs a directory under data/ (the only place the KMS may write), e.g. ${DEFAULT_DATA_DIR}, got ${value}`,
+    );
+  }
+  return parts.join("/");
 }
 
 function printInstructions(
@@ -125,6 +148,7 @@ async function main(): Promise<number> {
   }
   const host = flags.host ?? "0.0.0.0";
   const ports = parsePorts(flags.ports);
+  const dataDir = parseDataDir(flags.data);
   const config = await Deno.readTextFile(`${PROJECT_ROOT}deno.json`);
   console.log(
     "[demo] QSTCS: simulated BB84 link (classical simulation); real AES-256-GCM, HKDF, ML-KEM-768",
@@ -132,7 +156,7 @@ async function main(): Promise<number> {
   const stack = await startStack({
     host,
     ports,
-    dataDir: flags.data,
+    dataDir,
     echo: !flags.tour,
     onCommand: (name, command, spec) => {
       console.log(`[demo] starting ${name}: ${command}`);

@@ -30,13 +30,16 @@ export const DEFAULT_PORTS: StackPorts = {
   dashboard: 8501,
 };
 
+/** The KMS's data directory unless told otherwise. */
+export const DEFAULT_DATA_DIR = "data/kms";
+
 /** Options for {@linkcode startStack}. */
 export interface StackOptions {
   /** Listen address. Default 0.0.0.0 (the permission sets' address). */
   host?: string;
   /** Ports. Default {@linkcode DEFAULT_PORTS}. */
   ports?: StackPorts;
-  /** KMS data directory. Default data/kms. */
+  /** KMS data directory. Default {@linkcode DEFAULT_DATA_DIR}. */
   dataDir?: string;
   /** Prefix each service's output with its name and echo it. */
   echo?: boolean;
@@ -121,7 +124,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const ports = options.ports ?? DEFAULT_PORTS;
   const specs = stackSpecs(host, {
     ports,
-    dataDir: options.dataDir ?? "data/kms",
+    dataDir: options.dataDir ?? DEFAULT_DATA_DIR,
   });
   await buildDashboard();
   const started: Partial<Stack["services"]> = {};
