@@ -122,6 +122,7 @@ export class ChatClient {
   #linkRed = false;
   #rekeying?: Promise<void>;
   #relayStarted = false;
+  #lastRelayError?: string;
   // Why the last link poll failed, while the KMS cannot be reached.
   #kmsProblem?: string;
   #kmsQueue: Promise<unknown> = Promise.resolve();
@@ -470,7 +471,7 @@ export class ChatClient {
           this.#unknownKeys.add(keyId);
           this.#say(
             "warn",
-            `⚠ The KMS does not know key ${keyId}: a packet from ${channel.peerId} was dropped.`,
+            `⚠ The KMS does not know key ${keyId}: a packet from ${channel.peerId} was dropped (a restarted KMS forgets pair keys; otherwise the packet was tampered with).`,
           );
         } else if (answer.status === "RED") {
           this.#onLinkStatus("RED", answer.qber ?? 0);
@@ -523,6 +524,7 @@ export class ChatClient {
   // ---- relay ----
 
   #onUp(info: { online: string[]; reconnected: boolean }): void {
+    this.#lastRelayError = undefined;
     this.#connected = true;
     this.#relayWarned = false;
     this.#online = info.online;
@@ -574,11 +576,13 @@ export class ChatClient {
         return this.#onAck(frame);
       case "presence":
         return this.#onPresence(frame.online);
-      case "error":
-        this.#say(
-          "warn",
-          `⚠ The relay refused a frame: ${frame.code} — ${frame.message}`,
-        );
+      case "error": {
+        // A refused registration comes back on every retry: said once.
+        const text =
+          `⚠ The relay refused a frame: ${frame.code} — ${frame.message}`;
+        if (text !== this.#lastRelayError) this.#say("warn", text);
+        this.#lastRelayError = text;
+      }
     }
   }
 
