@@ -46,10 +46,37 @@ async function startDemo(args: string[], ready: RegExp) {
     ports: { kms: ports[0], relay: ports[1], dashboard: ports[2] },
     urls: { kms, relay, dashboard },
     async [Symbol.asyncDispose]() {
-      await process.stop("SIGKILL");
+      // SIGTERM, so a demo left running by a failed test still stops its
+      // services; SIGKILL only if it does not end.
+      const kill = setTimeout(() => process.stop("SIGKILL"), 10_000);
+      await process.stop("SIGTERM");
+      clearTimeout(kill);
       await removeDataDir(dataDir);
     },
   };
+}
+
+/**
+ * Ids of the processes whose command line holds `text` (from `ps`; Deno
+ * asks for all permissions to read /proc), so a test can signal exactly the
+ * process it means.
+ */
+async function pidsMentioning(text: string): Promise<number[]> {
+  const { stdout } = await new Deno.Command("ps", {
+    args: ["-eo", "pid=,args="],
+  }).output();
+  return new TextDecoder().decode(stdout).split("\n")
+    .filter((line) => `${line} `.includes(text))
+    .map((line) => Number.parseInt(line));
+}
+
+/** The pid of the demo's service listening on `port`. */
+async function servicePid(entry: string, port: number): Promise<number> {
+  const pids = await pidsMentioning(
+    `${entry} --host 127.0.0.1 --port ${port} `,
+  );
+  assertEquals(pids.length, 1, `one ${entry} on port ${port}`);
+  return pids[0];
 }
 
 async function answers(url: string): Promise<boolean> {
@@ -135,11 +162,7 @@ Deno.test("demo: three services answer, the instructions name them, Ctrl-C stops
 
 Deno.test("demo: a service that dies is reported at once with its last lines", async () => {
   await using demo = await startDemo([], /Ctrl-C stops everything/);
-  const port = new URL(demo.urls.relay).port;
-  const killed = await new Deno.Command("pkill", {
-    args: ["-KILL", "-f", `relay/main.ts --host 127.0.0.1 --port ${port}$`],
-  }).output();
-  assertEquals(killed.code, 0, "pkill found the relay");
+  Deno.kill(await servicePid("relay/main.ts", demo.ports.relay), "SIGKILL");
   const status = await demo.process.exited;
   assertEquals(status.code, 1);
   assertStringIncludes(demo.process.output, "[demo] relay exited unexpectedly");
@@ -167,6 +190,38 @@ Deno.test("tour: the three acts play by themselves and exit 0", async () => {
     /\[Soldier_Bravo\] \[\d\d:\d\d:\d\d\] Soldier_Alpha> Requesting extraction/
       .test(output),
   );
+});
+
+Deno.test("tour: SIGTERM stops the clients and all three services", async () => {
+  await using demo = await startDemo(["--tour"], /\[tour\] ACT 2:/);
+  const status = await demo.process.stop("SIGTERM");
+  const { output } = demo.process;
+  assertEquals(status.code, 128 + 15, output);
+  assertStringIncludes(output, "[tour] interrupted by SIGTERM");
+  assertStringIncludes(output, "[demo] stopping KMS, relay and dashboard");
+  for (const url of Object.values(demo.urls)) {
+    assertEquals(await answers(url), false, `${url} still answers`);
+  }
+  assertEquals(
+    await pidsMentioning(`--kms ${demo.urls.kms} `),
+    [],
+    "a soldier's client is still running",
+  );
+});
+
+Deno.test("tour: a service that dies ends the tour at once, reported", async () => {
+  await using demo = await startDemo(["--tour"], /\[tour\] ACT 1:/);
+  Deno.kill(await servicePid("relay/main.ts", demo.ports.relay), "SIGKILL");
+  const killedAt = Date.now();
+  const status = await demo.process.exited;
+  const { output } = demo.process;
+  assertEquals(status.code, 1, output);
+  // Well before the 30 s a step of the tour may take.
+  assert(Date.now() - killedAt < 10_000, `${Date.now() - killedAt} ms`);
+  assertStringIncludes(output, "[demo] relay exited unexpectedly");
+  assert(/^ {2}relay\| \[RELAY\] listening on/m.test(output), output);
+  assertEquals(await answers(demo.urls.kms), false, "the KMS was stopped");
+  assertEquals(await pidsMentioning(`--kms ${demo.urls.kms} `), []);
 });
 
 Deno.test("demo: --data outside data/ is a usage error, not a KMS crash", async () => {

@@ -123,15 +123,72 @@ function printInstructions(
 [demo] ─────────────────────────────────────────────────────────────`);
 }
 
+/** SIGINT or SIGTERM arrived: everything stops. */
+class Interrupted extends Error {
+  constructor(readonly signal: "SIGINT" | "SIGTERM") {
+    super(`interrupted by ${signal}`);
+    this.name = "Interrupted";
+  }
+}
+
+/** One of the three services exited while it should have been running. */
+class ServiceDied extends Error {
+  constructor(
+    readonly service: keyof Stack["services"],
+    readonly status: Deno.CommandStatus,
+  ) {
+    super(`${service} exited unexpectedly (code ${status.code})`);
+    this.name = "ServiceDied";
+  }
+}
+
 /** Resolves with the name and status of the first service that exits. */
-function firstExit(stack: Stack): Promise<[string, Deno.CommandStatus]> {
+function firstExit(
+  stack: Stack,
+): Promise<[keyof Stack["services"], Deno.CommandStatus]> {
   return Promise.race(
-    Object.entries(stack.services).map(([name, service]) =>
-      service.exited.then((status) =>
-        [name, status] as [string, Deno.CommandStatus]
+    (Object.keys(stack.services) as (keyof Stack["services"])[]).map((name) =>
+      stack.services[name].exited.then((status) =>
+        [name, status] as [keyof Stack["services"], Deno.CommandStatus]
       )
     ),
   );
+}
+
+/** Resolves when `signal` aborts (at once if it has). */
+function whenAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+}
+
+/**
+ * The exit code after a signal. Ctrl-C is how the demo normally ends (0); a
+ * tour that did not finish is not a pass, so it exits as shells report a
+ * signal (128 + its number).
+ */
+function interruptedCode(reason: Interrupted, tour: boolean): number {
+  return tour ? 128 + (reason.signal === "SIGINT" ? 2 : 15) : 0;
+}
+
+/** The exit code for a run that `reason` ended, after reporting it. */
+function endedBy(reason: unknown, stack: Stack, tour: boolean): number {
+  if (reason instanceof ServiceDied) {
+    console.error(`[demo] ${reason.message}. Its last lines:`);
+    console.error(
+      stack.services[reason.service].tail(15).replace(
+        /^/gm,
+        `  ${reason.service}| `,
+      ),
+    );
+    return 1;
+  }
+  if (!(reason instanceof Interrupted)) throw reason;
+  if (tour) {
+    console.log(`\n[tour] ${reason.message}: the tour did not finish.`);
+  }
+  return interruptedCode(reason, tour);
 }
 
 async function main(): Promise<number> {
@@ -153,59 +210,56 @@ async function main(): Promise<number> {
   console.log(
     "[demo] QSTCS: simulated BB84 link (classical simulation); real AES-256-GCM, HKDF, ML-KEM-768",
   );
-  const stack = await startStack({
-    host,
-    ports,
-    dataDir,
-    echo: !flags.tour,
-    onCommand: (name, command, spec) => {
-      console.log(`[demo] starting ${name}: ${command}`);
-      const used = permissionFlags(config, spec.permissionSet, {
-        net: spec.net,
-      });
-      const note = spec.net
-        ? " (--allow-net from the command line, in place of the set's)"
-        : "";
-      console.log(`[demo]   permission set "${name}": ${used}${note}`);
-    },
-  });
+  // Handled from before anything starts: a signal at any moment, in the
+  // demo or the tour, ends the run and stops the services instead of
+  // leaving them running without us.
+  const end = new AbortController();
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(signal, () => end.abort(new Interrupted(signal)));
+  }
+  let stack: Stack;
+  try {
+    stack = await startStack({
+      host,
+      ports,
+      dataDir,
+      echo: !flags.tour,
+      signal: end.signal,
+      onCommand: (name, command, spec) => {
+        console.log(`[demo] starting ${name}: ${command}`);
+        const used = permissionFlags(config, spec.permissionSet, {
+          net: spec.net,
+        });
+        const note = spec.net
+          ? " (--allow-net from the command line, in place of the set's)"
+          : "";
+        console.log(`[demo]   permission set "${name}": ${used}${note}`);
+      },
+    });
+  } catch (error) {
+    // startStack stopped whatever it had started.
+    const reason = end.signal.reason;
+    if (!(reason instanceof Interrupted)) throw error;
+    console.log(`\n[demo] ${reason.message} while starting; stopped.`);
+    return interruptedCode(reason, flags.tour);
+  }
   let stopping = false;
-  const shutdown = async () => {
-    if (stopping) return;
+  firstExit(stack).then(([name, status]) => {
+    if (!stopping) end.abort(new ServiceDied(name, status));
+  });
+  try {
+    if (flags.tour) return await runTour(stack, end.signal);
+    printInstructions(stack, host, ports);
+    await whenAborted(end.signal);
+    return endedBy(end.signal.reason, stack, false);
+  } catch (error) {
+    if (!end.signal.aborted) throw error;
+    return endedBy(end.signal.reason, stack, flags.tour);
+  } finally {
     stopping = true;
     console.log("\n[demo] stopping KMS, relay and dashboard...");
     await stack.stop();
-  };
-  if (flags.tour) {
-    try {
-      return await runTour(stack);
-    } finally {
-      await shutdown();
-    }
   }
-  printInstructions(stack, host, ports);
-  const interrupted = new Promise<void>((resolve) => {
-    Deno.addSignalListener("SIGINT", () => resolve());
-    Deno.addSignalListener("SIGTERM", () => resolve());
-  });
-  const died = firstExit(stack);
-  const outcome = await Promise.race([interrupted.then(() => null), died]);
-  if (outcome) {
-    const [name, status] = outcome;
-    console.error(
-      `[demo] ${name} exited unexpectedly (code ${status.code}). Its last lines:`,
-    );
-    console.error(
-      stack.services[name as keyof Stack["services"]].tail(15).replace(
-        /^/gm,
-        `  ${name}| `,
-      ),
-    );
-    await shutdown();
-    return 1;
-  }
-  await shutdown();
-  return 0;
 }
 
 if (import.meta.main) {

@@ -36,6 +36,8 @@ export interface StartOptions {
   timeoutMs?: number;
   /** Echo the service's output with this prefix (the demo does). */
   echoPrefix?: string;
+  /** Stop waiting (and stop the service) when this aborts. */
+  signal?: AbortSignal;
 }
 
 /** The project root: the folder that holds deno.json. */
@@ -212,11 +214,23 @@ export async function startService(
     echoPrefix: options.echoPrefix,
     interactive: spec.interactive,
   });
+  const { signal } = options;
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal?.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
   try {
-    await service.waitForLine(options.ready, options.timeoutMs ?? 15_000);
+    signal?.throwIfAborted();
+    await Promise.race([
+      service.waitForLine(options.ready, options.timeoutMs ?? 15_000),
+      aborted,
+    ]);
   } catch (error) {
     await service.stop("SIGKILL");
     throw error;
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
   }
   return service;
 }

@@ -47,6 +47,8 @@ export interface StackOptions {
   onCommand?: (name: string, command: string, spec: ServiceSpec) => void;
   /** Run the services in this network namespace (root; the end-to-end test). */
   netns?: string;
+  /** Give up starting (and stop what started) when this aborts. */
+  signal?: AbortSignal;
 }
 
 /** A started stack. */
@@ -122,11 +124,12 @@ const READY = {
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const host = options.host ?? "0.0.0.0";
   const ports = options.ports ?? DEFAULT_PORTS;
+  const { netns, signal } = options;
   const specs = stackSpecs(host, {
     ports,
     dataDir: options.dataDir ?? DEFAULT_DATA_DIR,
   });
-  await buildDashboard();
+  await buildDashboard(signal);
   const started: Partial<Stack["services"]> = {};
   const stop = async () => {
     await Promise.all(Object.values(started).map((s) => s.stop()));
@@ -134,12 +137,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   try {
     for (const name of ["kms", "relay", "dashboard"] as const) {
       options.onCommand?.(name, commandLine(specs[name]), specs[name]);
-      started[name] = await startService({
-        ...specs[name],
-        netns: options.netns,
-      }, {
+      started[name] = await startService({ ...specs[name], netns }, {
         ready: READY[name],
         echoPrefix: options.echo ? `[${name}] `.padEnd(12) : undefined,
+        signal,
       });
     }
   } catch (error) {
@@ -165,12 +166,14 @@ export function commandLine(spec: ServiceSpec): string {
 }
 
 /** Runs the dashboard's island build and fails with its output if it fails. */
-export async function buildDashboard(): Promise<void> {
+export async function buildDashboard(signal?: AbortSignal): Promise<void> {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: ["task", "--quiet", "dashboard:build"],
     cwd: PROJECT_ROOT,
     env: { NO_COLOR: "1" },
+    signal,
   }).output();
+  signal?.throwIfAborted();
   if (code !== 0) {
     const decode = (b: Uint8Array) => new TextDecoder().decode(b);
     throw new Error(

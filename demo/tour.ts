@@ -12,6 +12,7 @@
  * @module
  */
 
+import { delay } from "@std/async/delay";
 import { type ServiceProcess, startService } from "./service_process.ts";
 import type { Stack } from "./stack.ts";
 
@@ -23,32 +24,42 @@ const HOLD_MS = 4_000;
 const ALPHA = "Soldier_Alpha";
 const BRAVO = "Soldier_Bravo";
 
+const KEY_ESTABLISHED = /Quantum key established/;
+const RED_WARNING = /RED/;
+
 function narrate(text: string): void {
   console.log(`\n[tour] ${text}`);
 }
 
 async function linkStatus(
   kmsUrl: string,
+  signal: AbortSignal,
 ): Promise<{ status: string; qber: number }> {
-  return await (await fetch(`${kmsUrl}/link_status`)).json();
+  return await (await fetch(`${kmsUrl}/link_status`, { signal })).json();
 }
 
 async function post(
   kmsUrl: string,
   path: string,
+  signal: AbortSignal,
 ): Promise<Record<string, unknown>> {
-  return await (await fetch(`${kmsUrl}${path}`, { method: "POST" })).json();
+  return await (await fetch(`${kmsUrl}${path}`, { method: "POST", signal }))
+    .json();
 }
 
 function countLines(client: ServiceProcess, pattern: RegExp): number {
   return client.output.split("\n").filter((line) => pattern.test(line)).length;
 }
 
-/** Waits until `client` has printed `count` lines matching `pattern`. */
+/**
+ * Waits until `client` has printed `count` lines matching `pattern`, or
+ * throws `signal`'s reason when it aborts.
+ */
 async function waitForCount(
   client: ServiceProcess,
   pattern: RegExp,
   count: number,
+  signal: AbortSignal,
 ): Promise<void> {
   const deadline = Date.now() + STEP_MS;
   while (countLines(client, pattern) < count) {
@@ -59,7 +70,7 @@ async function waitForCount(
         }`,
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await delay(100, { signal });
   }
 }
 
@@ -67,6 +78,7 @@ function startClient(
   stack: Stack,
   device: string,
   peer: string,
+  signal: AbortSignal,
 ): Promise<ServiceProcess> {
   return startService({
     permissionSet: "client",
@@ -83,22 +95,29 @@ function startClient(
     ],
     interactive: true,
   }, {
-    ready: /Quantum key established/,
+    ready: KEY_ESTABLISHED,
     timeoutMs: STEP_MS,
     echoPrefix: `  [${device}] `,
+    signal,
   });
 }
 
-const KEY_ESTABLISHED = /Quantum key established/;
-const RED_WARNING = /RED/;
-
-/** Plays the tour against a running stack; returns the exit code. */
-export async function runTour(stack: Stack): Promise<number> {
+/**
+ * Plays the tour against a running stack; returns the exit code. When
+ * `signal` aborts (Ctrl-C, or a service died) the tour stops its clients
+ * and throws the signal's reason instead of waiting out its timeouts.
+ */
+export async function runTour(
+  stack: Stack,
+  signal: AbortSignal,
+): Promise<number> {
   const results: [string, boolean, string][] = [];
   const act = async (name: string, body: () => Promise<string>) => {
     try {
+      signal.throwIfAborted();
       results.push([name, true, await body()]);
     } catch (error) {
+      signal.throwIfAborted();
       results.push([
         name,
         false,
@@ -112,23 +131,29 @@ export async function runTour(stack: Stack): Promise<number> {
   let alpha: ServiceProcess | undefined;
   let bravo: ServiceProcess | undefined;
   try {
-    await post(stack.kmsUrl, "/reset");
+    await post(stack.kmsUrl, "/reset", signal);
     await act("Act 1: secure chat on a GREEN link", async () => {
       narrate(
         "ACT 1: Alpha and Bravo fetch BB84 keys from the KMS (wrapped with " +
           "ML-KEM-768), agree an end-to-end hybrid key through the relay, and chat.",
       );
-      alpha = await startClient(stack, ALPHA, BRAVO);
-      bravo = await startClient(stack, BRAVO, ALPHA);
+      alpha = await startClient(stack, ALPHA, BRAVO, signal);
+      bravo = await startClient(stack, BRAVO, ALPHA, signal);
       await alpha.type("Enemy convoy spotted at grid 42");
       await waitForCount(
         bravo,
         /Soldier_Alpha> Enemy convoy spotted at grid 42$/,
         1,
+        signal,
       );
       await bravo.type("Copy, holding position");
-      await waitForCount(alpha, /Soldier_Bravo> Copy, holding position$/, 1);
-      const link = await linkStatus(stack.kmsUrl);
+      await waitForCount(
+        alpha,
+        /Soldier_Bravo> Copy, holding position$/,
+        1,
+        signal,
+      );
+      const link = await linkStatus(stack.kmsUrl, signal);
       if (link.status !== "GREEN") {
         throw new Error(`link is ${link.status}, not GREEN`);
       }
@@ -141,7 +166,7 @@ export async function runTour(stack: Stack): Promise<number> {
       narrate(
         "ACT 2: Force Attack. Eve intercepts and resends every qubit; the QBER jumps.",
       );
-      const attack = await post(stack.kmsUrl, "/force_attack");
+      const attack = await post(stack.kmsUrl, "/force_attack", signal);
       if (attack.status !== "RED") {
         throw new Error(`force_attack answered ${JSON.stringify(attack)}`);
       }
@@ -150,10 +175,10 @@ export async function runTour(stack: Stack): Promise<number> {
           (Number(attack.qber) * 100).toFixed(1)
         }%: the link is RED, the KMS refuses keys.`,
       );
-      await waitForCount(alpha, RED_WARNING, 1);
-      await waitForCount(bravo, RED_WARNING, 1);
+      await waitForCount(alpha, RED_WARNING, 1, signal);
+      await waitForCount(bravo, RED_WARNING, 1, signal);
       await alpha.type("Requesting extraction");
-      await new Promise((resolve) => setTimeout(resolve, HOLD_MS));
+      await delay(HOLD_MS, { signal });
       if (countLines(bravo, /Requesting extraction/) > 0) {
         throw new Error("a message got through while the link was RED");
       }
@@ -166,20 +191,26 @@ export async function runTour(stack: Stack): Promise<number> {
       narrate(
         "ACT 3: Reset. The link is GREEN again; the soldiers re-key and resume.",
       );
-      await post(stack.kmsUrl, "/reset");
-      await waitForCount(alpha, KEY_ESTABLISHED, 2);
-      await waitForCount(bravo, KEY_ESTABLISHED, 2);
-      await waitForCount(bravo, /Soldier_Alpha> Requesting extraction$/, 1);
+      await post(stack.kmsUrl, "/reset", signal);
+      await waitForCount(alpha, KEY_ESTABLISHED, 2, signal);
+      await waitForCount(bravo, KEY_ESTABLISHED, 2, signal);
+      await waitForCount(
+        bravo,
+        /Soldier_Alpha> Requesting extraction$/,
+        1,
+        signal,
+      );
       await bravo.type("Extraction confirmed, 10 minutes");
       await waitForCount(
         alpha,
         /Soldier_Bravo> Extraction confirmed, 10 minutes$/,
         1,
+        signal,
       );
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await delay(1000, { signal });
       const held = countLines(bravo, /Soldier_Alpha> Requesting extraction$/);
       if (held !== 1) throw new Error(`the held line arrived ${held} times`);
-      const link = await linkStatus(stack.kmsUrl);
+      const link = await linkStatus(stack.kmsUrl, signal);
       return `link ${link.status}, re-keyed, the held line arrived exactly once`;
     });
   } finally {
