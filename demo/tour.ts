@@ -24,8 +24,11 @@ const HOLD_MS = 4_000;
 const ALPHA = "Soldier_Alpha";
 const BRAVO = "Soldier_Bravo";
 
-const KEY_ESTABLISHED = /Quantum key established/;
-const RED_WARNING = /RED/;
+/** The client's status lines the acts look for. */
+const KEY_ESTABLISHED = /✓ Quantum key established \(QBER=\d+\.\d%\)/;
+const KEY_READY = /🔐 End-to-end key ready with /;
+const RED_WARNING =
+  /⚠ QUANTUM LINK RED \(QBER=\d+\.\d%\) — possible eavesdropper!/;
 
 function narrate(text: string): void {
   console.log(`\n[tour] ${text}`);
@@ -191,9 +194,18 @@ export async function runTour(
       narrate(
         "ACT 3: Reset. The link is GREEN again; the soldiers re-key and resume.",
       );
+      // Counted from here: a re-key earlier in the tour must not pass for
+      // the one after the reset.
+      const before = [alpha, bravo].map((client) => ({
+        client,
+        keys: countLines(client, KEY_ESTABLISHED),
+        ready: countLines(client, KEY_READY),
+      }));
       await post(stack.kmsUrl, "/reset", signal);
-      await waitForCount(alpha, KEY_ESTABLISHED, 2, signal);
-      await waitForCount(bravo, KEY_ESTABLISHED, 2, signal);
+      for (const { client, keys, ready } of before) {
+        await waitForCount(client, KEY_ESTABLISHED, keys + 1, signal);
+        await waitForCount(client, KEY_READY, ready + 1, signal);
+      }
       await waitForCount(
         bravo,
         /Soldier_Alpha> Requesting extraction$/,
