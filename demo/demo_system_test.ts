@@ -7,6 +7,7 @@
 import {
   assert,
   assertEquals,
+  assertRejects,
   assertStringIncludes,
   assertThrows,
 } from "@std/assert";
@@ -16,8 +17,10 @@ import {
   freePort,
   PROJECT_ROOT,
   serviceArgs,
+  ServiceProcess,
   startService,
 } from "./service_process.ts";
+import { waitUntilAnswering } from "./stack.ts";
 
 const WAIT_MS = 60_000;
 
@@ -252,5 +255,61 @@ Deno.test("parseDataDir keeps a directory under data/, normalised", () => {
   assertEquals(parseDataDir("data/x/../y"), "data/y");
   for (const bad of ["", "data", "kms", "/work/main/data/x", "../data/x"]) {
     assertThrows(() => parseDataDir(bad), UsageError, "under data/");
+  }
+});
+
+/** A process that prints a ready line and serves nothing. */
+function silentService(code: string): ServiceProcess {
+  return new ServiceProcess(
+    new Deno.Command(Deno.execPath(), {
+      args: ["eval", code],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn(),
+  );
+}
+
+Deno.test("startStack's health probe: a ready line without an answer fails with the last lines", async () => {
+  const url = `http://127.0.0.1:${freePort()}/healthz`;
+  const mute = silentService(
+    "console.log('[FAKE] listening on'); setTimeout(() => {}, 30_000)",
+  );
+  try {
+    await mute.waitForLine(/listening on/);
+    await assertRejects(
+      () => waitUntilAnswering("fake", mute, url, { timeoutMs: 1_000 }),
+      Error,
+      `fake said it listens but did not answer ${url} within 1000 ms`,
+    );
+    assertStringIncludes(
+      await waitUntilAnswering("fake", mute, url, { timeoutMs: 300 })
+        .catch((error) => error.message),
+      "its last lines:\n[FAKE] listening on",
+    );
+  } finally {
+    await mute.stop("SIGKILL");
+  }
+  const quitter = silentService("console.log('[FAKE] listening on')");
+  await assertRejects(
+    () => waitUntilAnswering("fake", quitter, url),
+    Error,
+    `fake said it listens but exited before answering ${url}`,
+  );
+  // Answers 503 at first, as a server still warming up might: the probe
+  // keeps trying until the 200.
+  const port = freePort();
+  let healthy = false;
+  await using _server = Deno.serve(
+    { hostname: "127.0.0.1", port, onListen: () => {} },
+    () => new Response(null, { status: healthy ? 200 : 503 }),
+  );
+  const answering = silentService("setTimeout(() => {}, 30_000)");
+  try {
+    setTimeout(() => healthy = true, 500);
+    await waitUntilAnswering("fake", answering, `http://127.0.0.1:${port}/`);
+    assert(healthy);
+  } finally {
+    await answering.stop("SIGKILL");
   }
 });

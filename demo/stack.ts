@@ -6,6 +6,7 @@
  * @module
  */
 
+import { delay } from "@std/async/delay";
 import {
   PROJECT_ROOT,
   type ServiceProcess,
@@ -45,7 +46,10 @@ export interface StackOptions {
   echo?: boolean;
   /** Called with each command line (and the spec it comes from) before it starts. */
   onCommand?: (name: string, command: string, spec: ServiceSpec) => void;
-  /** Run the services in this network namespace (root; the end-to-end test). */
+  /**
+   * Run the services in this network namespace (root, and BusyBox for the
+   * health probe there; the end-to-end test).
+   */
   netns?: string;
   /** Give up starting (and stop what started) when this aborts. */
   signal?: AbortSignal;
@@ -117,9 +121,18 @@ const READY = {
   dashboard: /\[DASHBOARD\] listening on/,
 };
 
+/** What each service answers with 200 once it really serves. */
+const HEALTH_PATHS = { kms: "/healthz", relay: "/healthz", dashboard: "/" };
+
+/** How long a service may take by default to answer after its ready line. */
+const HEALTH_TIMEOUT_MS = 5_000;
+/** Pause between health probes. */
+const HEALTH_RETRY_MS = 200;
+
 /**
  * Builds the dashboard's islands (the dashboard serves the bundles), then
- * starts the KMS, the relay and the dashboard and waits until each answers.
+ * starts the KMS, the relay and the dashboard and waits until each has said
+ * it listens and answers over HTTP.
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const host = options.host ?? "0.0.0.0";
@@ -134,14 +147,23 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const stop = async () => {
     await Promise.all(Object.values(started).map((s) => s.stop()));
   };
+  // A service on 0.0.0.0 answers on the loopback address of its namespace.
+  const probeHost = host === "0.0.0.0" ? "127.0.0.1" : host;
   try {
     for (const name of ["kms", "relay", "dashboard"] as const) {
       options.onCommand?.(name, commandLine(specs[name]), specs[name]);
-      started[name] = await startService({ ...specs[name], netns }, {
+      const service = await startService({ ...specs[name], netns }, {
         ready: READY[name],
         echoPrefix: options.echo ? `[${name}] `.padEnd(12) : undefined,
         signal,
       });
+      started[name] = service;
+      await waitUntilAnswering(
+        name,
+        service,
+        `http://${probeHost}:${ports[name]}${HEALTH_PATHS[name]}`,
+        { netns, signal },
+      );
     }
   } catch (error) {
     await stop();
@@ -163,6 +185,103 @@ export function commandLine(spec: ServiceSpec): string {
   return `deno run -P=${spec.permissionSet}${net} ${spec.entry} ${
     (spec.args ?? []).join(" ")
   }`.trim();
+}
+
+/** Options for {@linkcode waitUntilAnswering}. */
+export interface AnswerOptions {
+  /** The service runs in this network namespace. */
+  netns?: string;
+  /** Stop probing when this aborts. */
+  signal?: AbortSignal;
+  /** Give up after this long. Default 5 s. */
+  timeoutMs?: number;
+}
+
+/**
+ * Probes `url` until it answers 200, for a service that printed its ready
+ * line: a line says the socket is bound, not that requests are served.
+ * Fails with the service's last lines if it never answers or exits.
+ *
+ * @example
+ * ```ts ignore
+ * import { waitUntilAnswering } from "./stack.ts";
+ * await waitUntilAnswering("relay", relay, "http://127.0.0.1:8765/healthz");
+ * ```
+ */
+export async function waitUntilAnswering(
+  name: string,
+  service: ServiceProcess,
+  url: string,
+  options: AnswerOptions = {},
+): Promise<void> {
+  const { netns, signal, timeoutMs = HEALTH_TIMEOUT_MS } = options;
+  if (
+    !netns &&
+    Deno.permissions.querySync({ name: "net", host: new URL(url).host })
+        .state !== "granted"
+  ) {
+    // The "demo" set may reach only loopback; a service on another --host
+    // is taken at its ready line rather than prompting for more.
+    return;
+  }
+  let exited = false;
+  service.exited.then(() => {
+    exited = true;
+  });
+  const deadline = Date.now() + timeoutMs;
+  let problem = "no answer";
+  while (!exited && Date.now() < deadline) {
+    signal?.throwIfAborted();
+    problem = netns ? await probeInNamespace(netns, url) : await probe(url);
+    if (!problem) return;
+    await delay(HEALTH_RETRY_MS, { signal });
+  }
+  const why = exited
+    ? `exited before answering ${url}`
+    : `did not answer ${url} within ${timeoutMs} ms (${problem})`;
+  throw new Error(
+    `${name} said it listens but ${why}; its last lines:\n${service.tail()}`,
+  );
+}
+
+/** GETs `url`; an empty string if it answered 200, else what went wrong. */
+async function probe(url: string): Promise<string> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+    await response.body?.cancel();
+    return response.ok ? "" : `HTTP ${response.status}`;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/**
+ * {@linkcode probe} from inside network namespace `netns`, where this
+ * process cannot connect: BusyBox wget there. Debian's BusyBox wget crashes
+ * on `-T`, so the `timeout` applet bounds it.
+ */
+async function probeInNamespace(netns: string, url: string): Promise<string> {
+  const { code, stderr } = await new Deno.Command("ip", {
+    args: [
+      "netns",
+      "exec",
+      netns,
+      "busybox",
+      "timeout",
+      "2",
+      "busybox",
+      "wget",
+      "-q",
+      "-O",
+      "/dev/null",
+      url,
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  return code === 0
+    ? ""
+    : new TextDecoder().decode(stderr).trim() || `wget exit code ${code}`;
 }
 
 /** Runs the dashboard's island build and fails with its output if it fails. */
