@@ -23,7 +23,13 @@ export function startSilentProxy(upstreamPort: number): SilentProxy {
     silent: true,
     async [Symbol.asyncDispose]() {
       listener.close();
-      for (const conn of open) conn.close();
+      for (const conn of open) {
+        try {
+          conn.close();
+        } catch {
+          // closed by its own end meanwhile
+        }
+      }
       await accepting;
     },
   };
