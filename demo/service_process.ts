@@ -5,6 +5,8 @@
  * @module
  */
 
+import { TextLineStream } from "@std/streams/text-line-stream";
+
 /** What to start. */
 export interface ServiceSpec {
   /** Permission set name in deno.json (`-P=name`). */
@@ -88,14 +90,10 @@ export class ServiceProcess {
     this.#child = child;
     if (options.interactive) this.#stdin = child.stdin.getWriter();
     const pump = async (stream: ReadableStream<Uint8Array<ArrayBuffer>>) => {
-      let pending = "";
-      for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-        pending += chunk;
-        const lines = pending.split("\n");
-        pending = lines.pop() ?? "";
-        for (const line of lines) this.#onLine(line, echoPrefix);
-      }
-      if (pending) this.#onLine(pending, echoPrefix);
+      const lines = stream.pipeThrough(new TextDecoderStream())
+        // deno-std's npm build ships no types: the cast names what it yields.
+        .pipeThrough(new TextLineStream() as TransformStream<string, string>);
+      for await (const line of lines) this.#onLine(line, echoPrefix);
     };
     const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
     this.exited = pumps.then(() => child.status);

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { TextLineStream } from "@std/streams/text-line-stream";
 import { findTool } from "./netns.ts";
 
 /** The applets the guard may use (all provided by BusyBox). */
@@ -100,14 +101,10 @@ export class GuardProcess {
       stream: ReadableStream<Uint8Array<ArrayBuffer>>,
       into: string[],
     ) => {
-      let pending = "";
-      for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-        pending += chunk;
-        const parts = pending.split("\n");
-        pending = parts.pop()!;
-        into.push(...parts);
-      }
-      if (pending) into.push(pending);
+      const lines = stream.pipeThrough(new TextDecoderStream())
+        // deno-std's npm build ships no types: the cast names what it yields.
+        .pipeThrough(new TextLineStream() as TransformStream<string, string>);
+      for await (const line of lines) into.push(line);
     };
     this.#done = Promise.all([
       collect(this.#child.stdout, this.lines),

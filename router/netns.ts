@@ -10,6 +10,7 @@
  * @module
  */
 
+import { TextLineStream } from "@std/streams/text-line-stream";
 import type { AgentReply, AgentRequest } from "./ns_agent.ts";
 
 /** Result of {@linkcode run}. */
@@ -315,18 +316,14 @@ export class NsAgent {
     let resolveReady!: () => void;
     this.#ready = new Promise((r) => resolveReady = r);
     (async () => {
-      let pending = "";
-      const text = child.stdout.pipeThrough(new TextDecoderStream());
-      for await (const chunk of text) {
-        pending += chunk;
-        let newline;
-        while ((newline = pending.indexOf("\n")) >= 0) {
-          const msg = JSON.parse(pending.slice(0, newline)) as AgentReply;
-          pending = pending.slice(newline + 1);
-          if (msg.ready) resolveReady();
-          this.#waiting.get(msg.id)?.(msg);
-          this.#waiting.delete(msg.id);
-        }
+      const lines = child.stdout.pipeThrough(new TextDecoderStream())
+        // deno-std's npm build ships no types: the cast names what it yields.
+        .pipeThrough(new TextLineStream() as TransformStream<string, string>);
+      for await (const line of lines) {
+        const msg = JSON.parse(line) as AgentReply;
+        if (msg.ready) resolveReady();
+        this.#waiting.get(msg.id)?.(msg);
+        this.#waiting.delete(msg.id);
       }
     })();
   }
