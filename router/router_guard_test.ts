@@ -139,6 +139,18 @@ async function probe(lab: Lab, port: number): Promise<boolean> {
 }
 
 /** Sends on an established stream and checks the echo. */
+/** Opens the long-lived connection "chat" from the client to the chat port. */
+async function openChatStream(lab: Lab): Promise<void> {
+  const opened = await lab.client.call({
+    op: "open",
+    stream: "chat",
+    hostname: ADDR.server,
+    port: CHAT_PORT,
+    timeoutMs: PROBE_MS,
+  });
+  assert(opened.reachable, `open 8765 stream: ${opened.detail}`);
+}
+
 async function streamDelivers(lab: Lab, stream: string): Promise<boolean> {
   const r = await lab.client.call({ op: "send", stream, timeoutMs: PROBE_MS });
   return r.reachable === true;
@@ -277,14 +289,7 @@ Deno.test(
 
       assert(await probe(lab, CHAT_PORT), "8765 works while GREEN");
       assert(await probe(lab, OTHER_PORT), "9000 works while GREEN");
-      const opened = await lab.client.call({
-        op: "open",
-        stream: "chat",
-        hostname: ADDR.server,
-        port: CHAT_PORT,
-        timeoutMs: PROBE_MS,
-      });
-      assert(opened.reachable, `open 8765 stream: ${opened.detail}`);
+      await openChatStream(lab);
 
       // Steady GREEN: no iptables calls at all.
       let mark = (await trace(lab)).length;
@@ -488,14 +493,7 @@ Deno.test(
       assert(
         guard.messages[0].endsWith("FAIL_MODE=closed (after 3 failed polls)"),
       );
-      const stream = await lab.client.call({
-        op: "open",
-        stream: "chat",
-        hostname: ADDR.server,
-        port: CHAT_PORT,
-        timeoutMs: PROBE_MS,
-      });
-      assert(stream.reachable);
+      await openChatStream(lab);
 
       // The KMS host silently drops the polls: each one times out.
       let mark = (await trace(lab)).length;
@@ -656,14 +654,7 @@ Deno.test(
         ]);
         const guard = lab.startGuard();
         await guard.waitFor(/^Status: GREEN — Chat traffic ALLOWED$/, 5000);
-        const opened = await lab.client.call({
-          op: "open",
-          stream: "chat",
-          hostname: ADDR.server,
-          port: CHAT_PORT,
-          timeoutMs: PROBE_MS,
-        });
-        assert(opened.reachable);
+        await openChatStream(lab);
         await setStatus(lab, "RED");
         await assertBlockedWithin(lab, Date.now() + ENFORCE_MS, guard, "chat");
         await guard.waitFor(
@@ -704,14 +695,7 @@ Deno.test(
       await loadFw4();
       const guard = lab.startGuard();
       await guard.waitFor(/^Status: GREEN — Chat traffic ALLOWED$/, 5000);
-      const opened = await lab.client.call({
-        op: "open",
-        stream: "chat",
-        hostname: ADDR.server,
-        port: CHAT_PORT,
-        timeoutMs: PROBE_MS,
-      });
-      assert(opened.reachable);
+      await openChatStream(lab);
       await setStatus(lab, "RED");
       await assertBlockedWithin(lab, Date.now() + ENFORCE_MS, guard, "chat");
 
