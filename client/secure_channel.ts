@@ -15,7 +15,9 @@
  * The client that obtained a new KMS key offers a fresh ML-KEM-768 public
  * key under it; the peer encapsulates to it and replies. When both offered
  * for the same key (glare), the offer of the device whose id sorts first
- * wins and the other answers it.
+ * wins and the other answers it. The losing offer may still arrive after
+ * the winner's handshake completed: it is ignored, or the winner would
+ * derive a second hybrid key its peer never learns.
  *
  * @module
  */
@@ -30,7 +32,7 @@ import {
   ReplayGuard,
 } from "../protocol/mod.ts";
 import { hybridDecapsulate, hybridEncapsulate } from "../quantum/mod.ts";
-import { BoundedMap } from "./bounded.ts";
+import { BoundedMap, BoundedSet } from "./bounded.ts";
 import type { KmsKey } from "./kms_client.ts";
 import {
   type ChatPayload,
@@ -162,6 +164,8 @@ export class SecureChannel {
   readonly #answers = new BoundedMap<string, { pk: string; ct: string }>({
     max: MAX_KEYS,
   });
+  // KMS key ids whose handshake this channel completed as the offerer.
+  readonly #offeredAndDone = new BoundedSet<string>({ max: MAX_KEYS });
   readonly #seq = new BoundedMap<string, number>({ max: 2 * MAX_KEYS });
   readonly #guard = new ReplayGuard({ maxStreams: 4 * MAX_KEYS });
   #held: { packet: ChatPacket; at: number }[] = [];
@@ -310,6 +314,9 @@ export class SecureChannel {
     keyId: string,
     offer: { kmsKey: HeldKmsKey; pk: string },
   ): Promise<Received> {
+    // The peer answered our offer for this key, so the offer it sent too
+    // (before it saw ours) is one it has dropped.
+    if (this.#offeredAndDone.has(keyId)) return { kind: "ignored" };
     if (this.#offer?.keyId === keyId && this.#deviceId < this.#peerId) {
       // Glare: our offer wins and the peer will answer it. Send it again in
       // case the peer dropped it (it may have been suspended then).
@@ -344,6 +351,7 @@ export class SecureChannel {
     // A reply to an offer this channel dropped or already completed.
     if (offer?.keyId !== keyId) return { kind: "ignored" };
     this.#offer = undefined;
+    this.#offeredAndDone.add(keyId);
     const hybrid = hybridDecapsulate(reply.kmsKey.raw, {
       cipherText: Uint8Array.fromBase64(reply.ct),
       secretKey: offer.secretKey,

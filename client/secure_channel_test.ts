@@ -119,6 +119,25 @@ Deno.test("glare: the offer of the id that sorts first wins, both end with one k
   assertEquals(await text(alpha, packet), "one key");
 });
 
+Deno.test("glare: the losing offer arriving after the handshake is ignored, both keep one key", async () => {
+  const key = kmsKey();
+  const { alpha, bravo } = channels();
+  const alphaOffer = (await alpha.adoptKey(key))!;
+  const bravoOffer = (await bravo.adoptKey(key))!;
+  // Bravo sees Alpha's offer first (its id sorts first): Bravo answers it.
+  const answer = handshake(await bravo.receive(alphaOffer));
+  assertEquals(
+    handshake(await alpha.receive(answer.reply!)).established,
+    "k-1+mlkem",
+  );
+  // Bravo's own offer was on its way all along and reaches Alpha late.
+  assertEquals((await alpha.receive(bravoOffer)).kind, "ignored");
+  const packet = (await alpha.seal({ t: "msg", mid: "m", text: "one key" }))!;
+  assertEquals(await text(bravo, packet), "one key");
+  const back = (await bravo.seal({ t: "msg", mid: "n", text: "agreed" }))!;
+  assertEquals(await text(alpha, back), "agreed");
+});
+
 Deno.test("a flipped bit is tampering, a repeated packet a replay", async () => {
   const { alpha, bravo } = await connected();
   const packet = (await alpha.seal({ t: "msg", mid: "m", text: "x" }))!;
