@@ -5,7 +5,8 @@
  * @module
  */
 
-import { parseArgs } from "@std/cli/parse-args";
+import { ConfigError } from "../common/cli.ts";
+import { parseArgs } from "../common/std.ts";
 import { isDeviceId } from "../protocol/mod.ts";
 import { DEFAULT_MAX_FILE_BYTES } from "./attachments.ts";
 
@@ -45,15 +46,6 @@ export type ParsedArgs =
     /** The settings given as flags; the rest are asked. */
     config: Partial<ClientConfig> & { maxFileBytes: number };
   };
-
-/** A bad flag or answer, with a message for the user. */
-export class ConfigError extends Error {
-  /** Creates the error. */
-  constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
-  }
-}
 
 /** The `--help` text. */
 export const HELP_TEXT = `QSTCS soldier's chat client

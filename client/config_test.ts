@@ -1,7 +1,7 @@
 import { assertEquals, assertRejects, assertThrows } from "@std/assert";
+import { ConfigError } from "../common/cli.ts";
 import {
   completeConfig,
-  ConfigError,
   DEFAULT_KMS_URL,
   DEFAULT_RELAY_URL,
   HELP_TEXT,

@@ -10,12 +10,8 @@
  */
 
 import { ChatClient } from "./chat_client.ts";
-import {
-  completeConfig,
-  ConfigError,
-  HELP_TEXT,
-  parseClientArgs,
-} from "./config.ts";
+import { ConfigError } from "../common/cli.ts";
+import { completeConfig, HELP_TEXT, parseClientArgs } from "./config.ts";
 import { LineEditor } from "./line_editor.ts";
 import { LineReader } from "./line_reader.ts";
 import { stdoutTerminal } from "./terminal.ts";

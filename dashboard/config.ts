@@ -5,7 +5,8 @@
  * @module
  */
 
-import { parseArgs } from "@std/cli/parse-args";
+import { ConfigError, parsePort, parseUrl } from "../common/cli.ts";
+import { parseArgs } from "../common/std.ts";
 
 /** Everything the dashboard process is told at start. */
 export interface DashboardConfig {
@@ -32,23 +33,16 @@ and reaching the KMS at localhost:8000 or 127.0.0.1:8000 only. For anything
 else run it as
   deno run -P=dashboard --allow-net=HOST:PORT,KMSHOST:KMSPORT dashboard/main.ts ...`;
 
-/** A bad flag or variable, with a message for the operator. */
-export class ConfigError extends Error {
-  /** Creates the error. */
-  constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
-  }
-}
-
 /**
  * Parses command-line flags over environment variables.
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { parseDashboardConfig } from "./config.ts";
+ *
  * const config = parseDashboardConfig(["--kms", "http://10.0.0.5:8000/"], () => undefined);
- * console.log(config.port, config.kmsUrl); // 8501 http://10.0.0.5:8000
+ * assertEquals([config.port, config.kmsUrl], [8501, "http://10.0.0.5:8000"]);
  * ```
  */
 export function parseDashboardConfig(
@@ -62,24 +56,14 @@ export function parseDashboardConfig(
       throw new ConfigError(`unknown option ${arg}\n\n${DASHBOARD_USAGE}`);
     },
   });
-  const portText = flags.port ?? env("DASHBOARD_PORT");
-  const port = Number(portText ?? 8501);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError(`port must be 0..65535, got ${portText}`);
-  }
-  const kmsText = flags.kms ?? env("KMS_URL") ?? "http://localhost:8000";
-  let kms: URL;
-  try {
-    kms = new URL(kmsText);
-  } catch {
-    throw new ConfigError(`--kms must be a URL, got ${kmsText}`);
-  }
-  if (kms.protocol !== "http:" && kms.protocol !== "https:") {
-    throw new ConfigError(`--kms must be http or https, got ${kmsText}`);
-  }
   return {
     host: flags.host ?? env("DASHBOARD_HOST") ?? "0.0.0.0",
-    port,
-    kmsUrl: kms.href.replace(/\/+$/, ""),
+    port: parsePort(flags.port ?? env("DASHBOARD_PORT") ?? "8501", {
+      name: "port",
+    }),
+    kmsUrl: parseUrl(flags.kms ?? env("KMS_URL") ?? "http://localhost:8000", {
+      name: "--kms",
+      protocols: ["http:", "https:"],
+    }),
   };
 }

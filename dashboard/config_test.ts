@@ -1,5 +1,6 @@
 import { assertEquals, assertThrows } from "@std/assert";
-import { ConfigError, parseDashboardConfig } from "./config.ts";
+import { ConfigError } from "../common/cli.ts";
+import { parseDashboardConfig } from "./config.ts";
 
 const noEnv = () => undefined;
 
@@ -33,11 +34,14 @@ Deno.test("flags win over the environment", () => {
 });
 
 Deno.test("bad settings are refused with the reason", () => {
-  assertThrows(
-    () => parseDashboardConfig(["--port", "x"], noEnv),
-    ConfigError,
-    "port",
-  );
+  // `Number()` alone took the hexadecimal and the empty spellings.
+  for (const port of ["x", "0x1F40", ""]) {
+    assertThrows(
+      () => parseDashboardConfig(["--port", port], noEnv),
+      ConfigError,
+      "port",
+    );
+  }
   assertThrows(
     () => parseDashboardConfig(["--port", "70000"], noEnv),
     ConfigError,

@@ -8,7 +8,7 @@
  */
 
 import { delay } from "@std/async/delay";
-import { ServerSentEventParseStream } from "@std/http/server-sent-event-parse-stream";
+import { ServerSentEventParseStream } from "../common/std.ts";
 import {
   INITIAL_SOC_STATE,
   parseKmsEvent,

@@ -10,29 +10,16 @@
  */
 
 import { createHandler } from "./_fresh/server.ts";
+import { runService } from "../common/cli.ts";
 import {
-  ConfigError,
   DASHBOARD_USAGE,
+  type DashboardConfig,
   parseDashboardConfig,
 } from "./config.ts";
 import manifest from "./fresh.gen.ts";
 import { type AppState, KmsMonitor } from "./kms_monitor.ts";
 
-async function main(): Promise<void> {
-  if (Deno.args.includes("--help")) {
-    console.log(DASHBOARD_USAGE);
-    return;
-  }
-  let config;
-  try {
-    config = parseDashboardConfig(Deno.args, (name) => Deno.env.get(name));
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`[DASHBOARD] ${error.message}`);
-      Deno.exit(2);
-    }
-    throw error;
-  }
+async function serveDashboard(config: DashboardConfig): Promise<void> {
   const monitor = new KmsMonitor({
     kmsUrl: config.kmsUrl,
     log: (line) => console.log(`[DASHBOARD] ${line}`),
@@ -65,4 +52,11 @@ async function main(): Promise<void> {
   await server.finished;
 }
 
-if (import.meta.main) await main();
+if (import.meta.main) {
+  await runService(Deno.args, {
+    tag: "DASHBOARD",
+    usage: DASHBOARD_USAGE,
+    parse: parseDashboardConfig,
+    run: serveDashboard,
+  });
+}

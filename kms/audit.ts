@@ -7,15 +7,18 @@
  */
 
 import type { EventHub } from "./events.ts";
-import type { AuditEntry, KmsStore } from "./store.ts";
+import type { AuditEntry } from "../protocol/mod.ts";
+import type { KmsStore } from "./store.ts";
 
 /**
  * One entry as a line: `TIME [TAG] key=value ...`.
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { formatAuditEntry } from "./audit.ts";
- * console.log(formatAuditEntry({ id: 1, tag: "RESET", message: "status=GREEN", at: "T" })); // T [RESET] status=GREEN
+ * const line = formatAuditEntry({ id: 1, tag: "RESET", message: "status=GREEN", at: "T" });
+ * assertEquals(line, "T [RESET] status=GREEN");
  * ```
  */
 export function formatAuditEntry(entry: AuditEntry): string {

@@ -4,7 +4,8 @@
  * @module
  */
 
-import { parseArgs } from "@std/cli/parse-args";
+import { ConfigError, parsePort } from "../common/cli.ts";
+import { parseArgs } from "../common/std.ts";
 
 /** Everything the KMS process is told at start. */
 export interface KmsConfig {
@@ -46,23 +47,16 @@ The permission set "kms" in deno.json allows 0.0.0.0:8000 and data/ only: to
 listen elsewhere add --allow-net=HOST:PORT; for another data directory add
 --allow-read=DIR --allow-write=DIR.`;
 
-/** A bad flag or variable, with a message for the operator. */
-export class ConfigError extends Error {
-  /** Creates the error. */
-  constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
-  }
-}
-
 /**
  * Parses command-line flags over environment variables.
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { parseKmsConfig } from "./config.ts";
+ *
  * const config = parseKmsConfig(["--port", "9000"], () => undefined);
- * console.log(config.port, config.host); // 9000 0.0.0.0
+ * assertEquals([config.port, config.host], [9000, "0.0.0.0"]);
  * ```
  */
 export function parseKmsConfig(
@@ -76,12 +70,9 @@ export function parseKmsConfig(
       throw new ConfigError(`unknown option ${arg}\n\n${KMS_USAGE}`);
     },
   });
-  const port = Number(flags.port ?? env("KMS_PORT") ?? 8000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError(
-      `port must be 0..65535, got ${flags.port ?? env("KMS_PORT")}`,
-    );
-  }
+  const port = parsePort(flags.port ?? env("KMS_PORT") ?? "8000", {
+    name: "port",
+  });
   const noiseLevel = Number(flags.noise ?? env("KMS_NOISE") ?? 0.02);
   if (!(noiseLevel >= 0 && noiseLevel <= 0.5)) {
     throw new ConfigError(

@@ -1,5 +1,6 @@
 import { assertEquals, assertThrows } from "@std/assert";
-import { ConfigError, parseKmsConfig } from "./config.ts";
+import { ConfigError } from "../common/cli.ts";
+import { parseKmsConfig } from "./config.ts";
 
 const env = (vars: Record<string, string>) => (name: string) => vars[name];
 
@@ -40,11 +41,13 @@ Deno.test("bad values are refused with a clear ConfigError", () => {
     ConfigError,
     "port",
   );
-  assertThrows(
-    () => parseKmsConfig(["--port", "abc"], env({})),
-    ConfigError,
-    "port",
-  );
+  for (const port of ["abc", "0x1F40", ""]) {
+    assertThrows(
+      () => parseKmsConfig(["--port", port], env({})),
+      ConfigError,
+      "port",
+    );
+  }
   assertThrows(
     () => parseKmsConfig(["--noise", "0.9"], env({})),
     ConfigError,

@@ -9,7 +9,7 @@ import type { KmsConfig } from "./config.ts";
 import { EventHub } from "./events.ts";
 import { KeyBroker } from "./key_broker.ts";
 import { loadMasterKey } from "./master_key.ts";
-import { LatencyHistogram } from "./metrics.ts";
+import { LatencyHistogram } from "../common/prometheus.ts";
 import { QuantumLink } from "./quantum_link.ts";
 import { KmsStore } from "./store.ts";
 

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { parseArgs } from "@std/cli/parse-args";
+import { parseArgs } from "../common/std.ts";
 import { isDeviceId } from "../protocol/mod.ts";
 import { newToken, tokenHash } from "./auth.ts";
 import { DATABASE_FILE } from "./context.ts";

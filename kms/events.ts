@@ -5,47 +5,30 @@
  * @module
  */
 
-import { ServerSentEventStream } from "@std/http/server-sent-event-stream";
-
-/** One event: its SSE name and a JSON-able payload. */
-export interface KmsEvent {
-  /** `state`, `link`, `key`, `attack`, `reset` or `audit`. */
-  event: string;
-  /** The payload, sent as compact JSON. */
-  data: unknown;
-}
-
-interface ServerSentEventMessage {
-  event?: string;
-  data?: string;
-  id?: string | number;
-  comment?: string;
-  retry?: number;
-}
-
-/** Events held for a subscriber that reads too slowly before it is dropped. */
-const MAX_BUFFERED_EVENTS = 256;
-/** A comment line this often keeps proxies from closing an idle stream. */
-const KEEPALIVE_MS = 15_000;
+import { type SseChannel, sseResponse } from "../common/sse.ts";
+import type { KmsEvent } from "../protocol/mod.ts";
 
 /**
- * Fans events out to every open `/events` stream.
+ * Fans events out to every open `/events` stream. A subscriber that stops
+ * reading is dropped once 256 events wait for it.
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { EventHub } from "./events.ts";
+ *
  * const hub = new EventHub();
- * const response = hub.subscribe(() => [{ event: "state", data: { status: "GREEN" } }]);
- * hub.publish({ event: "link", data: { qber: 0.02 } });
- * console.log(response.headers.get("content-type")); // text/event-stream
+ * const response = hub.subscribe(() => []);
+ * hub.publish({ event: "attack_mode", data: { attack_mode: true } });
+ * hub.close();
+ * assertEquals(
+ *   await response.text(),
+ *   'event:attack_mode\ndata:{"attack_mode":true}\nid:1\n\n',
+ * );
  * ```
  */
 export class EventHub {
-  // Each open stream with its keepalive timer.
-  #subscribers = new Map<
-    ReadableStreamDefaultController<ServerSentEventMessage>,
-    ReturnType<typeof setInterval>
-  >();
+  #subscribers = new Set<SseChannel>();
   #nextId = 1;
 
   /** Number of open streams. */
@@ -57,65 +40,28 @@ export class EventHub {
   publish(event: KmsEvent): void {
     if (this.#subscribers.size === 0) return;
     const message = this.#message(event);
-    for (const controller of this.#subscribers.keys()) {
-      // A subscriber that has stopped reading is dropped rather than buffered forever.
-      if ((controller.desiredSize ?? 0) <= 0) {
-        this.#drop(controller);
-        continue;
-      }
-      controller.enqueue(message);
-    }
+    for (const channel of this.#subscribers) channel.send(message);
   }
 
   /** Opens a stream that starts with `initial()` events, then follows live ones. */
   subscribe(initial: () => KmsEvent[]): Response {
-    let self: ReadableStreamDefaultController<ServerSentEventMessage>;
-    const body = new ReadableStream<ServerSentEventMessage>({
-      start: (controller) => {
-        self = controller;
-        for (const event of initial()) controller.enqueue(this.#message(event));
-        const timer = setInterval(() => {
-          if ((controller.desiredSize ?? 0) > 0) {
-            controller.enqueue({ comment: "keepalive" });
-          }
-        }, KEEPALIVE_MS);
-        this.#subscribers.set(controller, timer);
-      },
-      cancel: () => {
-        clearInterval(this.#subscribers.get(self));
-        this.#subscribers.delete(self);
-      },
-    }, new CountQueuingStrategy({ highWaterMark: MAX_BUFFERED_EVENTS }));
-    return new Response(body.pipeThrough(new ServerSentEventStream()), {
-      headers: {
-        "content-type": "text/event-stream",
-        "cache-control": "no-cache",
-      },
+    return sseResponse((channel) => {
+      for (const event of initial()) channel.send(this.#message(event));
+      this.#subscribers.add(channel);
+      return () => this.#subscribers.delete(channel);
     });
   }
 
   /** Ends every stream (shutdown). */
   close(): void {
-    for (const controller of this.#subscribers.keys()) this.#drop(controller);
+    for (const channel of this.#subscribers) channel.close();
   }
 
-  #message(event: KmsEvent): ServerSentEventMessage {
+  #message(event: KmsEvent) {
     return {
       event: event.event,
       data: JSON.stringify(event.data),
       id: this.#nextId++,
     };
-  }
-
-  #drop(
-    controller: ReadableStreamDefaultController<ServerSentEventMessage>,
-  ): void {
-    clearInterval(this.#subscribers.get(controller));
-    this.#subscribers.delete(controller);
-    try {
-      controller.close();
-    } catch {
-      // Already closed by the client.
-    }
   }
 }

@@ -17,8 +17,11 @@
  * @module
  */
 
-import { ml_kem768 } from "@noble/post-quantum/ml-kem";
-import { deriveSessionKey, hybridEncapsulate } from "../quantum/mod.ts";
+import {
+  deriveSessionKey,
+  generateKemKeyPair,
+  hybridEncapsulate,
+} from "../quantum/mod.ts";
 import type { LinkStatus } from "../protocol/mod.ts";
 import type { Auditor } from "./audit.ts";
 import type { EventHub } from "./events.ts";
@@ -325,7 +328,7 @@ export class KeyBroker {
       // A real ML-KEM-768 encapsulation. The KMS holds both halves, so this
       // hedges a weakness in the QKD key, not a dishonest KMS; the clients'
       // end-to-end hybrid covers that.
-      const { publicKey } = ml_kem768.keygen();
+      const { publicKey } = generateKemKeyPair();
       key = hybridEncapsulate(key, publicKey).key;
     }
     return {

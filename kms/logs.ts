@@ -5,10 +5,11 @@
  * @module
  */
 
-import { parseArgs } from "@std/cli/parse-args";
+import { parseArgs } from "../common/std.ts";
 import { DATABASE_FILE } from "./context.ts";
 import { formatAuditEntry } from "./audit.ts";
-import { type AuditEntry, KmsStore } from "./store.ts";
+import type { AuditEntry } from "../protocol/mod.ts";
+import { KmsStore } from "./store.ts";
 
 const USAGE =
   `Usage: deno task logs [--follow] [--tag TAG] [--last N] [--data DIR]

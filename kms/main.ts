@@ -4,7 +4,8 @@
  * @module
  */
 
-import { ConfigError, KMS_USAGE, parseKmsConfig } from "./config.ts";
+import { runService } from "../common/cli.ts";
+import { KMS_USAGE, type KmsConfig, parseKmsConfig } from "./config.ts";
 import { closeKms, DATABASE_FILE, openKms } from "./context.ts";
 import { MASTER_KEY_FILE } from "./master_key.ts";
 import { createHandler } from "./server.ts";
@@ -20,21 +21,7 @@ function lanAddresses(): string[] {
   }
 }
 
-async function main(): Promise<void> {
-  if (Deno.args.includes("--help")) {
-    console.log(KMS_USAGE);
-    return;
-  }
-  let config;
-  try {
-    config = parseKmsConfig(Deno.args, (name) => Deno.env.get(name));
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`[KMS] ${error.message}`);
-      Deno.exit(2);
-    }
-    throw error;
-  }
+async function serveKms(config: KmsConfig): Promise<void> {
   const kms = await openKms(config);
   console.log(
     "[KMS] QSTCS Key Management Service: Alice of a simulated BB84 link " +
@@ -71,4 +58,11 @@ async function main(): Promise<void> {
   closeKms(kms);
 }
 
-if (import.meta.main) await main();
+if (import.meta.main) {
+  await runService(Deno.args, {
+    tag: "KMS",
+    usage: KMS_USAGE,
+    parse: parseKmsConfig,
+    run: serveKms,
+  });
+}

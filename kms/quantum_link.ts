@@ -7,15 +7,16 @@
  */
 
 import { type BB84Result, simulateBB84 } from "../quantum/mod.ts";
-import type { LinkStatus } from "../protocol/mod.ts";
-import type { Auditor } from "./audit.ts";
-import type { EventHub } from "./events.ts";
 import {
   HISTORY_LENGTH,
+  type LinkStatus,
   linkStatusFor,
+  RED_THRESHOLD,
   ROLLING_WINDOW,
   rollingQber,
-} from "./link_policy.ts";
+} from "../protocol/mod.ts";
+import type { Auditor } from "./audit.ts";
+import type { EventHub } from "./events.ts";
 import type { KmsStore } from "./store.ts";
 
 /** Key bits from one run: enough for the wanted key, or a refusal. */
@@ -190,7 +191,7 @@ export class QuantumLink {
       this.#store.addCounter(ATTACKS_DETECTED, 1);
       this.#audit.record(
         "ATTACK_DETECTED",
-        `qber=${qber.toFixed(3)} threshold=0.11 eve=${eve}`,
+        `qber=${qber.toFixed(3)} threshold=${RED_THRESHOLD} eve=${eve}`,
       );
       this.#hub.publish({ event: "attack", data: { qber, time } });
     }

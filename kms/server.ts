@@ -8,7 +8,7 @@
 import type { Kms } from "./context.ts";
 import { handleEtsi } from "./etsi_routes.ts";
 import { HttpError, json } from "./http.ts";
-import { renderMetrics } from "./metrics.ts";
+import { renderMetrics } from "../common/prometheus.ts";
 import { ATTACKS_DETECTED, KEYS_ISSUED } from "./quantum_link.ts";
 import { type Handler, linkStatus, SEED_ROUTES } from "./seed_routes.ts";
 
@@ -19,9 +19,9 @@ const OPS_ROUTES: Record<string, Record<string, Handler>> = {
     GET: (_request, kms) =>
       kms.hub.subscribe(() => [
         { event: "state", data: linkStatus(kms) },
-        ...kms.store.recentAudit(50).map((entry) => ({
-          event: "audit",
-          data: entry,
+        ...kms.store.recentAudit(50).map((data) => ({
+          event: "audit" as const,
+          data,
         })),
       ]),
   },
@@ -87,7 +87,8 @@ function metrics(kms: Kms): Response {
       help: "Pairs and sessions holding a key.",
       samples: [{ value: kms.broker.activeSessions }],
     },
-  ]) + "\n" + kms.latency.render("qstcs_kms_request_duration_seconds") + "\n";
+    kms.latency.metric("qstcs_kms_request_duration_seconds"),
+  ]);
   return new Response(text, {
     headers: { "content-type": "text/plain; version=0.0.4" },
   });

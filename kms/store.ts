@@ -7,6 +7,7 @@
  */
 
 import { DatabaseSync, type StatementSync } from "node:sqlite";
+import type { AuditEntry } from "../protocol/mod.ts";
 
 const SCHEMA = `
 PRAGMA journal_mode = WAL;
@@ -54,18 +55,6 @@ CREATE TABLE IF NOT EXISTS audit_log (
   at TEXT NOT NULL
 );
 `;
-
-/** One audit log line. */
-export interface AuditEntry {
-  /** Row id, increasing. */
-  id: number;
-  /** QSEC2-style tag without brackets, e.g. KEY_ISSUED. */
-  tag: string;
-  /** `key=value` details: never key material. */
-  message: string;
-  /** ISO time. */
-  at: string;
-}
 
 /** An ETSI key waiting for its slave SAE, still sealed. */
 export interface SealedEtsiKey {

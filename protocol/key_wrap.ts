@@ -6,8 +6,14 @@
  * @module
  */
 
-import { ml_kem768 } from "@noble/post-quantum/ml-kem";
 import { hkdfSha256, sha256 } from "../quantum/hkdf.ts";
+import {
+  KEM_CIPHERTEXT_LENGTH,
+  KEM_PUBLIC_KEY_LENGTH,
+  KEM_SECRET_KEY_LENGTH,
+  kemDecapsulate,
+  kemEncapsulate,
+} from "../quantum/ml_kem.ts";
 import {
   importAesKey,
   KEY_LENGTH,
@@ -17,12 +23,13 @@ import {
   TAG_LENGTH,
 } from "./aes_gcm.ts";
 
-/** ML-KEM-768 public key length in bytes. */
-export const KEM_PUBLIC_KEY_LENGTH = 1184;
-/** ML-KEM-768 secret key length in bytes. */
-export const KEM_SECRET_KEY_LENGTH = 2400;
-/** ML-KEM-768 ciphertext length in bytes. */
-export const KEM_CIPHERTEXT_LENGTH = 1088;
+export {
+  generateKemKeyPair,
+  KEM_CIPHERTEXT_LENGTH,
+  KEM_PUBLIC_KEY_LENGTH,
+  KEM_SECRET_KEY_LENGTH,
+  type KemKeyPair,
+} from "../quantum/ml_kem.ts";
 /** Length in bytes of {@linkcode WrappedKey.wrappedKey}. */
 export const WRAPPED_KEY_LENGTH: number = NONCE_LENGTH + KEY_LENGTH +
   TAG_LENGTH;
@@ -49,14 +56,6 @@ export class KeyWrapError extends Error {
   }
 }
 
-/** An ML-KEM-768 key pair. */
-export interface KemKeyPair {
-  /** {@linkcode KEM_PUBLIC_KEY_LENGTH} bytes, sent to the KMS. */
-  publicKey: Uint8Array;
-  /** {@linkcode KEM_SECRET_KEY_LENGTH} bytes, never leaves the device. */
-  secretKey: Uint8Array;
-}
-
 /** A session key wrapped for one ML-KEM-768 public key. */
 export interface WrappedKey {
   /** {@linkcode KEM_CIPHERTEXT_LENGTH} bytes of ML-KEM-768 ciphertext. */
@@ -72,21 +71,6 @@ export interface KeyWrapOptions {
    * key unwraps only under the same context.
    */
   context: string;
-}
-
-/**
- * Generates an ML-KEM-768 key pair from fresh randomness.
- *
- * @example
- * ```ts
- * import { generateKemKeyPair } from "./key_wrap.ts";
- * const { publicKey } = generateKemKeyPair();
- * console.log(publicKey.length); // 1184
- * ```
- */
-export function generateKemKeyPair(): KemKeyPair {
-  const { publicKey, secretKey } = ml_kem768.keygen();
-  return { publicKey, secretKey };
 }
 
 /**
@@ -116,7 +100,7 @@ export async function wrapKey(
   const additionalData = contextBytes(options);
   const { cipherText: kemCiphertext, sharedSecret } = runKem(
     "ML-KEM-768 public key",
-    () => ml_kem768.encapsulate(kemPublicKey),
+    () => kemEncapsulate(kemPublicKey),
   );
   const kek = await deriveKek(sharedSecret, kemCiphertext);
   const { nonce, ciphertext } = await seal(kek, key, { additionalData });
@@ -163,7 +147,7 @@ export async function unwrapKey(
   // an unrelated secret (implicit rejection), which the GCM tag then catches.
   const sharedSecret = runKem(
     "ML-KEM-768 secret key",
-    () => ml_kem768.decapsulate(wrapped.kemCiphertext, secretKey),
+    () => kemDecapsulate(wrapped.kemCiphertext, secretKey),
   );
   const kek = await deriveKek(sharedSecret, wrapped.kemCiphertext);
   try {

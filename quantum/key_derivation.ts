@@ -5,7 +5,7 @@
  * @module
  */
 
-import { ml_kem768 } from "@noble/post-quantum/ml-kem";
+import { kemDecapsulate, kemEncapsulate } from "./ml_kem.ts";
 import { hkdfSha256, sha256 } from "./hkdf.ts";
 
 /** The two ends of a session, as device ids. */
@@ -79,20 +79,22 @@ export interface HybridEncapsulation {
  *
  * @example
  * ```ts
- * import { ml_kem768 } from "@noble/post-quantum/ml-kem";
+ * import { assertEquals } from "@std/assert";
  * import { hybridDecapsulate, hybridEncapsulate } from "./key_derivation.ts";
+ * import { generateKemKeyPair } from "./ml_kem.ts";
+ *
  * const qkd = new Uint8Array(32);
- * const { publicKey, secretKey } = ml_kem768.keygen();
+ * const { publicKey, secretKey } = generateKemKeyPair();
  * const sent = hybridEncapsulate(qkd, publicKey);
  * const got = hybridDecapsulate(qkd, { cipherText: sent.cipherText, secretKey });
- * console.log(sent.key.toHex() === got.toHex()); // true
+ * assertEquals(sent.key, got);
  * ```
  */
 export function hybridEncapsulate(
   qkdKey: Uint8Array,
   publicKey: Uint8Array,
 ): HybridEncapsulation {
-  const { cipherText, sharedSecret } = ml_kem768.encapsulate(publicKey);
+  const { cipherText, sharedSecret } = kemEncapsulate(publicKey);
   return { key: deriveHybridKey(qkdKey, sharedSecret), cipherText };
 }
 
@@ -113,9 +115,6 @@ export function hybridDecapsulate(
   qkdKey: Uint8Array,
   receipt: HybridReceipt,
 ): Uint8Array {
-  const sharedSecret = ml_kem768.decapsulate(
-    receipt.cipherText,
-    receipt.secretKey,
-  );
+  const sharedSecret = kemDecapsulate(receipt.cipherText, receipt.secretKey);
   return deriveHybridKey(qkdKey, sharedSecret);
 }

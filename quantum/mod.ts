@@ -20,6 +20,7 @@ export * from "./channel.ts";
 export * from "./entropy.ts";
 export * from "./hkdf.ts";
 export * from "./key_derivation.ts";
+export * from "./ml_kem.ts";
 export * from "./privacy_amplification.ts";
 export * from "./random.ts";
 export * from "./sifting.ts";

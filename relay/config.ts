@@ -4,7 +4,8 @@
  * @module
  */
 
-import { parseArgs } from "@std/cli/parse-args";
+import { ConfigError, parsePort } from "../common/cli.ts";
+import { parseArgs } from "../common/std.ts";
 
 /** Limits that keep the relay's memory and CPU bounded. */
 export interface RelayLimits {
@@ -71,15 +72,6 @@ Usage: deno task relay [options]
 The permission set "relay" in deno.json allows 0.0.0.0:8765 only: to listen
 elsewhere add --allow-net=HOST:PORT.`;
 
-/** A bad flag or variable, with a message for the operator. */
-export class ConfigError extends Error {
-  /** Creates the error. */
-  constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
-  }
-}
-
 /** Default limits, for tests and for {@linkcode parseRelayConfig}. */
 export const DEFAULT_LIMITS: Readonly<RelayLimits> = {
   maxFrameBytes: 64 * 1024,
@@ -134,11 +126,9 @@ export function parseRelayConfig(
     const text = flags[flag] ?? (variable ? env(variable) : undefined);
     if (text !== undefined) limits[key] = positive(flag, text, key);
   }
-  const portText = flags.port ?? env("RELAY_PORT") ?? "8765";
-  const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port > 65535) {
-    throw new ConfigError(`port must be 0..65535, got ${portText}`);
-  }
+  const port = parsePort(flags.port ?? env("RELAY_PORT") ?? "8765", {
+    name: "port",
+  });
   return {
     host: flags.host ?? env("RELAY_HOST") ?? "0.0.0.0",
     port,

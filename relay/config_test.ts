@@ -1,10 +1,6 @@
 import { assertEquals, assertThrows } from "@std/assert";
-import {
-  ConfigError,
-  DEFAULT_LIMITS,
-  parseRelayConfig,
-  RELAY_ENV,
-} from "./config.ts";
+import { ConfigError } from "../common/cli.ts";
+import { DEFAULT_LIMITS, parseRelayConfig, RELAY_ENV } from "./config.ts";
 
 const noEnv = () => undefined;
 

@@ -9,7 +9,8 @@
  * @module
  */
 
-import { ConfigError, parseRelayConfig, RELAY_USAGE } from "./config.ts";
+import { runService } from "../common/cli.ts";
+import { parseRelayConfig, RELAY_USAGE, type RelayConfig } from "./config.ts";
 import { CloseCode, Hub } from "./hub.ts";
 import { LogThrottle } from "./log_throttle.ts";
 import { createRelayHandler } from "./server.ts";
@@ -21,21 +22,7 @@ const TICK_MS = 25;
 const FRAME_LINES_PER_SECOND = 50;
 const SHUTDOWN_GRACE_MS = 1000;
 
-async function main(): Promise<void> {
-  if (Deno.args.includes("--help")) {
-    console.log(RELAY_USAGE);
-    return;
-  }
-  let config;
-  try {
-    config = parseRelayConfig(Deno.args, (name) => Deno.env.get(name));
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`[RELAY] ${error.message}`);
-      Deno.exit(2);
-    }
-    throw error;
-  }
+async function serveRelay(config: RelayConfig): Promise<void> {
   const log = (line: string) => console.log(`[RELAY] ${line}`);
   const frameLines = new LogThrottle(log, {
     linesPerSecond: FRAME_LINES_PER_SECOND,
@@ -86,4 +73,11 @@ async function main(): Promise<void> {
   Deno.exit(0);
 }
 
-if (import.meta.main) await main();
+if (import.meta.main) {
+  await runService(Deno.args, {
+    tag: "RELAY",
+    usage: RELAY_USAGE,
+    parse: parseRelayConfig,
+    run: serveRelay,
+  });
+}

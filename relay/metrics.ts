@@ -5,8 +5,12 @@
  * @module
  */
 
-import type { ErrorCode } from "../protocol/mod.ts";
-import type { DropReason } from "../protocol/mod.ts";
+import {
+  labelledMetric,
+  type Metric,
+  renderMetrics,
+} from "../common/prometheus.ts";
+import type { DropReason, ErrorCode } from "../protocol/mod.ts";
 
 /**
  * Counts of what the relay has done since it started. Labelled counters
@@ -60,32 +64,27 @@ export interface RelayGauges {
   bufferedBytes: number;
 }
 
-interface Metric {
-  name: string;
-  type: "counter" | "gauge";
-  help: string;
-  samples: [labels: string, value: number][];
-}
-
 /**
  * Renders counters, gauges and the process's memory in Prometheus text
  * format (version 0.0.4).
  *
  * @example
  * ```ts
- * import { RelayCounters, renderMetrics } from "./metrics.ts";
- * const text = renderMetrics(new RelayCounters(), {
+ * import { assertStringIncludes } from "@std/assert";
+ * import { RelayCounters, renderRelayMetrics } from "./metrics.ts";
+ *
+ * const text = renderRelayMetrics(new RelayCounters(), {
  *   connections: 2, devices: 1, queueFrames: 0, queueBytes: 0, bufferedBytes: 0,
  * });
- * console.log(text.includes("\nqstcs_relay_connections 2\n")); // true
+ * assertStringIncludes(text, "\nqstcs_relay_connections 2\n");
  * ```
  */
-export function renderMetrics(
+export function renderRelayMetrics(
   counters: RelayCounters,
   gauges: RelayGauges,
 ): string {
   const memory = Deno.memoryUsage();
-  const metrics: Metric[] = [
+  return renderMetrics([
     gauge("connections", "Open WebSocket connections.", gauges.connections),
     counter(
       "connections_total",
@@ -113,24 +112,24 @@ export function renderMetrics(
       "Chat frames queued for an offline or backpressured recipient.",
       counters.framesQueued,
     ),
-    labelled(
-      "frames_dropped_total",
-      "Chat frames dropped, by reason.",
-      "reason",
-      counters.dropped,
-    ),
-    labelled(
-      "frames_refused_total",
-      "Frames refused with an error frame, by code.",
-      "code",
-      counters.refused,
-    ),
-    labelled(
-      "closed_total",
-      "Connections closed by the relay, by close code.",
-      "code",
-      counters.closed,
-    ),
+    labelledMetric("qstcs_relay_frames_dropped_total", {
+      type: "counter",
+      help: "Chat frames dropped, by reason.",
+      label: "reason",
+      values: counters.dropped,
+    }),
+    labelledMetric("qstcs_relay_frames_refused_total", {
+      type: "counter",
+      help: "Frames refused with an error frame, by code.",
+      label: "code",
+      values: counters.refused,
+    }),
+    labelledMetric("qstcs_relay_closed_total", {
+      type: "counter",
+      help: "Connections closed by the relay, by close code.",
+      label: "code",
+      values: counters.closed,
+    }),
     gauge("queue_frames", "Frames waiting in queues.", gauges.queueFrames),
     gauge("queue_bytes", "Bytes waiting in queues.", gauges.queueBytes),
     gauge(
@@ -143,17 +142,9 @@ export function renderMetrics(
       name: "process_resident_memory_bytes",
       type: "gauge",
       help: "Resident memory size in bytes.",
-      samples: [["", memory.rss]],
+      samples: [{ value: memory.rss }],
     },
-  ];
-  const lines: string[] = [];
-  for (const { name, type, help, samples } of metrics) {
-    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-    for (const [labels, value] of samples) {
-      lines.push(`${name}${labels} ${value}`);
-    }
-  }
-  return lines.join("\n") + "\n";
+  ]);
 }
 
 function gauge(name: string, help: string, value: number): Metric {
@@ -161,24 +152,10 @@ function gauge(name: string, help: string, value: number): Metric {
     name: `qstcs_relay_${name}`,
     type: "gauge",
     help,
-    samples: [["", value]],
+    samples: [{ value }],
   };
 }
 
 function counter(name: string, help: string, value: number): Metric {
   return { ...gauge(name, help, value), type: "counter" };
-}
-
-function labelled<K extends string | number>(
-  name: string,
-  help: string,
-  label: string,
-  values: Map<K, number>,
-): Metric {
-  return {
-    name: `qstcs_relay_${name}`,
-    type: "counter",
-    help,
-    samples: [...values].map(([key, value]) => [`{${label}="${key}"}`, value]),
-  };
 }

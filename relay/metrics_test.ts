@@ -1,14 +1,14 @@
 import { assert, assertEquals } from "@std/assert";
-import { increment, RelayCounters, renderMetrics } from "./metrics.ts";
+import { increment, RelayCounters, renderRelayMetrics } from "./metrics.ts";
 
-Deno.test("renderMetrics() writes Prometheus text with HELP, TYPE and labelled counters", () => {
+Deno.test("renderRelayMetrics() writes Prometheus text with HELP, TYPE and labelled counters", () => {
   const counters = new RelayCounters();
   counters.framesRelayed = 5;
   increment(counters.dropped, "expired");
   increment(counters.dropped, "expired");
   increment(counters.refused, "bad_json");
   increment(counters.closed, 1008);
-  const text = renderMetrics(counters, {
+  const text = renderRelayMetrics(counters, {
     connections: 3,
     devices: 2,
     queueFrames: 1,

@@ -7,7 +7,7 @@
 
 import type { RelayLimits } from "./config.ts";
 import { CloseCode, type Hub } from "./hub.ts";
-import { renderMetrics } from "./metrics.ts";
+import { renderRelayMetrics } from "./metrics.ts";
 
 /** Options for {@linkcode createRelayHandler}. */
 export interface RelayHandlerOptions
@@ -50,7 +50,7 @@ export function createRelayHandler(
       return Response.json({ status: "ok", connections, devices });
     }
     if (request.method === "GET" && pathname === "/metrics") {
-      return new Response(renderMetrics(hub.counters, hub.gauges()), {
+      return new Response(renderRelayMetrics(hub.counters, hub.gauges()), {
         headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
       });
     }

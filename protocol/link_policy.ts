@@ -1,14 +1,28 @@
 /**
- * The seed's link policy: the status follows the rolling average of the last
- * five QBER values.
+ * The link policy, the one definition the KMS, the dashboard and the client
+ * share: the status follows the rolling average of the last five QBER
+ * values; at 5 % it is YELLOW, at 11 % RED (no keys).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { linkStatusFor, RED_THRESHOLD } from "./link_policy.ts";
+ *
+ * assertEquals(RED_THRESHOLD, 0.11);
+ * assertEquals(linkStatusFor([0.02, 0.02, 0.02, 0.25, 0.25]), "RED");
+ * ```
  *
  * @module
  */
 
-import type { LinkStatus } from "../protocol/mod.ts";
+import { QBER_SECURITY_THRESHOLD } from "../quantum/bb84.ts";
+import type { LinkStatus } from "./types.ts";
 
-/** Rolling-average QBER at or above which the link is RED: no keys. */
-export const RED_THRESHOLD = 0.11;
+/**
+ * Rolling-average QBER at or above which the link is RED: no keys. It is
+ * BB84's own abort threshold, where `1 - 2h(e)` reaches zero.
+ */
+export const RED_THRESHOLD = QBER_SECURITY_THRESHOLD;
 /** Rolling-average QBER at or above which the link is YELLOW. */
 export const YELLOW_THRESHOLD = 0.05;
 /** How many recent runs the rolling average covers. */
@@ -21,8 +35,9 @@ export const HISTORY_LENGTH = 20;
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { rollingQber } from "./link_policy.ts";
- * console.log(rollingQber([0.5, 0.02, 0.02, 0.02, 0.02, 0.02])); // 0.02
+ * assertEquals(rollingQber([0.5, 0.02, 0.02, 0.02, 0.02, 0.02]), 0.02);
  * ```
  */
 export function rollingQber(history: readonly number[]): number {
@@ -36,8 +51,9 @@ export function rollingQber(history: readonly number[]): number {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { linkStatusFor } from "./link_policy.ts";
- * console.log(linkStatusFor([0.02, 0.25, 0.25])); // RED
+ * assertEquals(linkStatusFor([0.02, 0.25, 0.25]), "RED");
  * ```
  */
 export function linkStatusFor(history: readonly number[]): LinkStatus {

@@ -1,0 +1,149 @@
+/**
+ * The KMS's live event stream (`GET /events`, Server-Sent Events), typed once
+ * for the KMS that publishes it and the dashboard that reads it. Events carry
+ * link figures and key metadata, never key material.
+ *
+ * {@linkcode parseKmsEvent} is the reader's trust boundary: anything that is
+ * not one of these events, field for field, is refused.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { parseKmsEvent } from "./kms_event.ts";
+ *
+ * const event = parseKmsEvent("attack_mode", '{"attack_mode":true}');
+ * assertEquals(event, { event: "attack_mode", data: { attack_mode: true } });
+ * assertEquals(parseKmsEvent("attack_mode", '{"attack_mode":"yes"}'), null);
+ * ```
+ *
+ * @module
+ */
+
+import type { LinkStatus, LinkStatusResponse } from "./types.ts";
+
+/** One line of the KMS audit trail. */
+export interface AuditEntry {
+  /** Row id, increasing. */
+  id: number;
+  /** QSEC2-style tag without brackets, e.g. KEY_ISSUED. */
+  tag: string;
+  /** `key=value` details: never key material. */
+  message: string;
+  /** ISO time. */
+  at: string;
+}
+
+/** One finished BB84 run on the link. */
+export interface LinkEventData {
+  /** The link's status after the run. */
+  status: LinkStatus;
+  /** The run's QBER. */
+  qber: number;
+  /** The rolling average the status follows. */
+  rolling_qber: number;
+  /** Whether Eve was on the channel for this run. */
+  eve: boolean;
+  /** Qubits the run used. */
+  qubits: number;
+  /** ISO time of the run. */
+  time: string;
+}
+
+/** A key handed out: who got it and under which id, never the key. */
+export interface KeyEventData {
+  /** The device the key went to. */
+  device: string;
+  /** The pair's other device, or null for an ETSI key. */
+  peer: string | null;
+  /** The key's id. */
+  key_id: string;
+  /** QBER of the run the key came from. */
+  qber: number;
+  /** What kind of key (pair or ETSI). */
+  kind: string;
+  /** ISO time. */
+  time: string;
+}
+
+/** Every event the KMS publishes, by SSE event name. */
+export type KmsEvent =
+  | { event: "state"; data: LinkStatusResponse }
+  | { event: "link"; data: LinkEventData }
+  | { event: "attack"; data: { qber: number; time: string } }
+  | { event: "attack_mode"; data: { attack_mode: boolean } }
+  | { event: "reset"; data: { status: "GREEN"; time: string } }
+  | { event: "key"; data: KeyEventData }
+  | { event: "audit"; data: AuditEntry };
+
+/** The SSE event names of {@linkcode KmsEvent}. */
+export type KmsEventName = KmsEvent["event"];
+
+type Json = Record<string, unknown>;
+
+/**
+ * Reads one SSE event (its name and data text) as a {@linkcode KmsEvent},
+ * or `null` when it is not one.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { parseKmsEvent } from "./kms_event.ts";
+ *
+ * const data = '{"status":"RED","qber":0.25,"rolling_qber":0.2,"eve":true,"qubits":900,"time":"T"}';
+ * assertEquals(parseKmsEvent("link", data)?.event, "link");
+ * assertEquals(parseKmsEvent("link", '{"status":"PURPLE"}'), null);
+ * assertEquals(parseKmsEvent("nonsense", "{}"), null);
+ * ```
+ */
+export function parseKmsEvent(name: string, data: string): KmsEvent | null {
+  let body: unknown;
+  try {
+    body = JSON.parse(data);
+  } catch {
+    return null;
+  }
+  if (!isRecord(body)) return null;
+  const valid = VALIDATORS[name as KmsEventName];
+  if (!valid || !Object.hasOwn(VALIDATORS, name) || !valid(body)) return null;
+  return { event: name, data: body } as KmsEvent;
+}
+
+const VALIDATORS: Record<KmsEventName, (body: Json) => boolean> = {
+  state: (b) =>
+    isStatus(b.status) && isRatio(b.qber) && isCount(b.total_keys_issued) &&
+    isCount(b.attacks_detected) && isCount(b.active_sessions) &&
+    Array.isArray(b.history) && b.history.every(isRatio) &&
+    (b.router_last_seen === null || typeof b.router_last_seen === "string") &&
+    typeof b.attack_mode === "boolean",
+  link: (b) =>
+    isStatus(b.status) && isRatio(b.qber) && isRatio(b.rolling_qber) &&
+    typeof b.eve === "boolean" && isCount(b.qubits) &&
+    typeof b.time === "string",
+  attack: (b) => isRatio(b.qber) && typeof b.time === "string",
+  attack_mode: (b) => typeof b.attack_mode === "boolean",
+  reset: (b) => b.status === "GREEN" && typeof b.time === "string",
+  key: (b) =>
+    typeof b.device === "string" &&
+    (b.peer === null || typeof b.peer === "string") &&
+    typeof b.key_id === "string" && isRatio(b.qber) &&
+    typeof b.kind === "string" && typeof b.time === "string",
+  audit: (b) =>
+    isCount(b.id) && typeof b.tag === "string" &&
+    typeof b.message === "string" && typeof b.at === "string",
+};
+
+function isRecord(value: unknown): value is Json {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function isStatus(value: unknown): value is LinkStatus {
+  return value === "GREEN" || value === "YELLOW" || value === "RED";
+}
+
+function isRatio(value: unknown): value is number {
+  return typeof value === "number" && value >= 0 && value <= 1;
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+}

@@ -1,0 +1,75 @@
+import { assertEquals } from "@std/assert";
+import { type KmsEvent, parseKmsEvent } from "./kms_event.ts";
+
+const EVENTS: KmsEvent[] = [
+  {
+    event: "state",
+    data: {
+      status: "GREEN",
+      qber: 0.02,
+      total_keys_issued: 3,
+      attacks_detected: 0,
+      active_sessions: 1,
+      history: [0.02, 0.021],
+      router_last_seen: null,
+      attack_mode: false,
+    },
+  },
+  {
+    event: "link",
+    data: {
+      status: "RED",
+      qber: 0.25,
+      rolling_qber: 0.13,
+      eve: true,
+      qubits: 2048,
+      time: "2026-12-01T00:00:00.000Z",
+    },
+  },
+  { event: "attack", data: { qber: 0.25, time: "T" } },
+  { event: "attack_mode", data: { attack_mode: false } },
+  { event: "reset", data: { status: "GREEN", time: "T" } },
+  {
+    event: "key",
+    data: {
+      device: "Soldier_Alpha",
+      peer: null,
+      key_id: "k",
+      qber: 0.02,
+      kind: "etsi",
+      time: "T",
+    },
+  },
+  { event: "audit", data: { id: 7, tag: "RESET", message: "x=y", at: "T" } },
+];
+
+Deno.test("every event the KMS publishes reads back as itself", () => {
+  for (const event of EVENTS) {
+    assertEquals(parseKmsEvent(event.event, JSON.stringify(event.data)), event);
+  }
+});
+
+Deno.test("a field of the wrong type, a missing field or a foreign name is refused", () => {
+  for (const event of EVENTS) {
+    for (const field of Object.keys(event.data)) {
+      const broken = { ...event.data, [field]: { nested: true } };
+      assertEquals(
+        parseKmsEvent(event.event, JSON.stringify(broken)),
+        null,
+        `${event.event}.${field} as an object`,
+      );
+      const missing: Record<string, unknown> = { ...event.data };
+      delete missing[field];
+      assertEquals(
+        parseKmsEvent(event.event, JSON.stringify(missing)),
+        null,
+        `${event.event} without ${field}`,
+      );
+    }
+  }
+  for (const name of ["toString", "__proto__", "constructor", ""]) {
+    assertEquals(parseKmsEvent(name, "{}"), null, name);
+  }
+  assertEquals(parseKmsEvent("audit", "not json"), null);
+  assertEquals(parseKmsEvent("audit", "[1]"), null);
+});
