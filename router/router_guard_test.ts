@@ -308,6 +308,9 @@ Deno.test(
         0,
         from,
       );
+      // The guard prints the sequence over a few milliseconds: wait for its
+      // last line before comparing it whole.
+      await guard.waitFor(/^Chat traffic BLOCKED at network layer$/, 2000, red);
       assertEquals(guard.messages.slice(red, red + 4), [
         "Status: RED — QUANTUM BREACH DETECTED!",
         "Executing: iptables -I FORWARD -p tcp --dport 8765 -j DROP",
@@ -338,6 +341,11 @@ Deno.test(
         /^Status: GREEN — Quantum link restored$/,
         0,
         from,
+      );
+      await guard.waitFor(
+        /^Removing firewall block\. Chat traffic ALLOWED\.$/,
+        2000,
+        green,
       );
       assertEquals(guard.messages.slice(green, green + 4), [
         "Status: GREEN — Quantum link restored",
@@ -517,6 +525,11 @@ Deno.test(
         /^FAIL_MODE=closed: no valid KMS answer for 3 consecutive polls — blocking chat traffic$/,
         3 * (POLL_INTERVAL + 1) * 1000 + 2000,
         from,
+      );
+      await guard.waitFor(
+        /^Chat traffic BLOCKED at network layer$/,
+        2000,
+        blockAt,
       );
       assertEquals(guard.messages.slice(blockAt + 1, blockAt + 4), [
         "Executing: iptables -I FORWARD -p tcp --dport 8765 -j DROP",
