@@ -1,9 +1,11 @@
 /**
  * A helper process the router guard tests start inside a network namespace
- * (`ip netns exec NS deno run --allow-net router/ns_agent.ts`), because a
- * Deno process cannot enter a namespace itself. It reads one JSON request per
- * line on stdin and writes one JSON reply per line on stdout; see
+ * (`ip netns exec NS deno run --no-config --allow-net testing/ns_agent.ts`),
+ * because a Deno process cannot enter a namespace itself. It reads one JSON
+ * request per line on stdin and writes one JSON reply per line on stdout; see
  * {@linkcode AgentRequest}. It exits when stdin closes.
+ *
+ * It runs without deno.json, so it and what it imports use no import map.
  *
  * @module
  */
@@ -11,8 +13,8 @@
 import {
   type AnswerFormat,
   isLinkStatus,
-  StatusServer,
-} from "./status_server.ts";
+  LinkStatusServer,
+} from "./link_status_server.ts";
 
 /** A request to the agent; `id` is echoed in the reply. */
 export type AgentRequest =
@@ -71,7 +73,7 @@ interface Stream {
 }
 
 const streams = new Map<string, Stream>();
-let statusServer: StatusServer | undefined;
+let statusServer: LinkStatusServer | undefined;
 const listeners: Deno.TcpListener[] = [];
 
 function reply(message: AgentReply): void {
@@ -164,7 +166,7 @@ async function roundTrip(
 async function handle(req: AgentRequest): Promise<AgentReply> {
   switch (req.op) {
     case "status_start":
-      statusServer = new StatusServer({
+      statusServer = new LinkStatusServer({
         hostname: req.hostname,
         port: req.port,
       });

@@ -1,8 +1,7 @@
 /**
- * Test harness for `router_guard.sh`: builds a client — router — server
- * topology out of Linux network namespaces and veth pairs, runs helper
- * processes inside them, and runs the guard under `busybox sh` with a PATH
- * that holds only BusyBox applets and iptables.
+ * A network-namespace lab for the router guard and end-to-end tests: builds a
+ * LAN hosts — router — server topology out of Linux network namespaces and
+ * veth pairs, and runs commands and {@linkcode NsAgent} helpers inside it.
  *
  * Everything stays inside namespaces created here (private 10.231.x.0/24
  * subnets on our own veths); nothing is sent to any other address.
@@ -92,20 +91,6 @@ export async function missingPrerequisite(
   }
   await run(findTool("ip")!, ["netns", "del", probe], false);
   return undefined;
-}
-
-/**
- * Skips a test loudly when `reason` is set: a console warning locally, a
- * thrown error when `CI=true` (a skipped system test is a failure in CI).
- * Returns true if the test should stop.
- */
-export function skipUnless(name: string, reason: string | undefined): boolean {
-  if (!reason) return false;
-  if (Deno.env.get("CI") === "true") {
-    throw new Error(`${name} cannot run in CI: ${reason}`);
-  }
-  console.warn(`SKIP ${name}: ${reason}`);
-  return true;
 }
 
 let topologyCounter = 0;
@@ -282,7 +267,7 @@ export function nsRun(
 }
 
 /**
- * A running `router/ns_agent.ts` inside a namespace; send it requests with
+ * A running `testing/ns_agent.ts` inside a namespace; send it requests with
  * {@linkcode NsAgent.call}.
  */
 export class NsAgent {
