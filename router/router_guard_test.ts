@@ -277,6 +277,12 @@ Deno.test(
         3 * (POLL_INTERVAL + 1) * 1000 + 2000,
         from,
       );
+      // The guard logs each insert as it runs iptables: wait for its last line.
+      await guard.waitFor(
+        /^Chat traffic BLOCKED at network layer$/,
+        ENFORCE_MS,
+        blockAt,
+      );
       assertEquals(guard.messages.slice(blockAt + 1, blockAt + 4), [
         "Executing: iptables -I FORWARD -p tcp --dport 8765 -j DROP",
         "Executing: iptables -I FORWARD -p tcp --sport 8765 -j DROP",
