@@ -11,6 +11,8 @@
  * @module
  */
 
+import { readLines } from "./read_lines.ts";
+
 /** A link status as reported by the KMS. */
 export type LinkStatus = "GREEN" | "YELLOW" | "RED";
 
@@ -131,27 +133,20 @@ async function main(): Promise<void> {
   console.log(
     `status server on :${port}/link_status — type GREEN, YELLOW, RED, SPACED, COMPACT, GARBAGE, DOWN or UP`,
   );
-  const lines = Deno.stdin.readable.pipeThrough(new TextDecoderStream());
-  let pending = "";
-  for await (const chunk of lines) {
-    pending += chunk;
-    let newline;
-    while ((newline = pending.indexOf("\n")) >= 0) {
-      const word = pending.slice(0, newline).trim().toUpperCase();
-      pending = pending.slice(newline + 1);
-      if (isLinkStatus(word)) server.status = word;
-      else if (word === "SPACED") server.format = "spaced";
-      else if (word === "COMPACT") server.format = "compact";
-      else if (word === "GARBAGE") server.format = "garbage";
-      else if (word === "DOWN") await server.down();
-      else if (word === "UP") server.up();
-      else if (word) console.log(`unknown command: ${word}`);
-      console.log(
-        `serving ${server.status} (${server.format}), ${
-          server.listening ? "up" : "down"
-        }`,
-      );
-    }
+  for await (const line of readLines(Deno.stdin.readable)) {
+    const word = line.trim().toUpperCase();
+    if (isLinkStatus(word)) server.status = word;
+    else if (word === "SPACED") server.format = "spaced";
+    else if (word === "COMPACT") server.format = "compact";
+    else if (word === "GARBAGE") server.format = "garbage";
+    else if (word === "DOWN") await server.down();
+    else if (word === "UP") server.up();
+    else if (word) console.log(`unknown command: ${word}`);
+    console.log(
+      `serving ${server.status} (${server.format}), ${
+        server.listening ? "up" : "down"
+      }`,
+    );
   }
   await server.down();
 }

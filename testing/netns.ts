@@ -186,9 +186,14 @@ export async function createTopology(
       "br0",
     );
     await inNs(router, "link", "set", "br0", "up");
-    let port = 0;
-    for (const host of Object.values(lan)) {
-      const side = `lan${port++}`;
+    // A veth from `host`'s eth0 to `side` in the router, where `attach` (ip
+    // arguments) hooks `side` up; then `host` is addressed and routed via
+    // `gateway`.
+    const cable = async (
+      host: LanHost,
+      options: { side: string; attach: string[]; gateway: string },
+    ) => {
+      const { side, attach, gateway } = options;
       await inNs(
         host.ns,
         "link",
@@ -202,44 +207,26 @@ export async function createTopology(
         "netns",
         router,
       );
-      await inNs(router, "link", "set", side, "master", "br0");
+      await inNs(router, ...attach);
       await inNs(router, "link", "set", side, "up");
       await inNs(host.ns, "addr", "add", `${host.address}/24`, "dev", "eth0");
       await inNs(host.ns, "link", "set", "eth0", "up");
-      await inNs(
-        host.ns,
-        "route",
-        "add",
-        "default",
-        "via",
-        ADDR.routerClientSide,
-      );
+      await inNs(host.ns, "route", "add", "default", "via", gateway);
+    };
+    let port = 0;
+    for (const host of Object.values(lan)) {
+      const side = `lan${port++}`;
+      await cable(host, {
+        side,
+        attach: ["link", "set", side, "master", "br0"],
+        gateway: ADDR.routerClientSide,
+      });
     }
-    await inNs(
-      server,
-      "link",
-      "add",
-      "eth0",
-      "type",
-      "veth",
-      "peer",
-      "name",
-      "srv0",
-      "netns",
-      router,
-    );
-    await inNs(
-      router,
-      "addr",
-      "add",
-      `${ADDR.routerServerSide}/24`,
-      "dev",
-      "srv0",
-    );
-    await inNs(router, "link", "set", "srv0", "up");
-    await inNs(server, "addr", "add", `${ADDR.server}/24`, "dev", "eth0");
-    await inNs(server, "link", "set", "eth0", "up");
-    await inNs(server, "route", "add", "default", "via", ADDR.routerServerSide);
+    await cable({ ns: server, address: ADDR.server }, {
+      side: "srv0",
+      attach: ["addr", "add", `${ADDR.routerServerSide}/24`, "dev", "srv0"],
+      gateway: ADDR.routerServerSide,
+    });
     await run(ip, [
       "netns",
       "exec",

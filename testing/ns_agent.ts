@@ -15,6 +15,7 @@ import {
   isLinkStatus,
   LinkStatusServer,
 } from "./link_status_server.ts";
+import { readLines } from "./read_lines.ts";
 
 /** A request to the agent; `id` is echoed in the reply. */
 export type AgentRequest =
@@ -101,12 +102,15 @@ async function echoServe(listener: Deno.TcpListener): Promise<void> {
   }
 }
 
-/** Connects with a deadline; resolves undefined on timeout or error. */
+/**
+ * Connects with a deadline and starts collecting what comes back; no stream
+ * on timeout or error.
+ */
 async function connect(
   hostname: string,
   port: number,
   timeoutMs: number,
-): Promise<{ conn?: Deno.TcpConn; detail: string }> {
+): Promise<{ stream?: Stream; detail: string }> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
@@ -115,7 +119,9 @@ async function connect(
       port,
       signal: controller.signal,
     });
-    return { conn, detail: "connected" };
+    const stream: Stream = { conn, received: "" };
+    startReader(stream);
+    return { stream, detail: "connected" };
   } catch (err) {
     return {
       detail: controller.signal.aborted
@@ -195,30 +201,26 @@ async function handle(req: AgentRequest): Promise<AgentReply> {
       return { id: req.id, ok: true };
     }
     case "probe": {
-      const { conn, detail } = await connect(
+      const { stream, detail } = await connect(
         req.hostname,
         req.port,
         req.timeoutMs,
       );
-      if (!conn) return { id: req.id, ok: true, reachable: false, detail };
-      const stream: Stream = { conn, received: "" };
-      startReader(stream);
+      if (!stream) return { id: req.id, ok: true, reachable: false, detail };
       const result = await roundTrip(stream, req.timeoutMs);
       try {
-        conn.close();
+        stream.conn.close();
       } catch { /* closed */ }
       return { id: req.id, ok: true, ...result };
     }
     case "open": {
-      const { conn, detail } = await connect(
+      const { stream, detail } = await connect(
         req.hostname,
         req.port,
         req.timeoutMs,
       );
-      if (!conn) return { id: req.id, ok: true, reachable: false, detail };
-      const stream: Stream = { conn, received: "" };
+      if (!stream) return { id: req.id, ok: true, reachable: false, detail };
       streams.set(req.stream, stream);
-      startReader(stream);
       return {
         id: req.id,
         ok: true,
@@ -239,21 +241,13 @@ async function handle(req: AgentRequest): Promise<AgentReply> {
 
 async function main(): Promise<void> {
   reply({ id: 0, ok: true, ready: true });
-  const lines = Deno.stdin.readable.pipeThrough(new TextDecoderStream());
-  let pending = "";
-  for await (const chunk of lines) {
-    pending += chunk;
-    let newline;
-    while ((newline = pending.indexOf("\n")) >= 0) {
-      const line = pending.slice(0, newline);
-      pending = pending.slice(newline + 1);
-      if (!line.trim()) continue;
-      const req = JSON.parse(line) as AgentRequest;
-      handle(req).then(
-        reply,
-        (err) => reply({ id: req.id, ok: false, error: String(err) }),
-      );
-    }
+  for await (const line of readLines(Deno.stdin.readable)) {
+    if (!line.trim()) continue;
+    const req = JSON.parse(line) as AgentRequest;
+    handle(req).then(
+      reply,
+      (err) => reply({ id: req.id, ok: false, error: String(err) }),
+    );
   }
   Deno.exit(0);
 }
