@@ -67,6 +67,9 @@ Deno.test(
         0,
         from,
       );
+      // The guard prints the sequence over a few milliseconds: wait for its
+      // last line before comparing it whole.
+      await guard.waitFor(/^Chat traffic BLOCKED at network layer$/, 2000, red);
       assertEquals(guard.messages.slice(red, red + 4), [
         "Status: RED — QUANTUM BREACH DETECTED!",
         "Executing: iptables -I FORWARD -p tcp --dport 8765 -j DROP",
@@ -97,6 +100,11 @@ Deno.test(
         /^Status: GREEN — Quantum link restored$/,
         0,
         from,
+      );
+      await guard.waitFor(
+        /^Removing firewall block\. Chat traffic ALLOWED\.$/,
+        2000,
+        green,
       );
       assertEquals(guard.messages.slice(green, green + 4), [
         "Status: GREEN — Quantum link restored",
@@ -277,10 +285,9 @@ Deno.test(
         3 * (POLL_INTERVAL + 1) * 1000 + 2000,
         from,
       );
-      // The guard logs each insert as it runs iptables: wait for its last line.
       await guard.waitFor(
         /^Chat traffic BLOCKED at network layer$/,
-        ENFORCE_MS,
+        2000,
         blockAt,
       );
       assertEquals(guard.messages.slice(blockAt + 1, blockAt + 4), [
