@@ -1,7 +1,7 @@
 import {
-  assert,
   assertEquals,
   assertRejects,
+  assertStrictEquals,
   assertStringIncludes,
   assertThrows,
 } from "@std/assert";
@@ -106,7 +106,7 @@ setInterval(() => {}, 1000);`,
     const reason = new Error("operator pressed Ctrl-C");
     controller.abort(reason);
     const error = await assertRejects(() => starting);
-    assert(error === reason, `rejected with ${error}`);
+    assertStrictEquals(error, reason);
     // Killed and reaped: there is no such process any more.
     assertThrows(() => Deno.kill(Number(pid), "SIGCONT"), Deno.errors.NotFound);
   } finally {

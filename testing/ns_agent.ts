@@ -107,10 +107,9 @@ async function echoServe(listener: Deno.TcpListener): Promise<void> {
  * on timeout or error.
  */
 async function connect(
-  hostname: string,
-  port: number,
-  timeoutMs: number,
+  target: { hostname: string; port: number; timeoutMs: number },
 ): Promise<{ stream?: Stream; detail: string }> {
+  const { hostname, port, timeoutMs } = target;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
@@ -201,11 +200,7 @@ async function handle(req: AgentRequest): Promise<AgentReply> {
       return { id: req.id, ok: true };
     }
     case "probe": {
-      const { stream, detail } = await connect(
-        req.hostname,
-        req.port,
-        req.timeoutMs,
-      );
+      const { stream, detail } = await connect(req);
       if (!stream) return { id: req.id, ok: true, reachable: false, detail };
       const result = await roundTrip(stream, req.timeoutMs);
       try {
@@ -214,11 +209,7 @@ async function handle(req: AgentRequest): Promise<AgentReply> {
       return { id: req.id, ok: true, ...result };
     }
     case "open": {
-      const { stream, detail } = await connect(
-        req.hostname,
-        req.port,
-        req.timeoutMs,
-      );
+      const { stream, detail } = await connect(req);
       if (!stream) return { id: req.id, ok: true, reachable: false, detail };
       streams.set(req.stream, stream);
       return {

@@ -20,7 +20,7 @@
  * ```
  */
 export async function* readLines(
-  readable: ReadableStream<Uint8Array>,
+  readable: ReadableStream<Uint8Array<ArrayBuffer>>,
 ): AsyncGenerator<string> {
   let pending = "";
   for await (const chunk of readable.pipeThrough(new TextDecoderStream())) {

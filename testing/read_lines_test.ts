@@ -1,7 +1,7 @@
 import { assertEquals } from "@std/assert";
 import { readLines } from "./read_lines.ts";
 
-function chunks(...texts: string[]): ReadableStream<Uint8Array> {
+function chunks(...texts: string[]): ReadableStream<Uint8Array<ArrayBuffer>> {
   return ReadableStream.from(texts.map((t) => new TextEncoder().encode(t)));
 }
 
