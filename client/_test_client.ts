@@ -13,7 +13,7 @@ import {
   type ServiceProcess,
   type ServiceSpec,
   startService,
-} from "../demo/service_process.ts";
+} from "../common/service_process.ts";
 
 /** Generous deadline for anything a loaded two-core machine must do. */
 export const WAIT_MS = 30_000;

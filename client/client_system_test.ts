@@ -4,7 +4,7 @@
  */
 
 import { assert, assertEquals } from "@std/assert";
-import { PROJECT_ROOT, serviceArgs } from "../demo/service_process.ts";
+import { PROJECT_ROOT, serviceArgs } from "../common/service_process.ts";
 import {
   assertShownOnce,
   chatLine,

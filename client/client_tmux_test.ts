@@ -6,8 +6,8 @@
  */
 
 import { assert, assertEquals } from "@std/assert";
-import { serviceArgs } from "../demo/service_process.ts";
-import { skipUnless } from "../router/netns.ts";
+import { serviceArgs } from "../common/service_process.ts";
+import { skipUnless } from "../testing/skip.ts";
 import {
   CLIENT_SPEC,
   startStack,

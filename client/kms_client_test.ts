@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertRejects } from "@std/assert";
-import { freePort } from "../demo/service_process.ts";
+import { freePort } from "../common/service_process.ts";
 import { removeDataDir, startKms } from "../kms/_test_kms.ts";
 import {
   fetchLinkStatus,

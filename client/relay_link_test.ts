@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "@std/assert";
-import { freePort } from "../demo/service_process.ts";
+import { freePort } from "../common/service_process.ts";
 import { startRelay } from "../relay/_test_relay.ts";
 import {
   backoffDelay,

@@ -10,7 +10,7 @@ import {
   freePort,
   type ServiceProcess,
   startService,
-} from "../demo/service_process.ts";
+} from "../common/service_process.ts";
 import { build } from "./_fresh/build.ts";
 
 /** A running test dashboard. */

@@ -8,7 +8,7 @@
 
 import { assertEquals } from "@std/assert";
 import type { Browser, Page } from "playwright-core";
-import { PROJECT_ROOT } from "../demo/service_process.ts";
+import { PROJECT_ROOT } from "../common/service_process.ts";
 import { removeDataDir, startKms, type TestKms } from "../kms/_test_kms.ts";
 import { startDashboard, type TestDashboard } from "./_test_dashboard.ts";
 import { waitFor } from "./_test_fake_kms.ts";

@@ -19,7 +19,7 @@ import {
   serviceArgs,
   ServiceProcess,
   startService,
-} from "./service_process.ts";
+} from "../common/service_process.ts";
 import { waitUntilAnswering } from "./stack.ts";
 
 const WAIT_MS = 60_000;

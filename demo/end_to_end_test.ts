@@ -12,15 +12,15 @@
  */
 
 import { assert, assertEquals } from "@std/assert";
-import { GuardProcess, makeGuardBin } from "../router/guard_process.ts";
 import {
   ADDR,
   createTopology,
   findTool,
   missingPrerequisite,
   nsRun,
-  skipUnless,
-} from "../router/netns.ts";
+} from "../testing/netns.ts";
+import { GuardProcess, makeGuardBin } from "../testing/router_guard_process.ts";
+import { skipUnless } from "../testing/skip.ts";
 import { removeDataDir, testDataDir } from "../kms/_test_kms.ts";
 import {
   assertShownOnce,

@@ -9,7 +9,7 @@
 
 import { parseArgs } from "@std/cli/parse-args";
 import { permissionFlags } from "./permissions.ts";
-import { PROJECT_ROOT } from "./service_process.ts";
+import { PROJECT_ROOT } from "../common/service_process.ts";
 import {
   DEFAULT_DATA_DIR,
   DEFAULT_PORTS,

@@ -1,6 +1,6 @@
 import { assertEquals, assertThrows } from "@std/assert";
 import { permissionFlags } from "./permissions.ts";
-import { PROJECT_ROOT } from "./service_process.ts";
+import { PROJECT_ROOT } from "../common/service_process.ts";
 
 Deno.test("permission sets print as the flags they stand for", () => {
   const config = JSON.stringify({

@@ -12,7 +12,7 @@ import {
   type ServiceProcess,
   type ServiceSpec,
   startService,
-} from "./service_process.ts";
+} from "../common/service_process.ts";
 
 /** Ports of the three services. */
 export interface StackPorts {

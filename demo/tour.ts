@@ -13,7 +13,10 @@
  */
 
 import { delay } from "@std/async/delay";
-import { type ServiceProcess, startService } from "./service_process.ts";
+import {
+  type ServiceProcess,
+  startService,
+} from "../common/service_process.ts";
 import type { Stack } from "./stack.ts";
 
 /** How long a step may take before the act counts as failed. */

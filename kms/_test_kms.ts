@@ -10,7 +10,7 @@ import {
   PROJECT_ROOT,
   type ServiceProcess,
   startService,
-} from "../demo/service_process.ts";
+} from "../common/service_process.ts";
 
 /** A running test KMS. */
 export interface TestKms {

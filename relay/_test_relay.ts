@@ -10,7 +10,7 @@ import {
   freePort,
   type ServiceProcess,
   startService,
-} from "../demo/service_process.ts";
+} from "../common/service_process.ts";
 
 /** A frame as received: the exact text, and its parse. */
 export interface Received {

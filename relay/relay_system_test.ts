@@ -16,7 +16,7 @@ import {
   encryptPacket,
   importPacketKey,
 } from "../protocol/mod.ts";
-import { freePort, startService } from "../demo/service_process.ts";
+import { freePort, startService } from "../common/service_process.ts";
 import { RawClient, startRelay, TestClient } from "./_test_relay.ts";
 
 function chat(

@@ -1,8 +1,7 @@
 /**
- * Test harness for `router_guard.sh`: builds a client — router — server
- * topology out of Linux network namespaces and veth pairs, runs helper
- * processes inside them, and runs the guard under `busybox sh` with a PATH
- * that holds only BusyBox applets and iptables.
+ * A network-namespace lab for the router guard and end-to-end tests: builds a
+ * LAN hosts — router — server topology out of Linux network namespaces and
+ * veth pairs, and runs commands and {@linkcode NsAgent} helpers inside it.
  *
  * Everything stays inside namespaces created here (private 10.231.x.0/24
  * subnets on our own veths); nothing is sent to any other address.
@@ -92,20 +91,6 @@ export async function missingPrerequisite(
   }
   await run(findTool("ip")!, ["netns", "del", probe], false);
   return undefined;
-}
-
-/**
- * Skips a test loudly when `reason` is set: a console warning locally, a
- * thrown error when `CI=true` (a skipped system test is a failure in CI).
- * Returns true if the test should stop.
- */
-export function skipUnless(name: string, reason: string | undefined): boolean {
-  if (!reason) return false;
-  if (Deno.env.get("CI") === "true") {
-    throw new Error(`${name} cannot run in CI: ${reason}`);
-  }
-  console.warn(`SKIP ${name}: ${reason}`);
-  return true;
 }
 
 let topologyCounter = 0;
@@ -201,9 +186,14 @@ export async function createTopology(
       "br0",
     );
     await inNs(router, "link", "set", "br0", "up");
-    let port = 0;
-    for (const host of Object.values(lan)) {
-      const side = `lan${port++}`;
+    // A veth from `host`'s eth0 to `side` in the router, where `attach` (ip
+    // arguments) hooks `side` up; then `host` is addressed and routed via
+    // `gateway`.
+    const cable = async (
+      host: LanHost,
+      options: { side: string; attach: string[]; gateway: string },
+    ) => {
+      const { side, attach, gateway } = options;
       await inNs(
         host.ns,
         "link",
@@ -217,44 +207,26 @@ export async function createTopology(
         "netns",
         router,
       );
-      await inNs(router, "link", "set", side, "master", "br0");
+      await inNs(router, ...attach);
       await inNs(router, "link", "set", side, "up");
       await inNs(host.ns, "addr", "add", `${host.address}/24`, "dev", "eth0");
       await inNs(host.ns, "link", "set", "eth0", "up");
-      await inNs(
-        host.ns,
-        "route",
-        "add",
-        "default",
-        "via",
-        ADDR.routerClientSide,
-      );
+      await inNs(host.ns, "route", "add", "default", "via", gateway);
+    };
+    let port = 0;
+    for (const host of Object.values(lan)) {
+      const side = `lan${port++}`;
+      await cable(host, {
+        side,
+        attach: ["link", "set", side, "master", "br0"],
+        gateway: ADDR.routerClientSide,
+      });
     }
-    await inNs(
-      server,
-      "link",
-      "add",
-      "eth0",
-      "type",
-      "veth",
-      "peer",
-      "name",
-      "srv0",
-      "netns",
-      router,
-    );
-    await inNs(
-      router,
-      "addr",
-      "add",
-      `${ADDR.routerServerSide}/24`,
-      "dev",
-      "srv0",
-    );
-    await inNs(router, "link", "set", "srv0", "up");
-    await inNs(server, "addr", "add", `${ADDR.server}/24`, "dev", "eth0");
-    await inNs(server, "link", "set", "eth0", "up");
-    await inNs(server, "route", "add", "default", "via", ADDR.routerServerSide);
+    await cable({ ns: server, address: ADDR.server }, {
+      side: "srv0",
+      attach: ["addr", "add", `${ADDR.routerServerSide}/24`, "dev", "srv0"],
+      gateway: ADDR.routerServerSide,
+    });
     await run(ip, [
       "netns",
       "exec",
@@ -282,7 +254,7 @@ export function nsRun(
 }
 
 /**
- * A running `router/ns_agent.ts` inside a namespace; send it requests with
+ * A running `testing/ns_agent.ts` inside a namespace; send it requests with
  * {@linkcode NsAgent.call}.
  */
 export class NsAgent {

@@ -2,12 +2,16 @@
  * A tiny stand-in for the KMS's `GET /link_status`, for testing and
  * demonstrating `router_guard.sh` before (or without) the real KMS.
  *
- * Run standalone with `deno run --allow-net router/status_server.ts [port]`
- * and type `GREEN`, `YELLOW`, `RED`, `SPACED`, `COMPACT`, `GARBAGE`, `DOWN` or
- * `UP` (one per line) on stdin to change what it serves.
+ * Run standalone with
+ * `deno run --no-config --allow-net testing/link_status_server.ts [port]` and
+ * type `GREEN`, `YELLOW`, `RED`, `SPACED`, `COMPACT`, `GARBAGE`, `DOWN` or `UP`
+ * (one per line) on stdin to change what it serves. The tests run it inside
+ * `ns_agent.ts` without deno.json, so it uses no import map.
  *
  * @module
  */
+
+import { readLines } from "./read_lines.ts";
 
 /** A link status as reported by the KMS. */
 export type LinkStatus = "GREEN" | "YELLOW" | "RED";
@@ -20,8 +24,8 @@ export type LinkStatus = "GREEN" | "YELLOW" | "RED";
  */
 export type AnswerFormat = "compact" | "spaced" | "garbage";
 
-/** Options for {@linkcode StatusServer}. */
-export interface StatusServerOptions {
+/** Options for {@linkcode LinkStatusServer}. */
+export interface LinkStatusServerOptions {
   /** Address to listen on (default `0.0.0.0`). */
   hostname?: string;
   /** Port to listen on (default 8000, the KMS port). */
@@ -69,7 +73,7 @@ export function linkStatusBody(
  * An HTTP server answering `GET /link_status` with a status the caller sets,
  * which can also be taken down (connection refused) and brought back.
  */
-export class StatusServer {
+export class LinkStatusServer {
   /** Status currently served. */
   status: LinkStatus;
   /** Answer format currently served. */
@@ -80,8 +84,8 @@ export class StatusServer {
   readonly #port: number;
   #server: Deno.HttpServer | undefined;
 
-  /** Creates a stopped server; call {@linkcode StatusServer.up}. */
-  constructor(options: StatusServerOptions = {}) {
+  /** Creates a stopped server; call {@linkcode LinkStatusServer.up}. */
+  constructor(options: LinkStatusServerOptions = {}) {
     this.#hostname = options.hostname ?? "0.0.0.0";
     this.#port = options.port ?? 8000;
     this.status = options.status ?? "GREEN";
@@ -124,32 +128,25 @@ export class StatusServer {
 
 async function main(): Promise<void> {
   const port = Number(Deno.args[0] ?? 8000);
-  const server = new StatusServer({ port });
+  const server = new LinkStatusServer({ port });
   server.up();
   console.log(
     `status server on :${port}/link_status — type GREEN, YELLOW, RED, SPACED, COMPACT, GARBAGE, DOWN or UP`,
   );
-  const lines = Deno.stdin.readable.pipeThrough(new TextDecoderStream());
-  let pending = "";
-  for await (const chunk of lines) {
-    pending += chunk;
-    let newline;
-    while ((newline = pending.indexOf("\n")) >= 0) {
-      const word = pending.slice(0, newline).trim().toUpperCase();
-      pending = pending.slice(newline + 1);
-      if (isLinkStatus(word)) server.status = word;
-      else if (word === "SPACED") server.format = "spaced";
-      else if (word === "COMPACT") server.format = "compact";
-      else if (word === "GARBAGE") server.format = "garbage";
-      else if (word === "DOWN") await server.down();
-      else if (word === "UP") server.up();
-      else if (word) console.log(`unknown command: ${word}`);
-      console.log(
-        `serving ${server.status} (${server.format}), ${
-          server.listening ? "up" : "down"
-        }`,
-      );
-    }
+  for await (const line of readLines(Deno.stdin.readable)) {
+    const word = line.trim().toUpperCase();
+    if (isLinkStatus(word)) server.status = word;
+    else if (word === "SPACED") server.format = "spaced";
+    else if (word === "COMPACT") server.format = "compact";
+    else if (word === "GARBAGE") server.format = "garbage";
+    else if (word === "DOWN") await server.down();
+    else if (word === "UP") server.up();
+    else if (word) console.log(`unknown command: ${word}`);
+    console.log(
+      `serving ${server.status} (${server.format}), ${
+        server.listening ? "up" : "down"
+      }`,
+    );
   }
   await server.down();
 }

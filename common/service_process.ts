@@ -50,9 +50,12 @@ export const PROJECT_ROOT: string = new URL("..", import.meta.url).pathname;
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { serviceArgs } from "./service_process.ts";
- * console.log(serviceArgs({ permissionSet: "relay", entry: "relay/main.ts" }).join(" "));
- * // run --quiet -P=relay relay/main.ts
+ * assertEquals(
+ *   serviceArgs({ permissionSet: "relay", entry: "relay/main.ts" }),
+ *   ["run", "--quiet", "-P=relay", "relay/main.ts"],
+ * );
  * ```
  */
 export function serviceArgs(spec: ServiceSpec): string[] {
@@ -238,8 +241,9 @@ export async function startService(
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { freePort } from "./service_process.ts";
- * console.log(freePort() > 0); // true
+ * assert(freePort() > 0);
  * ```
  */
 export function freePort(): number {

@@ -1,9 +1,11 @@
 /**
  * A helper process the router guard tests start inside a network namespace
- * (`ip netns exec NS deno run --allow-net router/ns_agent.ts`), because a
- * Deno process cannot enter a namespace itself. It reads one JSON request per
- * line on stdin and writes one JSON reply per line on stdout; see
+ * (`ip netns exec NS deno run --no-config --allow-net testing/ns_agent.ts`),
+ * because a Deno process cannot enter a namespace itself. It reads one JSON
+ * request per line on stdin and writes one JSON reply per line on stdout; see
  * {@linkcode AgentRequest}. It exits when stdin closes.
+ *
+ * It runs without deno.json, so it and what it imports use no import map.
  *
  * @module
  */
@@ -11,8 +13,9 @@
 import {
   type AnswerFormat,
   isLinkStatus,
-  StatusServer,
-} from "./status_server.ts";
+  LinkStatusServer,
+} from "./link_status_server.ts";
+import { readLines } from "./read_lines.ts";
 
 /** A request to the agent; `id` is echoed in the reply. */
 export type AgentRequest =
@@ -71,7 +74,7 @@ interface Stream {
 }
 
 const streams = new Map<string, Stream>();
-let statusServer: StatusServer | undefined;
+let statusServer: LinkStatusServer | undefined;
 const listeners: Deno.TcpListener[] = [];
 
 function reply(message: AgentReply): void {
@@ -99,12 +102,14 @@ async function echoServe(listener: Deno.TcpListener): Promise<void> {
   }
 }
 
-/** Connects with a deadline; resolves undefined on timeout or error. */
+/**
+ * Connects with a deadline and starts collecting what comes back; no stream
+ * on timeout or error.
+ */
 async function connect(
-  hostname: string,
-  port: number,
-  timeoutMs: number,
-): Promise<{ conn?: Deno.TcpConn; detail: string }> {
+  target: { hostname: string; port: number; timeoutMs: number },
+): Promise<{ stream?: Stream; detail: string }> {
+  const { hostname, port, timeoutMs } = target;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
@@ -113,7 +118,9 @@ async function connect(
       port,
       signal: controller.signal,
     });
-    return { conn, detail: "connected" };
+    const stream: Stream = { conn, received: "" };
+    startReader(stream);
+    return { stream, detail: "connected" };
   } catch (err) {
     return {
       detail: controller.signal.aborted
@@ -164,7 +171,7 @@ async function roundTrip(
 async function handle(req: AgentRequest): Promise<AgentReply> {
   switch (req.op) {
     case "status_start":
-      statusServer = new StatusServer({
+      statusServer = new LinkStatusServer({
         hostname: req.hostname,
         port: req.port,
       });
@@ -193,30 +200,18 @@ async function handle(req: AgentRequest): Promise<AgentReply> {
       return { id: req.id, ok: true };
     }
     case "probe": {
-      const { conn, detail } = await connect(
-        req.hostname,
-        req.port,
-        req.timeoutMs,
-      );
-      if (!conn) return { id: req.id, ok: true, reachable: false, detail };
-      const stream: Stream = { conn, received: "" };
-      startReader(stream);
+      const { stream, detail } = await connect(req);
+      if (!stream) return { id: req.id, ok: true, reachable: false, detail };
       const result = await roundTrip(stream, req.timeoutMs);
       try {
-        conn.close();
+        stream.conn.close();
       } catch { /* closed */ }
       return { id: req.id, ok: true, ...result };
     }
     case "open": {
-      const { conn, detail } = await connect(
-        req.hostname,
-        req.port,
-        req.timeoutMs,
-      );
-      if (!conn) return { id: req.id, ok: true, reachable: false, detail };
-      const stream: Stream = { conn, received: "" };
+      const { stream, detail } = await connect(req);
+      if (!stream) return { id: req.id, ok: true, reachable: false, detail };
       streams.set(req.stream, stream);
-      startReader(stream);
       return {
         id: req.id,
         ok: true,
@@ -237,21 +232,13 @@ async function handle(req: AgentRequest): Promise<AgentReply> {
 
 async function main(): Promise<void> {
   reply({ id: 0, ok: true, ready: true });
-  const lines = Deno.stdin.readable.pipeThrough(new TextDecoderStream());
-  let pending = "";
-  for await (const chunk of lines) {
-    pending += chunk;
-    let newline;
-    while ((newline = pending.indexOf("\n")) >= 0) {
-      const line = pending.slice(0, newline);
-      pending = pending.slice(newline + 1);
-      if (!line.trim()) continue;
-      const req = JSON.parse(line) as AgentRequest;
-      handle(req).then(
-        reply,
-        (err) => reply({ id: req.id, ok: false, error: String(err) }),
-      );
-    }
+  for await (const line of readLines(Deno.stdin.readable)) {
+    if (!line.trim()) continue;
+    const req = JSON.parse(line) as AgentRequest;
+    handle(req).then(
+      reply,
+      (err) => reply({ id: req.id, ok: false, error: String(err) }),
+    );
   }
   Deno.exit(0);
 }

@@ -77,7 +77,8 @@ export class GuardProcess {
    * `env` plus `PATH=bin.dir` as its environment.
    */
   constructor(ns: string, bin: GuardBin, env: Record<string, string>) {
-    const script = new URL("./router_guard.sh", import.meta.url).pathname;
+    const script = new URL("../router/router_guard.sh", import.meta.url)
+      .pathname;
     this.#child = new Deno.Command(findTool("ip")!, {
       // setsid: the guard leads its own process group, so teardown can kill
       // its children (sleep, wget) too.
