@@ -5,7 +5,7 @@
  * @module
  */
 
-import { TextLineStream } from "@std/streams/text-line-stream";
+import { TextLineStream } from "./std.ts";
 
 /** What to start. */
 export interface ServiceSpec {
@@ -94,8 +94,7 @@ export class ServiceProcess {
     if (options.interactive) this.#stdin = child.stdin.getWriter();
     const pump = async (stream: ReadableStream<Uint8Array<ArrayBuffer>>) => {
       const lines = stream.pipeThrough(new TextDecoderStream())
-        // deno-std's npm build ships no types: the cast names what it yields.
-        .pipeThrough(new TextLineStream() as TransformStream<string, string>);
+        .pipeThrough(new TextLineStream());
       for await (const line of lines) this.#onLine(line, echoPrefix);
     };
     const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);

@@ -5,13 +5,13 @@ import {
   assertStringIncludes,
   assertThrows,
 } from "@std/assert";
-import { delay } from "@std/async/delay";
 import {
   PROJECT_ROOT,
   serviceArgs,
   type ServiceSpec,
   startService,
 } from "./service_process.ts";
+import { delay } from "./std.ts";
 
 /**
  * A throwaway entry module with `code`, run under the `test` set. It lives

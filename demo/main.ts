@@ -7,7 +7,7 @@
  * @module
  */
 
-import { parseArgs } from "@std/cli/parse-args";
+import { parseArgs } from "../common/std.ts";
 import { permissionFlags } from "./permissions.ts";
 import { PROJECT_ROOT } from "../common/service_process.ts";
 import {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { delay } from "@std/async/delay";
+import { delay } from "../common/std.ts";
 import {
   PROJECT_ROOT,
   type ServiceProcess,

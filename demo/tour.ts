@@ -12,7 +12,7 @@
  * @module
  */
 
-import { delay } from "@std/async/delay";
+import { delay } from "../common/std.ts";
 import {
   type ServiceProcess,
   startService,

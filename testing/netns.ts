@@ -9,7 +9,7 @@
  * @module
  */
 
-import { TextLineStream } from "@std/streams/text-line-stream";
+import { TextLineStream } from "../common/std.ts";
 import type { AgentReply, AgentRequest } from "./ns_agent.ts";
 
 /** Result of {@linkcode run}. */
@@ -289,8 +289,7 @@ export class NsAgent {
     this.#ready = new Promise((r) => resolveReady = r);
     (async () => {
       const lines = child.stdout.pipeThrough(new TextDecoderStream())
-        // deno-std's npm build ships no types: the cast names what it yields.
-        .pipeThrough(new TextLineStream() as TransformStream<string, string>);
+        .pipeThrough(new TextLineStream());
       for await (const line of lines) {
         const msg = JSON.parse(line) as AgentReply;
         if (msg.ready) resolveReady();

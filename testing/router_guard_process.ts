@@ -8,7 +8,7 @@
  * @module
  */
 
-import { TextLineStream } from "@std/streams/text-line-stream";
+import { TextLineStream } from "../common/std.ts";
 import { findTool } from "./netns.ts";
 
 /** The applets the guard may use (all provided by BusyBox). */
@@ -103,8 +103,7 @@ export class GuardProcess {
       into: string[],
     ) => {
       const lines = stream.pipeThrough(new TextDecoderStream())
-        // deno-std's npm build ships no types: the cast names what it yields.
-        .pipeThrough(new TextLineStream() as TransformStream<string, string>);
+        .pipeThrough(new TextLineStream());
       for await (const line of lines) into.push(line);
     };
     this.#done = Promise.all([
