@@ -12,7 +12,8 @@ import {
   assertThrows,
 } from "@std/assert";
 import { removeDataDir, testDataDir } from "../kms/_test_kms.ts";
-import { parseDataDir, UsageError } from "./main.ts";
+import { ConfigError } from "../common/cli.ts";
+import { parseDataDir, parsePorts } from "./main.ts";
 import {
   freePort,
   PROJECT_ROOT,
@@ -254,7 +255,18 @@ Deno.test("parseDataDir keeps a directory under data/, normalised", () => {
   assertEquals(parseDataDir("./data//x/./y/"), "data/x/y");
   assertEquals(parseDataDir("data/x/../y"), "data/y");
   for (const bad of ["", "data", "kms", "/work/main/data/x", "../data/x"]) {
-    assertThrows(() => parseDataDir(bad), UsageError, "under data/");
+    assertThrows(() => parseDataDir(bad), ConfigError, "under data/");
+  }
+});
+
+Deno.test("parsePorts takes three decimal ports and refuses other spellings", () => {
+  assertEquals(parsePorts("8001,8766,8502"), {
+    kms: 8001,
+    relay: 8766,
+    dashboard: 8502,
+  });
+  for (const bad of ["8001,8766", "8001,8766,0", "8001,0x1F40,8502", ",,"]) {
+    assertThrows(() => parsePorts(bad), ConfigError, "--ports");
   }
 });
 

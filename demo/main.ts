@@ -7,6 +7,7 @@
  * @module
  */
 
+import { ConfigError, parsePort } from "../common/cli.ts";
 import { parseArgs } from "../common/std.ts";
 import { permissionFlags } from "./permissions.ts";
 import { PROJECT_ROOT } from "../common/service_process.ts";
@@ -43,28 +44,18 @@ function lanAddress(): string | undefined {
   }
 }
 
-/** A bad flag: reported in one line with exit code 2. */
-export class UsageError extends Error {
-  /** Creates the error. */
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
-
 /** Parses `--ports KMS,RELAY,DASHBOARD`. */
 export function parsePorts(value: string | undefined): StackPorts {
   if (value === undefined) return DEFAULT_PORTS;
-  const ports = value.split(",").map(Number);
-  if (
-    ports.length !== 3 ||
-    !ports.every((p) => Number.isInteger(p) && p > 0 && p < 65536)
-  ) {
-    throw new UsageError(
+  const texts = value.split(",");
+  if (texts.length !== 3 || texts.includes("0")) {
+    throw new ConfigError(
       `--ports needs three ports KMS,RELAY,DASHBOARD, got ${value}`,
     );
   }
-  const [kms, relay, dashboard] = ports;
+  const [kms, relay, dashboard] = texts.map((text) =>
+    parsePort(text, { name: "--ports" })
+  );
   return { kms, relay, dashboard };
 }
 
@@ -83,7 +74,7 @@ export function parseDataDir(value: string | undefined): string {
     else if (parts.pop() === undefined) escapes = true;
   }
   if (escapes || parts[0] !== "data" || parts.length < 2) {
-    throw new UsageError(
+    throw new ConfigError(
       `--data needs a directory under data/ (the only place the KMS may write), e.g. ${DEFAULT_DATA_DIR}, got ${value}`,
     );
   }
@@ -196,7 +187,7 @@ async function main(): Promise<number> {
     boolean: ["tour", "help"],
     string: ["host", "ports", "data"],
     unknown: (arg: string) => {
-      throw new UsageError(`unknown argument ${arg} (see --help)`);
+      throw new ConfigError(`unknown argument ${arg} (see --help)`);
     },
   });
   if (flags.help) {
@@ -269,6 +260,6 @@ if (import.meta.main) {
     // A bad flag or a service that would not start (a port in use): one
     // clear message, not a stack trace.
     console.error(`[demo] ${error instanceof Error ? error.message : error}`);
-    Deno.exit(error instanceof UsageError ? 2 : 1);
+    Deno.exit(error instanceof ConfigError ? 2 : 1);
   }
 }
