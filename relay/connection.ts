@@ -16,7 +16,6 @@ export interface Peer {
   readonly bufferedAmount: number;
   /** Sends a text frame. */
   send(text: string): void;
-  /** Closes the connection. */
   close(code?: number, reason?: string): void;
 }
 

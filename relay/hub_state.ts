@@ -34,7 +34,6 @@ export interface HubOptions {
 
 /** Why a frame is refused, as the error frame tells it. */
 export interface Refusal {
-  /** The error code. */
   code: ErrorCode;
   /** What the client should do differently. */
   message: string;
