@@ -33,9 +33,11 @@ export interface AeadOptions {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { importAesKey } from "./aes_gcm.ts";
+ *
  * const key = await importAesKey(crypto.getRandomValues(new Uint8Array(32)));
- * console.log(key.extractable); // false
+ * assertEquals(key.extractable, false);
  * ```
  */
 export async function importAesKey(raw: Uint8Array): Promise<CryptoKey> {
@@ -58,12 +60,15 @@ export async function importAesKey(raw: Uint8Array): Promise<CryptoKey> {
  *
  * @example
  * ```ts
- * import { importAesKey, seal } from "./aes_gcm.ts";
+ * import { assertEquals } from "@std/assert";
+ * import { importAesKey, NONCE_LENGTH, seal, TAG_LENGTH } from "./aes_gcm.ts";
+ *
  * const key = await importAesKey(new Uint8Array(32));
  * const sealed = await seal(key, new Uint8Array(3), {
  *   additionalData: new Uint8Array(0),
  * });
- * console.log(sealed.ciphertext.length); // 19
+ * assertEquals(sealed.nonce.length, NONCE_LENGTH);
+ * assertEquals(sealed.ciphertext.length, 3 + TAG_LENGTH);
  * ```
  */
 export async function seal(
@@ -90,11 +95,16 @@ export async function seal(
  *
  * @example
  * ```ts
+ * import { assertEquals, assertRejects } from "@std/assert";
  * import { importAesKey, open, seal } from "./aes_gcm.ts";
+ *
  * const key = await importAesKey(new Uint8Array(32));
  * const additionalData = new Uint8Array(0);
  * const sealed = await seal(key, new Uint8Array([7]), { additionalData });
- * console.log(await open(key, sealed, { additionalData })); // Uint8Array(1) [ 7 ]
+ * assertEquals(await open(key, sealed, { additionalData }), Uint8Array.of(7));
+ * await assertRejects(() =>
+ *   open(key, sealed, { additionalData: Uint8Array.of(1) })
+ * );
  * ```
  */
 export async function open(

@@ -61,12 +61,20 @@ class FrameRefused extends Error {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { readEnvelope } from "./envelope.ts";
+ *
  * const result = readEnvelope(
  *   '{"type":"chat","sender":"a","recipient":"b","id":"m-1","ciphertext":"00"}',
  * );
- * if (result.ok) console.log(result.envelope);
- * // { type: "chat", sender: "a", recipient: "b", id: "m-1" }
+ * assertEquals(result, {
+ *   ok: true,
+ *   envelope: { type: "chat", sender: "a", recipient: "b", id: "m-1" },
+ * });
+ * assertEquals(readEnvelope("nope"), {
+ *   ok: false,
+ *   error: { type: "error", code: "bad_json", message: "frame is not valid JSON" },
+ * });
  * ```
  */
 export function readEnvelope(text: string): EnvelopeResult {

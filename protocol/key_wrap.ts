@@ -48,7 +48,6 @@ export class KeyWrapError extends Error {
   /** Why the operation failed. */
   readonly code: KeyWrapErrorCode;
 
-  /** Creates an error with the given code and message. */
   constructor(code: KeyWrapErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "KeyWrapError";
@@ -81,13 +80,14 @@ export interface KeyWrapOptions {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { generateKemKeyPair, unwrapKey, wrapKey } from "./key_wrap.ts";
+ *
  * const device = generateKemKeyPair();
  * const sessionKey = crypto.getRandomValues(new Uint8Array(32));
  * const options = { context: "k-1|Soldier_Alpha" };
  * const wrapped = await wrapKey(sessionKey, device.publicKey, options);
- * const unwrapped = await unwrapKey(wrapped, device.secretKey, options);
- * console.log(unwrapped.toHex() === sessionKey.toHex()); // true
+ * assertEquals(await unwrapKey(wrapped, device.secretKey, options), sessionKey);
  * ```
  */
 export async function wrapKey(
@@ -119,7 +119,14 @@ export async function wrapKey(
  *
  * @example
  * ```ts
- * import { generateKemKeyPair, unwrapKey, wrapKey } from "./key_wrap.ts";
+ * import { assertEquals, assertRejects } from "@std/assert";
+ * import {
+ *   generateKemKeyPair,
+ *   KeyWrapError,
+ *   unwrapKey,
+ *   wrapKey,
+ * } from "./key_wrap.ts";
+ *
  * const device = generateKemKeyPair();
  * const wrapped = await wrapKey(new Uint8Array(32), device.publicKey, {
  *   context: "k-1|Soldier_Alpha",
@@ -127,7 +134,11 @@ export async function wrapKey(
  * const key = await unwrapKey(wrapped, device.secretKey, {
  *   context: "k-1|Soldier_Alpha",
  * });
- * console.log(key.length); // 32
+ * assertEquals(key, new Uint8Array(32));
+ * await assertRejects(
+ *   () => unwrapKey(wrapped, device.secretKey, { context: "k-2|Soldier_Alpha" }),
+ *   KeyWrapError,
+ * );
  * ```
  */
 export async function unwrapKey(

@@ -5,6 +5,7 @@
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import {
  *   decryptPacket,
  *   encryptPacket,
@@ -21,7 +22,7 @@
  * });
  * const guard = new ReplayGuard();
  * const text = await decryptPacket(key, packet, { replayGuard: guard });
- * console.log(new TextDecoder().decode(text)); // "Hold position"
+ * assertEquals(new TextDecoder().decode(text), "Hold position");
  * ```
  *
  * @module

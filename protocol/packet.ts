@@ -30,19 +30,17 @@ export type PacketErrorCode = "malformed" | "auth_failed" | "replay";
  *
  * @example
  * ```ts
+ * import { assertEquals, assertThrows } from "@std/assert";
  * import { PacketError, parseChatPacket } from "./packet.ts";
- * try {
- *   parseChatPacket(null);
- * } catch (error) {
- *   console.log(error instanceof PacketError && error.code); // "malformed"
- * }
+ *
+ * const error = assertThrows(() => parseChatPacket(null), PacketError);
+ * assertEquals(error.code, "malformed");
  * ```
  */
 export class PacketError extends Error {
   /** Why the packet was refused. */
   readonly code: PacketErrorCode;
 
-  /** Creates an error with the given code and message. */
   constructor(code: PacketErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "PacketError";
@@ -91,9 +89,11 @@ const encoder = new TextEncoder();
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { importPacketKey } from "./packet.ts";
+ *
  * const key = await importPacketKey(crypto.getRandomValues(new Uint8Array(32)));
- * console.log(key.algorithm.name); // "AES-GCM"
+ * assertEquals(key.algorithm.name, "AES-GCM");
  * ```
  */
 export function importPacketKey(raw: Uint8Array): Promise<CryptoKey> {
@@ -109,7 +109,9 @@ export function importPacketKey(raw: Uint8Array): Promise<CryptoKey> {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { encryptPacket, importPacketKey } from "./packet.ts";
+ *
  * const key = await importPacketKey(crypto.getRandomValues(new Uint8Array(32)));
  * const packet = await encryptPacket(key, "Hold position", {
  *   sender: "Soldier_Alpha",
@@ -117,7 +119,8 @@ export function importPacketKey(raw: Uint8Array): Promise<CryptoKey> {
  *   keyId: "k-1",
  *   seq: 0,
  * });
- * console.log(packet.nonce.length); // 24
+ * assertEquals(packet.nonce.length, 24);
+ * assertEquals([packet.type, packet.key_id, packet.seq], ["chat", "k-1", 0]);
  * ```
  */
 export async function encryptPacket(
@@ -152,7 +155,9 @@ export async function encryptPacket(
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { decryptPacket, encryptPacket, importPacketKey } from "./packet.ts";
+ *
  * const key = await importPacketKey(crypto.getRandomValues(new Uint8Array(32)));
  * const packet = await encryptPacket(key, "hi", {
  *   sender: "a",
@@ -161,7 +166,8 @@ export async function encryptPacket(
  *   seq: 0,
  * });
  * const wire = JSON.parse(JSON.stringify(packet));
- * console.log(new TextDecoder().decode(await decryptPacket(key, wire))); // "hi"
+ * const text = await decryptPacket(key, wire);
+ * assertEquals(new TextDecoder().decode(text), "hi");
  * ```
  */
 export async function decryptPacket(
@@ -206,7 +212,9 @@ export async function decryptPacket(
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { parseChatPacket } from "./packet.ts";
+ *
  * const packet = parseChatPacket({
  *   type: "chat",
  *   sender: "a",
@@ -218,7 +226,7 @@ export async function decryptPacket(
  *   key_id: "k",
  *   seq: 0,
  * });
- * console.log(packet.recipient); // "*"
+ * assertEquals(packet.recipient, "*");
  * ```
  */
 export function parseChatPacket(value: unknown): ChatPacket {

@@ -37,11 +37,14 @@ interface Stream {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { ReplayGuard } from "./replay_guard.ts";
+ *
  * const guard = new ReplayGuard();
- * console.log(guard.check({ sender: "Soldier_Alpha", keyId: "k-1" }, 5)); // true
- * console.log(guard.check({ sender: "Soldier_Alpha", keyId: "k-1" }, 5)); // false
- * console.log(guard.check({ sender: "Soldier_Alpha", keyId: "k-1" }, 4)); // true
+ * const stream = { sender: "Soldier_Alpha", keyId: "k-1" };
+ * assertEquals(guard.check(stream, 5), true);
+ * assertEquals(guard.check(stream, 5), false);
+ * assertEquals(guard.check(stream, 4), true);
  * ```
  */
 export class ReplayGuard {

@@ -2,8 +2,8 @@
  * Shared wire types of the KMS HTTP API and the chat relay, plus the one
  * runtime check every service needs: whether a string is a device id.
  *
- * Keys and chat packet bytes are lowercase hex (as the seeds have them); the
- * ML-KEM fields of wrapped key delivery are standard base64.
+ * Keys and chat packet bytes are lowercase hex; the ML-KEM fields of wrapped
+ * key delivery are standard base64.
  *
  * @module
  */
@@ -22,9 +22,11 @@ export const MAX_ID_LENGTH = 128;
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { isDeviceId } from "./types.ts";
- * console.log(isDeviceId("Soldier_Alpha")); // true
- * console.log(isDeviceId("*")); // false
+ *
+ * assertEquals(isDeviceId("Soldier_Alpha"), true);
+ * assertEquals(isDeviceId("*"), false);
  * ```
  */
 export function isDeviceId(value: unknown): value is string {
@@ -37,8 +39,12 @@ export function isDeviceId(value: unknown): value is string {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { isRecipient } from "./types.ts";
- * console.log(isRecipient("*")); // true
+ *
+ * assertEquals(isRecipient("*"), true);
+ * assertEquals(isRecipient("Soldier_Bravo"), true);
+ * assertEquals(isRecipient("two words"), false);
  * ```
  */
 export function isRecipient(value: unknown): value is string {
@@ -51,9 +57,11 @@ export function isRecipient(value: unknown): value is string {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { isShortId } from "./types.ts";
- * console.log(isShortId(crypto.randomUUID())); // true
- * console.log(isShortId("")); // false
+ *
+ * assertEquals(isShortId(crypto.randomUUID()), true);
+ * assertEquals(isShortId(""), false);
  * ```
  */
 export function isShortId(value: unknown): value is string {
@@ -128,7 +136,6 @@ export interface LinkRedResponse {
   error: string;
   /** Quantum bit error rate that tripped the alarm. */
   qber: number;
-  /** Always `"RED"`. */
   status: "RED";
 }
 
@@ -165,7 +172,6 @@ export interface ErrorResponse {
  * The associated data binds every field except `nonce` and `ciphertext`.
  */
 export interface ChatPacket {
-  /** Always `"chat"`. */
   type: "chat";
   /** Device id of the author. */
   sender: string;
@@ -187,7 +193,6 @@ export interface ChatPacket {
 
 /** First frame a client sends to the relay. */
 export interface RegisterFrame {
-  /** Always `"register"`. */
   type: "register";
   /** Device the connection speaks for. */
   device_id: string;
@@ -206,7 +211,6 @@ export interface LegacyRegisterFrame {
 
 /** Relay's answer to a successful registration. */
 export interface RegisteredFrame {
-  /** Always `"registered"`. */
   type: "registered";
   /** Device id the connection is now registered as. */
   device_id: string;
@@ -218,7 +222,6 @@ export interface RegisteredFrame {
 
 /** Sent by the relay to every client whenever a device comes or goes. */
 export interface PresenceFrame {
-  /** Always `"presence"`. */
   type: "presence";
   /** Device ids online. */
   online: string[];
@@ -265,7 +268,6 @@ export type DropReason =
  * queue.
  */
 export interface AckFrame {
-  /** Always `"ack"`. */
   type: "ack";
   /** `id` of the chat frame acknowledged. */
   id: string;
@@ -285,7 +287,6 @@ export interface AckFrame {
  * chat port (a router cutting chat while the link is RED).
  */
 export interface PingFrame {
-  /** Always `"ping"`. */
   type: "ping";
   /** Any short id, echoed in the pong. */
   id: string;
@@ -293,7 +294,6 @@ export interface PingFrame {
 
 /** The relay's answer to a {@linkcode PingFrame}. */
 export interface PongFrame {
-  /** Always `"pong"`. */
   type: "pong";
   /** The ping's id. */
   id: string;
@@ -314,7 +314,6 @@ export type ErrorCode =
 
 /** Relay's answer to a frame it refused. */
 export interface ErrorFrame {
-  /** Always `"error"`. */
   type: "error";
   /** Machine-readable reason. */
   code: ErrorCode;

@@ -90,7 +90,6 @@ export interface BB84Stats {
 
 /** A run that produced a key. */
 export interface BB84Success extends BB84Stats {
-  /** True: `key` holds the key. */
   ok: true;
   /** The key, `keyLength / 8` bytes, identical for Alice and Bob. */
   key: Uint8Array;
@@ -98,9 +97,7 @@ export interface BB84Success extends BB84Stats {
 
 /** A run that aborted: never a key. */
 export interface BB84Abort extends BB84Stats {
-  /** False: no key. */
   ok: false;
-  /** Always null. */
   key: null;
   /** Machine-readable reason. */
   abortReason: AbortReason;
@@ -123,8 +120,11 @@ const MAX_ROUNDS = 4;
  *
  * @example
  * ```ts
+ * import { assert, assertEquals } from "@std/assert";
  * import { plannedQubits } from "./bb84.ts";
- * console.log(plannedQubits(256, 0.02, 0.2) < 4000); // true
+ *
+ * assert(plannedQubits(256, 0.02, 0.2) < 4000);
+ * assertEquals(plannedQubits(256, 0.2, 0.2), Infinity);
  * ```
  */
 export function plannedQubits(
@@ -146,9 +146,12 @@ export function plannedQubits(
  *
  * @example
  * ```ts
+ * import { assert, assertEquals } from "@std/assert";
  * import { simulateBB84 } from "./bb84.ts";
+ *
  * const run = simulateBB84({ noiseLevel: 0.02 });
- * if (run.ok) console.log(run.key.length); // 32
+ * assert(run.ok);
+ * assertEquals(run.key?.length, 32);
  * ```
  */
 export function simulateBB84(

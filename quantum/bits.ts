@@ -20,8 +20,10 @@ export interface BitString {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { popcount32 } from "./bits.ts";
- * console.log(popcount32(0xff00ff00)); // 16
+ *
+ * assertEquals(popcount32(0xff00ff00), 16);
  * ```
  */
 export function popcount32(x: number): number {
@@ -73,9 +75,13 @@ for (let m = 0; m < 256; m++) {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { extractBits } from "./bits.ts";
- * const [kept] = extractBits(Uint32Array.of(0b1010), Uint32Array.of(0b1110), 4);
- * console.log(kept.length, kept.words[0]); // 3 5
+ *
+ * const mask = Uint32Array.of(0b1110);
+ * const [kept] = extractBits(mask, Uint32Array.of(0b1010), 4);
+ * assertEquals(kept.length, 3);
+ * assertEquals(kept.words[0], 0b101);
  * ```
  */
 export function extractBits(
@@ -132,8 +138,10 @@ function extractOne(
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { bitsToBytes } from "./bits.ts";
- * console.log(bitsToBytes(Uint32Array.of(0x04030201), 2)); // Uint8Array(2) [ 1, 2 ]
+ *
+ * assertEquals(bitsToBytes(Uint32Array.of(0x04030201), 2), Uint8Array.of(1, 2));
  * ```
  */
 export function bitsToBytes(words: Uint32Array, nBytes: number): Uint8Array {

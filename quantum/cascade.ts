@@ -50,8 +50,10 @@ export interface CascadeResult {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { cascadeBlockSizes } from "./cascade.ts";
- * console.log(cascadeBlockSizes(0.02, 10000, 4)); // [ 33, 132, 5000, 5000 ]
+ *
+ * assertEquals(cascadeBlockSizes(0.02, 10000, 4), [33, 132, 5000, 5000]);
  * ```
  */
 export function cascadeBlockSizes(
@@ -158,11 +160,13 @@ function pack(bits: Uint8Array): BitString {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { cascade } from "./cascade.ts";
+ *
  * const alice = { words: Uint32Array.of(0xdeadbeef), length: 32 };
  * const bob = { words: Uint32Array.of(0xdeadbeef ^ 0x10), length: 32 };
  * const result = cascade(alice, bob, { qber: 0.05 });
- * console.log(result.corrected.words[0] === alice.words[0]); // true
+ * assertEquals(result.corrected.words, alice.words);
  * ```
  */
 export function cascade(

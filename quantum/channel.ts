@@ -30,11 +30,8 @@ export interface Transmission {
   numBits: number;
   /** Alice's bits (CSPRNG: they become key material). */
   aliceBits: Uint32Array;
-  /** Alice's bases. */
   aliceBases: Uint32Array;
-  /** Bob's bases. */
   bobBases: Uint32Array;
-  /** Bob's measurement results. */
   bobResults: Uint32Array;
 }
 
@@ -62,9 +59,11 @@ export function validateChannelOptions(options: ChannelOptions): void {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { transmitQubits } from "./channel.ts";
+ *
  * const t = transmitQubits({ numBits: 1024, noiseLevel: 0.02 });
- * console.log(t.bobResults.length); // 32
+ * assertEquals(t.bobResults.length, 1024 / 32);
  * ```
  */
 export function transmitQubits(

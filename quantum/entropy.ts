@@ -9,8 +9,11 @@
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { binaryEntropy } from "./entropy.ts";
- * console.log(binaryEntropy(0.5)); // 1
+ *
+ * assertEquals(binaryEntropy(0.5), 1);
+ * assertEquals(binaryEntropy(0), 0);
  * ```
  */
 export function binaryEntropy(p: number): number {
@@ -41,8 +44,13 @@ export interface SecretBitsInput {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { secretKeyBits } from "./entropy.ts";
- * console.log(secretKeyBits({ reconciledBits: 1000, qber: 0, leakedBits: 100 })); // 836
+ *
+ * assertEquals(
+ *   secretKeyBits({ reconciledBits: 1000, qber: 0, leakedBits: 100 }),
+ *   836,
+ * );
  * ```
  */
 export function secretKeyBits(input: SecretBitsInput): number {

@@ -30,9 +30,12 @@ const encoder = new TextEncoder();
  *
  * @example
  * ```ts
+ * import { assertEquals, assertNotEquals } from "@std/assert";
  * import { hkdfSha256 } from "./hkdf.ts";
+ *
  * const key = hkdfSha256(new Uint8Array(32), { info: "example", length: 32 });
- * console.log(key.length); // 32
+ * assertEquals(key.length, 32);
+ * assertNotEquals(key, hkdfSha256(new Uint8Array(32), { info: "other", length: 32 }));
  * ```
  */
 export function hkdfSha256(
@@ -54,8 +57,13 @@ export function hkdfSha256(
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { sha256 } from "./hkdf.ts";
- * console.log(sha256("abc").length); // 32
+ *
+ * assertEquals(
+ *   sha256("abc").toHex(),
+ *   "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+ * );
  * ```
  */
 export function sha256(data: Uint8Array | string): Uint8Array {

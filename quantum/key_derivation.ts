@@ -1,5 +1,5 @@
 /**
- * Session key derivation with the seeds' domain separation, and the hybrid
+ * Session key derivation, separated per ordered pair of devices, and the hybrid
  * post-quantum combination.
  *
  * @module
@@ -12,20 +12,22 @@ import { hkdfSha256, sha256 } from "./hkdf.ts";
 export interface SessionParties {
   /** The device that asks. */
   client: string;
-  /** Its peer. */
   peer: string;
 }
 
 /**
  * Derives a 32-byte session key with HKDF-SHA256: salt = SHA-256 of
- * `qstcs-{client}-{peer}`, info = `qstcs-session-{client}-{peer}` (the seed's
- * separation).
+ * `qstcs-{client}-{peer}`, info = `qstcs-session-{client}-{peer}`, so that one
+ * secret gives each ordered pair of devices its own key.
  *
  * @example
  * ```ts
+ * import { assertEquals, assertNotEquals } from "@std/assert";
  * import { deriveSessionKey } from "./key_derivation.ts";
+ *
  * const key = deriveSessionKey(new Uint8Array(32), { client: "A", peer: "B" });
- * console.log(key.length); // 32
+ * assertEquals(key.length, 32);
+ * assertNotEquals(key, deriveSessionKey(new Uint8Array(32), { client: "B", peer: "A" }));
  * ```
  */
 export function deriveSessionKey(
@@ -40,7 +42,7 @@ export function deriveSessionKey(
   });
 }
 
-/** HKDF info string of the hybrid derivation (seed TASK 7). */
+/** HKDF info string of the hybrid derivation; both ends must use it. */
 export const HYBRID_INFO = "QSTCS-Hybrid-PQC";
 
 /**
@@ -50,9 +52,11 @@ export const HYBRID_INFO = "QSTCS-Hybrid-PQC";
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { deriveHybridKey } from "./key_derivation.ts";
+ *
  * const key = deriveHybridKey(new Uint8Array(32), new Uint8Array(32));
- * console.log(key.length); // 32
+ * assertEquals(key.length, 32);
  * ```
  */
 export function deriveHybridKey(
@@ -67,7 +71,6 @@ export function deriveHybridKey(
 
 /** The sender's half of a hybrid exchange. */
 export interface HybridEncapsulation {
-  /** The hybrid key. */
   key: Uint8Array;
   /** The ML-KEM-768 ciphertext to send to the holder of the secret key. */
   cipherText: Uint8Array;

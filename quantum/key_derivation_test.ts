@@ -36,7 +36,7 @@ async function webHkdf(
   return new Uint8Array(bits).toHex();
 }
 
-Deno.test("deriveSessionKey uses the seed's salt and info", async () => {
+Deno.test("deriveSessionKey uses the per-pair salt and info", async () => {
   const secret = crypto.getRandomValues(new Uint8Array(32));
   const salt = new Uint8Array(
     await crypto.subtle.digest(

@@ -5,9 +5,12 @@
  *
  * @example
  * ```ts
+ * import { assert, assertEquals } from "@std/assert";
  * import { QBER_SECURITY_THRESHOLD, simulateBB84 } from "./mod.ts";
+ *
  * const run = simulateBB84({ evePresent: true });
- * console.log(run.ok, run.qber > QBER_SECURITY_THRESHOLD); // false true
+ * assertEquals(run.ok, false);
+ * assert(run.qber > QBER_SECURITY_THRESHOLD);
  * ```
  *
  * @module

@@ -23,11 +23,13 @@ export function toeplitzSeedBits(
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { toeplitzHash } from "./privacy_amplification.ts";
  * import { cryptoWords } from "./random.ts";
+ *
  * const input = { words: cryptoWords(32), length: 1024 };
  * const out = toeplitzHash(input, 256, cryptoWords(40));
- * console.log(out.length); // 8
+ * assertEquals(out.length, 256 / 32);
  * ```
  */
 export function toeplitzHash(

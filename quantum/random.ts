@@ -21,8 +21,10 @@ const CRYPTO_CHUNK_WORDS = 16384;
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { cryptoWords } from "./random.ts";
- * console.log(cryptoWords(4).length); // 4
+ *
+ * assertEquals(cryptoWords(4).length, 4);
  * ```
  */
 export function cryptoWords(count: number): Uint32Array {
@@ -45,10 +47,13 @@ function rotl(x: number, k: number): number {
  *
  * @example
  * ```ts
+ * import { assert, assertEquals } from "@std/assert";
  * import { Xoshiro128 } from "./random.ts";
- * const rng = new Xoshiro128();
- * const die = rng.below(6) + 1;
- * console.log(die >= 1 && die <= 6); // true
+ *
+ * const die = new Xoshiro128().below(6) + 1;
+ * assert(die >= 1 && die <= 6);
+ * const seed = Uint32Array.of(1, 2, 3, 4);
+ * assertEquals(new Xoshiro128(seed).next(), new Xoshiro128(seed).next());
  * ```
  */
 export class Xoshiro128 {
@@ -122,9 +127,11 @@ export class Xoshiro128 {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { bernoulliMask, Xoshiro128 } from "./random.ts";
- * const mask = bernoulliMask(64, 1, new Xoshiro128());
- * console.log(mask[0] >>> 0, mask[1] >>> 0); // 4294967295 4294967295
+ *
+ * assertEquals(bernoulliMask(64, 1, new Xoshiro128()), Uint32Array.of(-1, -1));
+ * assertEquals(bernoulliMask(64, 0, new Xoshiro128()), Uint32Array.of(0, 0));
  * ```
  */
 export function bernoulliMask(

@@ -10,9 +10,7 @@ import { Xoshiro128 } from "./random.ts";
 
 /** Alice's and Bob's strings after a public step, the same length. */
 export interface KeyPair {
-  /** Alice's bits. */
   alice: BitString;
-  /** Bob's bits. */
   bob: BitString;
 }
 
@@ -22,10 +20,12 @@ export interface KeyPair {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { transmitQubits } from "./channel.ts";
  * import { siftKeys } from "./sifting.ts";
+ *
  * const { alice, bob } = siftKeys(transmitQubits({ numBits: 4096 }));
- * console.log(alice.length === bob.length); // true
+ * assertEquals(alice.length, bob.length);
  * ```
  */
 export function siftKeys(transmission: Transmission): KeyPair {
@@ -42,7 +42,7 @@ export function siftKeys(transmission: Transmission): KeyPair {
 export interface EstimateOptions {
   /** Fraction of sifted bits sacrificed to the estimate. Default 0.2. */
   sampleFraction?: number;
-  /** Smallest sample, as the seed. Default 10. */
+  /** Smallest sample in bits, however short the sifted key. Default 10. */
   minSample?: number;
 }
 
@@ -61,10 +61,12 @@ export interface QberEstimate extends KeyPair {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { transmitQubits } from "./channel.ts";
  * import { estimateQber, siftKeys } from "./sifting.ts";
+ *
  * const est = estimateQber(siftKeys(transmitQubits({ numBits: 4096 })));
- * console.log(est.qber); // 0
+ * assertEquals(est.qber, 0);
  * ```
  */
 export function estimateQber(

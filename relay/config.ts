@@ -105,9 +105,15 @@ const NUMERIC_FLAGS: [string, keyof RelayLimits, string?][] = [
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { parseRelayConfig } from "./config.ts";
+ *
  * const config = parseRelayConfig(["--port", "9000"], () => undefined);
- * console.log(config.host, config.port, config.maxFrameBytes); // 0.0.0.0 9000 65536
+ * assertEquals([config.host, config.port, config.maxFrameBytes], [
+ *   "0.0.0.0",
+ *   9000,
+ *   65536,
+ * ]);
  * ```
  */
 export function parseRelayConfig(

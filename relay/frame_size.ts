@@ -11,9 +11,12 @@
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { utf8ByteLength } from "./frame_size.ts";
- * console.log(utf8ByteLength("né")); // 3
- * console.log(utf8ByteLength("🛰")); // 4
+ *
+ * assertEquals(utf8ByteLength("né"), 3);
+ * assertEquals(utf8ByteLength("🛰"), 4);
+ * assertEquals(utf8ByteLength("\ud800"), 3);
  * ```
  */
 export function utf8ByteLength(text: string): number {
@@ -44,9 +47,11 @@ export function utf8ByteLength(text: string): number {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { exceedsBytes } from "./frame_size.ts";
- * console.log(exceedsBytes("é".repeat(600), 1024)); // true
- * console.log(exceedsBytes("e".repeat(600), 1024)); // false
+ *
+ * assertEquals(exceedsBytes("é".repeat(600), 1024), true);
+ * assertEquals(exceedsBytes("e".repeat(600), 1024), false);
  * ```
  */
 export function exceedsBytes(text: string, maxBytes: number): boolean {

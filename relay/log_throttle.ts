@@ -20,13 +20,23 @@ export interface LogThrottleOptions {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { LogThrottle } from "./log_throttle.ts";
+ *
  * let now = 0;
- * const log = new LogThrottle(console.log, { linesPerSecond: 1, now: () => now });
- * log.line("connect #1"); // printed
- * log.line("connect #2"); // counted
+ * const lines: string[] = [];
+ * const log = new LogThrottle((line) => lines.push(line), {
+ *   linesPerSecond: 1,
+ *   now: () => now,
+ * });
+ * log.line("connect #1");
+ * log.line("connect #2");
  * now = 1000;
- * log.flush(); // "1 more not shown (console limited to 1 lines/s)"
+ * log.flush();
+ * assertEquals(lines, [
+ *   "connect #1",
+ *   "1 more not shown (console limited to 1 lines/s)",
+ * ]);
  * ```
  */
 export class LogThrottle {

@@ -40,10 +40,13 @@ export class RelayCounters {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { increment, RelayCounters } from "./metrics.ts";
+ *
  * const counters = new RelayCounters();
  * increment(counters.dropped, "expired");
- * console.log(counters.dropped.get("expired")); // 1
+ * increment(counters.dropped, "expired");
+ * assertEquals(counters.dropped.get("expired"), 2);
  * ```
  */
 export function increment<K>(counter: Map<K, number>, label: K): void {

@@ -24,7 +24,6 @@ export interface QueuedFrame {
 export interface ExpiredFrame {
   /** Device the frame was addressed to. */
   recipient: string;
-  /** The frame. */
   frame: QueuedFrame;
 }
 
@@ -59,14 +58,21 @@ const COMPACT_AFTER = 1024;
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { OfflineQueues } from "./offline_queue.ts";
+ *
  * const queues = new OfflineQueues({
- *   maxFrames: 2, maxBytes: 1024, totalBytes: 4096, maxAgeMs: 60_000,
+ *   maxFrames: 2,
+ *   maxBytes: 1024,
+ *   totalBytes: 4096,
+ *   maxAgeMs: 60_000,
  * });
  * const frame = { text: "{}", bytes: 2, sender: "a", queuedAt: 0 };
- * console.log(queues.push("b", frame), queues.push("b", frame)); // undefined undefined
- * console.log(queues.push("b", frame)); // queue_full
- * console.log(queues.shift("b")?.text); // {}
+ * assertEquals(queues.push("b", frame), undefined);
+ * assertEquals(queues.push("b", frame), undefined);
+ * assertEquals(queues.push("b", frame), "queue_full");
+ * assertEquals(queues.shift("b")?.text, "{}");
+ * assertEquals(queues.size("b"), 1);
  * ```
  */
 export class OfflineQueues {

@@ -20,10 +20,16 @@ export interface TokenBucketOptions {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { TokenBucket } from "./rate_limit.ts";
+ *
  * const bucket = new TokenBucket({ capacity: 2, refillPerSecond: 1, now: 0 });
- * console.log(bucket.take(0), bucket.take(0), bucket.take(0)); // true true false
- * console.log(bucket.take(1000)); // true
+ * assertEquals([bucket.take(0), bucket.take(0), bucket.take(0)], [
+ *   true,
+ *   true,
+ *   false,
+ * ]);
+ * assertEquals(bucket.take(1000), true);
  * ```
  */
 export class TokenBucket {

@@ -11,8 +11,10 @@
  *
  * @example
  * ```ts
+ * import { assertMatch } from "@std/assert";
  * import { newResumeToken } from "./resume_token.ts";
- * console.log(newResumeToken().length); // 32
+ *
+ * assertMatch(newResumeToken(), /^[0-9a-f]{32}$/);
  * ```
  */
 export function newResumeToken(): string {
@@ -31,10 +33,18 @@ export type ResumeTokenResult =
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { readResumeToken } from "./resume_token.ts";
- * console.log(readResumeToken('{"type":"register","device_id":"a","resume":"ab"}'));
- * // { ok: true, token: "ab" }
- * console.log(readResumeToken('{"from":"a"}')); // { ok: true, token: undefined }
+ *
+ * assertEquals(
+ *   readResumeToken('{"type":"register","device_id":"a","resume":"ab"}'),
+ *   { ok: true, token: "ab" },
+ * );
+ * assertEquals(readResumeToken('{"from":"a"}'), { ok: true, token: undefined });
+ * assertEquals(readResumeToken('{"from":"a","resume":1}'), {
+ *   ok: false,
+ *   message: "resume must be a string",
+ * });
  * ```
  */
 export function readResumeToken(registerFrame: string): ResumeTokenResult {

@@ -20,12 +20,25 @@ export interface RelayHandlerOptions
  * Creates the `Deno.serve` handler that feeds WebSocket traffic to `hub`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { DEFAULT_LIMITS } from "./config.ts";
  * import { Hub } from "./hub.ts";
  * import { createRelayHandler } from "./server.ts";
+ *
  * const hub = new Hub({ limits: DEFAULT_LIMITS });
- * Deno.serve({ port: 8765 }, createRelayHandler(hub, DEFAULT_LIMITS));
+ * const handler = createRelayHandler(hub, DEFAULT_LIMITS);
+ * // The relay process passes it to Deno.serve({ port: 8765 }, handler).
+ * const info = {
+ *   remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 50000 },
+ *   completed: Promise.resolve(),
+ * } as Deno.ServeHandlerInfo<Deno.NetAddr>;
+ * const health = await handler(new Request("http://relay/healthz"), info);
+ * assertEquals(await health.json(), {
+ *   status: "ok",
+ *   connections: 0,
+ *   devices: 0,
+ * });
  * ```
  */
 export function createRelayHandler(
