@@ -7,12 +7,10 @@
  * @module
  */
 
-import { delay } from "@std/async/delay";
-import { ServerSentEventParseStream } from "../common/std.ts";
+import { delay, ServerSentEventParseStream } from "../common/std.ts";
+import { parseKmsMessage, parseLinkStatus } from "./kms_wire.ts";
 import {
   INITIAL_SOC_STATE,
-  parseKmsEvent,
-  parseLinkStatus,
   reduceSoc,
   type SocEvent,
   type SocState,
@@ -201,7 +199,7 @@ export class KmsMonitor {
           if (message.event === undefined || message.data === undefined) {
             continue;
           }
-          const event = parseKmsEvent(message.event, message.data);
+          const event = parseKmsMessage(message.event, message.data);
           if (event) this.#apply(event);
           if (message.event !== "audit" && message.event !== "state") {
             this.#schedulePoll(POLL_AFTER_EVENT_MS);

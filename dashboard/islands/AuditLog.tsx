@@ -1,6 +1,6 @@
 import { zuluTime } from "../format.ts";
 import { useLive } from "../live.ts";
-import { type AuditView, auditView } from "../soc_state.ts";
+import type { AuditEntry } from "../../protocol/kms_event.ts";
 
 function tone(tag: string): string {
   if (/ATTACK|RED|EVE_ACTIVATED|FAIL|REFUSED/.test(tag)) return "alert";
@@ -19,8 +19,8 @@ function tone(tag: string): string {
  * <AuditLog initial={auditView(state)} />
  * ```
  */
-export default function AuditLog(props: { initial: AuditView }) {
-  const { entries } = useLive(props.initial, auditView);
+export default function AuditLog(props: { initial: AuditEntry[] }) {
+  const entries = useLive(props.initial, (state) => state.audit);
   if (entries.length === 0) {
     return <p class="empty">No audit entries yet.</p>;
   }

@@ -8,16 +8,17 @@ import {
   photon,
   runBb84Demo,
 } from "../bb84_demo.ts";
-import { percent } from "../format.ts";
-import { RED_QBER } from "../soc_state.ts";
+import { percent, wholePercent } from "../format.ts";
+import { RED_THRESHOLD } from "../../protocol/link_policy.ts";
 
 const SIZES = [MIN_DEMO_QUBITS, 24, MAX_DEMO_QUBITS];
 
 function verdict(demo: Bb84Demo): string {
   if (demo.qber === null) return "Nothing survived sifting: run again.";
-  return demo.qber >= RED_QBER
-    ? "at or above 11%: Alice and Bob discard the key, an eavesdropper is likely."
-    : "below 11%: the key would go on to reconciliation and privacy amplification.";
+  const red = wholePercent(RED_THRESHOLD);
+  return demo.qber >= RED_THRESHOLD
+    ? `at or above ${red}: Alice and Bob discard the key, an eavesdropper is likely.`
+    : `below ${red}: the key would go on to reconciliation and privacy amplification.`;
 }
 
 function describe(index: number, p: DemoPosition): string {

@@ -1,5 +1,5 @@
 import { useLive } from "../live.ts";
-import { type CountersView, countersView } from "../soc_state.ts";
+import { type CountersView, countersView } from "../soc_views.ts";
 
 /**
  * Keys issued, attacks detected and active sessions, as the KMS counts them.

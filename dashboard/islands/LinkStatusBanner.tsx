@@ -1,14 +1,18 @@
 import { StatusMark } from "../components/StatusMark.tsx";
-import { percent } from "../format.ts";
+import { percent, wholePercent } from "../format.ts";
 import { useLive, useStreamOpen } from "../live.ts";
-import { type BannerView, bannerView } from "../soc_state.ts";
+import { type BannerView, bannerView } from "../soc_views.ts";
+import { RED_THRESHOLD, YELLOW_THRESHOLD } from "../../protocol/link_policy.ts";
 import type { LinkStatus } from "../../protocol/types.ts";
 
+const YELLOW = wholePercent(YELLOW_THRESHOLD);
+const RED = wholePercent(RED_THRESHOLD);
 const MEANING: Record<LinkStatus, string> = {
-  GREEN: "Secure: rolling QBER below 5%. Keys are issued.",
-  YELLOW: "Elevated QBER (5–11%): keys are still issued; watch the channel.",
+  GREEN: `Secure: rolling QBER below ${YELLOW}. Keys are issued.`,
+  YELLOW:
+    `Elevated QBER (${YELLOW}–${RED}): keys are still issued; watch the channel.`,
   RED:
-    "Eavesdropper detected: rolling QBER at or above 11%. Keys are refused and the router guard blocks chat until an operator resets.",
+    `Eavesdropper detected: rolling QBER at or above ${RED}. Keys are refused and the router guard blocks chat until an operator resets.`,
 };
 
 /**

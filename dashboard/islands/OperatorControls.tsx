@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 import { useRef, useState } from "preact/hooks";
 import { useLive } from "../live.ts";
-import { type ControlsView, controlsView } from "../soc_state.ts";
+import type { KmsConnection } from "../soc_state.ts";
 import type { ActionResult } from "../kms_monitor.ts";
 
 /**
@@ -14,12 +14,12 @@ import type { ActionResult } from "../kms_monitor.ts";
  * <OperatorControls initial={controlsView(state)} />
  * ```
  */
-export default function OperatorControls(props: { initial: ControlsView }) {
-  const view = useLive(props.initial, controlsView);
+export default function OperatorControls(props: { initial: KmsConnection }) {
+  const kms = useLive(props.initial, (state) => state.kms);
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<ActionResult | null>(null);
   const confirm = useRef<HTMLDetailsElement>(null);
-  const offline = view.kms !== "live";
+  const offline = kms !== "live";
 
   async function submit(event: SubmitEvent) {
     event.preventDefault();

@@ -4,7 +4,7 @@ import {
   ROUTER_ALIVE_SECONDS,
   type RouterView,
   routerView,
-} from "../soc_state.ts";
+} from "../soc_views.ts";
 
 function Enforcement({ chat }: { chat: RouterView["chat"] }) {
   const blocked = chat === "BLOCKED";

@@ -24,7 +24,14 @@ Deno.test("GET /events sends a snapshot, then each change, and ends at shutdown"
   const snapshot = (await reader.read()).value!;
   assertEquals([snapshot.event, snapshot.retry], ["snapshot", 1000]);
   assertEquals(JSON.parse(snapshot.data).status, "GREEN");
-  kms.emit("link", { status: "RED", qber: 0.26, time: "T" });
+  kms.emit("link", {
+    status: "RED",
+    qber: 0.26,
+    rolling_qber: 0.14,
+    eve: true,
+    qubits: 2048,
+    time: "T",
+  });
   const update = (await reader.read()).value!;
   assertEquals(update.event, "update");
   assertEquals(JSON.parse(update.data), {
