@@ -2,8 +2,8 @@ import { assertEquals } from "@std/assert";
 import { ServerSentEventParseStream } from "@std/http/server-sent-event-parse-stream";
 import { createHandler } from "../_fresh/server.ts";
 import { FakeKms, waitFor } from "../_test_fake_kms.ts";
-import manifest from "../fresh.gen.ts";
 import { KmsMonitor } from "../kms_monitor.ts";
+import { site } from "../site.ts";
 
 Deno.test("GET /events sends a snapshot, then each change, and ends at shutdown", async () => {
   const kms = new FakeKms();
@@ -14,7 +14,7 @@ Deno.test("GET /events sends a snapshot, then each change, and ends at shutdown"
   });
   monitor.start();
   await waitFor(() => monitor.state.kms === "live", "live");
-  const handle = createHandler(manifest, { state: { monitor } });
+  const handle = createHandler(site, { state: { monitor } });
   const response = await handle(new Request("http://dashboard.test/events"));
   assertEquals(response.headers.get("content-type"), "text/event-stream");
   const messages = response.body!.pipeThrough(
