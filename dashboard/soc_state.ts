@@ -66,31 +66,23 @@ export type SocEvent =
   | {
     /** The subscription opened or failed. */
     type: "kms";
-    /** The new connection state. */
     kms: KmsConnection;
   }
   | {
     /** The KMS's state at subscription (`event: state` of its stream). */
     type: "snapshot";
-    /** Link status. */
     status: LinkStatus;
     /** The KMS's recent QBER values, oldest first. */
     history: number[];
-    /** Attack mode. */
     attackMode: boolean;
   }
   | {
     /** Counters and the router heartbeat, from a `/link_status` poll. */
     type: "counters";
-    /** Keys issued. */
     keysIssued: number;
-    /** Attacks detected. */
     attacksDetected: number;
-    /** Active sessions. */
     activeSessions: number;
-    /** Last router poll. */
     routerLastSeen: string | null;
-    /** Seconds since it. */
     routerAgeSeconds: number | null;
   }
   | {
@@ -106,7 +98,6 @@ export type SocEvent =
   | {
     /** Attack mode switched. */
     type: "attack_mode";
-    /** The new mode. */
     attackMode: boolean;
   }
   | {
@@ -116,7 +107,6 @@ export type SocEvent =
   | {
     /** A new audit entry. */
     type: "audit";
-    /** The entry. */
     entry: AuditEntry;
   };
 

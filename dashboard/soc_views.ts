@@ -36,13 +36,10 @@ export function rollingQber(history: readonly QberPoint[]): number | null {
 
 /** What the status banner shows. */
 export interface BannerView {
-  /** The KMS subscription. */
   kms: KmsConnection;
   /** Link status (the last known one while the KMS is unreachable). */
   status: LinkStatus | null;
-  /** Rolling QBER. */
   rollingQber: number | null;
-  /** Attack mode. */
   attackMode: boolean;
 }
 
@@ -76,9 +73,7 @@ export function bannerView(state: SocState): BannerView {
 export interface GaugeView {
   /** QBER of the latest run, `null` with none. */
   qber: number | null;
-  /** Rolling QBER. */
   rollingQber: number | null;
-  /** Whether the figures are live. */
   live: boolean;
 }
 
@@ -106,13 +101,9 @@ export function gaugeView(state: SocState): GaugeView {
 
 /** What the counters show. */
 export interface CountersView {
-  /** Keys issued. */
   keysIssued: number;
-  /** Attacks detected. */
   attacksDetected: number;
-  /** Active sessions. */
   activeSessions: number;
-  /** Whether the figures are live. */
   live: boolean;
 }
 
@@ -157,7 +148,6 @@ export interface RouterView {
   status: LinkStatus | null;
   /** ISO time of the last poll. */
   lastSeen: string | null;
-  /** Seconds since it. */
   ageSeconds: number | null;
 }
 

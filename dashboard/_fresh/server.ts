@@ -18,7 +18,6 @@ export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 /** What a page component receives. */
 export interface PageProps<Data = undefined, State = unknown> {
-  /** The request URL. */
   url: URL;
   /** Values of the route's `:name` segments. */
   params: Record<string, string>;
@@ -36,7 +35,6 @@ export interface AppProps extends PageProps<unknown, unknown> {
 
 /** The second argument of a handler. */
 export interface HandlerContext<Data = undefined, State = unknown> {
-  /** The request URL. */
   url: URL;
   /** Values of the route's `:name` segments. */
   params: Record<string, string>;

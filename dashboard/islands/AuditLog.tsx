@@ -15,8 +15,15 @@ function tone(tag: string): string {
  * carry key ids and figures, never key material.
  *
  * @example
- * ```tsx ignore
- * <AuditLog initial={auditView(state)} />
+ * ```tsx
+ * import { assertStringIncludes } from "@std/assert";
+ * import { renderToString } from "preact-render-to-string";
+ * import AuditLog from "./AuditLog.tsx";
+ *
+ * const entry = { id: 1, tag: "ATTACK_DETECTED", message: "qber=0.250", at: "2026-02-23T05:02:03Z" };
+ * const html = renderToString(<AuditLog initial={[entry]} />);
+ * assertStringIncludes(html, '<td class="audit-time">05:02:03Z</td>');
+ * assertStringIncludes(html, '<span class="tag tag-alert">ATTACK_DETECTED</span>');
  * ```
  */
 export default function AuditLog(props: { initial: AuditEntry[] }) {

@@ -40,8 +40,17 @@ function describe(index: number, p: DemoPosition): string {
  * results; sifting; errors; QBER) beside a Bloch circle of the chosen qubit.
  *
  * @example
- * ```tsx ignore
- * <Bb84Explainer initial={runBb84Demo({ qubits: 16, eve: false })} />
+ * ```tsx
+ * import { assertEquals, assertStringIncludes } from "@std/assert";
+ * import { renderToString } from "preact-render-to-string";
+ * import { runBb84Demo } from "../bb84_demo.ts";
+ * import Bb84Explainer from "./Bb84Explainer.tsx";
+ *
+ * const html = renderToString(
+ *   <Bb84Explainer initial={runBb84Demo({ qubits: 16, eve: true })} />,
+ * );
+ * assertEquals(html.match(/<button type="button" class="pos"/g)?.length, 16);
+ * assertStringIncludes(html, "(Eve was on the channel.)");
  * ```
  */
 export default function Bb84Explainer(props: { initial: Bb84Demo }) {

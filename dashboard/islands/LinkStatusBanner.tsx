@@ -19,8 +19,16 @@ const MEANING: Record<LinkStatus, string> = {
  * The link status, large, in colour, shape and words; or why it is not known.
  *
  * @example
- * ```tsx ignore
- * <LinkStatusBanner initial={bannerView(state)} />
+ * ```tsx
+ * import { assertStringIncludes } from "@std/assert";
+ * import { renderToString } from "preact-render-to-string";
+ * import LinkStatusBanner from "./LinkStatusBanner.tsx";
+ *
+ * const view = { kms: "live", status: "RED", rollingQber: 0.2, attackMode: true } as const;
+ * const html = renderToString(<LinkStatusBanner initial={view} />);
+ * assertStringIncludes(html, 'data-status="RED"');
+ * assertStringIncludes(html, "rolling QBER at or above 11%");
+ * assertStringIncludes(html, "ON (attack mode)");
  * ```
  */
 export default function LinkStatusBanner(props: { initial: BannerView }) {

@@ -10,8 +10,14 @@ import type { ActionResult } from "../kms_monitor.ts";
  * posts them in place and shows the outcome.
  *
  * @example
- * ```tsx ignore
- * <OperatorControls initial={controlsView(state)} />
+ * ```tsx
+ * import { assertStringIncludes } from "@std/assert";
+ * import { renderToString } from "preact-render-to-string";
+ * import OperatorControls from "./OperatorControls.tsx";
+ *
+ * const html = renderToString(<OperatorControls initial="unreachable" />);
+ * assertStringIncludes(html, 'data-testid="reset" disabled');
+ * assertStringIncludes(html, "Controls wait for the KMS.");
  * ```
  */
 export default function OperatorControls(props: { initial: KmsConnection }) {

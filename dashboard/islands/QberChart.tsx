@@ -108,8 +108,16 @@ function summary(points: QberPoint[]): string {
  * and RED thresholds drawn.
  *
  * @example
- * ```tsx ignore
- * <QberChart initial={chartView(state)} />
+ * ```tsx
+ * import { assertStringIncludes } from "@std/assert";
+ * import { renderToString } from "preact-render-to-string";
+ * import QberChart from "./QberChart.tsx";
+ *
+ * const points = [{ qber: 0.02, time: null }, { qber: 0.25, time: "2026-02-23T05:00:00Z" }];
+ * assertStringIncludes(
+ *   renderToString(<QberChart initial={points} />),
+ *   "<figcaption>2 runs shown · latest 25.0% · 1 at or above 11%</figcaption>",
+ * );
  * ```
  */
 export default function QberChart(props: { initial: QberPoint[] }) {

@@ -38,8 +38,16 @@ function zone(qber: number | null): string {
  * the rolling average the link status follows.
  *
  * @example
- * ```tsx ignore
- * <QberGauge initial={gaugeView(state)} />
+ * ```tsx
+ * import { assertStringIncludes } from "@std/assert";
+ * import { renderToString } from "preact-render-to-string";
+ * import QberGauge from "./QberGauge.tsx";
+ *
+ * const html = renderToString(
+ *   <QberGauge initial={{ qber: 0.25, rollingQber: 0.07, live: false }} />,
+ * );
+ * assertStringIncludes(html, 'class="gauge-value zone-text-red"');
+ * assertStringIncludes(html, "rolling 7.0% over the last 5 runs (stale)");
  * ```
  */
 export default function QberGauge(props: { initial: GaugeView }) {

@@ -1,5 +1,5 @@
 import { assertEquals } from "@std/assert";
-import { ServerSentEventParseStream } from "@std/http/server-sent-event-parse-stream";
+import { ServerSentEventParseStream } from "../../common/std.ts";
 import { createHandler } from "../_fresh/server.ts";
 import { FakeKms, waitFor } from "../_test_fake_kms.ts";
 import { KmsMonitor } from "../kms_monitor.ts";
@@ -19,11 +19,11 @@ Deno.test("GET /events sends a snapshot, then each change, and ends at shutdown"
   assertEquals(response.headers.get("content-type"), "text/event-stream");
   const messages = response.body!.pipeThrough(
     new ServerSentEventParseStream({ ignoreComments: true }),
-  ) as ReadableStream<{ event: string; data: string; retry?: number }>;
+  );
   const reader = messages.getReader();
   const snapshot = (await reader.read()).value!;
   assertEquals([snapshot.event, snapshot.retry], ["snapshot", 1000]);
-  assertEquals(JSON.parse(snapshot.data).status, "GREEN");
+  assertEquals(JSON.parse(snapshot.data!).status, "GREEN");
   kms.emit("link", {
     status: "RED",
     qber: 0.26,
@@ -34,7 +34,7 @@ Deno.test("GET /events sends a snapshot, then each change, and ends at shutdown"
   });
   const update = (await reader.read()).value!;
   assertEquals(update.event, "update");
-  assertEquals(JSON.parse(update.data), {
+  assertEquals(JSON.parse(update.data!), {
     type: "link",
     status: "RED",
     qber: 0.26,

@@ -42,8 +42,25 @@ export const handler: Handlers<SocPageData, AppState> = {
  * counters, router guard, controls, audit log and the BB84 explainer.
  *
  * @example
- * ```tsx ignore
- * <SocPage data={{ state, kmsUrl }} url={url} params={{}} state={appState} />
+ * ```tsx
+ * import { assertStringIncludes } from "@std/assert";
+ * import { renderToString } from "preact-render-to-string";
+ * import { KmsMonitor } from "../kms_monitor.ts";
+ * import { INITIAL_SOC_STATE } from "../soc_state.ts";
+ * import SocPage from "./index.tsx";
+ *
+ * const monitor = new KmsMonitor({ kmsUrl: "http://kms.test" });
+ * const html = renderToString(
+ *   <SocPage
+ *     data={{ state: INITIAL_SOC_STATE, kmsUrl: "http://kms.test" }}
+ *     url={new URL("http://x/")}
+ *     params={{}}
+ *     state={{ monitor }}
+ *   />,
+ * );
+ * assertStringIncludes(html, "<code>http://kms.test</code>");
+ * assertStringIncludes(html, 'data-status="connecting"');
+ * assertStringIncludes(html, "thresholds 5% / 11%");
  * ```
  */
 export default function SocPage({ data }: PageProps<SocPageData, AppState>) {
