@@ -1,6 +1,21 @@
 import { assertEquals } from "@std/assert";
 import { parseKmsMessage, parseLinkStatus } from "./kms_wire.ts";
 
+/** A valid `state` event's data with some fields replaced. */
+function stateData(fields: Record<string, unknown>): string {
+  return JSON.stringify({
+    status: "RED",
+    qber: 0.25,
+    total_keys_issued: 4,
+    attacks_detected: 1,
+    active_sessions: 2,
+    history: [0.02, 0.25],
+    router_last_seen: null,
+    attack_mode: true,
+    ...fields,
+  });
+}
+
 /** A valid `link` event's data with some fields replaced. */
 function linkData(fields: Record<string, unknown>): string {
   return JSON.stringify({
@@ -33,16 +48,7 @@ Deno.test("parseKmsMessage keeps only the fields the view shows", () => {
   assertEquals(
     parseKmsMessage(
       "state",
-      JSON.stringify({
-        status: "RED",
-        qber: 0.25,
-        total_keys_issued: 4,
-        attacks_detected: 1,
-        active_sessions: 2,
-        history: [0.02, 0.25],
-        router_last_seen: null,
-        attack_mode: true,
-      }),
+      stateData({}),
     ),
     {
       type: "snapshot",
@@ -83,16 +89,7 @@ Deno.test("parseKmsMessage drops malformed and uninteresting events", () => {
   assertEquals(
     parseKmsMessage(
       "state",
-      JSON.stringify({
-        status: "RED",
-        qber: 0.25,
-        total_keys_issued: 4,
-        attacks_detected: 1,
-        active_sessions: 2,
-        history: [0.02, 0.25, "x", 2],
-        router_last_seen: null,
-        attack_mode: true,
-      }),
+      stateData({ history: [0.02, 0.25, "x", 2] }),
     ),
     null,
   );
