@@ -26,6 +26,11 @@ import { relative as untypedRelative } from "@std/path/relative";
 import { resolve as untypedResolve } from "@std/path/resolve";
 import { ServerSentEventStream as UntypedSseStream } from "@std/http/server-sent-event-stream";
 import { ServerSentEventParseStream as UntypedSseParseStream } from "@std/http/server-sent-event-parse-stream";
+import {
+  eTag as untypedETag,
+  ifNoneMatch as untypedIfNoneMatch,
+} from "@std/http/etag";
+import { contentType as untypedContentType } from "@std/media-types/content-type";
 
 /** How {@linkcode parseArgs} reads a command line. */
 export interface ParseArgsOptions<S extends string, B extends string> {
@@ -179,3 +184,71 @@ TransformStream<ServerSentEventMessage, Uint8Array>;
 export const ServerSentEventParseStream = UntypedSseParseStream as new (
   options?: { ignoreComments?: boolean },
 ) => TransformStream<Uint8Array, ServerSentEventMessage>;
+
+/**
+ * The `Content-Type` for a file extension (with or without its dot) or a
+ * media type, with the charset for text; `undefined` when unknown.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { contentType } from "./std.ts";
+ *
+ * assertEquals(contentType("css"), "text/css; charset=UTF-8");
+ * assertEquals(contentType(".svg"), "image/svg+xml");
+ * assertEquals(contentType("nonsense"), undefined);
+ * ```
+ */
+export const contentType = untypedContentType as (
+  extensionOrType: string,
+) => string | undefined;
+
+/** What {@linkcode eTag} needs of a file: `Deno.FileInfo` has it. */
+export interface ETagFileInfo {
+  /** Last modification, if the file system keeps it. */
+  mtime: Date | null;
+  /** Size in bytes. */
+  size: number;
+}
+
+/**
+ * An `ETag` for content (strong) or for a file by its size and modification
+ * time (weak, `undefined` without an mtime).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { eTag } from "./std.ts";
+ *
+ * assertEquals(await eTag("x"), '"1-LXEWQrcmsEQBYnyp+6wy9chTD7G"');
+ * const file = { size: 10, mtime: new Date(0) };
+ * assertEquals((await eTag(file))?.startsWith('W/"a-'), true);
+ * assertEquals(await eTag({ size: 10, mtime: null }), undefined);
+ * ```
+ */
+export const eTag = untypedETag as {
+  (entity: string | Uint8Array, options?: { weak?: boolean }): Promise<string>;
+  (
+    entity: ETagFileInfo,
+    options?: { weak?: boolean },
+  ): Promise<string | undefined>;
+};
+
+/**
+ * Whether a request's `If-None-Match` header misses `etag`, so the entity
+ * must be sent; `false` means the client's copy is current (answer 304).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { ifNoneMatch } from "./std.ts";
+ *
+ * assertEquals(ifNoneMatch('W/"a-1"', 'W/"a-1"'), false);
+ * assertEquals(ifNoneMatch('"b-2"', 'W/"a-1"'), true);
+ * assertEquals(ifNoneMatch(null, 'W/"a-1"'), true);
+ * ```
+ */
+export const ifNoneMatch = untypedIfNoneMatch as (
+  value: string | null,
+  etag: string | undefined,
+) => boolean;

@@ -12,6 +12,7 @@ import {
   startService,
 } from "../common/service_process.ts";
 import { build } from "./_fresh/build.ts";
+import { site } from "./site.ts";
 
 /** A running test dashboard. */
 export interface TestDashboard {
@@ -25,7 +26,7 @@ let built: Promise<unknown> | null = null;
 
 /** Builds the islands (once per test run) and starts the dashboard. */
 export async function startDashboard(kmsUrl: string): Promise<TestDashboard> {
-  built ??= build({ root: new URL("./", import.meta.url) });
+  built ??= build(site);
   await built;
   const port = freePort();
   const process = await startService({

@@ -5,10 +5,13 @@
  * @module
  */
 
+import type { KmsEvent, KmsEventName } from "../protocol/kms_event.ts";
+import type { LinkStatusResponse } from "../protocol/types.ts";
+
 /** An in-memory KMS with the routes the dashboard calls. */
 export class FakeKms {
   /** What `/link_status` answers (and `/events` starts with). */
-  linkStatus: Record<string, unknown> = {
+  linkStatus: LinkStatusResponse = {
     status: "GREEN",
     qber: 0.02,
     total_keys_issued: 0,
@@ -69,7 +72,10 @@ export class FakeKms {
   }
 
   /** Sends an event on every open stream. */
-  emit(event: string, data: unknown): void {
+  emit<N extends KmsEventName>(
+    event: N,
+    data: Extract<KmsEvent, { event: N }>["data"],
+  ): void {
     const bytes = new TextEncoder().encode(
       `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`,
     );

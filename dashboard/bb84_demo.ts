@@ -60,8 +60,9 @@ export interface Bb84Demo {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { photon } from "./bb84_demo.ts";
- * console.log(photon({ basis: "×", bit: 1 })); // ↘
+ * assertEquals(photon({ basis: "×", bit: 1 }), "↘");
  * ```
  */
 export function photon(qubit: Qubit): string {
@@ -84,9 +85,11 @@ function bitString(words: Uint32Array, length: number): string {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { runBb84Demo } from "./bb84_demo.ts";
+ *
  * const demo = runBb84Demo({ qubits: 16, eve: false });
- * console.log(demo.positions.length, demo.errors); // 16 0
+ * assertEquals([demo.positions.length, demo.errors], [16, 0]);
  * ```
  */
 export function runBb84Demo(

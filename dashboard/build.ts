@@ -1,10 +1,11 @@
 /**
- * `deno task dashboard:build`: writes `fresh.gen.ts` and bundles the islands
- * into `static/islands/`, printing each island's JavaScript size.
+ * `deno task dashboard:build`: bundles the islands into `static/islands/`,
+ * printing each island's JavaScript size.
  *
  * @module
  */
 
 import { build } from "./_fresh/build.ts";
+import { site } from "./site.ts";
 
-if (import.meta.main) await build({ root: new URL("./", import.meta.url) });
+if (import.meta.main) await build(site);

@@ -11,8 +11,9 @@
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { percent } from "./format.ts";
- * console.log(percent(0.0234), percent(null)); // 2.3% —
+ * assertEquals([percent(0.0234), percent(null)], ["2.3%", "—"]);
  * ```
  */
 export function percent(value: number | null): string {
@@ -20,12 +21,27 @@ export function percent(value: number | null): string {
 }
 
 /**
+ * A ratio as a whole percentage, as the thresholds are written.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { wholePercent } from "./format.ts";
+ * assertEquals(wholePercent(0.11), "11%");
+ * ```
+ */
+export function wholePercent(value: number): string {
+  return `${Math.round(value * 100)}%`;
+}
+
+/**
  * The time of day of an ISO time, UTC, e.g. `12:03:04Z`; an em dash for none.
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { zuluTime } from "./format.ts";
- * console.log(zuluTime("2026-02-23T05:00:01.123Z")); // 05:00:01Z
+ * assertEquals(zuluTime("2026-02-23T07:00:01.123+02:00"), "05:00:01Z");
  * ```
  */
 export function zuluTime(iso: string | null): string {

@@ -7,23 +7,15 @@
  * @module
  */
 
-import { delay } from "@std/async/delay";
-import { ServerSentEventParseStream } from "../common/std.ts";
+import { delay, ServerSentEventParseStream } from "../common/std.ts";
+import { parseKmsMessage, parseLinkStatus } from "./kms_wire.ts";
 import {
   INITIAL_SOC_STATE,
-  parseKmsEvent,
-  parseLinkStatus,
   reduceSoc,
   type SocEvent,
   type SocState,
 } from "./soc_state.ts";
 import { percent } from "./format.ts";
-
-/** A message of an event stream, as the parser yields it. */
-interface SseMessage {
-  event?: string;
-  data?: string;
-}
 
 /** Options for {@linkcode KmsMonitor}. */
 export interface KmsMonitorOptions {
@@ -72,10 +64,23 @@ function describe(error: unknown): string {
  * Watches one KMS and keeps the {@linkcode SocState}.
  *
  * @example
- * ```ts ignore
- * const monitor = new KmsMonitor({ kmsUrl: "http://localhost:8000" });
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { KmsMonitor } from "./kms_monitor.ts";
+ *
+ * const monitor = new KmsMonitor({
+ *   kmsUrl: "http://kms.test",
+ *   fetch: () => Promise.reject(new TypeError("connection refused")),
+ *   log: () => {},
+ * });
+ * const first = new Promise((resolve) => monitor.subscribe(resolve));
  * monitor.start();
- * const stop = monitor.subscribe((event) => console.log(event.type));
+ * assertEquals(await first, { type: "kms", kms: "unreachable" });
+ * assertEquals(await monitor.act("reset"), {
+ *   ok: false,
+ *   message: "KMS unreachable at http://kms.test",
+ * });
+ * await monitor.close();
  * ```
  */
 export class KmsMonitor {
@@ -102,12 +107,10 @@ export class KmsMonitor {
     this.#log = options.log ?? console.log;
   }
 
-  /** The KMS's base URL. */
   get kmsUrl(): string {
     return this.#url;
   }
 
-  /** The current state. */
   get state(): SocState {
     return this.#state;
   }
@@ -194,14 +197,14 @@ export class KmsMonitor {
         this.#log(`KMS live at ${this.#url}`);
         this.#apply({ type: "kms", kms: "live" });
         this.#schedulePoll(0);
-        const messages: ReadableStream<SseMessage> = response.body.pipeThrough(
+        const messages = response.body.pipeThrough(
           new ServerSentEventParseStream({ ignoreComments: true }),
         );
         for await (const message of messages) {
           if (message.event === undefined || message.data === undefined) {
             continue;
           }
-          const event = parseKmsEvent(message.event, message.data);
+          const event = parseKmsMessage(message.event, message.data);
           if (event) this.#apply(event);
           if (message.event !== "audit" && message.event !== "state") {
             this.#schedulePoll(POLL_AFTER_EVENT_MS);

@@ -27,7 +27,14 @@ Deno.test("follows the stream, polls counters, and recovers after an outage", as
     assertEquals(monitor.state.history.map((p) => p.qber), [0.02]);
 
     kms.linkStatus = { ...kms.linkStatus, total_keys_issued: 5 };
-    kms.emit("link", { status: "RED", qber: 0.25, time: "T", eve: true });
+    kms.emit("link", {
+      status: "RED",
+      qber: 0.25,
+      rolling_qber: 0.066,
+      eve: true,
+      qubits: 2048,
+      time: "T",
+    });
     await waitFor(() => monitor.state.keysIssued === 5, "counters");
     assertEquals(monitor.state.status, "RED");
     assertEquals(monitor.state.chatBlocked, true);

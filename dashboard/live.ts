@@ -38,8 +38,16 @@ function connect(): void {
  * until the stream delivers, then `select(state)` on every change.
  *
  * @example
- * ```tsx ignore
- * const view = useLive(props.initial, gaugeView);
+ * ```tsx
+ * import { assertEquals } from "@std/assert";
+ * import { renderToString } from "preact-render-to-string";
+ * import { useLive } from "./live.ts";
+ *
+ * function Keys(props: { initial: number }) {
+ *   return <b>{useLive(props.initial, (state) => state.keysIssued)}</b>;
+ * }
+ * // On the server, and in the browser until the stream delivers: the props.
+ * assertEquals(renderToString(<Keys initial={3} />), "<b>3</b>");
  * ```
  */
 export function useLive<T>(initial: T, select: (state: SocState) => T): T {

@@ -16,8 +16,8 @@ import {
   type DashboardConfig,
   parseDashboardConfig,
 } from "./config.ts";
-import manifest from "./fresh.gen.ts";
 import { type AppState, KmsMonitor } from "./kms_monitor.ts";
+import { site } from "./site.ts";
 
 async function serveDashboard(config: DashboardConfig): Promise<void> {
   const monitor = new KmsMonitor({
@@ -37,7 +37,7 @@ async function serveDashboard(config: DashboardConfig): Promise<void> {
       );
       console.log(`[DASHBOARD] listening on http://${hostname}:${port}`);
     },
-  }, createHandler<AppState>(manifest, { state: { monitor } }));
+  }, createHandler<AppState>(site, { state: { monitor } }));
   let stopping = false;
   const stop = async () => {
     if (stopping) return;

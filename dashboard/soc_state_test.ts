@@ -1,17 +1,13 @@
 import { assertEquals } from "@std/assert";
 import {
   AUDIT_ENTRIES,
-  bannerView,
   HISTORY_POINTS,
   INITIAL_SOC_STATE,
-  parseKmsEvent,
-  parseLinkStatus,
   reduceSoc,
-  rollingQber,
-  routerView,
   type SocEvent,
   type SocState,
 } from "./soc_state.ts";
+import { bannerView, rollingQber } from "./soc_views.ts";
 
 const live: SocState = { ...INITIAL_SOC_STATE, kms: "live", status: "GREEN" };
 
@@ -22,130 +18,6 @@ function fold(state: SocState, events: SocEvent[]): SocState {
 function link(qber: number, status: "GREEN" | "YELLOW" | "RED"): SocEvent {
   return { type: "link", status, qber, time: "2026-02-23T05:00:00Z" };
 }
-
-Deno.test("parseKmsEvent keeps only the fields the view shows", () => {
-  assertEquals(
-    parseKmsEvent(
-      "link",
-      JSON.stringify({
-        status: "YELLOW",
-        qber: 0.07,
-        rolling_qber: 0.06,
-        eve: false,
-        qubits: 2048,
-        time: "T",
-        key_hex: "00".repeat(32),
-      }),
-    ),
-    { type: "link", status: "YELLOW", qber: 0.07, time: "T" },
-  );
-  assertEquals(
-    parseKmsEvent(
-      "state",
-      JSON.stringify({
-        status: "RED",
-        qber: 0.25,
-        history: [0.02, 0.25, "x", 2],
-        attack_mode: true,
-        total_keys_issued: 4,
-      }),
-    ),
-    {
-      type: "snapshot",
-      status: "RED",
-      history: [0.02, 0.25],
-      attackMode: true,
-    },
-  );
-  assertEquals(parseKmsEvent("reset", '{"status":"GREEN","time":"T"}'), {
-    type: "reset",
-  });
-  assertEquals(parseKmsEvent("attack_mode", '{"attack_mode":true}'), {
-    type: "attack_mode",
-    attackMode: true,
-  });
-});
-
-Deno.test("parseKmsEvent drops malformed and uninteresting events", () => {
-  assertEquals(parseKmsEvent("link", "not json"), null);
-  assertEquals(
-    parseKmsEvent("link", '{"status":"BLUE","qber":0.1,"time":"T"}'),
-    null,
-  );
-  assertEquals(
-    parseKmsEvent("link", '{"status":"RED","qber":7,"time":"T"}'),
-    null,
-  );
-  assertEquals(parseKmsEvent("state", '{"status":"GREEN"}'), null);
-  assertEquals(
-    parseKmsEvent("audit", '{"tag":"X","message":"m","at":"T"}'),
-    null,
-  );
-  assertEquals(parseKmsEvent("key", '{"device":"a","key_id":"k"}'), null);
-  assertEquals(parseKmsEvent("attack", '{"qber":0.25}'), null);
-  assertEquals(parseKmsEvent("link", "[1]"), null);
-});
-
-Deno.test("parseKmsEvent redacts key-like hex runs in audit messages", () => {
-  const hex = "ab".repeat(32);
-  const event = parseKmsEvent(
-    "audit",
-    JSON.stringify({
-      id: 7,
-      tag: "KEY_ISSUED",
-      message: `key_id=32ed7776-cd73-4885-9917-dcc3af8bf459 leaked=${hex}`,
-      at: "T",
-    }),
-  );
-  assertEquals(event, {
-    type: "audit",
-    entry: {
-      id: 7,
-      tag: "KEY_ISSUED",
-      message: "key_id=32ed7776-cd73-4885-9917-dcc3af8bf459 leaked=[redacted]",
-      at: "T",
-    },
-  });
-});
-
-Deno.test("parseLinkStatus reads counters and the router's age by the KMS clock", () => {
-  const kmsNow = Date.parse("2026-02-23T05:00:10Z");
-  assertEquals(
-    parseLinkStatus({
-      total_keys_issued: 3,
-      attacks_detected: 1,
-      active_sessions: 2,
-      router_last_seen: "2026-02-23T05:00:07.600Z",
-    }, kmsNow),
-    {
-      type: "counters",
-      keysIssued: 3,
-      attacksDetected: 1,
-      activeSessions: 2,
-      routerLastSeen: "2026-02-23T05:00:07.600Z",
-      routerAgeSeconds: 2,
-    },
-  );
-  // The Date header drops milliseconds: never a negative age.
-  const fresh = parseLinkStatus(
-    { router_last_seen: "2026-02-23T05:00:10.900Z" },
-    kmsNow,
-  );
-  assertEquals(fresh?.type === "counters" && fresh.routerAgeSeconds, 0);
-  const never = parseLinkStatus(
-    { router_last_seen: null, active_sessions: -1 },
-    kmsNow,
-  );
-  assertEquals(never?.type === "counters" && never, {
-    type: "counters",
-    keysIssued: 0,
-    attacksDetected: 0,
-    activeSessions: 0,
-    routerLastSeen: null,
-    routerAgeSeconds: null,
-  });
-  assertEquals(parseLinkStatus("nope", kmsNow), null);
-});
 
 Deno.test("link events append to the history and set the status", () => {
   const state = fold(live, [link(0.02, "GREEN"), link(0.25, "RED")]);
@@ -167,20 +39,6 @@ Deno.test("the router guard's rule: block on RED, lift only on GREEN", () => {
   assertEquals(reduceSoc(yellow, link(0.02, "GREEN")).chatBlocked, false);
   assertEquals(reduceSoc(live, link(0.06, "YELLOW")).chatBlocked, false);
   assertEquals(reduceSoc(red, { type: "reset" }).chatBlocked, false);
-});
-
-Deno.test("routerView says alive, silent, never or unknown", () => {
-  const seen = (age: number | null): SocState => ({
-    ...live,
-    routerLastSeen: age === null ? null : "2026-02-23T05:00:00Z",
-    routerAgeSeconds: age,
-  });
-  assertEquals(routerView(seen(3)).guard, "alive");
-  assertEquals(routerView(seen(10)).guard, "alive");
-  assertEquals(routerView(seen(11)).guard, "silent");
-  assertEquals(routerView(seen(null)).guard, "never");
-  assertEquals(routerView({ ...seen(3), kms: "unreachable" }).guard, "unknown");
-  assertEquals(routerView({ ...seen(3), chatBlocked: true }).chat, "BLOCKED");
 });
 
 Deno.test("a snapshot keeps timed points that the KMS's history continues", () => {

@@ -1,8 +1,9 @@
 /// <reference lib="dom" />
 /**
  * The browser half of the islands: finds each server-rendered island, loads
- * its bundle and hydrates it with the props the server serialized. Built to
- * `static/islands/_client.js`; the page loads it as a module script.
+ * its bundle and hydrates it with the props the server serialized. The build
+ * writes `static/islands/_client.js` as a call of
+ * {@linkcode hydrateIslands}; the page loads it as a module script.
  *
  * @module
  */
@@ -10,7 +11,15 @@
 import { type ComponentType, h, hydrate } from "preact";
 import { ISLAND_DATA_ID, ISLAND_ELEMENT, type IslandRecord } from "./markup.ts";
 
-/** Hydrates every island on the page; resolves when all are live. */
+/**
+ * Hydrates every island on the page; resolves when all are live.
+ *
+ * @example
+ * ```ts ignore
+ * // static/islands/_client.js, in the browser:
+ * await hydrateIslands();
+ * ```
+ */
 export async function hydrateIslands(): Promise<void> {
   const data = document.getElementById(ISLAND_DATA_ID)?.textContent;
   if (!data) return;
@@ -26,5 +35,3 @@ export async function hydrateIslands(): Promise<void> {
     hydrate(h(module.default, props), root);
   }));
 }
-
-await hydrateIslands();

@@ -35,9 +35,12 @@ export interface IslandRecord {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { serializeIslands } from "./markup.ts";
- * console.log(serializeIslands([{ name: "A", props: { s: "</script>" } }]));
- * // [{"name":"A","props":{"s":"\u003c/script>"}}]
+ *
+ * const text = serializeIslands([{ name: "A", props: { s: "</script>" } }]);
+ * assertEquals(text, '[{"name":"A","props":{"s":"\\u003c/script>"}}]');
+ * assertEquals(JSON.parse(text)[0].props.s, "</script>");
  * ```
  */
 export function serializeIslands(islands: IslandRecord[]): string {

@@ -3,9 +3,8 @@ import {
   type AppProps,
   createHandler,
   type Handlers,
-  type Manifest,
   type PageProps,
-  routePattern,
+  type Site,
 } from "./server.ts";
 
 function Counter(props: { start: number; label: string }) {
@@ -46,7 +45,7 @@ function Greeting(
   );
 }
 
-async function fixture(): Promise<{ root: string; manifest: Manifest }> {
+async function fixture(): Promise<{ root: string; site: Site }> {
   const root = await Deno.makeTempDir({ prefix: "fresh-test-" });
   await Deno.mkdir(`${root}/static/islands`, { recursive: true });
   await Deno.writeTextFile(`${root}/static/styles.css`, "body{}");
@@ -54,31 +53,22 @@ async function fixture(): Promise<{ root: string; manifest: Manifest }> {
   await Deno.writeTextFile(`${root}/secret.txt`, "secret");
   return {
     root,
-    manifest: {
+    site: {
+      root: new URL(`file://${root}/`),
+      app: App,
       routes: {
-        "./routes/_app.tsx": { default: App },
-        "./routes/index.tsx": { default: () => <p>plain page</p> },
-        "./routes/hello/[name].tsx": { handler: greeting, default: Greeting },
-        "./routes/hello/world.ts": {
-          handler: { GET: () => new Response("fixed") },
-        },
+        "/": { default: () => <p>plain page</p> },
+        "/hello/world": { handler: { GET: () => new Response("fixed") } },
+        "/hello/:name": { handler: greeting, default: Greeting },
       },
-      islands: { "./islands/Counter.tsx": { default: Counter } },
-      baseUrl: `file://${root}/fresh.gen.ts`,
+      islands: { Counter },
     },
   };
 }
 
-Deno.test("routePattern maps files to paths like Fresh", () => {
-  assertEquals(routePattern("./routes/index.tsx"), "/");
-  assertEquals(routePattern("./routes/events.ts"), "/events");
-  assertEquals(routePattern("./routes/api/[action].ts"), "/api/:action");
-  assertEquals(routePattern("./routes/docs/index.tsx"), "/docs");
-});
-
 Deno.test("pages render inside _app; islands are marked and their props serialized", async () => {
-  const { root, manifest } = await fixture();
-  const handle = createHandler(manifest, { state: { greeting: "Hello" } });
+  const { root, site } = await fixture();
+  const handle = createHandler(site, { state: { greeting: "Hello" } });
   const response = await handle(new Request("http://x/hello/Alpha"));
   assertEquals(response.status, 200);
   assertStringIncludes(
@@ -119,9 +109,9 @@ Deno.test("pages render inside _app; islands are marked and their props serializ
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("fixed paths win over [name]; wrong methods get 405; errors 500", async () => {
-  const { root, manifest } = await fixture();
-  const handle = createHandler(manifest, { state: { greeting: "Hi" } });
+Deno.test("the first route that matches answers; wrong methods get 405; errors 500", async () => {
+  const { root, site } = await fixture();
+  const handle = createHandler(site, { state: { greeting: "Hi" } });
   assertEquals(
     await (await handle(new Request("http://x/hello/world"))).text(),
     "fixed",
@@ -143,10 +133,10 @@ Deno.test("fixed paths win over [name]; wrong methods get 405; errors 500", asyn
 });
 
 Deno.test("static files are served from static/ and nowhere else", async () => {
-  const { root, manifest } = await fixture();
-  const handle = createHandler(manifest, { state: {} });
+  const { root, site } = await fixture();
+  const handle = createHandler(site, { state: {} });
   const css = await handle(new Request("http://x/styles.css"));
-  assertEquals(css.headers.get("content-type"), "text/css; charset=utf-8");
+  assertEquals(css.headers.get("content-type"), "text/css; charset=UTF-8");
   assertEquals(await css.text(), "body{}");
   const js = await handle(
     new Request("http://x/islands/Counter.js", { method: "HEAD" }),
@@ -157,7 +147,7 @@ Deno.test("static files are served from static/ and nowhere else", async () => {
       js.headers.get("content-type"),
       js.headers.get("content-length"),
     ],
-    [200, "text/javascript; charset=utf-8", "8"],
+    [200, "text/javascript; charset=UTF-8", "8"],
   );
   for (
     const path of [
@@ -181,12 +171,12 @@ Deno.test("static files are served from static/ and nowhere else", async () => {
 });
 
 Deno.test("islands take JSON props, not children", async () => {
-  const { root, manifest } = await fixture();
+  const { root, site } = await fixture();
   const withChildren = { start: 1, label: "x", children: "child" };
-  manifest.routes["./routes/index.tsx"] = {
+  site.routes["/"] = {
     default: () => <Counter {...withChildren} />,
   };
-  const handle = createHandler(manifest, { state: {} });
+  const handle = createHandler(site, { state: {} });
   const originalError = console.error;
   const errors: unknown[] = [];
   console.error = (...args: unknown[]) => errors.push(...args);

@@ -47,8 +47,16 @@ function Arrow(
  * sent and the one Bob measured.
  *
  * @example
- * ```tsx ignore
- * <BlochCircle sent={{ basis: "×", bit: 0 }} measured={{ basis: "+", bit: 1 }} />
+ * ```tsx
+ * import { assertStringIncludes } from "@std/assert";
+ * import { renderToString } from "preact-render-to-string";
+ * import { BlochCircle } from "./BlochCircle.tsx";
+ *
+ * const svg = renderToString(
+ *   <BlochCircle sent={{ basis: "×", bit: 0 }} measured={{ basis: "+", bit: 1 }} />,
+ * );
+ * assertStringIncludes(svg, 'class="bloch-vector bloch-sent bloch-diag"');
+ * assertStringIncludes(svg, 'class="bloch-vector bloch-measured bloch-rect"');
  * ```
  */
 export function BlochCircle({ sent, measured }: BlochCircleProps) {

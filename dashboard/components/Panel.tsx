@@ -2,13 +2,11 @@ import type { ComponentChildren } from "preact";
 
 /** Props of {@linkcode Panel}. */
 export interface PanelProps {
-  /** Heading. */
   title: string;
   /** Extra class names for the grid placement. */
   class?: string;
   /** Short note beside the heading. */
   note?: string;
-  /** Panel body. */
   children: ComponentChildren;
 }
 
@@ -16,8 +14,17 @@ export interface PanelProps {
  * A titled card of the SOC grid.
  *
  * @example
- * ```tsx ignore
- * <Panel title="QBER" class="span-3"><QberGauge initial={view} /></Panel>
+ * ```tsx
+ * import { assertEquals } from "@std/assert";
+ * import { renderToString } from "preact-render-to-string";
+ * import { Panel } from "./Panel.tsx";
+ *
+ * assertEquals(
+ *   renderToString(<Panel title="Router guard" class="span-3"><p>up</p></Panel>),
+ *   '<section class="panel span-3" aria-labelledby="panel-router-guard">' +
+ *     '<header class="panel-head"><h2 id="panel-router-guard">Router guard</h2></header>' +
+ *     "<p>up</p></section>",
+ * );
  * ```
  */
 export function Panel(props: PanelProps) {

@@ -2,8 +2,15 @@
  * The honest label: the quantum part of the system is simulated.
  *
  * @example
- * ```tsx ignore
- * <SimulationNotice />
+ * ```tsx
+ * import { assertStringIncludes } from "@std/assert";
+ * import { renderToString } from "preact-render-to-string";
+ * import { SimulationNotice } from "./SimulationNotice.tsx";
+ *
+ * assertStringIncludes(
+ *   renderToString(<SimulationNotice />),
+ *   "BB84 quantum channel: classical simulation",
+ * );
  * ```
  */
 export function SimulationNotice() {

@@ -20,8 +20,19 @@ export interface StatusMarkProps {
  * A link status in colour, shape and word: `● GREEN`.
  *
  * @example
- * ```tsx ignore
- * <StatusMark status="RED" />
+ * ```tsx
+ * import { assertEquals } from "@std/assert";
+ * import { renderToString } from "preact-render-to-string";
+ * import { StatusMark } from "./StatusMark.tsx";
+ *
+ * assertEquals(
+ *   renderToString(<StatusMark status="RED" prefix="LINK" />),
+ *   '<span class="mark mark-red"><span class="mark-shape" aria-hidden="true">■</span>LINK RED</span>',
+ * );
+ * assertEquals(
+ *   renderToString(<StatusMark status={null} />),
+ *   '<span class="mark mark-none">— unknown</span>',
+ * );
  * ```
  */
 export function StatusMark({ status, prefix }: StatusMarkProps) {

@@ -1,6 +1,6 @@
 import { zuluTime } from "../format.ts";
 import { useLive } from "../live.ts";
-import { type AuditView, auditView } from "../soc_state.ts";
+import type { AuditEntry } from "../../protocol/kms_event.ts";
 
 function tone(tag: string): string {
   if (/ATTACK|RED|EVE_ACTIVATED|FAIL|REFUSED/.test(tag)) return "alert";
@@ -15,12 +15,19 @@ function tone(tag: string): string {
  * carry key ids and figures, never key material.
  *
  * @example
- * ```tsx ignore
- * <AuditLog initial={auditView(state)} />
+ * ```tsx
+ * import { assertStringIncludes } from "@std/assert";
+ * import { renderToString } from "preact-render-to-string";
+ * import AuditLog from "./AuditLog.tsx";
+ *
+ * const entry = { id: 1, tag: "ATTACK_DETECTED", message: "qber=0.250", at: "2026-02-23T05:02:03Z" };
+ * const html = renderToString(<AuditLog initial={[entry]} />);
+ * assertStringIncludes(html, '<td class="audit-time">05:02:03Z</td>');
+ * assertStringIncludes(html, '<span class="tag tag-alert">ATTACK_DETECTED</span>');
  * ```
  */
-export default function AuditLog(props: { initial: AuditView }) {
-  const { entries } = useLive(props.initial, auditView);
+export default function AuditLog(props: { initial: AuditEntry[] }) {
+  const entries = useLive(props.initial, (state) => state.audit);
   if (entries.length === 0) {
     return <p class="empty">No audit entries yet.</p>;
   }

@@ -8,16 +8,17 @@ import {
   photon,
   runBb84Demo,
 } from "../bb84_demo.ts";
-import { percent } from "../format.ts";
-import { RED_QBER } from "../soc_state.ts";
+import { percent, wholePercent } from "../format.ts";
+import { RED_THRESHOLD } from "../../protocol/link_policy.ts";
 
 const SIZES = [MIN_DEMO_QUBITS, 24, MAX_DEMO_QUBITS];
 
 function verdict(demo: Bb84Demo): string {
   if (demo.qber === null) return "Nothing survived sifting: run again.";
-  return demo.qber >= RED_QBER
-    ? "at or above 11%: Alice and Bob discard the key, an eavesdropper is likely."
-    : "below 11%: the key would go on to reconciliation and privacy amplification.";
+  const red = wholePercent(RED_THRESHOLD);
+  return demo.qber >= RED_THRESHOLD
+    ? `at or above ${red}: Alice and Bob discard the key, an eavesdropper is likely.`
+    : `below ${red}: the key would go on to reconciliation and privacy amplification.`;
 }
 
 function describe(index: number, p: DemoPosition): string {
@@ -39,8 +40,17 @@ function describe(index: number, p: DemoPosition): string {
  * results; sifting; errors; QBER) beside a Bloch circle of the chosen qubit.
  *
  * @example
- * ```tsx ignore
- * <Bb84Explainer initial={runBb84Demo({ qubits: 16, eve: false })} />
+ * ```tsx
+ * import { assertEquals, assertStringIncludes } from "@std/assert";
+ * import { renderToString } from "preact-render-to-string";
+ * import { runBb84Demo } from "../bb84_demo.ts";
+ * import Bb84Explainer from "./Bb84Explainer.tsx";
+ *
+ * const html = renderToString(
+ *   <Bb84Explainer initial={runBb84Demo({ qubits: 16, eve: true })} />,
+ * );
+ * assertEquals(html.match(/<button type="button" class="pos"/g)?.length, 16);
+ * assertStringIncludes(html, "(Eve was on the channel.)");
  * ```
  */
 export default function Bb84Explainer(props: { initial: Bb84Demo }) {

@@ -1,12 +1,19 @@
 import { useLive } from "../live.ts";
-import { type CountersView, countersView } from "../soc_state.ts";
+import { type CountersView, countersView } from "../soc_views.ts";
 
 /**
  * Keys issued, attacks detected and active sessions, as the KMS counts them.
  *
  * @example
- * ```tsx ignore
- * <LinkCounters initial={countersView(state)} />
+ * ```tsx
+ * import { assertStringIncludes } from "@std/assert";
+ * import { renderToString } from "preact-render-to-string";
+ * import LinkCounters from "./LinkCounters.tsx";
+ *
+ * const view = { keysIssued: 7, attacksDetected: 1, activeSessions: 2, live: true };
+ * const html = renderToString(<LinkCounters initial={view} />);
+ * assertStringIncludes(html, '<dd data-testid="keys-issued">7</dd>');
+ * assertStringIncludes(html, '<div class="counter counter-alert"><dt>Attacks detected</dt>');
  * ```
  */
 export default function LinkCounters(props: { initial: CountersView }) {

@@ -1,22 +1,34 @@
 import { StatusMark } from "../components/StatusMark.tsx";
-import { percent } from "../format.ts";
+import { percent, wholePercent } from "../format.ts";
 import { useLive, useStreamOpen } from "../live.ts";
-import { type BannerView, bannerView } from "../soc_state.ts";
+import { type BannerView, bannerView } from "../soc_views.ts";
+import { RED_THRESHOLD, YELLOW_THRESHOLD } from "../../protocol/link_policy.ts";
 import type { LinkStatus } from "../../protocol/types.ts";
 
+const YELLOW = wholePercent(YELLOW_THRESHOLD);
+const RED = wholePercent(RED_THRESHOLD);
 const MEANING: Record<LinkStatus, string> = {
-  GREEN: "Secure: rolling QBER below 5%. Keys are issued.",
-  YELLOW: "Elevated QBER (5–11%): keys are still issued; watch the channel.",
+  GREEN: `Secure: rolling QBER below ${YELLOW}. Keys are issued.`,
+  YELLOW:
+    `Elevated QBER (${YELLOW}–${RED}): keys are still issued; watch the channel.`,
   RED:
-    "Eavesdropper detected: rolling QBER at or above 11%. Keys are refused and the router guard blocks chat until an operator resets.",
+    `Eavesdropper detected: rolling QBER at or above ${RED}. Keys are refused and the router guard blocks chat until an operator resets.`,
 };
 
 /**
  * The link status, large, in colour, shape and words; or why it is not known.
  *
  * @example
- * ```tsx ignore
- * <LinkStatusBanner initial={bannerView(state)} />
+ * ```tsx
+ * import { assertStringIncludes } from "@std/assert";
+ * import { renderToString } from "preact-render-to-string";
+ * import LinkStatusBanner from "./LinkStatusBanner.tsx";
+ *
+ * const view = { kms: "live", status: "RED", rollingQber: 0.2, attackMode: true } as const;
+ * const html = renderToString(<LinkStatusBanner initial={view} />);
+ * assertStringIncludes(html, 'data-status="RED"');
+ * assertStringIncludes(html, "rolling QBER at or above 11%");
+ * assertStringIncludes(html, "ON (attack mode)");
  * ```
  */
 export default function LinkStatusBanner(props: { initial: BannerView }) {

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 import { useRef, useState } from "preact/hooks";
 import { useLive } from "../live.ts";
-import { type ControlsView, controlsView } from "../soc_state.ts";
+import type { KmsConnection } from "../soc_state.ts";
 import type { ActionResult } from "../kms_monitor.ts";
 
 /**
@@ -10,16 +10,22 @@ import type { ActionResult } from "../kms_monitor.ts";
  * posts them in place and shows the outcome.
  *
  * @example
- * ```tsx ignore
- * <OperatorControls initial={controlsView(state)} />
+ * ```tsx
+ * import { assertStringIncludes } from "@std/assert";
+ * import { renderToString } from "preact-render-to-string";
+ * import OperatorControls from "./OperatorControls.tsx";
+ *
+ * const html = renderToString(<OperatorControls initial="unreachable" />);
+ * assertStringIncludes(html, 'data-testid="reset" disabled');
+ * assertStringIncludes(html, "Controls wait for the KMS.");
  * ```
  */
-export default function OperatorControls(props: { initial: ControlsView }) {
-  const view = useLive(props.initial, controlsView);
+export default function OperatorControls(props: { initial: KmsConnection }) {
+  const kms = useLive(props.initial, (state) => state.kms);
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<ActionResult | null>(null);
   const confirm = useRef<HTMLDetailsElement>(null);
-  const offline = view.kms !== "live";
+  const offline = kms !== "live";
 
   async function submit(event: SubmitEvent) {
     event.preventDefault();

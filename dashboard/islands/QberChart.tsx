@@ -10,15 +10,10 @@ import {
   Tooltip,
 } from "chart.js";
 import { useEffect, useRef } from "preact/hooks";
-import { percent, zuluTime } from "../format.ts";
+import { percent, wholePercent, zuluTime } from "../format.ts";
 import { useLive } from "../live.ts";
-import {
-  type ChartView,
-  chartView,
-  type QberPoint,
-  RED_QBER,
-  YELLOW_QBER,
-} from "../soc_state.ts";
+import type { QberPoint } from "../soc_state.ts";
+import { RED_THRESHOLD, YELLOW_THRESHOLD } from "../../protocol/link_policy.ts";
 
 // Only the parts a line chart needs, so the bundle leaves the rest out.
 Chart.register(
@@ -40,22 +35,30 @@ const COLORS = {
 };
 
 function colorOf(percentValue: number): string {
-  return percentValue >= RED_QBER * 100
+  return percentValue >= RED_THRESHOLD * 100
     ? COLORS.red
-    : percentValue >= YELLOW_QBER * 100
+    : percentValue >= YELLOW_THRESHOLD * 100
     ? COLORS.yellow
     : COLORS.green;
 }
 
-/** Dashed 5% and 11% lines across the plot, labelled. */
+/** Dashed lines at the YELLOW and RED thresholds, labelled. */
 const thresholds: Plugin<"line"> = {
   id: "qberThresholds",
   afterDatasetsDraw(chart) {
     const { ctx, chartArea, scales } = chart;
     for (
       const [value, label, color] of [
-        [YELLOW_QBER, "5% YELLOW", COLORS.yellow],
-        [RED_QBER, "11% RED: attack", COLORS.red],
+        [
+          YELLOW_THRESHOLD,
+          `${wholePercent(YELLOW_THRESHOLD)} YELLOW`,
+          COLORS.yellow,
+        ],
+        [
+          RED_THRESHOLD,
+          `${wholePercent(RED_THRESHOLD)} RED: attack`,
+          COLORS.red,
+        ],
       ] as const
     ) {
       const y = scales.y.getPixelForValue(value * 100);
@@ -94,23 +97,31 @@ function yMax(points: QberPoint[]): number {
 function summary(points: QberPoint[]): string {
   if (points.length === 0) return "No BB84 runs yet.";
   const last = points.at(-1)!.qber;
-  const above = points.filter((p) => p.qber >= RED_QBER).length;
+  const above = points.filter((p) => p.qber >= RED_THRESHOLD).length;
   return `${points.length} runs shown · latest ${
     percent(last)
-  } · ${above} at or above 11%`;
+  } · ${above} at or above ${wholePercent(RED_THRESHOLD)}`;
 }
 
 /**
- * The QBER of each BB84 run as a live line chart (chart.js), with the 5% and
- * 11% thresholds drawn.
+ * The QBER of each BB84 run as a live line chart (chart.js), with the YELLOW
+ * and RED thresholds drawn.
  *
  * @example
- * ```tsx ignore
- * <QberChart initial={chartView(state)} />
+ * ```tsx
+ * import { assertStringIncludes } from "@std/assert";
+ * import { renderToString } from "preact-render-to-string";
+ * import QberChart from "./QberChart.tsx";
+ *
+ * const points = [{ qber: 0.02, time: null }, { qber: 0.25, time: "2026-02-23T05:00:00Z" }];
+ * assertStringIncludes(
+ *   renderToString(<QberChart initial={points} />),
+ *   "<figcaption>2 runs shown · latest 25.0% · 1 at or above 11%</figcaption>",
+ * );
  * ```
  */
-export default function QberChart(props: { initial: ChartView }) {
-  const { points } = useLive(props.initial, chartView);
+export default function QberChart(props: { initial: QberPoint[] }) {
+  const points = useLive(props.initial, (state) => state.history);
   const canvas = useRef<HTMLCanvasElement>(null);
   const chart = useRef<Chart<"line"> | null>(null);
 

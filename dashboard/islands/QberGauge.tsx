@@ -1,11 +1,11 @@
-import { percent } from "../format.ts";
+import { percent, wholePercent } from "../format.ts";
 import { useLive } from "../live.ts";
+import { type GaugeView, gaugeView } from "../soc_views.ts";
 import {
-  type GaugeView,
-  gaugeView,
-  RED_QBER,
-  YELLOW_QBER,
-} from "../soc_state.ts";
+  RED_THRESHOLD,
+  ROLLING_WINDOW,
+  YELLOW_THRESHOLD,
+} from "../../protocol/link_policy.ts";
 
 // Eve's intercept-resend gives about 25%: the scale ends a little above.
 const SCALE_MAX = 0.3;
@@ -26,22 +26,34 @@ function arc(from: number, to: number): string {
 
 function zone(qber: number | null): string {
   if (qber === null) return "none";
-  return qber >= RED_QBER ? "red" : qber >= YELLOW_QBER ? "yellow" : "green";
+  return qber >= RED_THRESHOLD
+    ? "red"
+    : qber >= YELLOW_THRESHOLD
+    ? "yellow"
+    : "green";
 }
 
 /**
- * A half-dial of the latest run's QBER with the 5% and 11% thresholds, and
+ * A half-dial of the latest run's QBER with the YELLOW and RED thresholds, and
  * the rolling average the link status follows.
  *
  * @example
- * ```tsx ignore
- * <QberGauge initial={gaugeView(state)} />
+ * ```tsx
+ * import { assertStringIncludes } from "@std/assert";
+ * import { renderToString } from "preact-render-to-string";
+ * import QberGauge from "./QberGauge.tsx";
+ *
+ * const html = renderToString(
+ *   <QberGauge initial={{ qber: 0.25, rollingQber: 0.07, live: false }} />,
+ * );
+ * assertStringIncludes(html, 'class="gauge-value zone-text-red"');
+ * assertStringIncludes(html, "rolling 7.0% over the last 5 runs (stale)");
  * ```
  */
 export default function QberGauge(props: { initial: GaugeView }) {
   const { qber, rollingQber, live } = useLive(props.initial, gaugeView);
   const [nx, ny] = point(qber ?? 0, R - 16);
-  const ticks = [0, YELLOW_QBER, RED_QBER, SCALE_MAX];
+  const ticks = [0, YELLOW_THRESHOLD, RED_THRESHOLD, SCALE_MAX];
   return (
     <div class={`gauge ${live ? "" : "stale"}`} data-testid="qber-gauge">
       <svg
@@ -49,9 +61,12 @@ export default function QberGauge(props: { initial: GaugeView }) {
         role="img"
         aria-label={`QBER of the latest run ${percent(qber)}`}
       >
-        <path class="gauge-zone zone-green" d={arc(0, YELLOW_QBER)} />
-        <path class="gauge-zone zone-yellow" d={arc(YELLOW_QBER, RED_QBER)} />
-        <path class="gauge-zone zone-red" d={arc(RED_QBER, SCALE_MAX)} />
+        <path class="gauge-zone zone-green" d={arc(0, YELLOW_THRESHOLD)} />
+        <path
+          class="gauge-zone zone-yellow"
+          d={arc(YELLOW_THRESHOLD, RED_THRESHOLD)}
+        />
+        <path class="gauge-zone zone-red" d={arc(RED_THRESHOLD, SCALE_MAX)} />
         {ticks.map((tick) => {
           // The two ends sit under the arc; the thresholds just outside it.
           const end = tick === 0 || tick === SCALE_MAX;
@@ -63,7 +78,7 @@ export default function QberGauge(props: { initial: GaugeView }) {
               y={(end ? ty + 20 : ty + 4).toFixed(1)}
               text-anchor="middle"
             >
-              {`${Math.round(tick * 100)}%`}
+              {wholePercent(tick)}
             </text>
           );
         })}
@@ -81,7 +96,8 @@ export default function QberGauge(props: { initial: GaugeView }) {
         </text>
       </svg>
       <p class="gauge-caption">
-        latest run · rolling {percent(rollingQber)} over the last 5 runs
+        latest run · rolling {percent(rollingQber)} over the last{" "}
+        {ROLLING_WINDOW} runs
         {live ? "" : " (stale)"}
       </p>
     </div>

@@ -4,7 +4,7 @@ import {
   ROUTER_ALIVE_SECONDS,
   type RouterView,
   routerView,
-} from "../soc_state.ts";
+} from "../soc_views.ts";
 
 function Enforcement({ chat }: { chat: RouterView["chat"] }) {
   const blocked = chat === "BLOCKED";
@@ -21,8 +21,21 @@ function Enforcement({ chat }: { chat: RouterView["chat"] }) {
  * guard blocks chat on RED and lifts the block only on GREEN.
  *
  * @example
- * ```tsx ignore
- * <RouterStatus initial={routerView(state)} />
+ * ```tsx
+ * import { assertStringIncludes } from "@std/assert";
+ * import { renderToString } from "preact-render-to-string";
+ * import RouterStatus from "./RouterStatus.tsx";
+ *
+ * const view = {
+ *   guard: "alive",
+ *   chat: "BLOCKED",
+ *   status: "RED",
+ *   lastSeen: "2026-02-23T05:00:00Z",
+ *   ageSeconds: 2,
+ * } as const;
+ * const html = renderToString(<RouterStatus initial={view} />);
+ * assertStringIncludes(html, "Chat BLOCKED");
+ * assertStringIncludes(html, "last polled the KMS 2 s ago (05:00:00Z)");
  * ```
  */
 export default function RouterStatus(props: { initial: RouterView }) {

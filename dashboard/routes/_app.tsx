@@ -4,8 +4,16 @@ import type { AppProps } from "../_fresh/server.ts";
  * The document around every page.
  *
  * @example
- * ```tsx ignore
- * <App Component={Page} {...pageProps} />
+ * ```tsx
+ * import { assertStringIncludes } from "@std/assert";
+ * import { renderToString } from "preact-render-to-string";
+ * import App from "./_app.tsx";
+ *
+ * const html = renderToString(
+ *   <App Component={() => <p>page</p>} url={new URL("http://x/")} params={{}} data={null} state={null} />,
+ * );
+ * assertStringIncludes(html, '<link rel="stylesheet" href="/styles.css">');
+ * assertStringIncludes(html, "<body><p>page</p></body>");
  * ```
  */
 export default function App({ Component }: AppProps) {

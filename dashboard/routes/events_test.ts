@@ -1,9 +1,9 @@
 import { assertEquals } from "@std/assert";
-import { ServerSentEventParseStream } from "@std/http/server-sent-event-parse-stream";
+import { ServerSentEventParseStream } from "../../common/std.ts";
 import { createHandler } from "../_fresh/server.ts";
 import { FakeKms, waitFor } from "../_test_fake_kms.ts";
-import manifest from "../fresh.gen.ts";
 import { KmsMonitor } from "../kms_monitor.ts";
+import { site } from "../site.ts";
 
 Deno.test("GET /events sends a snapshot, then each change, and ends at shutdown", async () => {
   const kms = new FakeKms();
@@ -14,20 +14,27 @@ Deno.test("GET /events sends a snapshot, then each change, and ends at shutdown"
   });
   monitor.start();
   await waitFor(() => monitor.state.kms === "live", "live");
-  const handle = createHandler(manifest, { state: { monitor } });
+  const handle = createHandler(site, { state: { monitor } });
   const response = await handle(new Request("http://dashboard.test/events"));
   assertEquals(response.headers.get("content-type"), "text/event-stream");
   const messages = response.body!.pipeThrough(
     new ServerSentEventParseStream({ ignoreComments: true }),
-  ) as ReadableStream<{ event: string; data: string; retry?: number }>;
+  );
   const reader = messages.getReader();
   const snapshot = (await reader.read()).value!;
   assertEquals([snapshot.event, snapshot.retry], ["snapshot", 1000]);
-  assertEquals(JSON.parse(snapshot.data).status, "GREEN");
-  kms.emit("link", { status: "RED", qber: 0.26, time: "T" });
+  assertEquals(JSON.parse(snapshot.data!).status, "GREEN");
+  kms.emit("link", {
+    status: "RED",
+    qber: 0.26,
+    rolling_qber: 0.14,
+    eve: true,
+    qubits: 2048,
+    time: "T",
+  });
   const update = (await reader.read()).value!;
   assertEquals(update.event, "update");
-  assertEquals(JSON.parse(update.data), {
+  assertEquals(JSON.parse(update.data!), {
     type: "link",
     status: "RED",
     qber: 0.26,

@@ -11,16 +11,15 @@ import QberChart from "../islands/QberChart.tsx";
 import QberGauge from "../islands/QberGauge.tsx";
 import RouterStatus from "../islands/RouterStatus.tsx";
 import type { AppState } from "../kms_monitor.ts";
+import type { SocState } from "../soc_state.ts";
 import {
-  auditView,
   bannerView,
-  chartView,
-  controlsView,
   countersView,
   gaugeView,
   routerView,
-  type SocState,
-} from "../soc_state.ts";
+} from "../soc_views.ts";
+import { wholePercent } from "../format.ts";
+import { RED_THRESHOLD, YELLOW_THRESHOLD } from "../../protocol/link_policy.ts";
 
 /** What the page renders from. */
 export interface SocPageData {
@@ -43,8 +42,25 @@ export const handler: Handlers<SocPageData, AppState> = {
  * counters, router guard, controls, audit log and the BB84 explainer.
  *
  * @example
- * ```tsx ignore
- * <SocPage data={{ state, kmsUrl }} url={url} params={{}} state={appState} />
+ * ```tsx
+ * import { assertStringIncludes } from "@std/assert";
+ * import { renderToString } from "preact-render-to-string";
+ * import { KmsMonitor } from "../kms_monitor.ts";
+ * import { INITIAL_SOC_STATE } from "../soc_state.ts";
+ * import SocPage from "./index.tsx";
+ *
+ * const monitor = new KmsMonitor({ kmsUrl: "http://kms.test" });
+ * const html = renderToString(
+ *   <SocPage
+ *     data={{ state: INITIAL_SOC_STATE, kmsUrl: "http://kms.test" }}
+ *     url={new URL("http://x/")}
+ *     params={{}}
+ *     state={{ monitor }}
+ *   />,
+ * );
+ * assertStringIncludes(html, "<code>http://kms.test</code>");
+ * assertStringIncludes(html, 'data-status="connecting"');
+ * assertStringIncludes(html, "thresholds 5% / 11%");
  * ```
  */
 export default function SocPage({ data }: PageProps<SocPageData, AppState>) {
@@ -65,7 +81,13 @@ export default function SocPage({ data }: PageProps<SocPageData, AppState>) {
         <div class="span-12">
           <LinkStatusBanner initial={bannerView(state)} />
         </div>
-        <Panel title="QBER" note="thresholds 5% / 11%" class="span-3">
+        <Panel
+          title="QBER"
+          note={`thresholds ${wholePercent(YELLOW_THRESHOLD)} / ${
+            wholePercent(RED_THRESHOLD)
+          }`}
+          class="span-3"
+        >
           <QberGauge initial={gaugeView(state)} />
         </Panel>
         <Panel title="Key management" class="span-3">
@@ -75,17 +97,17 @@ export default function SocPage({ data }: PageProps<SocPageData, AppState>) {
           <RouterStatus initial={routerView(state)} />
         </Panel>
         <Panel title="Operator controls" class="span-3">
-          <OperatorControls initial={controlsView(state)} />
+          <OperatorControls initial={state.kms} />
         </Panel>
         <Panel
           title="QBER history"
           note="every BB84 run, live"
           class="span-8"
         >
-          <QberChart initial={chartView(state)} />
+          <QberChart initial={state.history} />
         </Panel>
         <Panel title="Audit log" note="from the KMS" class="span-4">
-          <AuditLog initial={auditView(state)} />
+          <AuditLog initial={state.audit} />
         </Panel>
         <Panel
           title="How BB84 catches an eavesdropper"

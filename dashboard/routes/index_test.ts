@@ -1,8 +1,8 @@
 import { assertEquals, assertStringIncludes } from "@std/assert";
 import { createHandler } from "../_fresh/server.ts";
 import { FakeKms, waitFor } from "../_test_fake_kms.ts";
-import manifest from "../fresh.gen.ts";
 import { KmsMonitor } from "../kms_monitor.ts";
+import { site } from "../site.ts";
 
 async function page(kms: FakeKms, until: (monitor: KmsMonitor) => boolean) {
   const monitor = new KmsMonitor({
@@ -14,7 +14,7 @@ async function page(kms: FakeKms, until: (monitor: KmsMonitor) => boolean) {
   monitor.start();
   try {
     await waitFor(() => until(monitor), "the monitor");
-    const handle = createHandler(manifest, { state: { monitor } });
+    const handle = createHandler(site, { state: { monitor } });
     const response = await handle(new Request("http://dashboard.test/"));
     return { status: response.status, html: await response.text() };
   } finally {

@@ -1,8 +1,8 @@
 import { assertEquals } from "@std/assert";
 import { createHandler } from "../../_fresh/server.ts";
 import { FakeKms } from "../../_test_fake_kms.ts";
-import manifest from "../../fresh.gen.ts";
 import { KmsMonitor } from "../../kms_monitor.ts";
+import { site } from "../../site.ts";
 
 function setup() {
   const kms = new FakeKms();
@@ -11,7 +11,7 @@ function setup() {
     fetch: kms.fetch,
     log: () => {},
   });
-  const handle = createHandler(manifest, { state: { monitor } });
+  const handle = createHandler(site, { state: { monitor } });
   const post = (path: string, headers: Record<string, string> = {}) =>
     handle(
       new Request(`http://127.0.0.1:8501${path}`, { method: "POST", headers }),

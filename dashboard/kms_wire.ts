@@ -1,0 +1,131 @@
+/**
+ * The dashboard's trust boundary with the KMS: messages of its `/events`
+ * stream and answers of `/link_status` become {@linkcode SocEvent}s that
+ * carry only what the view shows, so nothing else the KMS might ever send
+ * reaches a browser.
+ *
+ * @module
+ */
+
+import { type KmsEvent, parseKmsEvent } from "../protocol/kms_event.ts";
+import type { SocEvent } from "./soc_state.ts";
+
+// 128 bits or more of hex in one run looks like key material; key ids are
+// UUIDs, whose dashes keep them well below this.
+const HEX_RUN = /[0-9a-f]{32,}/gi;
+
+/**
+ * One message of the KMS's `/events` stream (its SSE event name and data) as
+ * a {@linkcode SocEvent}. `null` for events that are not the KMS's
+ * (`protocol/kms_event.ts` decides) and for those without a view change
+ * (`key` and `attack`: their counters come from the next poll).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { parseKmsMessage } from "./kms_wire.ts";
+ *
+ * const data = '{"status":"RED","qber":0.25,"rolling_qber":0.2,"eve":true,"qubits":900,"time":"T"}';
+ * assertEquals(parseKmsMessage("link", data), {
+ *   type: "link",
+ *   status: "RED",
+ *   qber: 0.25,
+ *   time: "T",
+ * });
+ * assertEquals(parseKmsMessage("link", '{"status":"RED"}'), null);
+ * ```
+ */
+export function parseKmsMessage(name: string, data: string): SocEvent | null {
+  const event = parseKmsEvent(name, data);
+  return event && toSocEvent(event);
+}
+
+function toSocEvent(event: KmsEvent): SocEvent | null {
+  switch (event.event) {
+    case "state":
+      return {
+        type: "snapshot",
+        status: event.data.status,
+        history: [...event.data.history],
+        attackMode: event.data.attack_mode,
+      };
+    case "link": {
+      const { status, qber, time } = event.data;
+      return { type: "link", status, qber, time };
+    }
+    case "attack_mode":
+      return { type: "attack_mode", attackMode: event.data.attack_mode };
+    case "reset":
+      return { type: "reset" };
+    case "audit": {
+      const { id, tag, message, at } = event.data;
+      return {
+        type: "audit",
+        entry: { id, tag, message: message.replace(HEX_RUN, "[redacted]"), at },
+      };
+    }
+    case "attack":
+    case "key":
+      return null;
+  }
+}
+
+type Json = Record<string, unknown>;
+
+function record(value: unknown): Json | null {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? value as Json
+    : null;
+}
+
+function count(value: unknown): number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0
+    ? value
+    : 0;
+}
+
+/**
+ * The counters and router heartbeat of a `/link_status` answer; a missing
+ * or malformed counter reads as 0. `kmsNow` is the KMS's clock (its `Date`
+ * header) in milliseconds.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { parseLinkStatus } from "./kms_wire.ts";
+ *
+ * const kmsNow = Date.parse("2026-02-23T05:00:10Z");
+ * const body = { total_keys_issued: 2, router_last_seen: "2026-02-23T05:00:07Z" };
+ * assertEquals(parseLinkStatus(body, kmsNow), {
+ *   type: "counters",
+ *   keysIssued: 2,
+ *   attacksDetected: 0,
+ *   activeSessions: 0,
+ *   routerLastSeen: "2026-02-23T05:00:07Z",
+ *   routerAgeSeconds: 3,
+ * });
+ * ```
+ */
+export function parseLinkStatus(
+  body: unknown,
+  kmsNow: number,
+): SocEvent | null {
+  const json = record(body);
+  if (!json) return null;
+  const lastSeen = typeof json.router_last_seen === "string"
+    ? json.router_last_seen
+    : null;
+  const seenAt = lastSeen === null ? NaN : Date.parse(lastSeen);
+  return {
+    type: "counters",
+    keysIssued: count(json.total_keys_issued),
+    attacksDetected: count(json.attacks_detected),
+    activeSessions: count(json.active_sessions),
+    routerLastSeen: Number.isNaN(seenAt) ? null : lastSeen,
+    // The Date header has whole seconds, so a fresh poll can look a little
+    // in the future.
+    routerAgeSeconds: Number.isNaN(seenAt)
+      ? null
+      : Math.max(0, Math.round((kmsNow - seenAt) / 1000)),
+  };
+}

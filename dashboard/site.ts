@@ -1,0 +1,41 @@
+/**
+ * The dashboard's pages, endpoints and islands, listed: what `main.ts`
+ * serves and `build.ts` bundles.
+ *
+ * @module
+ */
+
+import type { Site } from "./_fresh/server.ts";
+import AuditLog from "./islands/AuditLog.tsx";
+import Bb84Explainer from "./islands/Bb84Explainer.tsx";
+import LinkCounters from "./islands/LinkCounters.tsx";
+import LinkStatusBanner from "./islands/LinkStatusBanner.tsx";
+import OperatorControls from "./islands/OperatorControls.tsx";
+import QberChart from "./islands/QberChart.tsx";
+import QberGauge from "./islands/QberGauge.tsx";
+import RouterStatus from "./islands/RouterStatus.tsx";
+import App from "./routes/_app.tsx";
+import * as action from "./routes/api/[action].ts";
+import * as events from "./routes/events.ts";
+import * as index from "./routes/index.tsx";
+
+/** The SOC dashboard; route handlers find an `AppState` in `ctx.state`. */
+export const site: Site = {
+  root: new URL("./", import.meta.url),
+  app: App,
+  routes: {
+    "/": index,
+    "/events": events,
+    "/api/:action": action,
+  },
+  islands: {
+    AuditLog,
+    Bb84Explainer,
+    LinkCounters,
+    LinkStatusBanner,
+    OperatorControls,
+    QberChart,
+    QberGauge,
+    RouterStatus,
+  },
+};
