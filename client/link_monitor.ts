@@ -7,7 +7,7 @@
  */
 
 import type { LinkStatusResponse } from "../protocol/mod.ts";
-import { fetchLinkStatus } from "./kms_client.ts";
+import type { KmsApi } from "./kms_client.ts";
 import { delay } from "@std/async/delay";
 
 /** The router guard's poll interval (seed). */
@@ -28,8 +28,10 @@ export interface LinkMonitorOptions {
  *
  * @example
  * ```ts ignore
+ * import { httpKms } from "./kms_client.ts";
  * import { LinkMonitor } from "./link_monitor.ts";
- * const monitor = new LinkMonitor("http://127.0.0.1:8000", {
+ * const kms = httpKms("http://127.0.0.1:8000", { deviceId: "Soldier_Alpha" });
+ * const monitor = new LinkMonitor(kms, {
  *   onStatus: (link) => console.log(link.status),
  * });
  * monitor.start();
@@ -37,14 +39,14 @@ export interface LinkMonitorOptions {
  * ```
  */
 export class LinkMonitor {
-  readonly #kmsUrl: string;
+  readonly #kms: Pick<KmsApi, "linkStatus">;
   readonly #options: LinkMonitorOptions;
   readonly #stop = new AbortController();
   #loop?: Promise<void>;
 
   /** Creates a monitor; {@linkcode LinkMonitor.start} starts polling. */
-  constructor(kmsUrl: string, options: LinkMonitorOptions) {
-    this.#kmsUrl = kmsUrl;
+  constructor(kms: Pick<KmsApi, "linkStatus">, options: LinkMonitorOptions) {
+    this.#kms = kms;
     this.#options = options;
   }
 
@@ -64,9 +66,7 @@ export class LinkMonitor {
     const interval = this.#options.intervalMs ?? LINK_POLL_MS;
     while (!signal.aborted) {
       try {
-        this.#options.onStatus(
-          await fetchLinkStatus(this.#kmsUrl, { signal }),
-        );
+        this.#options.onStatus(await this.#kms.linkStatus({ signal }));
       } catch (error) {
         if (signal.aborted) return;
         this.#options.onUnreachable?.(error as Error);
