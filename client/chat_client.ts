@@ -26,11 +26,8 @@ import { httpKms, type KmsApi, type KmsKey } from "./kms_client.ts";
 import type { LineSource } from "./line_reader.ts";
 import { LinkWatch } from "./link_watch.ts";
 import { type ClientEvent, describe } from "./messages.ts";
-import {
-  type LinkFrame,
-  type RelayConnection,
-  RelayLink,
-} from "./relay_link.ts";
+import { relayEvents } from "./relay_events.ts";
+import { type RelayConnection, RelayLink } from "./relay_link.ts";
 import { type KeyEvent, SessionKeys } from "./session_keys.ts";
 import type { Terminal } from "./terminal.ts";
 
@@ -84,8 +81,6 @@ export class ChatClient {
   readonly #stop = new AbortController();
   readonly #done = Promise.withResolvers<number>();
   #relayStarted = false;
-  #relayWarned = false;
-  #lastRelayError?: string;
   #eofDeadline?: number;
 
   /** Creates a client; {@linkcode ChatClient.run} starts it. */
@@ -164,14 +159,15 @@ export class ChatClient {
     this.#keys.rekey().then(() => {
       if (this.#stop.signal.aborted) return;
       this.#relayStarted = true;
-      this.#relay.start({
-        onUp: (info) => this.#onUp(info),
-        onDown: (info) => this.#onDown(info),
-        onFrame: (frame) => this.#onFrame(frame),
-        onBadFrame: (refusal) => {
-          if (refusal.type === "chat") this.#incoming.malformed();
-        },
-      });
+      this.#relay.start(relayEvents({
+        relayUrl: this.#config.relayUrl,
+        conversation: this.#conversation,
+        delivery: this.#delivery,
+        incoming: this.#incoming,
+        keys: this.#keys,
+        offerAgain: () => this.#offerAgain(),
+        say: (event) => this.#say(event),
+      }));
     }).catch((error) => this.#fail(error));
     const code = await this.#done.promise;
     clearInterval(ticker);
@@ -244,67 +240,6 @@ export class ChatClient {
     const offer = await this.#conversation.channel.adoptKey(key);
     if (offer) this.#relay.send(offer);
     void this.#delivery.flush();
-  }
-
-  #onUp(info: { online: string[]; reconnected: boolean }): void {
-    const conversation = this.#conversation;
-    this.#lastRelayError = undefined;
-    this.#relayWarned = false;
-    conversation.connected = true;
-    conversation.online = info.online;
-    if (info.reconnected) {
-      this.#say({ kind: "relay_reconnected" });
-      void this.#keys.rekey();
-    } else {
-      this.#say({
-        kind: "relay_connected",
-        deviceId: this.#config.deviceId,
-        peer: conversation.peer,
-        online: conversation.peerOnline,
-      });
-      // The offer made with the first key could not go out before now.
-      this.#offerAgain();
-    }
-    void this.#delivery.flush();
-  }
-
-  #onDown(info: { wasUp: boolean; reason: string }): void {
-    this.#conversation.connected = false;
-    this.#delivery.connectionLost();
-    if (info.wasUp) {
-      this.#say({ kind: "connection_lost" });
-      this.#conversation.channel.suspend();
-    } else if (!this.#relayWarned) {
-      this.#relayWarned = true;
-      const { relayUrl: url } = this.#config;
-      this.#say({ kind: "relay_unreachable", url, reason: info.reason });
-    }
-  }
-
-  #onFrame(frame: LinkFrame): void {
-    const conversation = this.#conversation;
-    switch (frame.type) {
-      case "chat":
-        return this.#incoming.take(frame);
-      case "ack":
-        return this.#delivery.onAck(frame);
-      case "presence": {
-        const before = conversation.peerOnline;
-        conversation.online = frame.online;
-        const online = conversation.peerOnline;
-        if (before === online) return;
-        return this.#say({ kind: "presence", peer: conversation.peer, online });
-      }
-      case "error": {
-        // A refused registration comes back on every retry: said once.
-        const { code, message } = frame;
-        const said = `${code} ${message}`;
-        if (said !== this.#lastRelayError) {
-          this.#say({ kind: "relay_refused", code, message });
-        }
-        this.#lastRelayError = said;
-      }
-    }
   }
 
   #tick(): void {
