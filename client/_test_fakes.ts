@@ -7,9 +7,11 @@
  */
 
 import type { ChatPacket, LinkStatusResponse } from "../protocol/mod.ts";
+import { Conversation } from "./conversation.ts";
 import type { KeyAnswer, KmsApi, KmsKey } from "./kms_client.ts";
 import type { LineSource } from "./line_reader.ts";
 import type { RelayConnection, RelayEvents } from "./relay_link.ts";
+import { SecureChannel } from "./secure_channel.ts";
 import { Terminal } from "./terminal.ts";
 
 /** A relay connection that records what is sent; the test plays the relay. */
@@ -149,4 +151,30 @@ export async function until(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+}
+
+/**
+ * Alpha's conversation with Bravo, connected, both online and past the
+ * handshake, and Bravo's end of the channel.
+ */
+export async function connectedPair(): Promise<{
+  conversation: Conversation;
+  bravo: SecureChannel;
+}> {
+  const key = testKey();
+  const conversation = new Conversation("Soldier_Alpha", "Soldier_Bravo");
+  conversation.connected = true;
+  conversation.online = ["Soldier_Alpha", "Soldier_Bravo"];
+  const bravo = new SecureChannel({
+    deviceId: "Soldier_Bravo",
+    peerId: "Soldier_Alpha",
+  });
+  await bravo.storeKey(key);
+  const offer = await conversation.channel.adoptKey(key);
+  const answer = await bravo.receive(offer!);
+  if (answer.kind !== "handshake" || !answer.reply) {
+    throw new Error(`no handshake reply: ${answer.kind}`);
+  }
+  await conversation.channel.receive(answer.reply);
+  return { conversation, bravo };
 }
