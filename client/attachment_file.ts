@@ -38,9 +38,10 @@ export interface OutgoingFile {
  *
  * @example
  * ```ts ignore
+ * import { assertEquals } from "@std/assert";
  * import { readAttachment } from "./attachment_file.ts";
- * const file = await readAttachment("report.pdf", { maxBytes: 8 << 20 });
- * console.log(file.name, file.data.length);
+ * const file = await readAttachment("docs/report.pdf", { maxBytes: 8 << 20 });
+ * assertEquals(file.name, "report.pdf");
  * ```
  */
 export async function readAttachment(

@@ -49,12 +49,36 @@ export interface ChatActions extends CommandHost {
  * The handlers of the command table for one client.
  *
  * @example
- * ```ts ignore
- * import { parseCommand } from "./commands.ts";
+ * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { chatCommands } from "./chat_commands.ts";
- * const actions = chatCommands(context); // see ChatCommandsContext
- * const command = parseCommand("/status");
+ * import { parseCommand } from "./commands.ts";
+ * import { Conversation } from "./conversation.ts";
+ * import { Delivery } from "./delivery.ts";
+ * import { describe } from "./messages.ts";
+ *
+ * const conversation = new Conversation("Soldier_Alpha", "Soldier_Bravo");
+ * const said: string[] = [];
+ * const actions = chatCommands({
+ *   config: { deviceId: "Soldier_Alpha", maxFileBytes: 1024, relayUrl: "ws://r" },
+ *   conversation,
+ *   delivery: new Delivery({
+ *     conversation,
+ *     send: () => false,
+ *     onEvent: () => {},
+ *     onError: () => {},
+ *   }),
+ *   keys: { rekeying: false, rekey: () => Promise.resolve() },
+ *   link: { link: undefined, kmsProblem: undefined },
+ *   relayStarted: () => false,
+ *   say: (event) => said.push(describe(event).text),
+ *   print: (text) => said.push(text),
+ *   quit: () => {},
+ * });
+ * const command = parseCommand("/peer Soldier_Charlie");
  * if (command.kind === "command") await command.command.run(actions, command.argument);
+ * assertEquals(conversation.peer, "Soldier_Charlie");
+ * assertEquals(said, ["↔ Now talking to Soldier_Charlie (offline)"]);
  * ```
  */
 export function chatCommands(context: ChatCommandsContext): ChatActions {

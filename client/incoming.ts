@@ -102,11 +102,38 @@ export interface IncomingOptions {
  * Receives packets one after another.
  *
  * @example
- * ```ts ignore
- * import { Incoming } from "./incoming.ts";
- * const incoming = new Incoming(options); // see IncomingOptions
- * incoming.take(packet);
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { Conversation } from "./conversation.ts";
+ * import { Delivery } from "./delivery.ts";
+ * import { Inbox } from "./inbox.ts";
+ * import { Incoming, type IncomingEvent } from "./incoming.ts";
+ * import { SecureChannel } from "./secure_channel.ts";
+ *
+ * const conversation = new Conversation("Soldier_Alpha", "Soldier_Bravo");
+ * const events: IncomingEvent[] = [];
+ * const incoming = new Incoming({
+ *   conversation,
+ *   keys: { fetch: () => Promise.resolve(false) },
+ *   inbox: new Inbox(),
+ *   delivery: new Delivery({
+ *     conversation,
+ *     send: () => false,
+ *     onEvent: () => {},
+ *     onError: () => {},
+ *   }),
+ *   send: () => false,
+ *   onEvent: (event) => events.push(event),
+ *   onMessage: () => {},
+ *   onReceipt: () => {},
+ * });
+ * const charlie = new SecureChannel({ deviceId: "Soldier_Charlie", peerId: "Soldier_Alpha" });
+ * const key = { keyId: "k-1", key: new Uint8Array(32), qber: 0, status: "GREEN" as const };
+ * incoming.take((await charlie.adoptKey(key))!);
  * await incoming.settled();
+ * assertEquals(events, [
+ *   { kind: "stranger", sender: "Soldier_Charlie", peer: "Soldier_Bravo" },
+ * ]);
  * ```
  */
 export class Incoming {

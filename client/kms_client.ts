@@ -126,12 +126,13 @@ export function httpKms(
  *
  * @example
  * ```ts ignore
+ * import { assertEquals } from "@std/assert";
  * import { requestSessionKey } from "./kms_client.ts";
  * const answer = await requestSessionKey("http://127.0.0.1:8000", {
  *   deviceId: "Soldier_Alpha",
  *   peerId: "Soldier_Bravo",
  * });
- * if (answer.ok) console.log(answer.key.keyId, answer.key.qber);
+ * if (answer.ok) assertEquals(answer.key.key.length, 32);
  * ```
  */
 export async function requestSessionKey(
@@ -213,9 +214,10 @@ export async function requestSessionKey(
  *
  * @example
  * ```ts ignore
+ * import { assertEquals } from "@std/assert";
  * import { fetchLinkStatus } from "./kms_client.ts";
  * const link = await fetchLinkStatus("http://127.0.0.1:8000");
- * console.log(link.status, link.qber);
+ * assertEquals(["GREEN", "YELLOW", "RED"].includes(link.status), true);
  * ```
  */
 export async function fetchLinkStatus(

@@ -27,14 +27,28 @@ export interface LinkMonitorOptions {
  * Polls the link status until stopped.
  *
  * @example
- * ```ts ignore
- * import { httpKms } from "./kms_client.ts";
+ * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { LinkMonitor } from "./link_monitor.ts";
- * const kms = httpKms("http://127.0.0.1:8000", { deviceId: "Soldier_Alpha" });
+ * const seen = Promise.withResolvers<string>();
+ * const kms = {
+ *   linkStatus: () =>
+ *     Promise.resolve({
+ *       status: "GREEN" as const,
+ *       qber: 0.02,
+ *       total_keys_issued: 1,
+ *       attacks_detected: 0,
+ *       active_sessions: 1,
+ *       history: [0.02],
+ *       router_last_seen: null,
+ *       attack_mode: false,
+ *     }),
+ * };
  * const monitor = new LinkMonitor(kms, {
- *   onStatus: (link) => console.log(link.status),
+ *   onStatus: (link) => seen.resolve(link.status),
  * });
  * monitor.start();
+ * assertEquals(await seen.promise, "GREEN");
  * await monitor.stop();
  * ```
  */

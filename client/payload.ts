@@ -108,9 +108,10 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { encodePayload } from "./payload.ts";
  * const bytes = encodePayload({ t: "receipt", mid: "m-1" });
- * console.log(new TextDecoder().decode(bytes)); // {"t":"receipt","mid":"m-1"}
+ * assertEquals(new TextDecoder().decode(bytes), '{"t":"receipt","mid":"m-1"}');
  * ```
  */
 export function encodePayload(payload: ChatPayload): Uint8Array {
@@ -124,9 +125,10 @@ export function encodePayload(payload: ChatPayload): Uint8Array {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { decodePayload, encodePayload } from "./payload.ts";
  * const payload = decodePayload(encodePayload({ t: "msg", mid: "m", text: "hi" }));
- * console.log(payload); // { t: "msg", mid: "m", text: "hi" }
+ * assertEquals(payload, { t: "msg", mid: "m", text: "hi" });
  * ```
  */
 export function decodePayload(bytes: Uint8Array): ChatPayload {
@@ -172,8 +174,9 @@ export function decodePayload(bytes: Uint8Array): ChatPayload {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { isHandshake } from "./payload.ts";
- * console.log(isHandshake({ t: "receipt", mid: "m" })); // false
+ * assertEquals(isHandshake({ t: "receipt", mid: "m" }), false);
  * ```
  */
 export function isHandshake(payload: ChatPayload): payload is HandshakePayload {

@@ -42,9 +42,10 @@ export interface BackoffOptions {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { backoffDelay } from "./relay_link.ts";
- * console.log(backoffDelay(3, { random: () => 0.999 })); // 3998
- * console.log(backoffDelay(30, { random: () => 0 })); // 2500
+ * assertEquals(backoffDelay(3, { random: () => 0.999 }), 3998);
+ * assertEquals(backoffDelay(30, { random: () => 0 }), 2500);
  * ```
  */
 export function backoffDelay(
@@ -112,15 +113,19 @@ export interface RelayLinkOptions {
  *
  * @example
  * ```ts ignore
+ * import { assertEquals } from "@std/assert";
  * import { RelayLink } from "./relay_link.ts";
  * const link = new RelayLink("ws://127.0.0.1:8765", {
  *   deviceId: "Soldier_Alpha",
  * });
+ * const online = Promise.withResolvers<string[]>();
  * link.start({
- *   onUp: ({ online }) => console.log("online:", online),
- *   onDown: ({ reason }) => console.log("lost:", reason),
- *   onFrame: (frame) => console.log(frame.type),
+ *   onUp: (info) => online.resolve(info.online),
+ *   onDown: () => {},
+ *   onFrame: () => {},
  * });
+ * assertEquals((await online.promise).includes("Soldier_Alpha"), true);
+ * await link.close();
  * ```
  */
 export class RelayLink implements RelayConnection {

@@ -130,6 +130,7 @@ interface Offer {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { SecureChannel } from "./secure_channel.ts";
  * const kmsKey = {
  *   keyId: "k-1",
@@ -144,7 +145,7 @@ interface Offer {
  * const answer = await bravo.receive(offer);
  * if (answer.kind === "handshake") await alpha.receive(answer.reply!);
  * const packet = (await alpha.seal({ t: "msg", mid: "m-1", text: "hi" }))!;
- * console.log((await bravo.receive(packet)).kind); // "content"
+ * assertEquals((await bravo.receive(packet)).kind, "content");
  * ```
  */
 export class SecureChannel {
