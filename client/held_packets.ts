@@ -32,7 +32,17 @@ export interface HeldPacketsOptions {
  * import { HeldPackets } from "./held_packets.ts";
  * let now = 0;
  * const held = new HeldPackets({ max: 2, holdMs: 100, now: () => now });
- * const packet = { key_id: "k-1+mlkem" } as Parameters<HeldPackets["hold"]>[0];
+ * const packet = {
+ *   type: "chat" as const,
+ *   sender: "Soldier_Bravo",
+ *   recipient: "Soldier_Alpha",
+ *   nonce: "00".repeat(12),
+ *   ciphertext: "00".repeat(16),
+ *   timestamp: 0,
+ *   id: "m-1",
+ *   key_id: "k-1+mlkem",
+ *   seq: 0,
+ * };
  * held.hold(packet);
  * assertEquals(held.release("k-1+mlkem"), [packet]);
  * held.hold(packet);
