@@ -1,4 +1,5 @@
 import { assert, assertEquals } from "@std/assert";
+import { encryptPacket, importPacketKey } from "../protocol/mod.ts";
 import { freePort } from "../demo/service_process.ts";
 import { startRelay } from "../relay/_test_relay.ts";
 import {
@@ -77,17 +78,17 @@ Deno.test("two links register with the real relay, exchange a frame and get its 
     b.start();
     await b.until(() => b.link.state === "up");
     assertEquals(b.events, ["up first Soldier_Alpha,Soldier_Bravo"]);
-    const frame = {
-      type: "chat",
-      sender: "Soldier_Alpha",
-      recipient: "Soldier_Bravo",
-      nonce: "00".repeat(12),
-      ciphertext: "00".repeat(16),
-      timestamp: 1700000000,
-      id: "m-1",
-      key_id: "k-1",
-      seq: 0,
-    };
+    const frame = await encryptPacket(
+      await importPacketKey(new Uint8Array(32)),
+      "Hold position",
+      {
+        sender: "Soldier_Alpha",
+        recipient: "Soldier_Bravo",
+        keyId: "k-1",
+        seq: 0,
+        id: "m-1",
+      },
+    );
     assert(a.link.send(frame));
     await b.until(() => b.frames.some((f) => f.type === "chat"));
     assertEquals(b.frames.find((f) => f.type === "chat"), frame);

@@ -1,17 +1,17 @@
 import { assertEquals } from "@std/assert";
+import { encryptPacket, importPacketKey } from "./packet.ts";
 import { parseServerFrame, type ServerFrame } from "./server_frame.ts";
 
-const packet = {
-  type: "chat",
-  sender: "Soldier_Alpha",
-  recipient: "Soldier_Bravo",
-  nonce: "00".repeat(12),
-  ciphertext: "00".repeat(16),
-  timestamp: 1700000000,
-  id: "m-1",
-  key_id: "k-1+mlkem",
-  seq: 3,
-} as const;
+const packet = await encryptPacket(
+  await importPacketKey(new Uint8Array(32)),
+  "Hold position",
+  {
+    sender: "Soldier_Alpha",
+    recipient: "Soldier_Bravo",
+    keyId: "k-1+mlkem",
+    seq: 3,
+  },
+);
 
 Deno.test("every frame the relay sends reads back as itself", () => {
   const frames: ServerFrame[] = [
