@@ -385,18 +385,8 @@ function onOff(online: boolean): string {
   return online ? "online" : "offline";
 }
 
-function ok(text: string): Line {
-  return { tone: "ok", text };
-}
-
-function info(text: string): Line {
-  return { tone: "info", text };
-}
-
-function warn(text: string): Line {
-  return { tone: "warn", text };
-}
-
-function alert(text: string): Line {
-  return { tone: "alert", text };
-}
+const toned = (tone: Tone) => (text: string): Line => ({ tone, text });
+const ok = toned("ok");
+const info = toned("info");
+const warn = toned("warn");
+const alert = toned("alert");
