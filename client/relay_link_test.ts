@@ -1,5 +1,9 @@
 import { assert, assertEquals } from "@std/assert";
-import { encryptPacket, importPacketKey } from "../protocol/mod.ts";
+import {
+  encryptPacket,
+  importPacketKey,
+  type ServerFrameRefusal,
+} from "../protocol/mod.ts";
 import { freePort } from "../demo/service_process.ts";
 import { startRelay } from "../relay/_test_relay.ts";
 import {
@@ -16,6 +20,7 @@ function recordedLink(
 ) {
   const events: string[] = [];
   const frames: LinkFrame[] = [];
+  const refusals: ServerFrameRefusal[] = [];
   let wake = () => {};
   const link = new RelayLink(url, {
     backoff: { initialMs: 20, maxMs: 100 },
@@ -37,6 +42,10 @@ function recordedLink(
         frames.push(frame);
         wake();
       },
+      onBadFrame: (refusal) => {
+        refusals.push(refusal);
+        wake();
+      },
     });
   const until = async (done: () => boolean) => {
     const deadline = Date.now() + 10_000;
@@ -50,7 +59,7 @@ function recordedLink(
       });
     }
   };
-  return { link, start, events, frames, until };
+  return { link, start, events, frames, refusals, until };
 }
 
 Deno.test("backoff doubles up to the maximum, with jitter in the upper half", () => {
@@ -109,7 +118,7 @@ Deno.test("two links register with the real relay, exchange a frame and get its 
  * A relay that answers registrations and meets everything after them with
  * silence, as behind a router that started dropping the chat port.
  */
-function silentRelay() {
+function silentRelay(after: string[] = []) {
   const registers: Record<string, unknown>[] = [];
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
@@ -125,6 +134,7 @@ function silentRelay() {
           online: [frame.device_id],
           resume: `token-${registers.length}`,
         }));
+        for (const text of after) socket.send(text);
       };
       return response;
     },
@@ -216,6 +226,27 @@ Deno.test("a relay that is not there yet is retried until it comes", async () =>
     await a.until(() => a.link.state === "up");
     assertEquals(a.events.at(-1), "up first Soldier_Alpha");
     await a.link.close();
+  } finally {
+    await a.link.close();
+  }
+});
+
+Deno.test("frames that are not the relay's are handed over as refusals", async () => {
+  const { server, url } = silentRelay([
+    "not json",
+    JSON.stringify({ type: "chat", sender: "Soldier_Bravo" }),
+    JSON.stringify({ type: "presence", online: ["Soldier_Alpha"] }),
+  ]);
+  await using _server = server;
+  const a = recordedLink(url, { deviceId: "Soldier_Alpha" });
+  try {
+    a.start();
+    await a.until(() => a.frames.length > 0);
+    assertEquals(a.frames, [{ type: "presence", online: ["Soldier_Alpha"] }]);
+    assertEquals(a.refusals.map((refusal) => refusal.type), [
+      undefined,
+      "chat",
+    ]);
   } finally {
     await a.link.close();
   }
