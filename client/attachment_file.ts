@@ -9,8 +9,7 @@
  * @module
  */
 
-import { relative } from "@std/path/relative";
-import { resolve } from "@std/path/resolve";
+import { relative, resolve } from "../common/std.ts";
 import { formatBytes } from "./format.ts";
 
 /** Why a file cannot be sent, in words for the soldier. */
@@ -38,9 +37,10 @@ export interface OutgoingFile {
  *
  * @example
  * ```ts ignore
+ * import { assertEquals } from "@std/assert";
  * import { readAttachment } from "./attachment_file.ts";
- * const file = await readAttachment("report.pdf", { maxBytes: 8 << 20 });
- * console.log(file.name, file.data.length);
+ * const file = await readAttachment("docs/report.pdf", { maxBytes: 8 << 20 });
+ * assertEquals(file.name, "report.pdf");
  * ```
  */
 export async function readAttachment(

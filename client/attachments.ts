@@ -28,9 +28,10 @@ const MAX_TRANSFERS = 4;
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { splitChunks } from "./attachments.ts";
  * const chunks = splitChunks(new Uint8Array(5), { chunkBytes: 2 });
- * console.log(chunks.map((chunk) => chunk.length)); // [ 2, 2, 1 ]
+ * assertEquals(chunks.map((chunk) => chunk.length), [ 2, 2, 1 ]);
  * ```
  */
 export function splitChunks(
@@ -88,12 +89,13 @@ interface Transfer {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { Reassembler } from "./attachments.ts";
  * const files = new Reassembler();
  * const outcome = files.add("Soldier_Alpha", {
  *   t: "file", mid: "m-1", name: "a.txt", chunk: 0, chunks: 1, data: btoa("hi"),
  * });
- * console.log(outcome.status); // "complete"
+ * assertEquals(outcome.status, "complete");
  * ```
  */
 export class Reassembler {

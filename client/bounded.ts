@@ -11,10 +11,11 @@
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { BoundedMap } from "./bounded.ts";
  * const map = new BoundedMap<string, number>({ max: 2 });
  * map.set("a", 1).set("b", 2).set("c", 3);
- * console.log([...map.keys()]); // [ "b", "c" ]
+ * assertEquals([...map.keys()], [ "b", "c" ]);
  * ```
  */
 export class BoundedMap<K, V> extends Map<K, V> {
@@ -46,10 +47,11 @@ export class BoundedMap<K, V> extends Map<K, V> {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { BoundedSet } from "./bounded.ts";
  * const seen = new BoundedSet<string>({ max: 1 });
  * seen.add("m-1").add("m-2");
- * console.log([...seen]); // [ "m-2" ]
+ * assertEquals([...seen], [ "m-2" ]);
  * ```
  */
 export class BoundedSet<T> extends Set<T> {

@@ -1,8 +1,129 @@
 /**
- * What a typed line asks for: a chat line or one of the slash commands.
+ * The slash commands as one table (name, argument, help text, handler),
+ * from which typed lines are understood and `/help` and `--help` print the
+ * command list.
  *
  * @module
  */
+
+/** What the commands act on: the running client. */
+export interface CommandHost {
+  /** Prints the command list. */
+  help(): void;
+  /** Prints key, link, relay and outbox state. */
+  status(): void;
+  /** Fetches a fresh key and redoes the handshake. */
+  rekey(): void;
+  /** Talks to another device. */
+  peer(name: string): void;
+  /** Sends a file. */
+  file(path: string): Promise<void>;
+  /** Leaves. */
+  quit(): void;
+}
+
+/** One slash command. */
+export interface CommandSpec {
+  /** Typed after the slash, in any case. */
+  name: string;
+  /** The argument's name in the help (`NAME`), if the command takes one. */
+  argument?: string;
+  /** What the command does, one help line per entry. */
+  help: string[];
+  /** Carries the command out; `argument` is "" for one without. */
+  run(host: CommandHost, argument: string): void | Promise<void>;
+}
+
+/** The commands, in the order `/help` lists them. */
+export const COMMANDS: readonly CommandSpec[] = [
+  { name: "help", help: ["the commands"], run: (host) => host.help() },
+  {
+    name: "status",
+    help: ["key id, QBER, link status, relay state, unconfirmed messages"],
+    run: (host) => host.status(),
+  },
+  {
+    name: "rekey",
+    help: ["fetch a fresh key from the KMS and redo the handshake"],
+    run: (host) => host.rekey(),
+  },
+  {
+    name: "peer",
+    argument: "NAME",
+    help: ["talk to another device (new key and handshake)"],
+    run: (host, name) => host.peer(name),
+  },
+  {
+    name: "file",
+    argument: "PATH",
+    help: [
+      "send a file under the working directory, encrypted,",
+      "saved by the peer in downloads/<your id>/",
+    ],
+    run: (host, path) => host.file(path),
+  },
+  {
+    name: "quit",
+    help: ["leave (unconfirmed messages are reported)"],
+    run: (host) => host.quit(),
+  },
+];
+
+const HELP_COLUMN = 19;
+
+/**
+ * The command list as `/help` and `--help` print it: a `Commands:` heading
+ * and one entry per command, ending with the `//` escape.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { COMMANDS_HELP } from "./commands.ts";
+ * const lines = COMMANDS_HELP.split("\n");
+ * assertEquals(lines[0], "Commands:");
+ * assertEquals(lines[1], "  /help              the commands");
+ * assertEquals(lines.at(-1), '  //text             send a line that starts with "/"');
+ * ```
+ */
+export const COMMANDS_HELP: string = [
+  "Commands:",
+  ...COMMANDS.flatMap((command) =>
+    helpEntry(
+      `/${command.name}${command.argument ? ` ${command.argument}` : ""}`,
+      command.help,
+    )
+  ),
+  ...helpEntry("//text", ['send a line that starts with "/"']),
+].join("\n");
+
+function helpEntry(usage: string, help: string[]): string[] {
+  return help.map((line, index) =>
+    `  ${(index === 0 ? usage : "").padEnd(HELP_COLUMN)}${line}`
+  );
+}
+
+/** Why a typed command cannot run. */
+export type CommandProblem =
+  | {
+    /** A command without argument was given one. */
+    kind: "takes_no_argument";
+    /** The command. */
+    name: string;
+  }
+  | {
+    /** A command with an argument was given none. */
+    kind: "missing_argument";
+    /** The command. */
+    name: string;
+    /** The argument's name, `NAME`. */
+    argument: string;
+  }
+  | {
+    /** No such command. */
+    kind: "unknown_command";
+    /** What was typed after the slash. */
+    name: string;
+  };
 
 /** A typed line, understood. */
 export type Command =
@@ -17,29 +138,19 @@ export type Command =
     kind: "none";
   }
   | {
-    /** `/help`, `/quit`, `/status`, `/rekey`. */
-    kind: "help" | "quit" | "status" | "rekey";
-  }
-  | {
-    /** `/peer NAME`. */
-    kind: "peer";
-    /** The new peer. */
-    name: string;
-  }
-  | {
-    /** `/file PATH`. */
-    kind: "file";
-    /** The file, as typed. */
-    path: string;
+    /** A command from the table. */
+    kind: "command";
+    /** Which. */
+    command: CommandSpec;
+    /** Its argument, trimmed; "" for none. */
+    argument: string;
   }
   | {
     /** A command used wrongly or unknown. */
     kind: "invalid";
-    /** What to tell the user. */
-    message: string;
+    /** What is wrong. */
+    problem: CommandProblem;
   };
-
-const BARE = new Set(["help", "quit", "status", "rekey"]);
 
 /**
  * Understands a typed line. A line starting with `/` is a command; `//`
@@ -47,9 +158,12 @@ const BARE = new Set(["help", "quit", "status", "rekey"]);
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { parseCommand } from "./commands.ts";
- * console.log(parseCommand("/file report.pdf")); // { kind: "file", path: "report.pdf" }
- * console.log(parseCommand("//shrug")); // { kind: "text", text: "/shrug" }
+ * const file = parseCommand("/file report.pdf");
+ * assertEquals(file.kind === "command" && file.command.name, "file");
+ * assertEquals(file.kind === "command" && file.argument, "report.pdf");
+ * assertEquals(parseCommand("//shrug"), { kind: "text", text: "/shrug" });
  * ```
  */
 export function parseCommand(line: string): Command {
@@ -61,26 +175,18 @@ export function parseCommand(line: string): Command {
   const name = (space < 0 ? trimmed.slice(1) : trimmed.slice(1, space))
     .toLowerCase();
   const argument = space < 0 ? "" : trimmed.slice(space).trim();
-  if (BARE.has(name)) {
-    if (argument !== "") {
-      return { kind: "invalid", message: `/${name} takes no argument` };
-    }
-    return { kind: name as "help" | "quit" | "status" | "rekey" };
+  const command = COMMANDS.find((command) => command.name === name);
+  if (command === undefined) {
+    return { kind: "invalid", problem: { kind: "unknown_command", name } };
   }
-  if (name === "peer" || name === "file") {
-    if (argument === "") {
-      return {
-        kind: "invalid",
-        message: `usage: /${name} ${name === "peer" ? "NAME" : "PATH"}`,
-      };
-    }
-    return name === "peer"
-      ? { kind: "peer", name: argument }
-      : { kind: "file", path: argument };
+  if (command.argument === undefined && argument !== "") {
+    return { kind: "invalid", problem: { kind: "takes_no_argument", name } };
   }
-  return {
-    kind: "invalid",
-    message:
-      `unknown command /${name} (type /help; // sends a line starting with /)`,
-  };
+  if (command.argument !== undefined && argument === "") {
+    return {
+      kind: "invalid",
+      problem: { kind: "missing_argument", name, argument: command.argument },
+    };
+  }
+  return { kind: "command", command, argument };
 }

@@ -9,6 +9,7 @@ import { ConfigError } from "../common/cli.ts";
 import { parseArgs } from "../common/std.ts";
 import { isDeviceId } from "../protocol/mod.ts";
 import { DEFAULT_MAX_FILE_BYTES } from "./attachments.ts";
+import { COMMANDS_HELP } from "./commands.ts";
 
 /** The seed's KMS address. */
 export const DEFAULT_KMS_URL = "http://192.168.1.100:8000";
@@ -66,15 +67,7 @@ Usage: deno task client [options]        (or: qstcs-client [options])
 Settings not given as flags are asked for at start (read line by line from
 stdin, so answers can be piped). Type a line and press Enter to send it.
 
-Commands:
-  /help              the commands
-  /status            key id, QBER, link status, relay state, unconfirmed messages
-  /rekey             fetch a fresh key from the KMS and redo the handshake
-  /peer NAME         talk to another device (new key and handshake)
-  /file PATH         send a file under the working directory, encrypted,
-                     saved by the peer in downloads/<your id>/
-  /quit              leave (unconfirmed messages are reported)
-  //text             send a line that starts with "/"
+${COMMANDS_HELP}
 
 How it works: the client fetches a key K from the KMS, wrapped to a fresh
 ML-KEM-768 key pair so that K never crosses the network in clear. Under K it

@@ -22,10 +22,11 @@ const MAX_COPIES = 1000;
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { safeFileName } from "./downloads.ts";
- * console.log(safeFileName("../../etc/passwd")); // "passwd"
- * console.log(safeFileName("..", { fallback: "device" })); // "device"
- * console.log(safeFileName("a\u202Egpj.exe")); // "a_gpj.exe"
+ * assertEquals(safeFileName("../../etc/passwd"), "passwd");
+ * assertEquals(safeFileName("..", { fallback: "device" }), "device");
+ * assertEquals(safeFileName("a\u202Egpj.exe"), "a_gpj.exe");
  * ```
  */
 export function safeFileName(
@@ -66,7 +67,7 @@ export interface SaveOptions {
  *   sender: "Soldier_Alpha",
  *   name: "note.txt",
  * });
- * console.log(path); // "downloads/Soldier_Alpha/note.txt"
+ * assertEquals(path, "downloads/Soldier_Alpha/note.txt");
  * ```
  */
 export async function saveDownload(

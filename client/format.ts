@@ -17,9 +17,10 @@ const UNPRINTABLE =
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { shortName } from "./format.ts";
- * console.log(shortName("Soldier_Alpha")); // "Alpha"
- * console.log(shortName("bravo")); // "bravo"
+ * assertEquals(shortName("Soldier_Alpha"), "Alpha");
+ * assertEquals(shortName("bravo"), "bravo");
  * ```
  */
 export function shortName(deviceId: string): string {
@@ -31,8 +32,9 @@ export function shortName(deviceId: string): string {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { clockTime } from "./format.ts";
- * console.log(clockTime(new Date(2026, 1, 23, 5, 2, 3))); // "05:02:03"
+ * assertEquals(clockTime(new Date(2026, 1, 23, 5, 2, 3)), "05:02:03");
  * ```
  */
 export function clockTime(date: Date): string {
@@ -46,8 +48,9 @@ export function clockTime(date: Date): string {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { formatBytes } from "./format.ts";
- * console.log(formatBytes(12800)); // "12.5 KiB"
+ * assertEquals(formatBytes(12800), "12.5 KiB");
  * ```
  */
 export function formatBytes(bytes: number): string {
@@ -61,8 +64,9 @@ export function formatBytes(bytes: number): string {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { formatQber } from "./format.ts";
- * console.log(formatQber(0.02)); // "2.0%"
+ * assertEquals(formatQber(0.02), "2.0%");
  * ```
  */
 export function formatQber(qber: number): string {
@@ -76,8 +80,9 @@ export function formatQber(qber: number): string {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { printable } from "./format.ts";
- * console.log(printable("hi\u001b[2Jthere")); // "hi�[2Jthere"
+ * assertEquals(printable("hi\u001b[2Jthere"), "hi�[2Jthere");
  * ```
  */
 export function printable(text: string): string {

@@ -77,12 +77,14 @@ export interface InboxOptions {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { Inbox } from "./inbox.ts";
  * const inbox = new Inbox();
  * const message = { t: "msg" as const, mid: "m-1", text: "hi" };
- * console.log((await inbox.receive("Soldier_Alpha", message)).event.kind); // "message"
+ * assertEquals((await inbox.receive("Soldier_Alpha", message)).event.kind, "message");
  * const again = await inbox.receive("Soldier_Alpha", message);
- * console.log(again.event.kind, again.receipt); // "nothing" { t: "receipt", mid: "m-1" }
+ * assertEquals(again.event.kind, "nothing");
+ * assertEquals(again.receipt, { t: "receipt", mid: "m-1" });
  * ```
  */
 export class Inbox {

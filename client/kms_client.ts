@@ -77,6 +77,42 @@ export class KmsError extends Error {
 }
 
 /**
+ * The KMS as the chat client uses it, for one device;
+ * {@linkcode httpKms} is the real one, tests give a fake.
+ */
+export interface KmsApi {
+  /** {@linkcode requestSessionKey} for the pair with `request.peerId`. */
+  sessionKey(
+    request: { peerId: string; keyId?: string },
+    options?: KmsCallOptions,
+  ): Promise<KeyAnswer>;
+  /** {@linkcode fetchLinkStatus}. */
+  linkStatus(options?: KmsCallOptions): Promise<LinkStatusResponse>;
+}
+
+/**
+ * The KMS at `kmsUrl`, asked on behalf of `device` (with its token, if it
+ * has one).
+ *
+ * @example
+ * ```ts ignore
+ * import { httpKms } from "./kms_client.ts";
+ * const kms = httpKms("http://127.0.0.1:8000", { deviceId: "Soldier_Alpha" });
+ * const answer = await kms.sessionKey({ peerId: "Soldier_Bravo" });
+ * ```
+ */
+export function httpKms(
+  kmsUrl: string,
+  device: { deviceId: string; token?: string },
+): KmsApi {
+  return {
+    sessionKey: (request, options) =>
+      requestSessionKey(kmsUrl, { ...device, ...request }, options),
+    linkStatus: (options) => fetchLinkStatus(kmsUrl, options),
+  };
+}
+
+/**
  * Asks the KMS for the pair's session key (`POST /get_session_key` with
  * `kem_public_key`) and unwraps it. The KMS's pairing rules decide which
  * key: the first of the pair to ask creates it, the peer receives the same;
@@ -90,12 +126,13 @@ export class KmsError extends Error {
  *
  * @example
  * ```ts ignore
+ * import { assertEquals } from "@std/assert";
  * import { requestSessionKey } from "./kms_client.ts";
  * const answer = await requestSessionKey("http://127.0.0.1:8000", {
  *   deviceId: "Soldier_Alpha",
  *   peerId: "Soldier_Bravo",
  * });
- * if (answer.ok) console.log(answer.key.keyId, answer.key.qber);
+ * if (answer.ok) assertEquals(answer.key.key.length, 32);
  * ```
  */
 export async function requestSessionKey(
@@ -177,9 +214,10 @@ export async function requestSessionKey(
  *
  * @example
  * ```ts ignore
+ * import { assertEquals } from "@std/assert";
  * import { fetchLinkStatus } from "./kms_client.ts";
  * const link = await fetchLinkStatus("http://127.0.0.1:8000");
- * console.log(link.status, link.qber);
+ * assertEquals(["GREEN", "YELLOW", "RED"].includes(link.status), true);
  * ```
  */
 export async function fetchLinkStatus(

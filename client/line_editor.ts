@@ -30,10 +30,11 @@ const ESC = "\x1b";
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { LineEditor } from "./line_editor.ts";
  * const keys = ReadableStream.from([new TextEncoder().encode("hi\x7fo\r")]);
  * const editor = new LineEditor(keys, { show: () => {}, newLine: () => {} });
- * console.log(await editor.next()); // "ho"
+ * assertEquals(await editor.next(), "ho");
  * ```
  */
 export class LineEditor implements LineSource {

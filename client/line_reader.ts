@@ -21,12 +21,14 @@ const MAX_LINE_CHARS = 1 << 20;
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { LineReader } from "./line_reader.ts";
  * const reader = new LineReader(ReadableStream.from([
  *   new TextEncoder().encode("a\r\nb"),
  * ]));
- * console.log(await reader.next(), await reader.next(), await reader.next());
- * // a b null
+ * assertEquals(await reader.next(), "a");
+ * assertEquals(await reader.next(), "b");
+ * assertEquals(await reader.next(), null);
  * ```
  */
 export class LineReader implements LineSource {

@@ -7,8 +7,8 @@
  */
 
 import type { LinkStatusResponse } from "../protocol/mod.ts";
-import { fetchLinkStatus } from "./kms_client.ts";
-import { delay } from "@std/async/delay";
+import type { KmsApi } from "./kms_client.ts";
+import { delay } from "../common/std.ts";
 
 /** The router guard's poll interval (seed). */
 export const LINK_POLL_MS = 3000;
@@ -27,24 +27,40 @@ export interface LinkMonitorOptions {
  * Polls the link status until stopped.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { LinkMonitor } from "./link_monitor.ts";
- * const monitor = new LinkMonitor("http://127.0.0.1:8000", {
- *   onStatus: (link) => console.log(link.status),
+ * const seen = Promise.withResolvers<string>();
+ * const kms = {
+ *   linkStatus: () =>
+ *     Promise.resolve({
+ *       status: "GREEN" as const,
+ *       qber: 0.02,
+ *       total_keys_issued: 1,
+ *       attacks_detected: 0,
+ *       active_sessions: 1,
+ *       history: [0.02],
+ *       router_last_seen: null,
+ *       attack_mode: false,
+ *     }),
+ * };
+ * const monitor = new LinkMonitor(kms, {
+ *   onStatus: (link) => seen.resolve(link.status),
  * });
  * monitor.start();
+ * assertEquals(await seen.promise, "GREEN");
  * await monitor.stop();
  * ```
  */
 export class LinkMonitor {
-  readonly #kmsUrl: string;
+  readonly #kms: Pick<KmsApi, "linkStatus">;
   readonly #options: LinkMonitorOptions;
   readonly #stop = new AbortController();
   #loop?: Promise<void>;
 
   /** Creates a monitor; {@linkcode LinkMonitor.start} starts polling. */
-  constructor(kmsUrl: string, options: LinkMonitorOptions) {
-    this.#kmsUrl = kmsUrl;
+  constructor(kms: Pick<KmsApi, "linkStatus">, options: LinkMonitorOptions) {
+    this.#kms = kms;
     this.#options = options;
   }
 
@@ -64,9 +80,7 @@ export class LinkMonitor {
     const interval = this.#options.intervalMs ?? LINK_POLL_MS;
     while (!signal.aborted) {
       try {
-        this.#options.onStatus(
-          await fetchLinkStatus(this.#kmsUrl, { signal }),
-        );
+        this.#options.onStatus(await this.#kms.linkStatus({ signal }));
       } catch (error) {
         if (signal.aborted) return;
         this.#options.onUnreachable?.(error as Error);

@@ -1,5 +1,6 @@
 import { assertEquals } from "@std/assert";
 import type { LinkStatus } from "../protocol/mod.ts";
+import { httpKms } from "./kms_client.ts";
 import { LinkMonitor } from "./link_monitor.ts";
 
 Deno.test("the monitor reports every poll, and failures, until stopped", async () => {
@@ -16,7 +17,10 @@ Deno.test("the monitor reports every poll, and failures, until stopped", async (
   );
   const seen: string[] = [];
   const done = Promise.withResolvers<void>();
-  const monitor = new LinkMonitor(`http://127.0.0.1:${server.addr.port}`, {
+  const kms = httpKms(`http://127.0.0.1:${server.addr.port}`, {
+    deviceId: "Soldier_Alpha",
+  });
+  const monitor = new LinkMonitor(kms, {
     intervalMs: 10,
     onStatus: (link) => seen.push(link.status),
     onUnreachable: () => {

@@ -58,13 +58,14 @@ export interface DueOptions {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { Outbox } from "./outbox.ts";
  * const outbox = new Outbox();
  * const entry = outbox.add("Soldier_Bravo", { kind: "msg", text: "hi" });
  * const due = outbox.due("Soldier_Bravo", { keyId: "k+mlkem", now: 0, resendAfterMs: 10_000 });
- * console.log(due.length); // 1
+ * assertEquals(due.length, 1);
  * outbox.confirm(entry.mid);
- * console.log(outbox.size()); // 0
+ * assertEquals(outbox.size(), 0);
  * ```
  */
 export class Outbox {

@@ -10,8 +10,12 @@
  */
 
 import {
+  type ChatPacket,
+  decryptPacket,
   KEM_CIPHERTEXT_LENGTH,
   KEM_PUBLIC_KEY_LENGTH,
+  PacketError,
+  type ReplayGuard,
 } from "../protocol/mod.ts";
 
 /** Offers an ML-KEM-768 public key for the end-to-end exchange. */
@@ -104,9 +108,10 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { encodePayload } from "./payload.ts";
  * const bytes = encodePayload({ t: "receipt", mid: "m-1" });
- * console.log(new TextDecoder().decode(bytes)); // {"t":"receipt","mid":"m-1"}
+ * assertEquals(new TextDecoder().decode(bytes), '{"t":"receipt","mid":"m-1"}');
  * ```
  */
 export function encodePayload(payload: ChatPayload): Uint8Array {
@@ -120,9 +125,10 @@ export function encodePayload(payload: ChatPayload): Uint8Array {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { decodePayload, encodePayload } from "./payload.ts";
  * const payload = decodePayload(encodePayload({ t: "msg", mid: "m", text: "hi" }));
- * console.log(payload); // { t: "msg", mid: "m", text: "hi" }
+ * assertEquals(payload, { t: "msg", mid: "m", text: "hi" });
  * ```
  */
 export function decodePayload(bytes: Uint8Array): ChatPayload {
@@ -168,8 +174,9 @@ export function decodePayload(bytes: Uint8Array): ChatPayload {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { isHandshake } from "./payload.ts";
- * console.log(isHandshake({ t: "receipt", mid: "m" })); // false
+ * assertEquals(isHandshake({ t: "receipt", mid: "m" }), false);
  * ```
  */
 export function isHandshake(payload: ChatPayload): payload is HandshakePayload {
@@ -256,4 +263,63 @@ function base64Field(
     throw new PayloadError(`${name} must decode to ${length} bytes`);
   }
   return value;
+}
+
+/** Why {@linkcode openPayload} refused a packet. */
+export type OpenRefusal = "tampered" | "replay" | "malformed";
+
+/**
+ * Decrypts a chat packet (recording it in `replayGuard`) and decodes its
+ * payload, or says why not: `tampered` (failed authentication), `replay`,
+ * `malformed` (a bad packet, or an authentic one without a valid payload).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { encryptPacket, importPacketKey, ReplayGuard } from "../protocol/mod.ts";
+ * import { encodePayload, openPayload } from "./payload.ts";
+ * const key = await importPacketKey(crypto.getRandomValues(new Uint8Array(32)));
+ * const packet = await encryptPacket(
+ *   key,
+ *   encodePayload({ t: "msg", mid: "m-1", text: "hi" }),
+ *   { sender: "A", recipient: "B", keyId: "k-1", seq: 0 },
+ * );
+ * const replayGuard = new ReplayGuard();
+ * assertEquals(await openPayload(key, packet, { replayGuard }), {
+ *   ok: true,
+ *   payload: { t: "msg", mid: "m-1", text: "hi" },
+ * });
+ * assertEquals(await openPayload(key, packet, { replayGuard }), {
+ *   ok: false,
+ *   reason: "replay",
+ * });
+ * ```
+ */
+export async function openPayload(
+  key: CryptoKey,
+  packet: ChatPacket,
+  options: { replayGuard: ReplayGuard },
+): Promise<
+  { ok: true; payload: ChatPayload } | { ok: false; reason: OpenRefusal }
+> {
+  let plaintext: Uint8Array;
+  try {
+    plaintext = await decryptPacket(key, packet, options);
+  } catch (error) {
+    if (!(error instanceof PacketError)) throw error;
+    const reason = error.code === "replay"
+      ? "replay"
+      : error.code === "auth_failed"
+      ? "tampered"
+      : "malformed";
+    return { ok: false, reason };
+  }
+  try {
+    return { ok: true, payload: decodePayload(plaintext) };
+  } catch (error) {
+    if (error instanceof PayloadError) {
+      return { ok: false, reason: "malformed" };
+    }
+    throw error;
+  }
 }

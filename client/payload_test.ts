@@ -1,13 +1,17 @@
 import { assertEquals, assertThrows } from "@std/assert";
 import {
+  encryptPacket,
+  importPacketKey,
   KEM_CIPHERTEXT_LENGTH,
   KEM_PUBLIC_KEY_LENGTH,
+  ReplayGuard,
 } from "../protocol/mod.ts";
 import {
   type ChatPayload,
   decodePayload,
   encodePayload,
   isHandshake,
+  openPayload,
   PayloadError,
 } from "./payload.ts";
 
@@ -58,4 +62,36 @@ Deno.test("malformed plaintext is refused with PayloadError", () => {
 Deno.test("isHandshake tells handshake kinds from content", () => {
   assertEquals(isHandshake({ t: "kem_reply", ct: "" }), true);
   assertEquals(isHandshake({ t: "msg", mid: "m", text: "" }), false);
+});
+
+Deno.test("openPayload: tampering, replays and bad payloads are refused", async () => {
+  const key = await importPacketKey(crypto.getRandomValues(new Uint8Array(32)));
+  const header = { sender: "A", recipient: "B", keyId: "k-1", seq: 0 };
+  const replayGuard = new ReplayGuard();
+  const good = await encryptPacket(
+    key,
+    encodePayload({ t: "receipt", mid: "m-1" }),
+    header,
+  );
+  const flipped = good.ciphertext.startsWith("0") ? "1" : "0";
+  assertEquals(
+    await openPayload(key, {
+      ...good,
+      ciphertext: flipped + good.ciphertext.slice(1),
+    }, { replayGuard }),
+    { ok: false, reason: "tampered" },
+  );
+  assertEquals(await openPayload(key, good, { replayGuard }), {
+    ok: true,
+    payload: { t: "receipt", mid: "m-1" },
+  });
+  assertEquals(await openPayload(key, good, { replayGuard }), {
+    ok: false,
+    reason: "replay",
+  });
+  const junk = await encryptPacket(key, "not json", { ...header, seq: 1 });
+  assertEquals(await openPayload(key, junk, { replayGuard }), {
+    ok: false,
+    reason: "malformed",
+  });
 });

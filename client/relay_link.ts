@@ -15,7 +15,15 @@
  * @module
  */
 
-import type { PingFrame, RegisterFrame } from "../protocol/mod.ts";
+import {
+  parseServerFrame,
+  type PingFrame,
+  type PongFrame,
+  type RegisteredFrame,
+  type RegisterFrame,
+  type ServerFrame,
+  type ServerFrameRefusal,
+} from "../protocol/mod.ts";
 
 /** Options for {@linkcode backoffDelay}. */
 export interface BackoffOptions {
@@ -34,9 +42,10 @@ export interface BackoffOptions {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { backoffDelay } from "./relay_link.ts";
- * console.log(backoffDelay(3, { random: () => 0.999 })); // 3998
- * console.log(backoffDelay(30, { random: () => 0 })); // 2500
+ * assertEquals(backoffDelay(3, { random: () => 0.999 }), 3998);
+ * assertEquals(backoffDelay(30, { random: () => 0 }), 2500);
  * ```
  */
 export function backoffDelay(
@@ -56,16 +65,38 @@ const WATCHDOG_MS = 250;
 /** Where the link is. */
 export type RelayState = "connecting" | "up" | "closed";
 
-/** Options for {@linkcode RelayLink}. */
-export interface RelayLinkOptions {
-  /** The device to register as. */
-  deviceId: string;
+/** The frames a link hands over: the rest are its own business. */
+export type LinkFrame = Exclude<ServerFrame, RegisteredFrame | PongFrame>;
+
+/** What a relay connection reports to its user. */
+export interface RelayEvents {
   /** Registered (again): `online` lists the devices online. */
   onUp: (info: { online: string[]; reconnected: boolean }) => void;
   /** The connection is gone; `wasUp` if it had been registered. */
   onDown: (info: { wasUp: boolean; reason: string }) => void;
-  /** Any other frame from the relay, parsed: chat, ack, presence, error. */
-  onFrame: (frame: Record<string, unknown>) => void;
+  /** A chat, ack, presence or error frame from the relay. */
+  onFrame: (frame: LinkFrame) => void;
+  /** A frame that is none of the relay's (a malformed chat packet, say). */
+  onBadFrame?: (refusal: ServerFrameRefusal) => void;
+}
+
+/**
+ * A connection to the relay as the chat client uses it; {@linkcode RelayLink}
+ * is the real one, tests give a fake.
+ */
+export interface RelayConnection {
+  /** Connects, and reports to `events` until closed. */
+  start(events: RelayEvents): void;
+  /** Sends a frame if registered; returns whether it went out. */
+  send(frame: { id?: string }): boolean;
+  /** Closes the connection for good. */
+  close(): Promise<void>;
+}
+
+/** Options for {@linkcode RelayLink}. */
+export interface RelayLinkOptions {
+  /** The device to register as. */
+  deviceId: string;
   /** Reconnect delays. */
   backoff?: BackoffOptions;
   /**
@@ -82,21 +113,27 @@ export interface RelayLinkOptions {
  *
  * @example
  * ```ts ignore
+ * import { assertEquals } from "@std/assert";
  * import { RelayLink } from "./relay_link.ts";
  * const link = new RelayLink("ws://127.0.0.1:8765", {
  *   deviceId: "Soldier_Alpha",
- *   onUp: ({ online }) => console.log("online:", online),
- *   onDown: ({ reason }) => console.log("lost:", reason),
- *   onFrame: (frame) => console.log(frame.type),
  * });
- * link.start();
+ * const online = Promise.withResolvers<string[]>();
+ * link.start({
+ *   onUp: (info) => online.resolve(info.online),
+ *   onDown: () => {},
+ *   onFrame: () => {},
+ * });
+ * assertEquals((await online.promise).includes("Soldier_Alpha"), true);
+ * await link.close();
  * ```
  */
-export class RelayLink {
+export class RelayLink implements RelayConnection {
   readonly #url: string;
   readonly #options: RelayLinkOptions;
   readonly #answerTimeoutMs: number;
   readonly #heartbeatMs: number;
+  #events?: RelayEvents;
   #lastSentAt = 0;
   #pings = 0;
   // Ids of sent frames whose ack has not come, with the time they went out.
@@ -125,8 +162,12 @@ export class RelayLink {
     return this.#state;
   }
 
-  /** Connects, and keeps reconnecting until {@linkcode RelayLink.close}. */
-  start(): void {
+  /**
+   * Connects, and keeps reconnecting until {@linkcode RelayLink.close},
+   * reporting to `events`.
+   */
+  start(events: RelayEvents): void {
+    this.#events = events;
     this.#watchdog = setInterval(() => this.#checkAnswers(), WATCHDOG_MS);
     this.#connect();
   }
@@ -199,36 +240,28 @@ export class RelayLink {
   }
 
   #onMessage(socket: WebSocket, data: unknown): void {
-    let frame: Record<string, unknown>;
-    try {
-      frame = JSON.parse(String(data));
-    } catch {
-      return; // The relay sends JSON; anything else is not ours to act on.
-    }
-    if (typeof frame !== "object" || frame === null) return;
-    if (frame.type === "registered" && this.#state === "connecting") {
-      this.#resume = typeof frame.resume === "string"
-        ? frame.resume
-        : undefined;
+    // The relay sends text frames; anything else is not ours to act on.
+    if (typeof data !== "string") return;
+    const read = parseServerFrame(data);
+    if (!read.ok) return this.#events?.onBadFrame?.(read);
+    const { frame } = read;
+    if (frame.type === "registered") {
+      if (this.#state !== "connecting") return;
+      this.#resume = frame.resume;
       this.#attempt = 0;
       this.#state = "up";
       this.#lastSentAt = performance.now();
       const reconnected = this.#everUp;
       this.#everUp = true;
-      const online = Array.isArray(frame.online)
-        ? frame.online.filter((id): id is string => typeof id === "string")
-        : [];
-      this.#options.onUp({ online, reconnected });
+      this.#events?.onUp({ online: frame.online, reconnected });
       return;
     }
-    if (frame.type === "pong" && typeof frame.id === "string") {
+    if (frame.type === "pong") {
       this.#unacked.delete(frame.id);
       return;
     }
-    if (frame.type === "ack" && typeof frame.id === "string") {
-      this.#unacked.delete(frame.id);
-    }
-    this.#options.onFrame(frame);
+    if (frame.type === "ack") this.#unacked.delete(frame.id);
+    this.#events?.onFrame(frame);
     // Refused registration (a duplicate device id): retry later.
     if (frame.type === "error" && this.#state === "connecting") {
       socket.close(1000, "registration refused");
@@ -266,7 +299,7 @@ export class RelayLink {
     this.#socket = undefined;
     this.#unacked.clear();
     this.#state = "connecting";
-    this.#options.onDown({ wasUp, reason });
+    this.#events?.onDown({ wasUp, reason });
     const delay = backoffDelay(this.#attempt++, this.#options.backoff);
     this.#retryTimer = setTimeout(() => this.#connect(), delay);
   }

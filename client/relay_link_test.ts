@@ -1,8 +1,14 @@
 import { assert, assertEquals } from "@std/assert";
+import {
+  encryptPacket,
+  importPacketKey,
+  type ServerFrameRefusal,
+} from "../protocol/mod.ts";
 import { freePort } from "../common/service_process.ts";
 import { startRelay } from "../relay/_test_relay.ts";
 import {
   backoffDelay,
+  type LinkFrame,
   RelayLink,
   type RelayLinkOptions,
 } from "./relay_link.ts";
@@ -13,24 +19,34 @@ function recordedLink(
   options: Partial<RelayLinkOptions> & { deviceId: string },
 ) {
   const events: string[] = [];
-  const frames: Record<string, unknown>[] = [];
+  const frames: LinkFrame[] = [];
+  const refusals: ServerFrameRefusal[] = [];
   let wake = () => {};
   const link = new RelayLink(url, {
-    onUp: ({ online, reconnected }) => {
-      events.push(`up ${reconnected ? "again" : "first"} ${online.join(",")}`);
-      wake();
-    },
-    onDown: ({ wasUp, reason }) => {
-      events.push(`down ${wasUp ? "was up" : "never up"}: ${reason}`);
-      wake();
-    },
-    onFrame: (frame) => {
-      frames.push(frame);
-      wake();
-    },
     backoff: { initialMs: 20, maxMs: 100 },
     ...options,
   });
+  const start = () =>
+    link.start({
+      onUp: ({ online, reconnected }) => {
+        events.push(
+          `up ${reconnected ? "again" : "first"} ${online.join(",")}`,
+        );
+        wake();
+      },
+      onDown: ({ wasUp, reason }) => {
+        events.push(`down ${wasUp ? "was up" : "never up"}: ${reason}`);
+        wake();
+      },
+      onFrame: (frame) => {
+        frames.push(frame);
+        wake();
+      },
+      onBadFrame: (refusal) => {
+        refusals.push(refusal);
+        wake();
+      },
+    });
   const until = async (done: () => boolean) => {
     const deadline = Date.now() + 10_000;
     while (!done()) {
@@ -43,7 +59,7 @@ function recordedLink(
       });
     }
   };
-  return { link, events, frames, until };
+  return { link, start, events, frames, refusals, until };
 }
 
 Deno.test("backoff doubles up to the maximum, with jitter in the upper half", () => {
@@ -66,18 +82,22 @@ Deno.test("two links register with the real relay, exchange a frame and get its 
   const b = recordedLink(relay.url, { deviceId: "Soldier_Bravo" });
   try {
     assertEquals(a.link.send({ id: "early" }), false);
-    a.link.start();
+    a.start();
     await a.until(() => a.link.state === "up");
-    b.link.start();
+    b.start();
     await b.until(() => b.link.state === "up");
     assertEquals(b.events, ["up first Soldier_Alpha,Soldier_Bravo"]);
-    const frame = {
-      type: "chat",
-      sender: "Soldier_Alpha",
-      recipient: "Soldier_Bravo",
-      id: "m-1",
-      ciphertext: "00",
-    };
+    const frame = await encryptPacket(
+      await importPacketKey(new Uint8Array(32)),
+      "Hold position",
+      {
+        sender: "Soldier_Alpha",
+        recipient: "Soldier_Bravo",
+        keyId: "k-1",
+        seq: 0,
+        id: "m-1",
+      },
+    );
     assert(a.link.send(frame));
     await b.until(() => b.frames.some((f) => f.type === "chat"));
     assertEquals(b.frames.find((f) => f.type === "chat"), frame);
@@ -98,7 +118,7 @@ Deno.test("two links register with the real relay, exchange a frame and get its 
  * A relay that answers registrations and meets everything after them with
  * silence, as behind a router that started dropping the chat port.
  */
-function silentRelay() {
+function silentRelay(after: string[] = []) {
   const registers: Record<string, unknown>[] = [];
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
@@ -114,6 +134,7 @@ function silentRelay() {
           online: [frame.device_id],
           resume: `token-${registers.length}`,
         }));
+        for (const text of after) socket.send(text);
       };
       return response;
     },
@@ -129,7 +150,7 @@ Deno.test("a relay that stops answering is left, and the link resumes its regist
     answerTimeoutMs: 300,
   });
   try {
-    a.link.start();
+    a.start();
     await a.until(() => a.link.state === "up");
     assert(a.link.send({ id: "m-1" }));
     await a.until(() => a.events.length >= 3);
@@ -162,8 +183,8 @@ Deno.test("an idle link pings: the real relay keeps it up, a silent one is left"
     answerTimeoutMs: 300,
   });
   try {
-    live.link.start();
-    idle.link.start();
+    live.start();
+    idle.start();
     // Nothing is sent by the test: only heartbeats can tell the two apart.
     await idle.until(() => idle.events.length >= 2);
     assertEquals(
@@ -184,7 +205,7 @@ Deno.test("a relay that is not there yet is retried until it comes", async () =>
   const a = recordedLink(`ws://127.0.0.1:${port}`, {
     deviceId: "Soldier_Alpha",
   });
-  a.link.start();
+  a.start();
   try {
     await a.until(() => a.events.length >= 2);
     assert(a.events.every((event) => event.startsWith("down never up")));
@@ -205,6 +226,27 @@ Deno.test("a relay that is not there yet is retried until it comes", async () =>
     await a.until(() => a.link.state === "up");
     assertEquals(a.events.at(-1), "up first Soldier_Alpha");
     await a.link.close();
+  } finally {
+    await a.link.close();
+  }
+});
+
+Deno.test("frames that are not the relay's are handed over as refusals", async () => {
+  const { server, url } = silentRelay([
+    "not json",
+    JSON.stringify({ type: "chat", sender: "Soldier_Bravo" }),
+    JSON.stringify({ type: "presence", online: ["Soldier_Alpha"] }),
+  ]);
+  await using _server = server;
+  const a = recordedLink(url, { deviceId: "Soldier_Alpha" });
+  try {
+    a.start();
+    await a.until(() => a.frames.length > 0);
+    assertEquals(a.frames, [{ type: "presence", online: ["Soldier_Alpha"] }]);
+    assertEquals(a.refusals.map((refusal) => refusal.type), [
+      undefined,
+      "chat",
+    ]);
   } finally {
     await a.link.close();
   }

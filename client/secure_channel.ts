@@ -24,23 +24,21 @@
 
 import {
   type ChatPacket,
-  decryptPacket,
   encryptPacket,
   generateKemKeyPair,
   importPacketKey,
-  PacketError,
   ReplayGuard,
 } from "../protocol/mod.ts";
 import { hybridDecapsulate, hybridEncapsulate } from "../quantum/mod.ts";
 import { BoundedMap, BoundedSet } from "./bounded.ts";
+import { HeldPackets } from "./held_packets.ts";
 import type { KmsKey } from "./kms_client.ts";
 import {
   type ChatPayload,
   type ContentPayload,
-  decodePayload,
   encodePayload,
   isHandshake,
-  PayloadError,
+  openPayload,
 } from "./payload.ts";
 
 /** Suffix of the key id of a hybrid key: `k+mlkem` for KMS key `k`. */
@@ -48,10 +46,6 @@ export const HYBRID_SUFFIX = "+mlkem";
 
 /** Keys of each kind remembered, so late packets under older keys still open. */
 const MAX_KEYS = 16;
-/** Packets held while their hybrid key is not known yet. */
-const MAX_HELD = 64;
-/** How long a packet may wait for its hybrid key. */
-const HOLD_MS = 15_000;
 
 /** What became of a received packet. */
 export type Received =
@@ -136,6 +130,7 @@ interface Offer {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { SecureChannel } from "./secure_channel.ts";
  * const kmsKey = {
  *   keyId: "k-1",
@@ -150,7 +145,7 @@ interface Offer {
  * const answer = await bravo.receive(offer);
  * if (answer.kind === "handshake") await alpha.receive(answer.reply!);
  * const packet = (await alpha.seal({ t: "msg", mid: "m-1", text: "hi" }))!;
- * console.log((await bravo.receive(packet)).kind); // "content"
+ * assertEquals((await bravo.receive(packet)).kind, "content");
  * ```
  */
 export class SecureChannel {
@@ -168,7 +163,7 @@ export class SecureChannel {
   readonly #offeredAndDone = new BoundedSet<string>({ max: MAX_KEYS });
   readonly #seq = new BoundedMap<string, number>({ max: 2 * MAX_KEYS });
   readonly #guard = new ReplayGuard({ maxStreams: 4 * MAX_KEYS });
-  #held: { packet: ChatPacket; at: number }[] = [];
+  readonly #held: HeldPackets;
   #current?: string;
   #offer?: Offer;
   #sendKeyId?: string;
@@ -178,6 +173,7 @@ export class SecureChannel {
     this.#deviceId = options.deviceId;
     this.#peerId = options.peerId;
     this.#now = options.now ?? Date.now;
+    this.#held = new HeldPackets({ now: this.#now });
   }
 
   /** The peer's device id. */
@@ -281,33 +277,34 @@ export class SecureChannel {
     const keyId = packet.key_id;
     if (keyId.endsWith(HYBRID_SUFFIX)) {
       const key = this.#hybridKeys.get(keyId);
-      if (!key) return this.#hold(packet);
+      if (!key) {
+        this.#held.hold(packet);
+        return { kind: "held" };
+      }
       const opened = await this.#open(key, packet);
-      if (!("t" in opened)) return opened;
-      if (isHandshake(opened)) return refused("wrong_key");
-      return { kind: "content", payload: opened };
+      if (!opened.ok) return refused(opened.reason);
+      if (isHandshake(opened.payload)) return refused("wrong_key");
+      return { kind: "content", payload: opened.payload };
     }
     const kmsKey = this.#kmsKeys.get(keyId);
     if (!kmsKey) return { kind: "need_key", keyId };
     const opened = await this.#open(kmsKey.aes, packet);
-    if (!("t" in opened)) return opened;
+    if (!opened.ok) return refused(opened.reason);
+    const { payload } = opened;
     // Only the handshake may use the KMS key: whoever holds K alone (the
     // KMS) must not be able to write messages.
-    if (opened.t === "kem_offer") {
-      return await this.#answer(keyId, { kmsKey, pk: opened.pk });
+    if (payload.t === "kem_offer") {
+      return await this.#answer(keyId, { kmsKey, pk: payload.pk });
     }
-    if (opened.t === "kem_reply") {
-      return await this.#complete(keyId, { kmsKey, ct: opened.ct });
+    if (payload.t === "kem_reply") {
+      return await this.#complete(keyId, { kmsKey, ct: payload.ct });
     }
     return refused("wrong_key");
   }
 
   /** Drops held packets older than the hold time; returns how many. */
   expireHeld(): number {
-    const cutoff = this.#now() - HOLD_MS;
-    const before = this.#held.length;
-    this.#held = this.#held.filter((held) => held.at > cutoff);
-    return before - this.#held.length;
+    return this.#held.expire();
   }
 
   async #answer(
@@ -368,39 +365,12 @@ export class SecureChannel {
     hybrid.fill(0);
     this.#current = keyId;
     this.#sendKeyId = hybridId;
-    const released = this.#held
-      .filter((held) => held.packet.key_id === hybridId)
-      .map((held) => held.packet);
-    this.#held = this.#held.filter((held) => held.packet.key_id !== hybridId);
+    const released = this.#held.release(hybridId);
     return { kind: "handshake", established: hybridId, released };
   }
 
-  #hold(packet: ChatPacket): Received {
-    this.#held.push({ packet, at: this.#now() });
-    if (this.#held.length > MAX_HELD) this.#held.shift();
-    return { kind: "held" };
-  }
-
-  async #open(
-    key: CryptoKey,
-    packet: ChatPacket,
-  ): Promise<ChatPayload | Extract<Received, { kind: "refused" }>> {
-    let plaintext: Uint8Array;
-    try {
-      plaintext = await decryptPacket(key, packet, {
-        replayGuard: this.#guard,
-      });
-    } catch (error) {
-      if (!(error instanceof PacketError)) throw error;
-      if (error.code === "replay") return refused("replay");
-      return refused(error.code === "auth_failed" ? "tampered" : "malformed");
-    }
-    try {
-      return decodePayload(plaintext);
-    } catch (error) {
-      if (error instanceof PayloadError) return refused("malformed");
-      throw error;
-    }
+  #open(key: CryptoKey, packet: ChatPacket): ReturnType<typeof openPayload> {
+    return openPayload(key, packet, { replayGuard: this.#guard });
   }
 
   async #seal(keyId: string, payload: ChatPayload): Promise<ChatPacket> {

@@ -1,7 +1,7 @@
 /**
  * QSTCS wire protocol: chat packets and their encryption, replay protection,
- * ML-KEM-768 wrapped key delivery, relay envelopes and the shared KMS and
- * relay types. Pure: no I/O beyond WebCrypto.
+ * ML-KEM-768 wrapped key delivery, relay envelopes, the relay's frames to
+ * clients and the shared KMS and relay types. Pure: no I/O beyond WebCrypto.
  *
  * @example
  * ```ts
@@ -35,4 +35,5 @@ export * from "./kms_event.ts";
 export * from "./link_policy.ts";
 export * from "./packet.ts";
 export * from "./replay_guard.ts";
+export * from "./server_frame.ts";
 export * from "./types.ts";

@@ -1,40 +1,36 @@
 /**
  * The frames the relay itself sends: registered, presence, ack, pong and error,
- * serialised once so that one string can go to many sockets.
+ * serialised once so that one string can go to many sockets. Each is built
+ * as the {@linkcode RelayOwnFrame} that clients read with `parseServerFrame`.
  *
  * @module
  */
 
-import type {
-  AckFrame,
-  ErrorCode,
-  ErrorFrame,
-  PongFrame,
-  PresenceFrame,
-  RegisteredFrame,
-} from "../protocol/mod.ts";
+import type { AckFrame, ErrorCode, RelayOwnFrame } from "../protocol/mod.ts";
 
 /**
  * Serialises a `registered` frame.
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { registeredFrame } from "./frames.ts";
- * console.log(registeredFrame("a", { online: ["a"], resume: "r" }));
- * // {"type":"registered","device_id":"a","online":["a"],"resume":"r"}
+ * assertEquals(
+ *   registeredFrame("a", { online: ["a"], resume: "r" }),
+ *   '{"type":"registered","device_id":"a","online":["a"],"resume":"r"}',
+ * );
  * ```
  */
 export function registeredFrame(
   deviceId: string,
   options: { online: string[]; resume: string },
 ): string {
-  const frame: RegisteredFrame = {
+  return encode({
     type: "registered",
     device_id: deviceId,
     online: options.online,
     resume: options.resume,
-  };
-  return JSON.stringify(frame);
+  });
 }
 
 /**
@@ -42,13 +38,16 @@ export function registeredFrame(
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { presenceFrame } from "./frames.ts";
- * console.log(presenceFrame(["a", "b"])); // {"type":"presence","online":["a","b"]}
+ * assertEquals(
+ *   presenceFrame(["a", "b"]),
+ *   '{"type":"presence","online":["a","b"]}',
+ * );
  * ```
  */
 export function presenceFrame(online: string[]): string {
-  const frame: PresenceFrame = { type: "presence", online };
-  return JSON.stringify(frame);
+  return encode({ type: "presence", online });
 }
 
 /**
@@ -56,13 +55,16 @@ export function presenceFrame(online: string[]): string {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { ackFrame } from "./frames.ts";
- * console.log(ackFrame({ type: "ack", id: "m-1", status: "delivered" }));
- * // {"type":"ack","id":"m-1","status":"delivered"}
+ * assertEquals(
+ *   ackFrame({ type: "ack", id: "m-1", status: "delivered" }),
+ *   '{"type":"ack","id":"m-1","status":"delivered"}',
+ * );
  * ```
  */
 export function ackFrame(ack: AckFrame): string {
-  return JSON.stringify(ack);
+  return encode(ack);
 }
 
 /**
@@ -70,13 +72,13 @@ export function ackFrame(ack: AckFrame): string {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { pongFrame } from "./frames.ts";
- * console.log(pongFrame("p-1")); // {"type":"pong","id":"p-1"}
+ * assertEquals(pongFrame("p-1"), '{"type":"pong","id":"p-1"}');
  * ```
  */
 export function pongFrame(id: string): string {
-  const frame: PongFrame = { type: "pong", id };
-  return JSON.stringify(frame);
+  return encode({ type: "pong", id });
 }
 
 /**
@@ -84,12 +86,18 @@ export function pongFrame(id: string): string {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { errorFrame } from "./frames.ts";
- * console.log(errorFrame("bad_json", "frame is not valid JSON"));
- * // {"type":"error","code":"bad_json","message":"frame is not valid JSON"}
+ * assertEquals(
+ *   errorFrame("bad_json", "frame is not valid JSON"),
+ *   '{"type":"error","code":"bad_json","message":"frame is not valid JSON"}',
+ * );
  * ```
  */
 export function errorFrame(code: ErrorCode, message: string): string {
-  const frame: ErrorFrame = { type: "error", code, message };
+  return encode({ type: "error", code, message });
+}
+
+function encode(frame: RelayOwnFrame): string {
   return JSON.stringify(frame);
 }

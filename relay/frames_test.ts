@@ -1,7 +1,9 @@
 import { assertEquals } from "@std/assert";
+import { parseServerFrame } from "../protocol/mod.ts";
 import {
   ackFrame,
   errorFrame,
+  pongFrame,
   presenceFrame,
   registeredFrame,
 } from "./frames.ts";
@@ -26,4 +28,27 @@ Deno.test("the relay's frames serialise to the protocol's shapes", () => {
     JSON.parse(errorFrame("spoofed_sender", 'say "hi"')),
     { type: "error", code: "spoofed_sender", message: 'say "hi"' },
   );
+});
+
+Deno.test("clients read every frame the relay makes", () => {
+  const texts = [
+    registeredFrame("a", { online: ["a"], resume: "t" }),
+    presenceFrame(["a", "b"]),
+    ackFrame({ type: "ack", id: "m", status: "dropped", reason: "expired" }),
+    ackFrame({
+      type: "ack",
+      id: "m",
+      status: "delivered",
+      delivered: 2,
+      dropped: 0,
+    }),
+    pongFrame("p-1"),
+    errorFrame("rate_limited", "slow down"),
+  ];
+  for (const text of texts) {
+    assertEquals(parseServerFrame(text), {
+      ok: true,
+      frame: JSON.parse(text),
+    });
+  }
 });

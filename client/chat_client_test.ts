@@ -1,0 +1,186 @@
+import { assert, assertEquals } from "@std/assert";
+import type { ChatPacket } from "../protocol/mod.ts";
+import {
+  FakeInput,
+  FakeKms,
+  FakeRelay,
+  recordingTerminal,
+  testKey,
+  until,
+} from "./_test_fakes.ts";
+import { ChatClient } from "./chat_client.ts";
+import type { ClientConfig } from "./config.ts";
+import { SecureChannel } from "./secure_channel.ts";
+
+const config: ClientConfig = {
+  deviceId: "Soldier_Alpha",
+  peerId: "Soldier_Bravo",
+  kmsUrl: "http://kms.invalid",
+  relayUrl: "ws://relay.invalid",
+  maxFileBytes: 1024 * 1024,
+};
+
+function started(kms: FakeKms) {
+  const relay = new FakeRelay();
+  const input = new FakeInput();
+  const { terminal, lines } = recordingTerminal();
+  const client = new ChatClient(config, { terminal, input, relay, kms });
+  const exit = client.run();
+  const saw = (text: string) =>
+    until(() => lines.some((l) => l.includes(text)), text);
+  return { client, relay, input, lines, exit, saw };
+}
+
+Deno.test("a line goes out under the hybrid key, is acked, confirmed, and the client exits 0", async () => {
+  const key = testKey();
+  const kms = new FakeKms([{ ok: true, key }]);
+  const { relay, input, lines, exit, saw } = started(kms);
+  await saw("✓ Quantum key established (QBER=2.0%) | Status: GREEN");
+  await until(() => relay.events !== undefined, "the relay started");
+  relay.connect(["Soldier_Alpha", "Soldier_Bravo"]);
+  await saw(
+    "✓ Connected to the relay as Soldier_Alpha (Soldier_Bravo is online).",
+  );
+
+  // Bravo, played by the test, answers the offer under the same KMS key.
+  const bravo = new SecureChannel({
+    deviceId: "Soldier_Bravo",
+    peerId: "Soldier_Alpha",
+  });
+  await bravo.storeKey(key);
+  await until(() => relay.sent.length > 0, "the ML-KEM offer");
+  const answer = await bravo.receive(relay.sent.shift()!);
+  if (answer.kind !== "handshake" || !answer.reply) {
+    throw new Error(`expected a handshake reply, got ${answer.kind}`);
+  }
+  relay.events!.onFrame(answer.reply);
+  await saw(
+    "🔐 End-to-end key ready with Soldier_Bravo (ML-KEM-768 + QKD key k-1): chat is open.",
+  );
+
+  input.type("Hold position");
+  await until(() => relay.sent.length > 0, "the message");
+  const packet: ChatPacket = relay.sent.shift()!;
+  assertEquals(packet.key_id, "k-1+mlkem");
+  const got = await bravo.receive(packet);
+  if (got.kind !== "content" || got.payload.t !== "msg") {
+    throw new Error(`expected a message, got ${got.kind}`);
+  }
+  assertEquals(got.payload.text, "Hold position");
+  relay.events!.onFrame({ type: "ack", id: packet.id, status: "delivered" });
+  await saw('✓ delivered: "Hold position"');
+
+  input.type(null);
+  await saw(
+    "… End of input: waiting up to 10 s for 1 message(s) to be confirmed.",
+  );
+  const receipt = await bravo.seal({ t: "receipt", mid: got.payload.mid });
+  relay.events!.onFrame(receipt!);
+  assertEquals(await exit, 0);
+  assertEquals(kms.requests, ["Soldier_Bravo"]);
+  assertEquals(
+    lines[0].startsWith(
+      "[Alpha] QSTCS secure chat: Soldier_Alpha ↔ Soldier_Bravo",
+    ),
+    true,
+  );
+});
+
+Deno.test("a RED answer suspends chat: lines are kept, and /quit lists them", async () => {
+  const kms = new FakeKms([
+    {
+      ok: false,
+      reason: "refused",
+      error: "link RED",
+      status: "RED",
+      qber: 0.25,
+    },
+  ]);
+  kms.link = { status: "RED", qber: 0.25 };
+  const { client, input, exit, saw } = started(kms);
+  await saw("⚠ QUANTUM LINK RED (QBER=25.0%) — possible eavesdropper!");
+  input.type("Move out");
+  await saw('… kept (link RED): "Move out"');
+  input.type("/status");
+  await saw("  link: RED (QBER 25.0%) — chat suspended");
+  await saw(
+    "  relay: not connected yet (first a key from the KMS) (ws://relay.invalid)",
+  );
+  client.quit();
+  assertEquals(await exit, 0);
+});
+
+Deno.test("an unreachable KMS is said once, and the re-key goes on", async () => {
+  const kms = new FakeKms([new Error("KMS unreachable at http://kms.invalid"), {
+    ok: true,
+    key: testKey(),
+  }]);
+  const { lines, input, exit, saw } = started(kms);
+  await saw(
+    "⚠ No key from the KMS: KMS unreachable at http://kms.invalid. Retrying every 2 s.",
+  );
+  await saw("✓ Quantum key established");
+  assertEquals(
+    lines.filter((l) => l.includes("No key from the KMS")).length,
+    1,
+  );
+  input.type("/quit");
+  assertEquals(await exit, 0);
+});
+
+Deno.test("commands from the table: /help lists them, misuse is explained", async () => {
+  const { input, exit, saw, lines } = started(
+    new FakeKms([{ ok: true, key: testKey() }]),
+  );
+  input.type("/help");
+  await saw('[Alpha]   //text             send a line that starts with "/"');
+  assert(lines.includes("[Alpha] Commands:"));
+  input.type("/quit now");
+  await saw("⚠ /quit takes no argument");
+  input.type("/peer Soldier_Alpha");
+  await saw('⚠ "Soldier_Alpha" is not another device\'s id.');
+  input.type("/peer Soldier_Charlie");
+  await saw("↔ Now talking to Soldier_Charlie (offline)");
+  input.type("/quit");
+  assertEquals(await exit, 0);
+});
+
+Deno.test("relay news: refusals said once, malformed packets and strangers reported", async () => {
+  const { relay, input, exit, saw, lines } = started(
+    new FakeKms([{ ok: true, key: testKey() }]),
+  );
+  await until(() => relay.events !== undefined, "the relay started");
+  const refusal = {
+    type: "error",
+    code: "duplicate_device",
+    message: "taken",
+  } as const;
+  relay.events!.onFrame(refusal);
+  relay.events!.onFrame(refusal);
+  await saw("⚠ The relay refused a frame: duplicate_device — taken");
+  relay.events!.onBadFrame!({ ok: false, reason: "chat: bad", type: "chat" });
+  await saw("[!] Malformed packet dropped.");
+  relay.events!.onBadFrame!({ ok: false, reason: "ack: bad", type: "ack" });
+  relay.events!.onDown({ wasUp: false, reason: "refused" });
+  await saw(
+    "⚠ Cannot reach the relay at ws://relay.invalid (refused); retrying.",
+  );
+  relay.connect(["Soldier_Alpha"]);
+  const mallory = new SecureChannel({
+    deviceId: "Soldier_Mallory",
+    peerId: "Soldier_Alpha",
+  });
+  await mallory.storeKey(testKey("k-9"));
+  relay.events!.onFrame((await mallory.adoptKey(testKey("k-9")))!);
+  await saw(
+    "⚠ Ignored a packet from Soldier_Mallory; you are talking to Soldier_Bravo (/peer Soldier_Mallory to switch).",
+  );
+  relay.events!.onDown({ wasUp: true, reason: "closed" });
+  await saw(
+    "❌ Connection lost — quantum channel may be compromised. Awaiting re-key.",
+  );
+  input.type("/quit");
+  assertEquals(await exit, 0);
+  assertEquals(lines.filter((l) => l.includes("refused a frame")).length, 1);
+  assertEquals(lines.filter((l) => l.includes("Malformed")).length, 1);
+});

@@ -1,0 +1,161 @@
+/**
+ * What the typed lines and the commands of the command table do to a
+ * running client: queue a line or a file, switch peer, re-key, print the
+ * status or the command list.
+ *
+ * @module
+ */
+
+import { isDeviceId } from "../protocol/mod.ts";
+import { AttachmentError, readAttachment } from "./attachment_file.ts";
+import { type CommandHost, COMMANDS_HELP } from "./commands.ts";
+import type { ClientConfig } from "./config.ts";
+import type { Conversation } from "./conversation.ts";
+import { type Delivery, MAX_MESSAGE_PAYLOAD_BYTES } from "./delivery.ts";
+import type { LinkWatch } from "./link_watch.ts";
+import { type ClientEvent, statusLines } from "./messages.ts";
+import type { OutboxItem } from "./outbox.ts";
+import type { SessionKeys } from "./session_keys.ts";
+
+/** What the commands act on. */
+export interface ChatCommandsContext {
+  /** The client's settings. */
+  config: Pick<ClientConfig, "deviceId" | "maxFileBytes" | "relayUrl">;
+  /** Who the client talks to. */
+  conversation: Conversation;
+  /** The outbox and its flushing. */
+  delivery: Pick<Delivery, "outbox" | "queueText" | "flush" | "forgetReceipts">;
+  /** Key handling. */
+  keys: Pick<SessionKeys, "rekey" | "rekeying">;
+  /** The link's state, for `/status`. */
+  link: Pick<LinkWatch, "link" | "kmsProblem">;
+  /** Whether the relay link was started (it is after the first key). */
+  relayStarted: () => boolean;
+  /** Shows a status line. */
+  say: (event: ClientEvent) => void;
+  /** Shows a line of a listing (`/help`, `/status`). */
+  print: (text: string) => void;
+  /** Leaves. */
+  quit: () => void;
+}
+
+/** The commands' handlers, and what a typed line does. */
+export interface ChatActions extends CommandHost {
+  /** Sends a typed line to the peer. */
+  submit(text: string): void;
+}
+
+/**
+ * The handlers of the command table for one client.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { chatCommands } from "./chat_commands.ts";
+ * import { parseCommand } from "./commands.ts";
+ * import { Conversation } from "./conversation.ts";
+ * import { Delivery } from "./delivery.ts";
+ * import { describe } from "./messages.ts";
+ *
+ * const conversation = new Conversation("Soldier_Alpha", "Soldier_Bravo");
+ * const said: string[] = [];
+ * const actions = chatCommands({
+ *   config: { deviceId: "Soldier_Alpha", maxFileBytes: 1024, relayUrl: "ws://r" },
+ *   conversation,
+ *   delivery: new Delivery({
+ *     conversation,
+ *     send: () => false,
+ *     onEvent: () => {},
+ *     onError: () => {},
+ *   }),
+ *   keys: { rekeying: false, rekey: () => Promise.resolve() },
+ *   link: { link: undefined, kmsProblem: undefined },
+ *   relayStarted: () => false,
+ *   say: (event) => said.push(describe(event).text),
+ *   print: (text) => said.push(text),
+ *   quit: () => {},
+ * });
+ * const command = parseCommand("/peer Soldier_Charlie");
+ * if (command.kind === "command") await command.command.run(actions, command.argument);
+ * assertEquals(conversation.peer, "Soldier_Charlie");
+ * assertEquals(said, ["↔ Now talking to Soldier_Charlie (offline)"]);
+ * ```
+ */
+export function chatCommands(context: ChatCommandsContext): ChatActions {
+  const { config, conversation, delivery, keys, say } = context;
+
+  const sendSoon = (item: OutboxItem) => {
+    const reason = conversation.heldReason;
+    if (reason) say({ kind: "held", reason, item });
+    void delivery.flush();
+  };
+
+  return {
+    submit(text) {
+      const queued = delivery.queueText(text);
+      if (!queued.ok) {
+        const max = MAX_MESSAGE_PAYLOAD_BYTES;
+        return say({ kind: "line_too_long", size: queued.size, max });
+      }
+      sendSoon({ kind: "msg", text });
+    },
+    help() {
+      for (const text of COMMANDS_HELP.split("\n")) context.print(text);
+    },
+    status() {
+      const { outbox } = delivery;
+      const lines = statusLines({
+        deviceId: config.deviceId,
+        peer: conversation.peer,
+        peerOnline: conversation.peerOnline,
+        channel: conversation.channel.status,
+        kmsProblem: context.link.kmsProblem,
+        link: context.link.link,
+        linkRed: conversation.linkRed,
+        relay: conversation.connected
+          ? "connected"
+          : context.relayStarted()
+          ? "reconnecting"
+          : "not_started",
+        relayUrl: config.relayUrl,
+        outbox: outbox.size(conversation.peer),
+        others: outbox.size() - outbox.size(conversation.peer),
+      });
+      for (const text of lines) context.print(text);
+    },
+    rekey() {
+      if (keys.rekeying) return say({ kind: "rekey_busy" });
+      say({ kind: "rekeying" });
+      conversation.channel.suspend();
+      void keys.rekey();
+    },
+    peer(name) {
+      if (!isDeviceId(name) || name === config.deviceId) {
+        return say({ kind: "not_a_peer", name });
+      }
+      if (name === conversation.peer) return say({ kind: "same_peer", name });
+      const previous = conversation.peer;
+      const left = delivery.outbox.size(previous);
+      conversation.switchTo(name);
+      delivery.forgetReceipts();
+      const online = conversation.peerOnline;
+      say({ kind: "peer_switched", peer: name, online, previous, left });
+      void keys.rekey();
+    },
+    async file(path) {
+      let file;
+      try {
+        file = await readAttachment(path, { maxBytes: config.maxFileBytes });
+      } catch (error) {
+        if (!(error instanceof AttachmentError)) throw error;
+        return say({ kind: "attach_failed", path, message: error.message });
+      }
+      const { name, data } = file;
+      const peer = conversation.peer;
+      delivery.outbox.add(peer, { kind: "file", name, data });
+      say({ kind: "sending_file", name, bytes: data.length, peer });
+      sendSoon({ kind: "file", name, data });
+    },
+    quit: () => context.quit(),
+  };
+}

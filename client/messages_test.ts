@@ -1,0 +1,418 @@
+import { assertEquals } from "@std/assert";
+import {
+  type ClientEvent,
+  describe,
+  labelOf,
+  statusLines,
+} from "./messages.ts";
+import type { OutboxEntry } from "./outbox.ts";
+import { testKey } from "./_test_fakes.ts";
+import type { Tone } from "./terminal.ts";
+
+const line: OutboxEntry = {
+  mid: "m-1",
+  peer: "Soldier_Bravo",
+  item: { kind: "msg", text: "Hold position" },
+  sending: false,
+};
+const file: OutboxEntry = {
+  mid: "m-2",
+  peer: "Soldier_Bravo",
+  item: { kind: "file", name: "map.png", data: new Uint8Array(3) },
+  sending: false,
+};
+
+// Keyed by every event kind, so a new event without a line here does not
+// compile.
+const TABLE: {
+  [K in ClientEvent["kind"]]: [
+    Extract<ClientEvent, { kind: K }>,
+    Tone,
+    string,
+  ][];
+} = {
+  banner: [[
+    {
+      kind: "banner",
+      deviceId: "Soldier_Alpha",
+      peer: "Soldier_Bravo",
+      kmsUrl: "http://k",
+      relayUrl: "ws://r",
+    },
+    "info",
+    "QSTCS secure chat: Soldier_Alpha ↔ Soldier_Bravo | KMS http://k | relay ws://r",
+  ]],
+  hint: [[
+    { kind: "hint" },
+    "info",
+    "Type a message and press Enter; /help lists commands.",
+  ]],
+  bye: [[{ kind: "bye" }, "info", "Bye."]],
+  leaving: [[
+    { kind: "leaving", count: 2 },
+    "warn",
+    "⚠ Leaving with 2 unconfirmed message(s):",
+  ]],
+  not_confirmed: [[
+    { kind: "not_confirmed", entry: line },
+    "warn",
+    '✗ Not confirmed by Soldier_Bravo: "Hold position"',
+  ]],
+  eof_waiting: [[
+    { kind: "eof_waiting", count: 1, waitMs: 10_000 },
+    "info",
+    "… End of input: waiting up to 10 s for 1 message(s) to be confirmed.",
+  ]],
+  invalid_command: [
+    [
+      {
+        kind: "invalid_command",
+        problem: { kind: "takes_no_argument", name: "quit" },
+      },
+      "warn",
+      "⚠ /quit takes no argument",
+    ],
+    [
+      {
+        kind: "invalid_command",
+        problem: { kind: "missing_argument", name: "peer", argument: "NAME" },
+      },
+      "warn",
+      "⚠ usage: /peer NAME",
+    ],
+    [
+      {
+        kind: "invalid_command",
+        problem: { kind: "unknown_command", name: "shrug" },
+      },
+      "warn",
+      "⚠ unknown command /shrug (type /help; // sends a line starting with /)",
+    ],
+  ],
+  rekey_busy: [[
+    { kind: "rekey_busy" },
+    "info",
+    "… A re-key is already in progress.",
+  ]],
+  rekeying: [[
+    { kind: "rekeying" },
+    "info",
+    "… Re-keying: fetching a fresh key from the KMS.",
+  ]],
+  line_too_long: [[
+    { kind: "line_too_long", size: 30 * 1024, max: 24 * 1024 },
+    "warn",
+    "⚠ Line too long (30.0 KiB encoded, at most 24.0 KiB): not sent. Use /file for long texts.",
+  ]],
+  attach_failed: [[
+    { kind: "attach_failed", path: "x.bin", message: "no such file" },
+    "warn",
+    "✗ Cannot send x.bin: no such file",
+  ]],
+  sending_file: [[
+    { kind: "sending_file", name: "map.png", bytes: 3, peer: "Soldier_Bravo" },
+    "info",
+    "📎 Sending map.png (3 B) to Soldier_Bravo",
+  ]],
+  held: [
+    [
+      { kind: "held", reason: "link_red", item: line.item },
+      "info",
+      '… kept (link RED): "Hold position"',
+    ],
+    [
+      { kind: "held", reason: "relay_down", item: file.item },
+      "info",
+      "… kept (relay disconnected): 📎 map.png",
+    ],
+    [
+      { kind: "held", reason: "no_e2e_key", item: line.item },
+      "info",
+      '… kept (waiting for the end-to-end key): "Hold position"',
+    ],
+  ],
+  not_a_peer: [[
+    { kind: "not_a_peer", name: "*" },
+    "warn",
+    '⚠ "*" is not another device\'s id.',
+  ]],
+  same_peer: [[
+    { kind: "same_peer", name: "Soldier_Bravo" },
+    "info",
+    "Already talking to Soldier_Bravo.",
+  ]],
+  peer_switched: [
+    [
+      {
+        kind: "peer_switched",
+        peer: "Soldier_Charlie",
+        online: false,
+        previous: "Soldier_Bravo",
+        left: 0,
+      },
+      "info",
+      "↔ Now talking to Soldier_Charlie (offline)",
+    ],
+    [
+      {
+        kind: "peer_switched",
+        peer: "Soldier_Charlie",
+        online: true,
+        previous: "Soldier_Bravo",
+        left: 2,
+      },
+      "info",
+      "↔ Now talking to Soldier_Charlie (online); 2 unconfirmed message(s) to Soldier_Bravo wait until you switch back",
+    ],
+  ],
+  kms_unreachable: [[
+    { kind: "kms_unreachable", message: "KMS unreachable at http://k" },
+    "warn",
+    "⚠ KMS unreachable at http://k: link status unknown, retrying.",
+  ]],
+  kms_back: [[{ kind: "kms_back" }, "ok", "✓ KMS reachable again."]],
+  key_ready: [[
+    { kind: "key_ready", key: testKey("k-1", 0.02) },
+    "ok",
+    "✓ Quantum key established (QBER=2.0%) | Status: GREEN",
+  ]],
+  no_key: [
+    [
+      {
+        kind: "no_key",
+        cause: { failed: "KMS unreachable at http://k" },
+        retryMs: 2000,
+      },
+      "warn",
+      "⚠ No key from the KMS: KMS unreachable at http://k. Retrying every 2 s.",
+    ],
+    [
+      { kind: "no_key", cause: { refused: "bb84_aborted" }, retryMs: 2000 },
+      "warn",
+      "⚠ No key from the KMS: bb84_aborted (status unknown). Retrying every 2 s.",
+    ],
+    [
+      {
+        kind: "no_key",
+        cause: { refused: "busy", status: "YELLOW" },
+        retryMs: 2000,
+      },
+      "warn",
+      "⚠ No key from the KMS: busy (status YELLOW). Retrying every 2 s.",
+    ],
+  ],
+  unknown_key: [[
+    { kind: "unknown_key", keyId: "k-9", peer: "Soldier_Bravo" },
+    "warn",
+    "⚠ The KMS does not know key k-9: a packet from Soldier_Bravo was dropped (a restarted KMS forgets pair keys; otherwise the packet was tampered with).",
+  ]],
+  key_fetch_failed: [[
+    { kind: "key_fetch_failed", keyId: "k-9", message: "timeout" },
+    "warn",
+    "⚠ Cannot fetch key k-9: timeout",
+  ]],
+  link_red: [[
+    { kind: "link_red", qber: 0.25 },
+    "alert",
+    "⚠ QUANTUM LINK RED (QBER=25.0%) — possible eavesdropper! Chat suspended: typed lines are kept until the link is GREEN again.",
+  ]],
+  link_back: [[
+    { kind: "link_back", status: "GREEN", qber: 0.02 },
+    "ok",
+    "✓ Quantum link GREEN again (QBER=2.0%) — re-keying.",
+  ]],
+  relay_connected: [[
+    {
+      kind: "relay_connected",
+      deviceId: "Soldier_Alpha",
+      peer: "Soldier_Bravo",
+      online: true,
+    },
+    "ok",
+    "✓ Connected to the relay as Soldier_Alpha (Soldier_Bravo is online).",
+  ]],
+  relay_reconnected: [[
+    { kind: "relay_reconnected" },
+    "ok",
+    "✓ Reconnected to the relay — re-keying.",
+  ]],
+  relay_unreachable: [[
+    { kind: "relay_unreachable", url: "ws://r", reason: "refused" },
+    "warn",
+    "⚠ Cannot reach the relay at ws://r (refused); retrying.",
+  ]],
+  connection_lost: [[
+    { kind: "connection_lost" },
+    "alert",
+    "❌ Connection lost — quantum channel may be compromised. Awaiting re-key.",
+  ]],
+  relay_refused: [[
+    { kind: "relay_refused", code: "duplicate_device", message: "taken" },
+    "warn",
+    "⚠ The relay refused a frame: duplicate_device — taken",
+  ]],
+  presence: [[
+    { kind: "presence", peer: "Soldier_Bravo", online: false },
+    "info",
+    "• Soldier_Bravo is offline.",
+  ]],
+  expired_held: [[
+    { kind: "expired_held", count: 2, peer: "Soldier_Bravo" },
+    "warn",
+    "⚠ 2 packet(s) from Soldier_Bravo arrived under an end-to-end key this client does not have and were dropped; the peer sends them again.",
+  ]],
+  internal_error: [[
+    { kind: "internal_error", error: "boom" },
+    "alert",
+    "✗ Internal error: boom",
+  ]],
+  ack: [
+    [
+      { kind: "ack", status: "delivered", entry: line },
+      "ok",
+      '✓ delivered: "Hold position"',
+    ],
+    [
+      { kind: "ack", status: "queued", reason: "offline", entry: line },
+      "info",
+      '… queued (offline): "Hold position"',
+    ],
+    [
+      { kind: "ack", status: "dropped", reason: "queue_full", entry: file },
+      "warn",
+      "✗ dropped (queue_full): 📎 map.png — will be sent again",
+    ],
+  ],
+  no_receipt: [[
+    { kind: "no_receipt", entry: line, everyMs: 10_000 },
+    "info",
+    '… no receipt from Soldier_Bravo yet for "Hold position": sending again every 10 s while it is online.',
+  ]],
+  packet_refused: [
+    [
+      { kind: "packet_refused", reason: "replay" },
+      "warn",
+      "[!] Replayed packet dropped.",
+    ],
+    [
+      { kind: "packet_refused", reason: "malformed" },
+      "alert",
+      "[!] Malformed packet dropped.",
+    ],
+    [
+      { kind: "packet_refused", reason: "tampered" },
+      "alert",
+      "[!] Verification failed — possible tampering!",
+    ],
+    [
+      { kind: "packet_refused", reason: "wrong_key" },
+      "alert",
+      "[!] Verification failed — possible tampering!",
+    ],
+  ],
+  stranger: [[
+    { kind: "stranger", sender: "Soldier_Mallory", peer: "Soldier_Bravo" },
+    "warn",
+    "⚠ Ignored a packet from Soldier_Mallory; you are talking to Soldier_Bravo (/peer Soldier_Mallory to switch).",
+  ]],
+  e2e_ready: [[
+    { kind: "e2e_ready", peer: "Soldier_Bravo", kmsKeyId: "k-1" },
+    "ok",
+    "🔐 End-to-end key ready with Soldier_Bravo (ML-KEM-768 + QKD key k-1): chat is open.",
+  ]],
+  file_saved: [[
+    {
+      kind: "file_saved",
+      name: "map.png",
+      bytes: 2048,
+      sender: "Soldier_Bravo",
+      path: "downloads/Soldier_Bravo/map.png",
+    },
+    "ok",
+    "📎 Received map.png (2.0 KiB) from Soldier_Bravo → downloads/Soldier_Bravo/map.png",
+  ]],
+  file_failed: [[
+    {
+      kind: "file_failed",
+      name: "map.png",
+      sender: "Soldier_Bravo",
+      reason: "too big",
+    },
+    "warn",
+    "✗ Attachment map.png from Soldier_Bravo not saved: too big",
+  ]],
+  receipt_refused: [[
+    {
+      kind: "receipt_refused",
+      sender: "Soldier_Bravo",
+      entry: file,
+      refused: "too big",
+    },
+    "warn",
+    "✗ Soldier_Bravo did not take 📎 map.png: too big",
+  ]],
+  receive_failed: [[
+    { kind: "receive_failed", error: new Error("disk full") },
+    "warn",
+    "⚠ Error: disk full",
+  ]],
+};
+
+Deno.test("every event reads as the soldier has always read it", () => {
+  for (const rows of Object.values(TABLE)) {
+    for (const [event, tone, text] of rows) {
+      assertEquals(describe(event), { tone, text }, event.kind);
+    }
+  }
+});
+
+Deno.test("the unknown-command line points to /help", () => {
+  const { text } = describe({
+    kind: "invalid_command",
+    problem: { kind: "unknown_command", name: "shrug" },
+  });
+  assertEquals(text.includes("/help"), true);
+});
+
+Deno.test("long lines are cut in labels", () => {
+  assertEquals(
+    labelOf({ kind: "msg", text: "x".repeat(50) }),
+    JSON.stringify(`${"x".repeat(40)}…`),
+  );
+});
+
+Deno.test("/status lines", () => {
+  const report = {
+    deviceId: "Soldier_Alpha",
+    peer: "Soldier_Bravo",
+    peerOnline: false,
+    channel: { keyId: "k-1", qber: 0.02, offerSentAt: 1 },
+    link: { status: "GREEN" as const, qber: 0.02 },
+    linkRed: false,
+    relay: "reconnecting" as const,
+    relayUrl: "ws://r",
+    outbox: 1,
+    others: 0,
+  };
+  assertEquals(statusLines(report), [
+    "Status: Soldier_Alpha ↔ Soldier_Bravo (offline)",
+    "  key_id: k-1 | QBER: 2.0%",
+    "  end-to-end key: ML-KEM handshake in progress",
+    "  link: GREEN (QBER 2.0%)",
+    "  relay: disconnected, reconnecting (ws://r)",
+    "  outbox: 1 unconfirmed",
+  ]);
+  assertEquals(
+    statusLines({
+      ...report,
+      channel: { sendKeyId: "k-1+mlkem" },
+      kmsProblem: "KMS unreachable",
+      linkRed: true,
+    }).slice(1, 4),
+    [
+      "  key_id: none yet | QBER: -",
+      "  end-to-end key: k-1+mlkem",
+      "  link: unknown (KMS unreachable) — chat suspended",
+    ],
+  );
+});

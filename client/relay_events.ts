@@ -1,0 +1,127 @@
+/**
+ * What the relay's news does to a running client: registered (first time
+ * or again), connection lost, and the frames it hands over (chat packets,
+ * acks, presence, refusals).
+ *
+ * @module
+ */
+
+import type { Conversation } from "./conversation.ts";
+import type { Delivery } from "./delivery.ts";
+import type { Incoming } from "./incoming.ts";
+import type { ClientEvent } from "./messages.ts";
+import type { RelayEvents } from "./relay_link.ts";
+import type { SessionKeys } from "./session_keys.ts";
+
+/** What the relay's events act on. */
+export interface RelayEventsContext {
+  /** The relay's address, for the soldier. */
+  relayUrl: string;
+  /** Who the client talks to. */
+  conversation: Conversation;
+  /** Acks, and flushing once connected. */
+  delivery: Pick<Delivery, "onAck" | "flush" | "connectionLost">;
+  /** Where chat packets go. */
+  incoming: Pick<Incoming, "take" | "malformed">;
+  /** Re-keys after a reconnect. */
+  keys: Pick<SessionKeys, "rekey">;
+  /** Sends the pending ML-KEM offer again. */
+  offerAgain: () => void;
+  /** Shows a status line. */
+  say: (event: ClientEvent) => void;
+}
+
+/**
+ * The client's handlers of the relay link's events.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { Conversation } from "./conversation.ts";
+ * import { relayEvents } from "./relay_events.ts";
+ * const said: string[] = [];
+ * const conversation = new Conversation("Soldier_Alpha", "Soldier_Bravo");
+ * const events = relayEvents({
+ *   relayUrl: "ws://127.0.0.1:8765",
+ *   conversation,
+ *   delivery: { onAck: () => {}, flush: async () => {}, connectionLost: () => {} },
+ *   incoming: { take: () => {}, malformed: () => {} },
+ *   keys: { rekey: async () => {} },
+ *   offerAgain: () => {},
+ *   say: (event) => said.push(event.kind),
+ * });
+ * events.onUp({ online: ["Soldier_Alpha"], reconnected: false });
+ * events.onFrame({ type: "presence", online: ["Soldier_Alpha", "Soldier_Bravo"] });
+ * assertEquals(said, ["relay_connected", "presence"]);
+ * assertEquals(conversation.peerOnline, true);
+ * ```
+ */
+export function relayEvents(context: RelayEventsContext): RelayEvents {
+  const { conversation, delivery, incoming, say } = context;
+  let warned = false;
+  let lastRefusal: string | undefined;
+  return {
+    onUp(info) {
+      lastRefusal = undefined;
+      warned = false;
+      conversation.connected = true;
+      conversation.online = info.online;
+      if (info.reconnected) {
+        say({ kind: "relay_reconnected" });
+        void context.keys.rekey();
+      } else {
+        say({
+          kind: "relay_connected",
+          deviceId: conversation.deviceId,
+          peer: conversation.peer,
+          online: conversation.peerOnline,
+        });
+        // The offer made with the first key could not go out before now.
+        context.offerAgain();
+      }
+      void delivery.flush();
+    },
+    onDown(info) {
+      conversation.connected = false;
+      delivery.connectionLost();
+      if (info.wasUp) {
+        say({ kind: "connection_lost" });
+        conversation.channel.suspend();
+      } else if (!warned) {
+        warned = true;
+        say({
+          kind: "relay_unreachable",
+          url: context.relayUrl,
+          reason: info.reason,
+        });
+      }
+    },
+    onFrame(frame) {
+      switch (frame.type) {
+        case "chat":
+          return incoming.take(frame);
+        case "ack":
+          return delivery.onAck(frame);
+        case "presence": {
+          const before = conversation.peerOnline;
+          conversation.online = frame.online;
+          const online = conversation.peerOnline;
+          if (before === online) return;
+          return say({ kind: "presence", peer: conversation.peer, online });
+        }
+        case "error": {
+          // A refused registration comes back on every retry: said once.
+          const { code, message } = frame;
+          const refusal = `${code} ${message}`;
+          if (refusal !== lastRefusal) {
+            say({ kind: "relay_refused", code, message });
+          }
+          lastRefusal = refusal;
+        }
+      }
+    },
+    onBadFrame(refusal) {
+      if (refusal.type === "chat") incoming.malformed();
+    },
+  };
+}
