@@ -15,7 +15,7 @@
  * @module
  */
 
-import { QBER_SECURITY_THRESHOLD } from "../quantum/bb84.ts";
+import { QBER_SECURITY_THRESHOLD } from "../quantum/entropy.ts";
 import type { LinkStatus } from "./types.ts";
 
 /**

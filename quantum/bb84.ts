@@ -19,18 +19,13 @@ import {
 import {
   binaryEntropy,
   PRIVACY_AMPLIFICATION_MARGIN_BITS,
+  QBER_SECURITY_THRESHOLD,
   secretKeyBits,
 } from "./entropy.ts";
 import { sha256 } from "./hkdf.ts";
 import { toeplitzHash, toeplitzSeedBits } from "./privacy_amplification.ts";
 import { cryptoWords, Xoshiro128 } from "./random.ts";
 import { estimateQber, siftKeys } from "./sifting.ts";
-
-/**
- * QBER above which the run aborts: where the BB84 secret fraction
- * 1 - 2·h(QBER) reaches zero.
- */
-export const QBER_SECURITY_THRESHOLD = 0.11;
 
 /** Bits of the verification hash disclosed to confirm Alice's and Bob's keys agree. */
 export const VERIFICATION_HASH_BITS = 64;

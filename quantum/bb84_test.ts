@@ -4,11 +4,8 @@ import {
   assertNotEquals,
   assertThrows,
 } from "@std/assert";
-import {
-  plannedQubits,
-  QBER_SECURITY_THRESHOLD,
-  simulateBB84,
-} from "./bb84.ts";
+import { plannedQubits, simulateBB84 } from "./bb84.ts";
+import { QBER_SECURITY_THRESHOLD } from "./entropy.ts";
 import type { BB84Result, BB84Success } from "./bb84.ts";
 import { assertRate } from "./_test_utils.ts";
 

@@ -21,6 +21,12 @@ export function binaryEntropy(p: number): number {
   return -p * Math.log2(p) - (1 - p) * Math.log2(1 - p);
 }
 
+/**
+ * QBER above which a BB84 run aborts: where the secret fraction
+ * 1 - 2·h(QBER) reaches zero. The link policy's RED threshold is this value.
+ */
+export const QBER_SECURITY_THRESHOLD = 0.11;
+
 /** Security parameter of privacy amplification: ε = 2^-32. */
 export const PRIVACY_AMPLIFICATION_MARGIN_BITS = 64;
 

@@ -2,9 +2,9 @@ import { assert, assertAlmostEquals, assertEquals } from "@std/assert";
 import {
   binaryEntropy,
   PRIVACY_AMPLIFICATION_MARGIN_BITS,
+  QBER_SECURITY_THRESHOLD,
   secretKeyBits,
 } from "./entropy.ts";
-import { QBER_SECURITY_THRESHOLD } from "./bb84.ts";
 
 Deno.test("binaryEntropy has its known values", () => {
   assertEquals(binaryEntropy(0), 0);
