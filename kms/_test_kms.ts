@@ -1,6 +1,7 @@
 /**
- * Test helper: a real KMS process on a free loopback port with a fresh data
- * directory under data/ (the only place its permission set may write).
+ * Test helpers: a real KMS process on a free loopback port with a fresh data
+ * directory under data/ (the only place its permission set may write), and
+ * a KMS in memory whose handler the tests call directly.
  *
  * @module
  */
@@ -11,15 +12,15 @@ import {
   type ServiceProcess,
   startService,
 } from "../demo/service_process.ts";
+import { importAesKey } from "../protocol/mod.ts";
+import { newToken, tokenHash } from "./auth.ts";
+import { parseKmsConfig } from "./config.ts";
+import { closeKms, createKms, type Kms } from "./context.ts";
+import { createHandler } from "./server.ts";
+import { KmsStore } from "./store.ts";
 
-/** A running test KMS. */
-export interface TestKms {
-  /** Base URL, e.g. http://127.0.0.1:43123. */
-  url: string;
-  /** Data directory, relative to the project root. */
-  dataDir: string;
-  /** The process. */
-  process: ServiceProcess;
+/** Requests as the tests make them. */
+export interface TestClient {
   /** POSTs JSON (or a raw string) and returns status, parsed body and raw text. */
   post(
     path: string,
@@ -28,6 +29,16 @@ export interface TestKms {
   ): Promise<TestResponse>;
   /** GETs a path. */
   get(path: string, headers?: Record<string, string>): Promise<TestResponse>;
+}
+
+/** A running test KMS. */
+export interface TestKms extends TestClient {
+  /** Base URL, e.g. http://127.0.0.1:43123. */
+  url: string;
+  /** Data directory, relative to the project root. */
+  dataDir: string;
+  /** The process. */
+  process: ServiceProcess;
   /** Stops the process (the data directory stays). */
   stop(): Promise<void>;
 }
@@ -77,11 +88,26 @@ export async function startKms(
     net: [`127.0.0.1:${port}`],
   }, { ready: /listening on http/ });
   const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    dataDir,
+    process,
+    ...testClient((path, init) => fetch(url + path, init)),
+    stop: async () => {
+      await process.stop();
+    },
+  };
+}
+
+/** {@linkcode TestClient} over any way of sending a request. */
+function testClient(
+  send: (path: string, init: RequestInit) => Promise<Response>,
+): TestClient {
   const call = async (
     path: string,
     init: RequestInit,
   ): Promise<TestResponse> => {
-    const response = await fetch(url + path, init);
+    const response = await send(path, init);
     const text = await response.text();
     let body: Record<string, unknown> = {};
     try {
@@ -92,9 +118,6 @@ export async function startKms(
     return { status: response.status, body, text, headers: response.headers };
   };
   return {
-    url,
-    dataDir,
-    process,
     post: (path, body, headers) =>
       call(path, {
         method: "POST",
@@ -102,10 +125,53 @@ export async function startKms(
         body: typeof body === "string" ? body : JSON.stringify(body ?? {}),
       }),
     get: (path, headers) => call(path, { headers }),
-    stop: async () => {
-      await process.stop();
-    },
   };
+}
+
+/** A KMS in memory and its request handler, called without a socket. */
+export interface MemoryKms extends TestClient {
+  /** The KMS itself. */
+  kms: Kms;
+  /** Its request handler, as `Deno.serve` would call it. */
+  handle: (request: Request) => Promise<Response>;
+  /** The audit lines it printed. */
+  log: string[];
+  /** Enrolls an SAE (or device) and returns its token. */
+  enroll(sae: string): string;
+}
+
+/**
+ * Runs `fn` against a KMS in memory started with `args` (e.g.
+ * `--require-auth`), then closes it.
+ */
+export async function withMemoryKms(
+  fn: (kms: MemoryKms) => Promise<void>,
+  options: { args?: string[] } = {},
+): Promise<void> {
+  const log: string[] = [];
+  const kms = createKms(parseKmsConfig(options.args ?? [], () => undefined), {
+    store: new KmsStore(":memory:"),
+    masterKey: await importAesKey(crypto.getRandomValues(new Uint8Array(32))),
+    log: (line) => log.push(line),
+  });
+  const handle = createHandler(kms);
+  try {
+    await fn({
+      kms,
+      handle,
+      log,
+      ...testClient((path, init) =>
+        handle(new Request(`http://127.0.0.1:8000${path}`, init))
+      ),
+      enroll: (sae) => {
+        const token = newToken();
+        kms.store.enrollSae(sae, tokenHash(token));
+        return token;
+      },
+    });
+  } finally {
+    closeKms(kms);
+  }
 }
 
 /** Runs `deno task kms:enroll` for real and returns the printed token. */
