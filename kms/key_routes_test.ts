@@ -267,3 +267,59 @@ Deno.test("--require-auth: the pair-key API needs the device's own token", async
     assertEquals(other.status, 403);
   }, { args: ["--require-auth"] });
 });
+
+Deno.test("refusals: RED is HTTP 200 {error, qber, status}; unknown keys and sessions are 404, strangers 403", async () => {
+  await withMemoryKms(async (kms) => {
+    const unknownKey = await kms.post("/get_session_key", {
+      device_id: "B",
+      peer_id: "A",
+      key_id: "k-1",
+    });
+    assertEquals(unknownKey.status, 404);
+    assertEquals(unknownKey.body, {
+      error: "unknown_key",
+      message: "no recent key k-1 for B and A",
+    });
+    const needsPeer = await kms.post("/get_session_key", {
+      device_id: "B",
+      key_id: "k-1",
+    });
+    assertEquals(needsPeer.body, {
+      error: "bad_field",
+      message: "key_id needs peer_id",
+    });
+    const created = await kms.post("/create_session", {
+      initiator: "A",
+      peer: "B",
+    });
+    const sessionId = created.body.session_id as string;
+    assertEquals(
+      (await kms.post("/join_session", {
+        session_id: sessionId,
+        device_id: "E",
+      })).body,
+      {
+        error: "not_session_peer",
+        message: `E is not a member of session ${sessionId}`,
+      },
+    );
+    assertEquals(
+      (await kms.post("/join_session", { session_id: "s", device_id: "B" }))
+        .body,
+      { error: "unknown_session", message: "no session s" },
+    );
+    await kms.post("/force_attack");
+    const red = await kms.post("/join_session", {
+      session_id: sessionId,
+      device_id: "B",
+    });
+    assertEquals(red.status, 200);
+    assertEquals(Object.keys(red.body), ["error", "qber", "status"]);
+    assertEquals(red.body.status, "RED");
+    assertMatch(red.text, /"status":"RED"/);
+    assertEquals(
+      (await kms.post("/activate_eve")).text,
+      '{"attack_mode":true,"status":"RED"}',
+    );
+  });
+});
