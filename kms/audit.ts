@@ -29,9 +29,19 @@ export function formatAuditEntry(entry: AuditEntry): string {
  * Records audit entries.
  *
  * @example
- * ```ts ignore
- * const audit = new Auditor(store, hub);
+ * ```ts
+ * import { assertEquals, assertMatch } from "@std/assert";
+ * import { Auditor } from "./audit.ts";
+ * import { EventHub } from "./events.ts";
+ * import { KmsStore } from "./store.ts";
+ *
+ * const store = new KmsStore(":memory:");
+ * const lines: string[] = [];
+ * const audit = new Auditor(store, new EventHub(), (line) => lines.push(line));
  * audit.record("RESET", "status=GREEN");
+ * assertEquals(store.recentAudit(1)[0].tag, "RESET");
+ * assertMatch(lines[0], /^\S+ \[RESET\] status=GREEN$/);
+ * store.close();
  * ```
  */
 export class Auditor {

@@ -18,13 +18,13 @@ export const DATABASE_FILE = "kms.db";
 
 /** The KMS's state and services. */
 export interface Kms {
-  /** Settings. */
+  /** What the process was started with. */
   config: KmsConfig;
   /** Counters, history, ledger, ETSI keys, tokens and the audit log. */
   store: KmsStore;
   /** Live event feed. */
   hub: EventHub;
-  /** Audit trail. */
+  /** Where audit entries go: SQLite, the console and the event feed. */
   audit: Auditor;
   /** The BB84 link. */
   link: QuantumLink;

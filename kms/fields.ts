@@ -16,13 +16,19 @@ function bad(field: string, message: string): HttpError {
 }
 
 /**
- * A device id from the first of `names` present (older seed names follow the
- * new one), or undefined when none is and it is optional.
+ * A device id from the first of `names` present (legacy clients' names
+ * follow the current one), or undefined when none is and it is optional.
  *
  * @example
  * ```ts
+ * import { assertEquals, assertThrows } from "@std/assert";
  * import { deviceField } from "./fields.ts";
- * console.log(deviceField({ client_id: "Soldier_Alpha" }, ["device_id", "client_id"])); // Soldier_Alpha
+ * import { HttpError } from "./http.ts";
+ *
+ * const names = ["device_id", "client_id"];
+ * assertEquals(deviceField({ client_id: "Soldier_Alpha" }, names), "Soldier_Alpha");
+ * assertEquals(deviceField({}, ["peer_id"], { optional: true }), undefined);
+ * assertThrows(() => deviceField({ device_id: "bad id!" }, names), HttpError, "device_id must be");
  * ```
  */
 export function deviceField(

@@ -84,7 +84,7 @@ export interface KeyBrokerDeps {
   store: KmsStore;
   /** Where `key` events go. */
   hub: EventHub;
-  /** Audit trail. */
+  /** Where the session and key audit entries go. */
   audit: Auditor;
 }
 

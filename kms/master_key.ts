@@ -48,6 +48,19 @@ export async function loadMasterKey(dir: string): Promise<CryptoKey> {
 /**
  * Seals `key` under the master key, bound to `context` (for ETSI keys: the
  * key id and both SAE ids); returns nonce || ciphertext || tag.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals, assertRejects } from "@std/assert";
+ * import { importAesKey } from "../protocol/mod.ts";
+ * import { openAtRest, sealAtRest } from "./master_key.ts";
+ *
+ * const master = await importAesKey(crypto.getRandomValues(new Uint8Array(32)));
+ * const key = new Uint8Array([1, 2, 3]);
+ * const sealed = await sealAtRest(master, key, "k-1|SAE_A|SAE_B");
+ * assertEquals(await openAtRest(master, sealed, "k-1|SAE_A|SAE_B"), key);
+ * await assertRejects(() => openAtRest(master, sealed, "k-1|SAE_A|SAE_C"));
+ * ```
  */
 export async function sealAtRest(
   master: CryptoKey,

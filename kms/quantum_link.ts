@@ -58,9 +58,23 @@ const ATTACK_MODE = "attack_mode";
  * The link as the KMS sees it.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { Auditor } from "./audit.ts";
+ * import { EventHub } from "./events.ts";
+ * import { QuantumLink } from "./quantum_link.ts";
+ * import { KmsStore } from "./store.ts";
+ *
+ * const store = new KmsStore(":memory:");
+ * const hub = new EventHub();
+ * const audit = new Auditor(store, hub, () => {});
  * const link = new QuantumLink(store, hub, { noiseLevel: 0.02, audit });
  * const key = link.freshKey(256);
+ * assertEquals(key.ok && key.secret.length, 32);
+ * link.forceAttack();
+ * const refused = link.freshKey(256);
+ * assertEquals([refused.ok, link.status], [false, "RED"]);
+ * store.close();
  * ```
  */
 export class QuantumLink {

@@ -58,7 +58,7 @@ CREATE TABLE IF NOT EXISTS audit_log (
 
 /** An ETSI key waiting for its slave SAE, still sealed. */
 export interface SealedEtsiKey {
-  /** UUID. */
+  /** The key id (UUID). */
   keyId: string;
   /** SAE that requested it. */
   master: string;
@@ -78,7 +78,7 @@ export type TakenEtsiKeys =
 
 /** A ledger line: metadata of an issued key. */
 export interface LedgerEntry {
-  /** Key id. */
+  /** The issued key's id. */
   keyId: string;
   /** Device that received it. */
   device: string;
