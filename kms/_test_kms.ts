@@ -1,7 +1,6 @@
 /**
- * Test helpers: a real KMS process on a free loopback port with a fresh data
- * directory under data/ (the only place its permission set may write), and
- * a KMS in memory whose handler the tests call directly.
+ * Test helper: a real KMS process on a free loopback port with a fresh data
+ * directory under data/ (the only place its permission set may write).
  *
  * @module
  */
@@ -12,12 +11,6 @@ import {
   type ServiceProcess,
   startService,
 } from "../demo/service_process.ts";
-import { importAesKey } from "../protocol/mod.ts";
-import { newToken, tokenHash } from "./auth.ts";
-import { parseKmsConfig } from "./config.ts";
-import { closeKms, createKms, type Kms } from "./context.ts";
-import { createHandler } from "./server.ts";
-import { KmsStore } from "./store.ts";
 
 /** Requests as the tests make them. */
 export interface TestClient {
@@ -100,7 +93,7 @@ export async function startKms(
 }
 
 /** {@linkcode TestClient} over any way of sending a request. */
-function testClient(
+export function testClient(
   send: (path: string, init: RequestInit) => Promise<Response>,
 ): TestClient {
   const call = async (
@@ -126,52 +119,6 @@ function testClient(
       }),
     get: (path, headers) => call(path, { headers }),
   };
-}
-
-/** A KMS in memory and its request handler, called without a socket. */
-export interface MemoryKms extends TestClient {
-  /** The KMS itself. */
-  kms: Kms;
-  /** Its request handler, as `Deno.serve` would call it. */
-  handle: (request: Request) => Promise<Response>;
-  /** The audit lines it printed. */
-  log: string[];
-  /** Enrolls an SAE (or device) and returns its token. */
-  enroll(sae: string): string;
-}
-
-/**
- * Runs `fn` against a KMS in memory started with `args` (e.g.
- * `--require-auth`), then closes it.
- */
-export async function withMemoryKms(
-  fn: (kms: MemoryKms) => Promise<void>,
-  options: { args?: string[] } = {},
-): Promise<void> {
-  const log: string[] = [];
-  const kms = createKms(parseKmsConfig(options.args ?? [], () => undefined), {
-    store: new KmsStore(":memory:"),
-    masterKey: await importAesKey(crypto.getRandomValues(new Uint8Array(32))),
-    log: (line) => log.push(line),
-  });
-  const handle = createHandler(kms);
-  try {
-    await fn({
-      kms,
-      handle,
-      log,
-      ...testClient((path, init) =>
-        handle(new Request(`http://127.0.0.1:8000${path}`, init))
-      ),
-      enroll: (sae) => {
-        const token = newToken();
-        kms.store.enrollSae(sae, tokenHash(token));
-        return token;
-      },
-    });
-  } finally {
-    closeKms(kms);
-  }
 }
 
 /** Runs `deno task kms:enroll` for real and returns the printed token. */

@@ -1,5 +1,5 @@
 import { assertEquals, assertMatch } from "@std/assert";
-import { withMemoryKms } from "./_test_kms.ts";
+import { withMemoryKms } from "./_test_memory_kms.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

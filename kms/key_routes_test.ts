@@ -5,7 +5,7 @@ import {
   assertNotEquals,
 } from "@std/assert";
 import { generateKemKeyPair, unwrapKey } from "../protocol/mod.ts";
-import { withMemoryKms } from "./_test_kms.ts";
+import { withMemoryKms } from "./_test_memory_kms.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertMatch } from "@std/assert";
-import { withMemoryKms } from "./_test_kms.ts";
+import { withMemoryKms } from "./_test_memory_kms.ts";
 
 Deno.test("/events streams the state first, then link and key events without key material", async () => {
   await withMemoryKms(async (kms) => {
