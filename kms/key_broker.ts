@@ -30,8 +30,6 @@ import {
 import type { QuantumLink } from "./quantum_link.ts";
 import type { KmsStore } from "./store.ts";
 
-export type { IssuedKey, RefusedKey } from "./key_issuer.ts";
-
 /** Outcome of a key request: the key, the link's refusal, or no such key. */
 export type KeyOutcome =
   | IssuedKey

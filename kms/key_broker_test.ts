@@ -1,7 +1,8 @@
 import { assertEquals, assertNotEquals } from "@std/assert";
 import { Auditor } from "./audit.ts";
 import { EventHub } from "./events.ts";
-import { type IssuedKey, KeyBroker, type KeyOutcome } from "./key_broker.ts";
+import { KeyBroker, type KeyOutcome } from "./key_broker.ts";
+import type { IssuedKey } from "./key_issuer.ts";
 import { QuantumLink } from "./quantum_link.ts";
 import { KmsStore } from "./store.ts";
 

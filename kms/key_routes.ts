@@ -21,7 +21,7 @@ import {
   deviceField,
   stringField,
 } from "./fields.ts";
-import type { IssuedKey, RefusedKey } from "./key_broker.ts";
+import type { IssuedKey, RefusedKey } from "./key_issuer.ts";
 import { HttpError, json, readJsonObject } from "./http.ts";
 import { ATTACKS_DETECTED, KEYS_ISSUED } from "./quantum_link.ts";
 import type { Handler } from "./router.ts";
