@@ -71,7 +71,7 @@ export interface KmsParts {
 export function createKms(config: KmsConfig, parts: KmsParts): Kms {
   const { store, masterKey } = parts;
   const hub = new EventHub();
-  const audit = new Auditor(store, hub, parts.log);
+  const audit = new Auditor(store, hub, { log: parts.log });
   const link = new QuantumLink(store, hub, {
     noiseLevel: config.noiseLevel,
     audit,

@@ -52,7 +52,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  *   GET: () => { throw new HttpError(401, "unauthorized", { message: "no token" }); },
  * });
  * assertEquals(route.label, ETSI_LABEL);
- * assertEquals(route.refuseMethod?.("POST", "/x", ["GET"]).message, "POST not allowed: use GET");
+ * const request = new Request("http://kms/api/v1/keys/SAE_B/status", { method: "POST" });
+ * assertEquals(route.refuseMethod?.(request, ["GET"]).message, "POST not allowed: use GET");
  * ```
  */
 export function etsiRoute(
@@ -66,10 +67,12 @@ export function etsiRoute(
     path,
     methods: Object.fromEntries(shaped),
     label: ETSI_LABEL,
-    refuseMethod: (method, _path, allow) =>
-      new EtsiError(405, `${method} not allowed: use ${allow.join(" or ")}`, {
-        headers: { allow: allow.join(", ") },
-      }),
+    refuseMethod: (request, allow) =>
+      new EtsiError(
+        405,
+        `${request.method} not allowed: use ${allow.join(" or ")}`,
+        { headers: { allow: allow.join(", ") } },
+      ),
   };
 }
 
@@ -83,7 +86,11 @@ function etsiErrors(handler: Handler): Handler {
   };
 }
 
-function intParam(value: unknown, name: string, fallback: number): number {
+function intParam(
+  value: unknown,
+  options: { name: string; fallback: number },
+): number {
+  const { name, fallback } = options;
   if (value === undefined || value === null) return fallback;
   const n = typeof value === "string" && /^\d+$/.test(value)
     ? Number(value)
@@ -94,36 +101,34 @@ function intParam(value: unknown, name: string, fallback: number): number {
   return n;
 }
 
-/**
- * The authenticated caller and the SAE the path names, whose role
- * (master or slave) is the caller's counterpart.
- */
-function parties(
-  request: Request,
-  context: RouteContext,
-  role: "master" | "slave",
-): { caller: string; other: string } {
-  const caller = callerSae(request, context.kms, { api: "etsi" });
-  const other = decodeURIComponent(context.params.sae);
-  if (!isDeviceId(other)) {
+/** The authenticated caller: every ETSI request needs its bearer token. */
+function caller(request: Request, context: RouteContext): string {
+  return callerSae(request, context.kms, { api: "etsi" });
+}
+
+/** The SAE the path names, the caller's counterpart in `role`. */
+function pathSae(context: RouteContext, role: "master" | "slave"): string {
+  const sae = decodeURIComponent(context.params.sae);
+  if (!isDeviceId(sae)) {
     throw new EtsiError(
       400,
       `${role} SAE_ID must be 1 to 64 characters from A-Z a-z 0-9 _ . -`,
     );
   }
-  return { caller, other };
+  return sae;
 }
 
 /** `GET /api/v1/keys/{slave}/status`. */
 export const etsiStatus: Handler = (request, context) => {
-  const { caller, other: slave } = parties(request, context, "slave");
+  const master = caller(request, context);
+  const slave = pathSae(context, "slave");
   const body: EtsiStatusResponse = {
     source_KME_ID: KME_ID,
     target_KME_ID: KME_ID,
-    master_SAE_ID: caller,
+    master_SAE_ID: master,
     slave_SAE_ID: slave,
     key_size: DEFAULT_KEY_SIZE,
-    stored_key_count: context.kms.store.etsiKeyCount({ master: caller, slave }),
+    stored_key_count: context.kms.store.etsiKeyCount({ master, slave }),
     max_key_count: MAX_KEY_COUNT,
     max_key_per_request: MAX_KEY_PER_REQUEST,
     max_key_size: MAX_KEY_SIZE,
@@ -136,12 +141,16 @@ export const etsiStatus: Handler = (request, context) => {
 /** `GET` or `POST /api/v1/keys/{slave}/enc_keys`: new keys for the master. */
 export const encKeys: Handler = async (request, context) => {
   const { kms } = context;
-  const { caller: master, other: slave } = parties(request, context, "slave");
+  const master = caller(request, context);
+  const slave = pathSae(context, "slave");
   const body = request.method === "POST"
     ? await readJsonObject(request)
     : Object.fromEntries(new URL(request.url).searchParams);
-  const number = intParam(body.number, "number", 1);
-  const size = intParam(body.size, "size", DEFAULT_KEY_SIZE);
+  const number = intParam(body.number, { name: "number", fallback: 1 });
+  const size = intParam(body.size, {
+    name: "size",
+    fallback: DEFAULT_KEY_SIZE,
+  });
   if (number < 1 || number > MAX_KEY_PER_REQUEST) {
     throw new EtsiError(400, `number must be 1 to ${MAX_KEY_PER_REQUEST}`);
   }
@@ -187,11 +196,9 @@ export const encKeys: Handler = async (request, context) => {
       keyId,
       master,
       slave,
-      sealed: await sealAtRest(
-        kms.masterKey,
-        key,
-        `${keyId}|${master}|${slave}`,
-      ),
+      sealed: await sealAtRest(kms.masterKey, key, {
+        context: `${keyId}|${master}|${slave}`,
+      }),
     });
   }
   kms.store.addEtsiKeys(sealed);
@@ -208,7 +215,8 @@ export const encKeys: Handler = async (request, context) => {
 /** `GET` or `POST /api/v1/keys/{master}/dec_keys`: the slave takes its keys, once. */
 export const decKeys: Handler = async (request, context) => {
   const { kms } = context;
-  const { caller: slave, other: master } = parties(request, context, "master");
+  const slave = caller(request, context);
+  const master = pathSae(context, "master");
   const ids = await keyIds(request);
   if (ids.length === 0 || ids.length > MAX_KEY_PER_REQUEST) {
     throw new EtsiError(400, `name 1 to ${MAX_KEY_PER_REQUEST} key_IDs`);
@@ -229,11 +237,9 @@ export const decKeys: Handler = async (request, context) => {
   }
   const keys: EtsiKeysResponse["keys"] = [];
   for (const k of taken.keys) {
-    const key = await openAtRest(
-      kms.masterKey,
-      k.sealed,
-      `${k.keyId}|${k.master}|${k.slave}`,
-    );
+    const key = await openAtRest(kms.masterKey, k.sealed, {
+      context: `${k.keyId}|${k.master}|${k.slave}`,
+    });
     keys.push({ key_ID: k.keyId, key: key.toBase64() });
   }
   kms.audit.record(

@@ -100,7 +100,7 @@ export interface KeyBrokerDeps {
  *
  * const store = new KmsStore(":memory:");
  * const hub = new EventHub();
- * const audit = new Auditor(store, hub, () => {});
+ * const audit = new Auditor(store, hub, { log: () => {} });
  * const link = new QuantumLink(store, hub, { noiseLevel: 0.02, audit });
  * const broker = new KeyBroker({ link, store, hub, audit });
  * const a = broker.pairKey({ device: "Soldier_Alpha", peer: "Soldier_Bravo" });

@@ -9,7 +9,7 @@ import { KmsStore } from "./store.ts";
 function setup() {
   const store = new KmsStore(":memory:");
   const hub = new EventHub();
-  const audit = new Auditor(store, hub, () => {});
+  const audit = new Auditor(store, hub, { log: () => {} });
   const link = new QuantumLink(store, hub, { noiseLevel: 0.02, audit });
   return { store, link, broker: new KeyBroker({ link, store, hub, audit }) };
 }

@@ -85,7 +85,7 @@ export interface KeyIssuerDeps {
  *
  * const store = new KmsStore(":memory:");
  * const hub = new EventHub();
- * const audit = new Auditor(store, hub, () => {});
+ * const audit = new Auditor(store, hub, { log: () => {} });
  * const link = new QuantumLink(store, hub, { noiseLevel: 0.02, audit });
  * const issuer = new KeyIssuer({ link, store, hub, audit });
  * const made = issuer.mint({ device: "A" }, "B");

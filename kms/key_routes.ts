@@ -67,9 +67,9 @@ function refused(outcome: RefusedKey): Response {
  */
 async function keyFields(
   issued: IssuedKey,
-  device: string,
-  kemPublicKey: Uint8Array | undefined,
+  to: { device: string; kem?: Uint8Array },
 ): Promise<Record<string, unknown>> {
+  const { device, kem: kemPublicKey } = to;
   const common = {
     key_id: issued.keyId,
     qber: issued.qber,
@@ -96,14 +96,16 @@ async function deliver(
   },
 ): Promise<Response> {
   return json({
-    ...await keyFields(issued, request.device, request.kem),
+    ...await keyFields(issued, request),
     ...request.extra,
   });
 }
 
 /** The device's ML-KEM-768 public key, if it asked for wrapped delivery. */
 function kemKey(body: Body): Uint8Array | undefined {
-  return base64Field(body, "kem_public_key", KEM_PUBLIC_KEY_LENGTH);
+  return base64Field(body, "kem_public_key", {
+    length: KEM_PUBLIC_KEY_LENGTH,
+  });
 }
 
 /** `POST /get_session_key`: the pair's key (or any waiting key without a peer). */

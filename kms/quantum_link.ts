@@ -67,7 +67,7 @@ const ATTACK_MODE = "attack_mode";
  *
  * const store = new KmsStore(":memory:");
  * const hub = new EventHub();
- * const audit = new Auditor(store, hub, () => {});
+ * const audit = new Auditor(store, hub, { log: () => {} });
  * const link = new QuantumLink(store, hub, { noiseLevel: 0.02, audit });
  * const key = link.freshKey(256);
  * assertEquals(key.ok && key.secret.length, 32);

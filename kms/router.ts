@@ -31,17 +31,17 @@ export interface Route {
   /** The route's name in the latency metric; default `path`. */
   label?: string;
   /** The refusal of a method the route does not serve; default {@linkcode methodNotAllowed}. */
-  refuseMethod?: (method: string, path: string, allow: string[]) => HttpError;
+  refuseMethod?: (request: Request, allow: string[]) => HttpError;
 }
 
 /** The refusal of a method, naming the ones allowed. */
 export function methodNotAllowed(
-  method: string,
-  path: string,
+  request: Request,
   allow: string[],
 ): HttpError {
+  const path = new URL(request.url).pathname;
   return new HttpError(405, "method_not_allowed", {
-    message: `${method} ${path} not allowed: use ${allow.join(", ")}`,
+    message: `${request.method} ${path} not allowed: use ${allow.join(", ")}`,
     headers: { allow: allow.join(", ") },
   });
 }
@@ -121,7 +121,7 @@ export class RouteTable {
       own(route.methods, "*");
     if (!handler) {
       const refuse = route.refuseMethod ?? methodNotAllowed;
-      throw refuse(request.method, path, Object.keys(route.methods));
+      throw refuse(request, Object.keys(route.methods));
     }
     return await handler(request, { kms, params });
   }

@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { LatencyHistogram } from "../common/prometheus.ts";
 import type { Kms } from "./context.ts";
 import {
   decKeys,
@@ -71,12 +72,16 @@ export const ROUTES: readonly Route[] = [
 type Serve = (request: Request) => Promise<Response>;
 
 /** Observes each request's duration under its route's label. */
-function withLatency(kms: Kms, table: RouteTable, serve: Serve): Serve {
+function withLatency(
+  serve: Serve,
+  options: { histogram: LatencyHistogram; routes: RouteTable },
+): Serve {
+  const { histogram, routes } = options;
   return async (request) => {
     const start = performance.now();
     const response = await serve(request);
-    const label = table.label(new URL(request.url).pathname);
-    kms.latency.observe(label, (performance.now() - start) / 1000);
+    const label = routes.label(new URL(request.url).pathname);
+    histogram.observe(label, (performance.now() - start) / 1000);
     return response;
   };
 }
@@ -130,10 +135,9 @@ function withErrorRenderer(serve: Serve): Serve {
  * ```
  */
 export function createHandler(kms: Kms): Serve {
-  const table = new RouteTable(ROUTES);
+  const routes = new RouteTable(ROUTES);
   return withLatency(
-    kms,
-    table,
-    withErrorRenderer((request) => table.handle(request, kms)),
+    withErrorRenderer((request) => routes.handle(request, kms)),
+    { histogram: kms.latency, routes },
   );
 }
