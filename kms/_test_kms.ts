@@ -12,14 +12,8 @@ import {
   startService,
 } from "../common/service_process.ts";
 
-/** A running test KMS. */
-export interface TestKms {
-  /** Base URL, e.g. http://127.0.0.1:43123. */
-  url: string;
-  /** Data directory, relative to the project root. */
-  dataDir: string;
-  /** The process. */
-  process: ServiceProcess;
+/** Requests as the tests make them. */
+export interface TestClient {
   /** POSTs JSON (or a raw string) and returns status, parsed body and raw text. */
   post(
     path: string,
@@ -28,6 +22,16 @@ export interface TestKms {
   ): Promise<TestResponse>;
   /** GETs a path. */
   get(path: string, headers?: Record<string, string>): Promise<TestResponse>;
+}
+
+/** A running test KMS. */
+export interface TestKms extends TestClient {
+  /** Base URL, e.g. http://127.0.0.1:43123. */
+  url: string;
+  /** Data directory, relative to the project root. */
+  dataDir: string;
+  /** The process. */
+  process: ServiceProcess;
   /** Stops the process (the data directory stays). */
   stop(): Promise<void>;
 }
@@ -77,11 +81,26 @@ export async function startKms(
     net: [`127.0.0.1:${port}`],
   }, { ready: /listening on http/ });
   const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    dataDir,
+    process,
+    ...testClient((path, init) => fetch(url + path, init)),
+    stop: async () => {
+      await process.stop();
+    },
+  };
+}
+
+/** {@linkcode TestClient} over any way of sending a request. */
+export function testClient(
+  send: (path: string, init: RequestInit) => Promise<Response>,
+): TestClient {
   const call = async (
     path: string,
     init: RequestInit,
   ): Promise<TestResponse> => {
-    const response = await fetch(url + path, init);
+    const response = await send(path, init);
     const text = await response.text();
     let body: Record<string, unknown> = {};
     try {
@@ -92,9 +111,6 @@ export async function startKms(
     return { status: response.status, body, text, headers: response.headers };
   };
   return {
-    url,
-    dataDir,
-    process,
     post: (path, body, headers) =>
       call(path, {
         method: "POST",
@@ -102,9 +118,6 @@ export async function startKms(
         body: typeof body === "string" ? body : JSON.stringify(body ?? {}),
       }),
     get: (path, headers) => call(path, { headers }),
-    stop: async () => {
-      await process.stop();
-    },
   };
 }
 

@@ -29,9 +29,21 @@ export function formatAuditEntry(entry: AuditEntry): string {
  * Records audit entries.
  *
  * @example
- * ```ts ignore
- * const audit = new Auditor(store, hub);
+ * ```ts
+ * import { assertEquals, assertMatch } from "@std/assert";
+ * import { Auditor } from "./audit.ts";
+ * import { EventHub } from "./events.ts";
+ * import { KmsStore } from "./store.ts";
+ *
+ * const store = new KmsStore(":memory:");
+ * const lines: string[] = [];
+ * const audit = new Auditor(store, new EventHub(), {
+ *   log: (line) => lines.push(line),
+ * });
  * audit.record("RESET", "status=GREEN");
+ * assertEquals(store.recentAudit(1)[0].tag, "RESET");
+ * assertMatch(lines[0], /^\S+ \[RESET\] status=GREEN$/);
+ * store.close();
  * ```
  */
 export class Auditor {
@@ -39,15 +51,15 @@ export class Auditor {
   #hub: EventHub;
   #log: (line: string) => void;
 
-  /** Writes through `store`, `hub` and `log` (default console.log). */
+  /** Writes through `store`, `hub` and `options.log` (default console.log). */
   constructor(
     store: KmsStore,
     hub: EventHub,
-    log: (line: string) => void = console.log,
+    options: { log?: (line: string) => void } = {},
   ) {
     this.#store = store;
     this.#hub = hub;
-    this.#log = log;
+    this.#log = options.log ?? console.log;
   }
 
   /** Appends `[TAG] message` everywhere. */

@@ -6,7 +6,6 @@
  */
 
 import { sha256 } from "../quantum/mod.ts";
-import { HttpError } from "./http.ts";
 import type { KmsStore } from "./store.ts";
 
 /**
@@ -14,8 +13,10 @@ import type { KmsStore } from "./store.ts";
  *
  * @example
  * ```ts
+ * import { assertMatch } from "@std/assert";
  * import { newToken } from "./auth.ts";
- * console.log(newToken().length); // 43
+ *
+ * assertMatch(newToken(), /^[A-Za-z0-9_-]{43}$/);
  * ```
  */
 export function newToken(): string {
@@ -30,23 +31,35 @@ export function tokenHash(token: string): string {
   return sha256(token).toHex();
 }
 
+/** Who an `Authorization` header speaks for, or why nobody. */
+export type Identity =
+  | { ok: true; sae: string }
+  | { ok: false; reason: "missing_token" | "unknown_token" };
+
 /**
- * The SAE id the request's bearer token belongs to, or a 401 HttpError.
+ * The SAE an `Authorization: Bearer <token>` header belongs to.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { identify, newToken, tokenHash } from "./auth.ts";
+ * import { KmsStore } from "./store.ts";
+ *
+ * const store = new KmsStore(":memory:");
+ * const token = newToken();
+ * store.enrollSae("SAE_A", tokenHash(token));
+ * assertEquals(identify(`Bearer ${token}`, store), { ok: true, sae: "SAE_A" });
+ * assertEquals(identify(`Bearer ${newToken()}`, store), { ok: false, reason: "unknown_token" });
+ * assertEquals(identify(null, store), { ok: false, reason: "missing_token" });
+ * store.close();
+ * ```
  */
-export function authenticate(
-  request: Request,
+export function identify(
+  authorization: string | null,
   store: KmsStore,
-): string {
-  const header = request.headers.get("authorization") ?? "";
-  const match = /^Bearer\s+([A-Za-z0-9_-]{20,128})$/.exec(header);
-  const sae = match ? store.saeForTokenHash(tokenHash(match[1])) : undefined;
-  if (!sae) {
-    throw new HttpError(401, "unauthorized", {
-      message: match
-        ? "bearer token not recognised"
-        : "missing bearer token: Authorization: Bearer <token> (enroll with deno task kms:enroll)",
-      headers: { "www-authenticate": 'Bearer realm="qstcs-kms"' },
-    });
-  }
-  return sae;
+): Identity {
+  const match = /^Bearer\s+([A-Za-z0-9_-]{20,128})$/.exec(authorization ?? "");
+  if (!match) return { ok: false, reason: "missing_token" };
+  const sae = store.saeForTokenHash(tokenHash(match[1]));
+  return sae ? { ok: true, sae } : { ok: false, reason: "unknown_token" };
 }

@@ -15,7 +15,7 @@ export interface KmsConfig {
   port: number;
   /** Directory for the SQLite database and the master key. Default data/kms. */
   dataDir: string;
-  /** Require bearer tokens on the seed endpoints too. Default false. */
+  /** Require bearer tokens on the pair-key API too. Default false. */
   requireAuth: boolean;
   /** Channel noise of the simulated link, so the demo shows QBER about 2%. */
   noiseLevel: number;
@@ -39,7 +39,7 @@ Usage: deno task kms [options]
   --host HOST       listen address            (env KMS_HOST, default 0.0.0.0)
   --port PORT       listen port               (env KMS_PORT, default 8000)
   --data DIR        database and master key   (env KMS_DATA, default data/kms)
-  --require-auth    bearer tokens on the seed endpoints too (env KMS_REQUIRE_AUTH=1)
+  --require-auth    bearer tokens on the pair-key API too (env KMS_REQUIRE_AUTH=1)
   --noise P         simulated channel noise   (env KMS_NOISE, default 0.02)
   --help            this text
 

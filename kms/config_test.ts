@@ -4,7 +4,7 @@ import { parseKmsConfig } from "./config.ts";
 
 const env = (vars: Record<string, string>) => (name: string) => vars[name];
 
-Deno.test("defaults are the seed's 0.0.0.0:8000 with 2% channel noise", () => {
+Deno.test("defaults: 0.0.0.0:8000, data/kms, no tokens, 2% channel noise", () => {
   assertEquals(parseKmsConfig([], env({})), {
     host: "0.0.0.0",
     port: 8000,

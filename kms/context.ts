@@ -18,13 +18,13 @@ export const DATABASE_FILE = "kms.db";
 
 /** The KMS's state and services. */
 export interface Kms {
-  /** Settings. */
+  /** What the process was started with. */
   config: KmsConfig;
-  /** SQLite. */
+  /** Counters, history, ledger, ETSI keys, tokens and the audit log. */
   store: KmsStore;
   /** Live event feed. */
   hub: EventHub;
-  /** Audit trail. */
+  /** Where audit entries go: SQLite, the console and the event feed. */
   audit: Auditor;
   /** The BB84 link. */
   link: QuantumLink;
@@ -38,22 +38,40 @@ export interface Kms {
   routerLastSeen: string | null;
 }
 
+/** What {@linkcode createKms} builds the KMS on. */
+export interface KmsParts {
+  /** The database (`:memory:` for a KMS that forgets everything). */
+  store: KmsStore;
+  /** The master key that seals ETSI keys at rest. */
+  masterKey: CryptoKey;
+  /** Where audit lines go (default console.log). */
+  log?: (line: string) => void;
+}
+
 /**
- * Opens the data directory and builds the KMS.
+ * Builds the KMS on an open database and master key.
  *
  * @example
- * ```ts ignore
- * const kms = await openKms(parseKmsConfig(Deno.args, Deno.env.get));
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { importAesKey } from "../protocol/mod.ts";
+ * import { parseKmsConfig } from "./config.ts";
+ * import { closeKms, createKms } from "./context.ts";
+ * import { KmsStore } from "./store.ts";
+ *
+ * const kms = createKms(parseKmsConfig([], () => undefined), {
+ *   store: new KmsStore(":memory:"),
+ *   masterKey: await importAesKey(new Uint8Array(32)),
+ *   log: () => {},
+ * });
+ * assertEquals(kms.link.status, "GREEN");
+ * closeKms(kms);
  * ```
  */
-export async function openKms(
-  config: KmsConfig,
-  options: { log?: (line: string) => void } = {},
-): Promise<Kms> {
-  await Deno.mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  const store = new KmsStore(`${config.dataDir}/${DATABASE_FILE}`);
+export function createKms(config: KmsConfig, parts: KmsParts): Kms {
+  const { store, masterKey } = parts;
   const hub = new EventHub();
-  const audit = new Auditor(store, hub, options.log);
+  const audit = new Auditor(store, hub, { log: parts.log });
   const link = new QuantumLink(store, hub, {
     noiseLevel: config.noiseLevel,
     audit,
@@ -65,10 +83,26 @@ export async function openKms(
     audit,
     link,
     broker: new KeyBroker({ link, store, hub, audit }),
-    masterKey: await loadMasterKey(config.dataDir),
+    masterKey,
     latency: new LatencyHistogram(),
     routerLastSeen: null,
   };
+}
+
+/**
+ * Opens the data directory (database and master key) and builds the KMS.
+ *
+ * @example
+ * ```ts ignore
+ * const kms = await openKms(parseKmsConfig(Deno.args, Deno.env.get));
+ * ```
+ */
+export async function openKms(config: KmsConfig): Promise<Kms> {
+  await Deno.mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  return createKms(config, {
+    store: new KmsStore(`${config.dataDir}/${DATABASE_FILE}`),
+    masterKey: await loadMasterKey(config.dataDir),
+  });
 }
 
 /** Closes the database and ends event streams. */

@@ -10,11 +10,15 @@
  * @module
  */
 
-import { isDeviceId } from "../protocol/mod.ts";
-import { authenticate } from "./auth.ts";
-import type { Kms } from "./context.ts";
-import { HttpError, json, readJsonObject } from "./http.ts";
+import {
+  type EtsiKeysResponse,
+  type EtsiStatusResponse,
+  isDeviceId,
+} from "../protocol/mod.ts";
+import { callerSae } from "./caller.ts";
+import { EtsiError, HttpError, json, readJsonObject } from "./http.ts";
 import { openAtRest, sealAtRest } from "./master_key.ts";
+import type { Handler, Route, RouteContext } from "./router.ts";
 
 /** This KME's id in status answers. */
 export const KME_ID = "QSTCS-KMS";
@@ -28,111 +32,161 @@ export const MAX_KEY_SIZE = 4096;
 export const MAX_KEY_PER_REQUEST = 128;
 /** Most undelivered keys held for one master/slave pair. */
 export const MAX_KEY_COUNT = 4096;
+/** The name every ETSI request has in the latency metric. */
+export const ETSI_LABEL = "/api/v1/keys";
 
-/** An ETSI error: the standard's body shape. */
-function etsiError(
-  status: number,
-  message: string,
-  details?: unknown[],
-): HttpError {
-  const error = new HttpError(status, "etsi", { message });
-  return Object.assign(error, { details });
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * A route of the ETSI API: every refusal, including those of the code it
+ * shares with the rest of the KMS (body reading, authentication, the 405),
+ * in the standard's shape; counted under {@linkcode ETSI_LABEL}.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { ETSI_LABEL, etsiRoute } from "./etsi_routes.ts";
+ * import { HttpError } from "./http.ts";
+ *
+ * const route = etsiRoute("/api/v1/keys/:sae/status", {
+ *   GET: () => { throw new HttpError(401, "unauthorized", { message: "no token" }); },
+ * });
+ * assertEquals(route.label, ETSI_LABEL);
+ * const request = new Request("http://kms/api/v1/keys/SAE_B/status", { method: "POST" });
+ * assertEquals(route.refuseMethod?.(request, ["GET"]).message, "POST not allowed: use GET");
+ * ```
+ */
+export function etsiRoute(
+  path: string,
+  methods: Record<string, Handler>,
+): Route {
+  const shaped = Object.entries(methods).map((
+    [method, handler],
+  ) => [method, etsiErrors(handler)]);
+  return {
+    path,
+    methods: Object.fromEntries(shaped),
+    label: ETSI_LABEL,
+    refuseMethod: (request, allow) =>
+      new EtsiError(
+        405,
+        `${request.method} not allowed: use ${allow.join(" or ")}`,
+        { headers: { allow: allow.join(", ") } },
+      ),
+  };
 }
 
-/** Renders an HttpError in the ETSI shape. */
-export function etsiErrorResponse(error: HttpError): Response {
-  const details = (error as HttpError & { details?: unknown[] }).details;
-  return json(
-    details ? { message: error.message, details } : { message: error.message },
-    {
-      status: error.status,
-      headers: error.headers,
-    },
-  );
+function etsiErrors(handler: Handler): Handler {
+  return async (request, context) => {
+    try {
+      return await handler(request, context);
+    } catch (error) {
+      throw error instanceof HttpError ? EtsiError.from(error) : error;
+    }
+  };
 }
 
-function intParam(value: unknown, name: string, fallback: number): number {
+function intParam(
+  value: unknown,
+  options: { name: string; fallback: number },
+): number {
+  const { name, fallback } = options;
   if (value === undefined || value === null) return fallback;
   const n = typeof value === "string" && /^\d+$/.test(value)
     ? Number(value)
     : value;
   if (typeof n !== "number" || !Number.isSafeInteger(n)) {
-    throw etsiError(400, `${name} must be a positive integer`);
+    throw new EtsiError(400, `${name} must be a positive integer`);
   }
   return n;
 }
 
-function checkSae(id: string, role: string): void {
-  if (!isDeviceId(id)) {
-    throw etsiError(
+/** The authenticated caller: every ETSI request needs its bearer token. */
+function caller(request: Request, context: RouteContext): string {
+  return callerSae(request, context.kms, { api: "etsi" });
+}
+
+/** The SAE the path names, the caller's counterpart in `role`. */
+function pathSae(context: RouteContext, role: "master" | "slave"): string {
+  const sae = decodeURIComponent(context.params.sae);
+  if (!isDeviceId(sae)) {
+    throw new EtsiError(
       400,
       `${role} SAE_ID must be 1 to 64 characters from A-Z a-z 0-9 _ . -`,
     );
   }
+  return sae;
 }
 
-function status(kms: Kms, caller: string, slave: string): Response {
-  return json({
+/** `GET /api/v1/keys/{slave}/status`. */
+export const etsiStatus: Handler = (request, context) => {
+  const master = caller(request, context);
+  const slave = pathSae(context, "slave");
+  const body: EtsiStatusResponse = {
     source_KME_ID: KME_ID,
     target_KME_ID: KME_ID,
-    master_SAE_ID: caller,
+    master_SAE_ID: master,
     slave_SAE_ID: slave,
     key_size: DEFAULT_KEY_SIZE,
-    stored_key_count: kms.store.etsiKeyCount({ master: caller, slave }),
+    stored_key_count: context.kms.store.etsiKeyCount({ master, slave }),
     max_key_count: MAX_KEY_COUNT,
     max_key_per_request: MAX_KEY_PER_REQUEST,
     max_key_size: MAX_KEY_SIZE,
     min_key_size: MIN_KEY_SIZE,
     max_SAE_ID_count: 0,
-  });
-}
+  };
+  return json(body);
+};
 
-async function encKeys(
-  kms: Kms,
-  master: string,
-  slave: string,
-  request: Request,
-): Promise<Response> {
-  const url = new URL(request.url);
+/** `GET` or `POST /api/v1/keys/{slave}/enc_keys`: new keys for the master. */
+export const encKeys: Handler = async (request, context) => {
+  const { kms } = context;
+  const master = caller(request, context);
+  const slave = pathSae(context, "slave");
   const body = request.method === "POST"
     ? await readJsonObject(request)
-    : Object.fromEntries(url.searchParams);
-  const number = intParam(body.number, "number", 1);
-  const size = intParam(body.size, "size", DEFAULT_KEY_SIZE);
+    : Object.fromEntries(new URL(request.url).searchParams);
+  const number = intParam(body.number, { name: "number", fallback: 1 });
+  const size = intParam(body.size, {
+    name: "size",
+    fallback: DEFAULT_KEY_SIZE,
+  });
   if (number < 1 || number > MAX_KEY_PER_REQUEST) {
-    throw etsiError(400, `number must be 1 to ${MAX_KEY_PER_REQUEST}`);
+    throw new EtsiError(400, `number must be 1 to ${MAX_KEY_PER_REQUEST}`);
   }
   if (size < MIN_KEY_SIZE || size > MAX_KEY_SIZE || size % 8 !== 0) {
-    throw etsiError(
+    throw new EtsiError(
       400,
       `size must be a multiple of 8 from ${MIN_KEY_SIZE} to ${MAX_KEY_SIZE}`,
     );
   }
   const extra = body.additional_slave_SAE_IDs;
   if (Array.isArray(extra) && extra.length > 0) {
-    throw etsiError(
+    throw new EtsiError(
       400,
       "additional_slave_SAE_IDs are not supported (max_SAE_ID_count is 0)",
     );
   }
   const mandatory = body.extension_mandatory;
   if (Array.isArray(mandatory) && mandatory.length > 0) {
-    throw etsiError(400, "extension_mandatory is not supported", mandatory);
+    throw new EtsiError(400, "extension_mandatory is not supported", {
+      details: mandatory,
+    });
   }
   if (master === slave) {
-    throw etsiError(400, "master and slave SAE must differ");
+    throw new EtsiError(400, "master and slave SAE must differ");
   }
   if (kms.store.etsiKeyCount({ master, slave }) + number > MAX_KEY_COUNT) {
-    throw etsiError(
+    throw new EtsiError(
       400,
       `at most ${MAX_KEY_COUNT} undelivered keys per SAE pair`,
     );
   }
   // One BB84 run supplies every key of the request.
   const run = kms.link.freshKey(number * size);
-  if (!run.ok) throw etsiError(503, run.error);
+  if (!run.ok) throw new EtsiError(503, run.message);
   const bytes = size / 8;
-  const keys = [];
+  const keys: EtsiKeysResponse["keys"] = [];
   const sealed = [];
   for (let i = 0; i < number; i++) {
     const keyId = crypto.randomUUID();
@@ -142,11 +196,9 @@ async function encKeys(
       keyId,
       master,
       slave,
-      sealed: await sealAtRest(
-        kms.masterKey,
-        key,
-        `${keyId}|${master}|${slave}`,
-      ),
+      sealed: await sealAtRest(kms.masterKey, key, {
+        context: `${keyId}|${master}|${slave}`,
+      }),
     });
   }
   kms.store.addEtsiKeys(sealed);
@@ -157,106 +209,59 @@ async function encKeys(
       run.qber.toFixed(3)
     }`,
   );
-  return json({ keys });
-}
+  return json({ keys } satisfies EtsiKeysResponse);
+};
 
-async function decKeys(
-  kms: Kms,
-  slave: string,
-  master: string,
-  request: Request,
-): Promise<Response> {
-  let ids: unknown[];
-  if (request.method === "POST") {
-    const body = await readJsonObject(request);
-    if (!Array.isArray(body.key_IDs)) {
-      throw etsiError(400, "key_IDs must be an array");
-    }
-    ids = body.key_IDs.map((k) => (k as { key_ID?: unknown } | null)?.key_ID);
-  } else {
-    ids = new URL(request.url).searchParams.getAll("key_ID");
-  }
+/** `GET` or `POST /api/v1/keys/{master}/dec_keys`: the slave takes its keys, once. */
+export const decKeys: Handler = async (request, context) => {
+  const { kms } = context;
+  const slave = caller(request, context);
+  const master = pathSae(context, "master");
+  const ids = await keyIds(request);
   if (ids.length === 0 || ids.length > MAX_KEY_PER_REQUEST) {
-    throw etsiError(400, `name 1 to ${MAX_KEY_PER_REQUEST} key_IDs`);
+    throw new EtsiError(400, `name 1 to ${MAX_KEY_PER_REQUEST} key_IDs`);
   }
-  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-  const bad = ids.filter((id) => typeof id !== "string" || !uuid.test(id));
+  const bad = ids.filter((id) => typeof id !== "string" || !UUID.test(id));
   if (bad.length > 0) {
-    throw etsiError(
-      400,
-      "key_ID must be a UUID",
-      bad.map((key_ID) => ({ key_ID })),
-    );
+    throw new EtsiError(400, "key_ID must be a UUID", {
+      details: bad.map((key_ID) => ({ key_ID })),
+    });
   }
   const taken = kms.store.takeEtsiKeys(ids as string[], { master, slave });
-  if ("missing" in taken) {
-    throw etsiError(
+  if (!taken.ok) {
+    throw new EtsiError(
       400,
       "keys not found: unknown, already delivered, or not shared with this SAE",
-      taken.missing.map((key_ID) => ({ key_ID })),
+      { details: taken.missing.map((key_ID) => ({ key_ID })) },
     );
   }
-  const keys = [];
+  const keys: EtsiKeysResponse["keys"] = [];
   for (const k of taken.keys) {
-    const key = await openAtRest(
-      kms.masterKey,
-      k.sealed,
-      `${k.keyId}|${k.master}|${k.slave}`,
-    );
+    const key = await openAtRest(kms.masterKey, k.sealed, {
+      context: `${k.keyId}|${k.master}|${k.slave}`,
+    });
     keys.push({ key_ID: k.keyId, key: key.toBase64() });
   }
   kms.audit.record(
     "ETSI_KEYS_DELIVERED",
     `master=${master} slave=${slave} count=${keys.length}`,
   );
-  return json({ keys });
-}
-
-const PATTERN = new URLPattern({ pathname: "/api/v1/keys/:sae/:operation" });
-const METHODS: Record<string, string[]> = {
-  status: ["GET"],
-  enc_keys: ["GET", "POST"],
-  dec_keys: ["GET", "POST"],
+  return json({ keys } satisfies EtsiKeysResponse);
 };
 
-/**
- * Handles an ETSI request, or returns undefined when the path is not an ETSI
- * path. Errors come back in the ETSI shape.
- */
-export async function handleEtsi(
-  request: Request,
-  kms: Kms,
-): Promise<Response | undefined> {
-  const match = PATTERN.exec(request.url);
-  if (!match) return undefined;
-  const { sae = "", operation = "" } = match.pathname.groups;
-  try {
-    const methods = METHODS[operation];
-    if (!methods) throw etsiError(404, `unknown operation ${operation}`);
-    if (!methods.includes(request.method)) {
-      throw new HttpError(405, "method_not_allowed", {
-        message: `${request.method} not allowed: use ${methods.join(" or ")}`,
-        headers: { allow: methods.join(", ") },
-      });
-    }
-    const caller = authenticate(request, kms.store);
-    const other = decodeURIComponent(sae);
-    checkSae(other, operation === "dec_keys" ? "master" : "slave");
-    if (operation === "status") return status(kms, caller, other);
-    if (operation === "enc_keys") {
-      return await encKeys(kms, caller, other, request);
-    }
-    return await decKeys(kms, caller, other, request);
-  } catch (error) {
-    if (error instanceof HttpError) {
-      if (error.status === 401) {
-        kms.audit.record(
-          "AUTH_FAILED",
-          `api=etsi path=${new URL(request.url).pathname}`,
-        );
-      }
-      return etsiErrorResponse(error);
-    }
-    throw error;
+/** The key ids a `dec_keys` request names, by POST body or query. */
+async function keyIds(request: Request): Promise<unknown[]> {
+  if (request.method !== "POST") {
+    return new URL(request.url).searchParams.getAll("key_ID");
   }
+  const body = await readJsonObject(request);
+  if (!Array.isArray(body.key_IDs)) {
+    throw new EtsiError(400, "key_IDs must be an array");
+  }
+  return body.key_IDs.map((k) => (k as { key_ID?: unknown } | null)?.key_ID);
 }
+
+/** Any other operation under `/api/v1/keys/{SAE}/`: 404, whatever the method. */
+export const unknownOperation: Handler = (_request, { params }) => {
+  throw new EtsiError(404, `unknown operation ${params.operation}`);
+};

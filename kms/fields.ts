@@ -16,13 +16,19 @@ function bad(field: string, message: string): HttpError {
 }
 
 /**
- * A device id from the first of `names` present (older seed names follow the
- * new one), or undefined when none is and it is optional.
+ * A device id from the first of `names` present (legacy clients' names
+ * follow the current one), or undefined when none is and it is optional.
  *
  * @example
  * ```ts
+ * import { assertEquals, assertThrows } from "@std/assert";
  * import { deviceField } from "./fields.ts";
- * console.log(deviceField({ client_id: "Soldier_Alpha" }, ["device_id", "client_id"])); // Soldier_Alpha
+ * import { HttpError } from "./http.ts";
+ *
+ * const names = ["device_id", "client_id"];
+ * assertEquals(deviceField({ client_id: "Soldier_Alpha" }, names), "Soldier_Alpha");
+ * assertEquals(deviceField({}, ["peer_id"], { optional: true }), undefined);
+ * assertThrows(() => deviceField({ device_id: "bad id!" }, names), HttpError, "device_id must be");
  * ```
  */
 export function deviceField(
@@ -52,12 +58,13 @@ export function booleanField(body: Body, name: string): boolean {
   return value;
 }
 
-/** An optional base64 field decoded to bytes of an exact length. */
+/** An optional base64 field decoded to exactly `options.length` bytes. */
 export function base64Field(
   body: Body,
   name: string,
-  length: number,
+  options: { length: number },
 ): Uint8Array | undefined {
+  const { length } = options;
   const value = body[name];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "string") throw bad(name, "must be a base64 string");
@@ -73,8 +80,9 @@ export function base64Field(
   return bytes;
 }
 
-/** A required string field of bounded length. */
-export function stringField(body: Body, name: string, maxLength = 128): string {
+/** A required string field of 1 to 128 characters. */
+export function stringField(body: Body, name: string): string {
+  const maxLength = 128;
   const value = body[name];
   if (value === undefined || value === null) {
     throw new HttpError(400, "missing_field", {

@@ -1,6 +1,7 @@
 /**
  * JSON over HTTP for the KMS: compact responses (so BusyBox `grep` finds
- * `"status":"RED"`), bounded request bodies and clear errors.
+ * `"status":"RED"`), bounded request bodies, and the one error type HTTP
+ * code throws, which renders itself.
  *
  * @module
  */
@@ -9,19 +10,27 @@
 export const MAX_BODY_BYTES = 16 * 1024;
 
 /**
- * A request the KMS refuses, with its HTTP status and a message for the
- * caller. `body` overrides the default `{error, message}` shape (the ETSI
- * API has its own).
+ * A request the KMS refuses: its HTTP status, a short machine-readable code
+ * and a message for the caller. It renders as `{error, message}`.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { HttpError } from "./http.ts";
+ *
+ * const response = new HttpError(404, "not_found", { message: "no route /x" }).render();
+ * assertEquals(response.status, 404);
+ * assertEquals(await response.text(), '{"error":"not_found","message":"no route /x"}');
+ * ```
  */
 export class HttpError extends Error {
   /** HTTP status. */
   readonly status: number;
-  /** Short machine-readable reason. */
+  /** Short machine-readable reason (the `error` field). */
   readonly code: string;
   /** Extra headers (e.g. Allow, WWW-Authenticate). */
   readonly headers: Record<string, string>;
 
-  /** Creates the error. */
   constructor(
     status: number,
     code: string,
@@ -33,6 +42,64 @@ export class HttpError extends Error {
     this.code = code;
     this.headers = options.headers ?? {};
   }
+
+  /** The response the caller gets. */
+  render(): Response {
+    return json({ error: this.code, message: this.message }, {
+      status: this.status,
+      headers: this.headers,
+    });
+  }
+}
+
+/**
+ * A refusal of the ETSI GS QKD 014 API, rendered in the standard's shape:
+ * `{message}`, or `{message, details}` when there are details.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { EtsiError } from "./http.ts";
+ *
+ * const error = new EtsiError(400, "key_ID must be a UUID", { details: [{ key_ID: "x" }] });
+ * assertEquals(
+ *   await error.render().text(),
+ *   '{"message":"key_ID must be a UUID","details":[{"key_ID":"x"}]}',
+ * );
+ * ```
+ */
+export class EtsiError extends HttpError {
+  /** The standard's `details` array, if any. */
+  readonly details: unknown[] | undefined;
+
+  constructor(
+    status: number,
+    message: string,
+    options: { details?: unknown[]; headers?: Record<string, string> } = {},
+  ) {
+    super(status, "etsi", { message, headers: options.headers });
+    this.name = "EtsiError";
+    this.details = options.details;
+  }
+
+  /**
+   * The same refusal in the ETSI shape, for errors raised by code the ETSI
+   * routes share with the rest of the KMS (body reading, authentication).
+   */
+  static from(error: HttpError): EtsiError {
+    if (error instanceof EtsiError) return error;
+    return new EtsiError(error.status, error.message, {
+      headers: error.headers,
+    });
+  }
+
+  override render(): Response {
+    const { message, details } = this;
+    return json(details ? { message, details } : { message }, {
+      status: this.status,
+      headers: this.headers,
+    });
+  }
 }
 
 /**
@@ -40,8 +107,10 @@ export class HttpError extends Error {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { json } from "./http.ts";
- * console.log(await json({ status: "RED" }).text()); // {"status":"RED"}
+ *
+ * assertEquals(await json({ status: "RED" }).text(), '{"status":"RED"}');
  * ```
  */
 export function json(
@@ -58,6 +127,16 @@ export function json(
  * Reads a JSON object body, at most {@linkcode MAX_BODY_BYTES}; anything else
  * is an HttpError (400 or 413). The content type is not checked: BusyBox
  * wget and curl send JSON as form data by default.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals, assertRejects } from "@std/assert";
+ * import { HttpError, readJsonObject } from "./http.ts";
+ *
+ * const post = (body: string) => new Request("http://kms/", { method: "POST", body });
+ * assertEquals(await readJsonObject(post('{"device_id":"A"}')), { device_id: "A" });
+ * await assertRejects(() => readJsonObject(post("[1,2]")), HttpError, "JSON object");
+ * ```
  */
 export async function readJsonObject(
   request: Request,

@@ -1,13 +1,14 @@
 /**
- * Who gets which key: the pairing rules of `/get_session_key`, the seed-era
- * key sharing, and the later session API (`/create_session`, `/join_session`).
+ * Who gets which key: the pairing rules of `/get_session_key` (with a named
+ * peer, and the legacy clients' rule without one) and the session API
+ * (`/create_session`, `/join_session`).
  *
  * Rules (README "Pairing rules"):
  * - With a peer, a key belongs to the unordered pair. The first request runs
  *   BB84 and creates it; the peer's request receives the same key and key id.
  *   A party that asks again while it already holds the current key gets a
  *   fresh one, which its peer then receives.
- * - Without a peer (seed clients), a device receives the key that another
+ * - Without a peer (legacy clients), a device receives the key that another
  *   device received last if no second device has taken it yet; otherwise it
  *   gets a fresh key, which waits for the next device.
  * Issuing is synchronous from the request to the stored key (the BB84 run
@@ -17,47 +18,32 @@
  * @module
  */
 
-import {
-  deriveSessionKey,
-  generateKemKeyPair,
-  hybridEncapsulate,
-} from "../quantum/mod.ts";
-import type { LinkStatus } from "../protocol/mod.ts";
+import type { SessionInfo } from "../protocol/mod.ts";
 import type { Auditor } from "./audit.ts";
 import type { EventHub } from "./events.ts";
+import {
+  type IssuedKey,
+  KeyIssuer,
+  type RefusedKey,
+  type SharedKey,
+} from "./key_issuer.ts";
 import type { QuantumLink } from "./quantum_link.ts";
 import type { KmsStore } from "./store.ts";
 
-/** A key handed to a device. */
-export interface IssuedKey {
-  /** True. */
-  ok: true;
-  /** The 32-byte session key. */
-  key: Uint8Array;
-  /** Its id (UUID). */
-  keyId: string;
-  /** QBER of the run that produced it. */
-  qber: number;
-  /** Link status when issued. */
-  status: LinkStatus;
-  /** Whether an ML-KEM secret was mixed in. */
-  pqc: boolean;
-}
+/** Outcome of a key request: the key, the link's refusal, or no such key. */
+export type KeyOutcome =
+  | IssuedKey
+  | RefusedKey
+  | { ok: false; reason: "unknown_key" };
 
-/** No key: the link refused. */
-export interface RefusedKey {
-  /** False. */
-  ok: false;
-  /** Why. */
-  error: string;
-  /** QBER of the run. */
-  qber: number;
-  /** Link status. */
-  status: LinkStatus;
-}
+/** A session's key for one of its two devices. */
+export type SessionKey = IssuedKey & { session: Session };
 
-/** Outcome of a key request. */
-export type KeyOutcome = IssuedKey | RefusedKey;
+/** Outcome of joining a session. */
+export type JoinOutcome =
+  | SessionKey
+  | RefusedKey
+  | { ok: false; reason: "unknown_session" | "not_session_peer" };
 
 /** A request for a key. */
 export interface KeyRequest {
@@ -65,9 +51,9 @@ export interface KeyRequest {
   device: string;
   /** Its peer, if named. */
   peer?: string;
-  /** Mix an ML-KEM-768 secret into the key (seed TASK 7). */
+  /** Mix an ML-KEM-768 secret into the key. */
   pqc?: boolean;
-  /** Put Eve on the channel for this run (the seed's `force_attack`). */
+  /** Put Eve on the channel for this run (the request's `force_attack`). */
   forceAttack?: boolean;
   /** Fetch this recent key of the pair instead of the current one. */
   keyId?: string;
@@ -76,17 +62,9 @@ export interface KeyRequest {
 /** Recent keys kept per pair, so a peer that lags behind a re-key can fetch them. */
 export const RECENT_PAIR_KEYS = 8;
 
-interface SharedKey {
-  key: Uint8Array;
-  keyId: string;
-  qber: number;
-  pqc: boolean;
-  holders: Set<string>;
-}
-
-/** A session of the later seed API. */
+/** A session of the session API: a key for its initiator and named peer. */
 export interface Session extends SharedKey {
-  /** Session id. */
+  /** Session id (UUID). */
   sessionId: string;
   /** Device that created it. */
   initiator: string;
@@ -96,33 +74,15 @@ export interface Session extends SharedKey {
   createdAt: string;
 }
 
-/** Session metadata for `GET /sessions`: no key material. */
-export interface SessionInfo {
-  /** Session id. */
-  session_id: string;
-  /** Creator. */
-  initiator: string;
-  /** Invited peer. */
-  peer: string;
-  /** Whether the peer has joined. */
-  joined: boolean;
-  /** Key id. */
-  key_id: string;
-  /** QBER of the run. */
-  qber: number;
-  /** Creation time. */
-  created_at: string;
-}
-
 /** Everything the broker works with. */
 export interface KeyBrokerDeps {
   /** The BB84 link. */
   link: QuantumLink;
-  /** Ledger. */
+  /** Counters and the key ledger. */
   store: KmsStore;
-  /** Event feed. */
+  /** Where `key` events go. */
   hub: EventHub;
-  /** Audit trail. */
+  /** Where the session and key audit entries go. */
   audit: Auditor;
 }
 
@@ -130,72 +90,94 @@ export interface KeyBrokerDeps {
  * Issues session keys under the pairing rules.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { Auditor } from "./audit.ts";
+ * import { EventHub } from "./events.ts";
+ * import { KeyBroker } from "./key_broker.ts";
+ * import { QuantumLink } from "./quantum_link.ts";
+ * import { KmsStore } from "./store.ts";
+ *
+ * const store = new KmsStore(":memory:");
+ * const hub = new EventHub();
+ * const audit = new Auditor(store, hub, { log: () => {} });
+ * const link = new QuantumLink(store, hub, { noiseLevel: 0.02, audit });
  * const broker = new KeyBroker({ link, store, hub, audit });
  * const a = broker.pairKey({ device: "Soldier_Alpha", peer: "Soldier_Bravo" });
  * const b = broker.pairKey({ device: "Soldier_Bravo", peer: "Soldier_Alpha" });
- * // a.keyId === b.keyId
+ * assertEquals(a.ok && b.ok && a.keyId === b.keyId, true);
+ * assertEquals(broker.pairKey({ device: "Soldier_Bravo", peer: "Soldier_Alpha", keyId: "nope" }), {
+ *   ok: false,
+ *   reason: "unknown_key",
+ * });
+ * store.close();
  * ```
  */
 export class KeyBroker {
-  #deps: KeyBrokerDeps;
+  #store: KmsStore;
+  #audit: Auditor;
+  #issuer: KeyIssuer;
   #pairs = new Map<string, SharedKey[]>();
-  #seedSlot: (SharedKey & { owner: string }) | null = null;
+  #unpaired: (SharedKey & { owner: string }) | null = null;
   #sessions = new Map<string, Session>();
 
-  /** Creates a broker with no keys. */
   constructor(deps: KeyBrokerDeps) {
-    this.#deps = deps;
+    this.#store = deps.store;
+    this.#audit = deps.audit;
+    this.#issuer = new KeyIssuer(deps);
   }
 
   /** Pairs and sessions that currently hold a key. */
   get activeSessions(): number {
-    return this.#pairs.size + this.#sessions.size + (this.#seedSlot ? 1 : 0);
+    return this.#pairs.size + this.#sessions.size + (this.#unpaired ? 1 : 0);
   }
 
   /**
-   * A key for `device` under the pairing rules (seed sharing without a peer);
-   * with `keyId`, that recent key of the pair, or "unknown_key".
+   * A key for `device` under the pairing rules; with `keyId`, that recent
+   * key of the pair.
    */
-  pairKey(request: KeyRequest): KeyOutcome | "unknown_key" {
-    return this.#deps.store.batch(() => this.#pairKey(request));
+  pairKey(request: KeyRequest): KeyOutcome {
+    return this.#store.batch(() => this.#pairKey(request));
   }
 
-  #pairKey(request: KeyRequest): KeyOutcome | "unknown_key" {
+  #pairKey(request: KeyRequest): KeyOutcome {
     const { device, peer } = request;
-    if (peer === undefined || peer === device) return this.#seedKey(request);
+    if (peer === undefined || peer === device) {
+      return this.#unpairedKey(request);
+    }
     const pair = [device, peer].sort().join("\u0000");
     const keys = this.#pairs.get(pair) ?? [];
+    const to = { device, peer, kind: "pair" } as const;
     if (request.keyId !== undefined) {
       // A device that sees a packet under a key it lacks fetches that key.
       const wanted = keys.find((k) => k.keyId === request.keyId);
-      if (!wanted) return "unknown_key";
-      return this.#refusalIfRed(device, peer) ??
-        this.#hand(wanted, device, peer, "pair");
+      if (!wanted) return { ok: false, reason: "unknown_key" };
+      return this.#issuer.refusalIfRed(device, peer) ??
+        this.#issuer.hand(wanted, to);
     }
     const current = keys.at(-1);
     if (current && !current.holders.has(device)) {
-      return this.#refusalIfRed(device, peer) ??
-        this.#hand(current, device, peer, "pair");
+      return this.#issuer.refusalIfRed(device, peer) ??
+        this.#issuer.hand(current, to);
     }
-    const fresh = this.#newKey(request, peer);
+    const fresh = this.#issuer.mint(request, peer);
     if (!fresh.ok) return fresh;
     this.#pairs.set(pair, [...keys.slice(1 - RECENT_PAIR_KEYS), fresh.shared]);
-    return this.#hand(fresh.shared, device, peer, "pair");
+    return this.#issuer.hand(fresh.shared, to);
   }
 
   /** Creates a session for `initiator` and `peer` (`/create_session`). */
   createSession(
     request: { initiator: string; peer: string; pqc?: boolean },
-  ): (IssuedKey & { session: Session }) | RefusedKey {
-    return this.#deps.store.batch(() => this.#createSession(request));
+  ): SessionKey | RefusedKey {
+    return this.#store.batch(() => this.#createSession(request));
   }
 
   #createSession(
     request: { initiator: string; peer: string; pqc?: boolean },
-  ): (IssuedKey & { session: Session }) | RefusedKey {
+  ): SessionKey | RefusedKey {
     const { initiator, peer } = request;
-    const fresh = this.#newKey(
+    const fresh = this.#issuer.mint(
       { device: initiator, pqc: request.pqc },
       peer,
     );
@@ -208,42 +190,31 @@ export class KeyBroker {
       createdAt: new Date().toISOString(),
     };
     this.#sessions.set(session.sessionId, session);
-    this.#deps.audit.record(
+    this.#audit.record(
       "SESSION_CREATED",
       `session=${session.sessionId} initiator=${initiator} peer=${peer}`,
     );
-    return { ...this.#hand(session, initiator, peer, "session"), session };
+    const to = { device: initiator, peer, kind: "session" } as const;
+    return { ...this.#issuer.hand(session, to), session };
   }
 
-  /**
-   * The session's key for its named peer; "not_found" for an unknown
-   * session, "forbidden" for anyone else.
-   */
-  joinSession(
-    sessionId: string,
-    device: string,
-  ):
-    | (IssuedKey & { session: Session })
-    | RefusedKey
-    | "not_found"
-    | "forbidden" {
+  /** The session's key for its initiator or its named peer, nobody else. */
+  joinSession(sessionId: string, device: string): JoinOutcome {
     const session = this.#sessions.get(sessionId);
-    if (!session) return "not_found";
+    if (!session) return { ok: false, reason: "unknown_session" };
     if (device !== session.peer && device !== session.initiator) {
-      return "forbidden";
+      return { ok: false, reason: "not_session_peer" };
     }
-    const refusal = this.#refusalIfRed(device, session.initiator);
+    const refusal = this.#issuer.refusalIfRed(device, session.initiator);
     if (refusal) return refusal;
     if (device === session.peer && !session.holders.has(device)) {
-      this.#deps.audit.record(
+      this.#audit.record(
         "SESSION_JOINED",
         `session=${sessionId} device=${device}`,
       );
     }
-    return {
-      ...this.#hand(session, device, session.initiator, "session"),
-      session,
-    };
+    const to = { device, peer: session.initiator, kind: "session" } as const;
+    return { ...this.#issuer.hand(session, to), session };
   }
 
   /** Session metadata, never keys. */
@@ -263,126 +234,30 @@ export class KeyBroker {
   clear(): void {
     this.#pairs.clear();
     this.#sessions.clear();
-    this.#seedSlot = null;
+    this.#unpaired = null;
   }
 
-  #seedKey(request: KeyRequest): KeyOutcome {
+  /** The rule without a named peer: take the waiting key, or leave a fresh one waiting. */
+  #unpairedKey(request: KeyRequest): KeyOutcome {
     const { device } = request;
-    const slot = this.#seedSlot;
+    const slot = this.#unpaired;
     if (slot && slot.owner !== device) {
-      const refusal = this.#refusalIfRed(device, slot.owner);
+      const refusal = this.#issuer.refusalIfRed(device, slot.owner);
       if (refusal) return refusal;
-      this.#seedSlot = null;
-      return this.#hand(slot, device, slot.owner, "seed");
-    }
-    const fresh = this.#newKey(request, "*");
-    if (!fresh.ok) return fresh;
-    this.#seedSlot = { ...fresh.shared, owner: device };
-    return this.#hand(fresh.shared, device, null, "seed");
-  }
-
-  /** No key leaves the KMS while the link is RED, not even an existing one. */
-  #refusalIfRed(device: string, peer: string): RefusedKey | undefined {
-    const { link, audit } = this.#deps;
-    if (link.status !== "RED") return undefined;
-    audit.record(
-      "KEY_REFUSED",
-      `device=${device} peer=${peer} status=RED qber=${link.qber.toFixed(3)}`,
-    );
-    return {
-      ok: false,
-      error:
-        "QKD link compromised: the link is RED. No keys until an operator resets the link.",
-      qber: link.qber,
-      status: "RED",
-    };
-  }
-
-  #newKey(
-    request: KeyRequest,
-    peer: string,
-  ): { ok: true; shared: SharedKey } | RefusedKey {
-    const run = this.#deps.link.freshKey(256, {
-      forceEve: request.forceAttack,
-    });
-    if (!run.ok) {
-      this.#deps.audit.record(
-        "KEY_REFUSED",
-        `device=${request.device} peer=${peer} status=${run.status} qber=${
-          run.qber.toFixed(3)
-        }`,
-      );
-      return {
-        ok: false,
-        error: run.error,
-        qber: run.qber,
-        status: run.status,
-      };
-    }
-    let key = deriveSessionKey(run.secret, {
-      client: request.device,
-      peer,
-    });
-    const pqc = request.pqc === true;
-    if (pqc) {
-      // A real ML-KEM-768 encapsulation. The KMS holds both halves, so this
-      // hedges a weakness in the QKD key, not a dishonest KMS; the clients'
-      // end-to-end hybrid covers that.
-      const { publicKey } = generateKemKeyPair();
-      key = hybridEncapsulate(key, publicKey).key;
-    }
-    return {
-      ok: true,
-      shared: {
-        key,
-        keyId: crypto.randomUUID(),
-        qber: run.qber,
-        pqc,
-        holders: new Set(),
-      },
-    };
-  }
-
-  #hand(
-    shared: SharedKey,
-    device: string,
-    peer: string | null,
-    kind: string,
-  ): IssuedKey {
-    shared.holders.add(device);
-    const { store, hub, audit, link } = this.#deps;
-    link.countIssued(1);
-    store.addLedger({
-      keyId: shared.keyId,
-      device,
-      peer,
-      qber: shared.qber,
-      kind,
-    });
-    audit.record(
-      "KEY_ISSUED",
-      `device=${device} peer=${peer ?? "-"} key_id=${shared.keyId} qber=${
-        shared.qber.toFixed(3)
-      }`,
-    );
-    hub.publish({
-      event: "key",
-      data: {
+      this.#unpaired = null;
+      return this.#issuer.hand(slot, {
         device,
-        peer,
-        key_id: shared.keyId,
-        qber: shared.qber,
-        kind,
-        time: new Date().toISOString(),
-      },
+        peer: slot.owner,
+        kind: "seed",
+      });
+    }
+    const fresh = this.#issuer.mint(request, "*");
+    if (!fresh.ok) return fresh;
+    this.#unpaired = { ...fresh.shared, owner: device };
+    return this.#issuer.hand(fresh.shared, {
+      device,
+      peer: null,
+      kind: "seed",
     });
-    return {
-      ok: true,
-      key: shared.key,
-      keyId: shared.keyId,
-      qber: shared.qber,
-      status: link.status,
-      pqc: shared.pqc,
-    };
   }
 }

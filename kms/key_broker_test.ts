@@ -1,21 +1,21 @@
 import { assertEquals, assertNotEquals } from "@std/assert";
 import { Auditor } from "./audit.ts";
 import { EventHub } from "./events.ts";
-import { type IssuedKey, KeyBroker, type KeyOutcome } from "./key_broker.ts";
+import { KeyBroker, type KeyOutcome } from "./key_broker.ts";
+import type { IssuedKey } from "./key_issuer.ts";
 import { QuantumLink } from "./quantum_link.ts";
 import { KmsStore } from "./store.ts";
 
 function setup() {
   const store = new KmsStore(":memory:");
   const hub = new EventHub();
-  const audit = new Auditor(store, hub, () => {});
+  const audit = new Auditor(store, hub, { log: () => {} });
   const link = new QuantumLink(store, hub, { noiseLevel: 0.02, audit });
   return { store, link, broker: new KeyBroker({ link, store, hub, audit }) };
 }
 
-function issued(outcome: KeyOutcome | "unknown_key"): IssuedKey {
-  if (outcome === "unknown_key") throw new Error("unknown key");
-  if (!outcome.ok) throw new Error(`refused: ${outcome.error}`);
+function issued(outcome: KeyOutcome): IssuedKey {
+  if (!outcome.ok) throw new Error(`no key: ${outcome.reason}`);
   return outcome;
 }
 
@@ -51,25 +51,31 @@ Deno.test("while RED no key leaves, not even a pending pair key", () => {
   assertEquals(link.status, "RED");
   assertEquals(broker.pairKey({ device: "B", peer: "A" }), {
     ok: false,
-    error:
+    reason: "link_red",
+    message:
       "QKD link compromised: the link is RED. No keys until an operator resets the link.",
     qber: link.qber,
     status: "RED",
   });
-  const seed = broker.pairKey({ device: "C" });
-  assertEquals(seed !== "unknown_key" && seed.ok, false);
+  assertEquals(broker.pairKey({ device: "C" }).ok, false);
   store.close();
 });
 
 Deno.test("sessions: the creator and the named peer hold the key; strangers are refused", () => {
   const { broker, store } = setup();
   const created = broker.createSession({ initiator: "A", peer: "B" });
-  if (!created.ok) throw new Error(created.error);
+  if (!created.ok) throw new Error(created.message);
   const joined = broker.joinSession(created.session.sessionId, "B");
-  if (typeof joined !== "object" || !joined.ok) throw new Error("join refused");
+  if (!joined.ok) throw new Error(`join refused: ${joined.reason}`);
   assertEquals(joined.key, created.key);
-  assertEquals(broker.joinSession(created.session.sessionId, "E"), "forbidden");
-  assertEquals(broker.joinSession("nope", "B"), "not_found");
+  assertEquals(broker.joinSession(created.session.sessionId, "E"), {
+    ok: false,
+    reason: "not_session_peer",
+  });
+  assertEquals(broker.joinSession("nope", "B"), {
+    ok: false,
+    reason: "unknown_session",
+  });
   const [info] = broker.sessions();
   assertEquals(info.joined, true);
   assertEquals(Object.keys(info).includes("key"), false);
@@ -89,12 +95,12 @@ Deno.test("a peer behind a re-key can fetch a recent key of its pair by id", () 
   assertEquals(fetched.key, first.key);
   assertEquals(
     broker.pairKey({ device: "B", peer: "A", keyId: "nope" }),
-    "unknown_key",
+    { ok: false, reason: "unknown_key" },
   );
   // Another pair cannot fetch it.
   assertEquals(
     broker.pairKey({ device: "C", peer: "A", keyId: first.keyId }),
-    "unknown_key",
+    { ok: false, reason: "unknown_key" },
   );
   store.close();
 });

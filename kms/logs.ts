@@ -1,6 +1,6 @@
 /**
  * `deno task logs [--follow]`: prints the KMS audit log from SQLite, and with
- * `--follow` keeps printing new entries (the seed's room_logs.py).
+ * `--follow` keeps printing new entries.
  *
  * @module
  */

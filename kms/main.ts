@@ -10,7 +10,7 @@ import { closeKms, DATABASE_FILE, openKms } from "./context.ts";
 import { MASTER_KEY_FILE } from "./master_key.ts";
 import { createHandler } from "./server.ts";
 
-/** LAN addresses to print for discovery (as the seed does). */
+/** LAN addresses to print, so laptops on the LAN know where to connect. */
 function lanAddresses(): string[] {
   try {
     return Deno.networkInterfaces()

@@ -46,16 +46,32 @@ export async function loadMasterKey(dir: string): Promise<CryptoKey> {
 }
 
 /**
- * Seals `key` under the master key, bound to `context` (for ETSI keys: the
- * key id and both SAE ids); returns nonce || ciphertext || tag.
+ * Seals `key` under the master key, bound to `options.context` (for ETSI
+ * keys: the key id and both SAE ids); returns nonce || ciphertext || tag.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals, assertRejects } from "@std/assert";
+ * import { importAesKey } from "../protocol/mod.ts";
+ * import { openAtRest, sealAtRest } from "./master_key.ts";
+ *
+ * const master = await importAesKey(crypto.getRandomValues(new Uint8Array(32)));
+ * const key = new Uint8Array([1, 2, 3]);
+ * const context = "k-1|SAE_A|SAE_B";
+ * const sealed = await sealAtRest(master, key, { context });
+ * assertEquals(await openAtRest(master, sealed, { context }), key);
+ * await assertRejects(() =>
+ *   openAtRest(master, sealed, { context: "k-1|SAE_A|SAE_C" })
+ * );
+ * ```
  */
 export async function sealAtRest(
   master: CryptoKey,
   key: Uint8Array,
-  context: string,
+  options: { context: string },
 ): Promise<Uint8Array> {
   const sealed = await seal(master, key, {
-    additionalData: encoder.encode(context),
+    additionalData: encoder.encode(options.context),
   });
   const out = new Uint8Array(sealed.nonce.length + sealed.ciphertext.length);
   out.set(sealed.nonce);
@@ -67,12 +83,12 @@ export async function sealAtRest(
 export async function openAtRest(
   master: CryptoKey,
   blob: Uint8Array,
-  context: string,
+  options: { context: string },
 ): Promise<Uint8Array> {
   return await open(master, {
     nonce: blob.subarray(0, 12),
     ciphertext: blob.subarray(12),
   }, {
-    additionalData: encoder.encode(context),
+    additionalData: encoder.encode(options.context),
   });
 }

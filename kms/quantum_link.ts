@@ -22,7 +22,23 @@ import type { KmsStore } from "./store.ts";
 /** Key bits from one run: enough for the wanted key, or a refusal. */
 export type LinkKey =
   | { ok: true; secret: Uint8Array; qber: number; status: LinkStatus }
-  | { ok: false; error: string; qber: number; status: LinkStatus };
+  | LinkRefusal;
+
+/**
+ * No key from the link: it is RED, or the run aborted. `message` is the
+ * sentence the caller is shown.
+ */
+export interface LinkRefusal {
+  ok: false;
+  /** Why: the link is (now) RED, or this run could not yield a key. */
+  reason: "link_red" | "run_aborted";
+  /** What the caller is told. */
+  message: string;
+  /** QBER of the run. */
+  qber: number;
+  /** Link status after the run. */
+  status: LinkStatus;
+}
 
 /** Options for {@linkcode QuantumLink}. */
 export interface QuantumLinkOptions {
@@ -42,9 +58,23 @@ const ATTACK_MODE = "attack_mode";
  * The link as the KMS sees it.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { Auditor } from "./audit.ts";
+ * import { EventHub } from "./events.ts";
+ * import { QuantumLink } from "./quantum_link.ts";
+ * import { KmsStore } from "./store.ts";
+ *
+ * const store = new KmsStore(":memory:");
+ * const hub = new EventHub();
+ * const audit = new Auditor(store, hub, { log: () => {} });
  * const link = new QuantumLink(store, hub, { noiseLevel: 0.02, audit });
  * const key = link.freshKey(256);
+ * assertEquals(key.ok && key.secret.length, 32);
+ * link.forceAttack();
+ * const refused = link.freshKey(256);
+ * assertEquals([refused.ok, link.status], [false, "RED"]);
+ * store.close();
  * ```
  */
 export class QuantumLink {
@@ -89,7 +119,7 @@ export class QuantumLink {
 
   /**
    * Runs BB84 once and records the outcome. Eve is on the channel in attack
-   * mode, or for this run alone with `forceEve` (the seed's per-request
+   * mode, or for this run alone with `forceEve` (a request's
    * `force_attack`).
    */
   run(
@@ -119,9 +149,10 @@ export class QuantumLink {
     if (this.#status === "RED") {
       return {
         ok: false,
+        reason: "link_red",
         qber,
         status: "RED",
-        error:
+        message:
           `QKD link compromised: rolling QBER ${
             pct(rollingQber(this.#history))
           } ` +
@@ -131,9 +162,10 @@ export class QuantumLink {
     if (!result.ok) {
       return {
         ok: false,
+        reason: "run_aborted",
         qber,
         status: this.#status,
-        error: `QKD run aborted: ${result.message}`,
+        message: `QKD run aborted: ${result.message}`,
       };
     }
     return { ok: true, secret: result.key, qber, status: this.#status };

@@ -1,176 +1,143 @@
 /**
- * The KMS's HTTP handler: routing, errors as JSON, latency metrics, and the
- * router guard's heartbeat.
+ * The KMS's HTTP handler: one route table for the pair-key API, the
+ * operator's endpoints and ETSI GS QKD 014, inside the wrappers every
+ * request passes: the latency metric, then the error renderer.
  *
  * @module
  */
 
+import type { LatencyHistogram } from "../common/prometheus.ts";
 import type { Kms } from "./context.ts";
-import { handleEtsi } from "./etsi_routes.ts";
+import {
+  decKeys,
+  encKeys,
+  ETSI_LABEL,
+  etsiRoute,
+  etsiStatus,
+  unknownOperation,
+} from "./etsi_routes.ts";
 import { HttpError, json } from "./http.ts";
-import { renderMetrics } from "../common/prometheus.ts";
-import { ATTACKS_DETECTED, KEYS_ISSUED } from "./quantum_link.ts";
-import { type Handler, linkStatus, SEED_ROUTES } from "./seed_routes.ts";
+import {
+  createSession,
+  forceAttack,
+  getLinkStatus,
+  getSessionKey,
+  joinSession,
+  listSessions,
+  reset,
+  setEve,
+} from "./key_routes.ts";
+import { events, health, metrics } from "./ops_routes.ts";
+import { type Handler, noRoute, type Route, RouteTable } from "./router.ts";
 
-const OPS_ROUTES: Record<string, Record<string, Handler>> = {
-  "/healthz": { GET: (_request, kms) => json(health(kms)) },
-  "/metrics": { GET: (_request, kms) => metrics(kms) },
-  "/events": {
-    GET: (_request, kms) =>
-      kms.hub.subscribe(() => [
-        { event: "state", data: linkStatus(kms) },
-        ...kms.store.recentAudit(50).map((data) => ({
-          event: "audit" as const,
-          data,
-        })),
-      ]),
-  },
-};
-
-const ROUTES = { ...SEED_ROUTES, ...OPS_ROUTES };
-
-/** What the running process may touch, as Deno reports it. */
-function sandbox(kms: Kms) {
-  const granted = (descriptor: Deno.PermissionDescriptor) =>
-    Deno.permissions.querySync(descriptor).state === "granted";
-  return {
-    read_data_dir: granted({ name: "read", path: kms.config.dataDir }),
-    read_root: granted({ name: "read", path: "/" }),
-    write_root: granted({ name: "write", path: "/" }),
-    run: granted({ name: "run" }),
-    net_any: granted({ name: "net" }),
+/**
+ * Records a BusyBox wget's request as the router guard's heartbeat (the
+ * guard polls `/link_status`; the dashboard shows it alive).
+ */
+function routerHeartbeat(handler: Handler): Handler {
+  return (request, context) => {
+    if (/^Wget/i.test(request.headers.get("user-agent") ?? "")) {
+      context.kms.routerLastSeen = new Date().toISOString();
+    }
+    return handler(request, context);
   };
 }
 
-function health(kms: Kms) {
-  return {
-    ok: true,
-    status: kms.link.status,
-    subscribers: kms.hub.size,
-    sandbox: sandbox(kms),
+/** Every route of the KMS. */
+export const ROUTES: readonly Route[] = [
+  // The pair-key API.
+  { path: "/get_session_key", methods: { POST: getSessionKey } },
+  { path: "/link_status", methods: { GET: routerHeartbeat(getLinkStatus) } },
+  { path: "/force_attack", methods: { POST: forceAttack } },
+  { path: "/trigger_attack", methods: { POST: forceAttack } },
+  { path: "/reset", methods: { POST: reset } },
+  { path: "/create_session", methods: { POST: createSession } },
+  { path: "/join_session", methods: { POST: joinSession } },
+  { path: "/sessions", methods: { GET: listSessions } },
+  { path: "/activate_eve", methods: { POST: setEve(true) } },
+  { path: "/deactivate_eve", methods: { POST: setEve(false) } },
+  // The operator's endpoints.
+  { path: "/healthz", methods: { GET: health } },
+  { path: "/metrics", methods: { GET: metrics } },
+  { path: "/events", methods: { GET: events } },
+  // ETSI GS QKD 014, errors in the standard's shape.
+  etsiRoute("/api/v1/keys/:sae/status", { GET: etsiStatus }),
+  etsiRoute("/api/v1/keys/:sae/enc_keys", { GET: encKeys, POST: encKeys }),
+  etsiRoute("/api/v1/keys/:sae/dec_keys", { GET: decKeys, POST: decKeys }),
+  etsiRoute("/api/v1/keys/:sae/:operation", { "*": unknownOperation }),
+  // Other paths under the ETSI prefix: the common 404, counted as ETSI.
+  { path: "/api/v1/keys/*", label: ETSI_LABEL, methods: { "*": noRoute } },
+];
+
+type Serve = (request: Request) => Promise<Response>;
+
+/** Observes each request's duration under its route's label. */
+function withLatency(
+  serve: Serve,
+  options: { histogram: LatencyHistogram; routes: RouteTable },
+): Serve {
+  const { histogram, routes } = options;
+  return async (request) => {
+    const start = performance.now();
+    const response = await serve(request);
+    const label = routes.label(new URL(request.url).pathname);
+    histogram.observe(label, (performance.now() - start) / 1000);
+    return response;
   };
 }
 
-function metrics(kms: Kms): Response {
-  const status = kms.link.status;
-  const text = renderMetrics([
-    {
-      name: "qstcs_kms_keys_issued_total",
-      type: "counter",
-      help: "Session keys handed to devices.",
-      samples: [{ value: kms.store.counter(KEYS_ISSUED) }],
-    },
-    {
-      name: "qstcs_kms_attacks_detected_total",
-      type: "counter",
-      help: "BB84 runs whose QBER was above the 11% threshold.",
-      samples: [{ value: kms.store.counter(ATTACKS_DETECTED) }],
-    },
-    {
-      name: "qstcs_kms_qber",
-      type: "gauge",
-      help: "QBER of the latest BB84 run.",
-      samples: [{ value: kms.link.qber }],
-    },
-    {
-      name: "qstcs_kms_link_status",
-      type: "gauge",
-      help: "1 for the current link status.",
-      samples: (["GREEN", "YELLOW", "RED"] as const).map((s) => ({
-        labels: { status: s },
-        value: s === status ? 1 : 0,
-      })),
-    },
-    {
-      name: "qstcs_kms_active_sessions",
-      type: "gauge",
-      help: "Pairs and sessions holding a key.",
-      samples: [{ value: kms.broker.activeSessions }],
-    },
-    kms.latency.metric("qstcs_kms_request_duration_seconds"),
-  ]);
-  return new Response(text, {
-    headers: { "content-type": "text/plain; version=0.0.4" },
-  });
-}
-
-async function route(request: Request, kms: Kms): Promise<Response> {
-  const etsi = await handleEtsi(request, kms);
-  if (etsi) return etsi;
-  const path = new URL(request.url).pathname;
-  const methods = ROUTES[path];
-  if (!methods) {
-    throw new HttpError(404, "not_found", { message: `no route ${path}` });
-  }
-  const handler = methods[request.method];
-  if (!handler) {
-    const allow = Object.keys(methods).join(", ");
-    throw new HttpError(405, "method_not_allowed", {
-      message: `${request.method} ${path} not allowed: use ${allow}`,
-      headers: { allow },
-    });
-  }
-  if (
-    path === "/link_status" &&
-    /^Wget/i.test(request.headers.get("user-agent") ?? "")
-  ) {
-    // BusyBox wget is the router guard polling: the dashboard shows it alive.
-    kms.routerLastSeen = new Date().toISOString();
-  }
-  return await handler(request, kms);
+/**
+ * Turns a thrown HttpError into its own response, anything else into a
+ * 500 that says nothing of the internals.
+ */
+function withErrorRenderer(serve: Serve): Serve {
+  return async (request) => {
+    try {
+      return await serve(request);
+    } catch (error) {
+      if (error instanceof HttpError) return error.render();
+      // Never echo internals (or anything secret) to the caller; log the kind only.
+      console.error(
+        `[KMS] internal error on ${request.method} ${
+          new URL(request.url).pathname
+        }:`,
+        error instanceof Error ? error.name : typeof error,
+      );
+      return json({
+        error: "internal_error",
+        message: "the KMS could not handle this request",
+      }, { status: 500 });
+    }
+  };
 }
 
 /**
  * The request handler for `Deno.serve`.
  *
  * @example
- * ```ts ignore
- * Deno.serve({ port: 8000 }, createHandler(kms));
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { importAesKey } from "../protocol/mod.ts";
+ * import { parseKmsConfig } from "./config.ts";
+ * import { closeKms, createKms } from "./context.ts";
+ * import { createHandler } from "./server.ts";
+ * import { KmsStore } from "./store.ts";
+ *
+ * const kms = createKms(parseKmsConfig([], () => undefined), {
+ *   store: new KmsStore(":memory:"),
+ *   masterKey: await importAesKey(new Uint8Array(32)),
+ *   log: () => {},
+ * });
+ * const handle = createHandler(kms); // Deno.serve({ port: 8000 }, handle)
+ * const response = await handle(new Request("http://kms/link_status"));
+ * assertEquals((await response.json()).status, "GREEN");
+ * closeKms(kms);
  * ```
  */
-export function createHandler(
-  kms: Kms,
-): (request: Request) => Promise<Response> {
-  return async (request) => {
-    const start = performance.now();
-    let response: Response;
-    try {
-      response = await route(request, kms);
-    } catch (error) {
-      response = errorResponse(error, kms, request);
-    }
-    const path = new URL(request.url).pathname;
-    const label = ROUTES[path]
-      ? path
-      : path.startsWith("/api/v1/keys/")
-      ? "/api/v1/keys"
-      : "other";
-    kms.latency.observe(label, (performance.now() - start) / 1000);
-    return response;
-  };
-}
-
-function errorResponse(error: unknown, kms: Kms, request: Request): Response {
-  if (error instanceof HttpError) {
-    if (error.status === 401) {
-      kms.audit.record("AUTH_FAILED", `path=${new URL(request.url).pathname}`);
-    }
-    return json({ error: error.code, message: error.message }, {
-      status: error.status,
-      headers: error.headers,
-    });
-  }
-  // Never echo internals (or anything secret) to the caller; log the kind only.
-  console.error(
-    `[KMS] internal error on ${request.method} ${
-      new URL(request.url).pathname
-    }:`,
-    error instanceof Error ? error.name : typeof error,
+export function createHandler(kms: Kms): Serve {
+  const routes = new RouteTable(ROUTES);
+  return withLatency(
+    withErrorRenderer((request) => routes.handle(request, kms)),
+    { histogram: kms.latency, routes },
   );
-  return json({
-    error: "internal_error",
-    message: "the KMS could not handle this request",
-  }, {
-    status: 500,
-  });
 }

@@ -58,7 +58,7 @@ CREATE TABLE IF NOT EXISTS audit_log (
 
 /** An ETSI key waiting for its slave SAE, still sealed. */
 export interface SealedEtsiKey {
-  /** UUID. */
+  /** The key id (UUID). */
   keyId: string;
   /** SAE that requested it. */
   master: string;
@@ -68,9 +68,17 @@ export interface SealedEtsiKey {
   sealed: Uint8Array;
 }
 
+/**
+ * What {@linkcode KmsStore.takeEtsiKeys} took: every named key, or, when any
+ * is unknown, already delivered or not shared with the caller, those ids.
+ */
+export type TakenEtsiKeys =
+  | { ok: true; keys: SealedEtsiKey[] }
+  | { ok: false; reason: "missing"; missing: string[] };
+
 /** A ledger line: metadata of an issued key. */
 export interface LedgerEntry {
-  /** Key id. */
+  /** The issued key's id. */
   keyId: string;
   /** Device that received it. */
   device: string;
@@ -78,7 +86,7 @@ export interface LedgerEntry {
   peer: string | null;
   /** QBER of the run that produced it. */
   qber: number;
-  /** Which API issued it: pair, seed, session or etsi. */
+  /** Which rule issued it: pair, session or seed (see `KeyKind`). */
   kind: string;
 }
 
@@ -87,10 +95,19 @@ export interface LedgerEntry {
  * them cheap.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { KmsStore } from "./store.ts";
- * const store = new KmsStore("data/kms/kms.db");
- * store.addCounter("total_keys_issued", 1);
+ *
+ * const store = new KmsStore(":memory:"); // the KMS opens data/kms/kms.db
+ * store.addCounter("total_keys_issued", 2);
+ * assertEquals(store.counter("total_keys_issued"), 2);
+ * assertEquals(store.takeEtsiKeys(["k"], { master: "A", slave: "B" }), {
+ *   ok: false,
+ *   reason: "missing",
+ *   missing: ["k"],
+ * });
+ * store.close();
  * ```
  */
 export class KmsStore {
@@ -207,20 +224,17 @@ export class KmsStore {
 
   /**
    * Removes and returns the named keys if every one exists for this master
-   * and slave; otherwise returns the ids that do not and removes nothing.
+   * and slave; otherwise names the ids that do not and removes nothing.
    */
   takeEtsiKeys(
     keyIds: string[],
     pair: { master: string; slave: string },
-  ): { keys: SealedEtsiKey[] } | { missing: string[] } {
+  ): TakenEtsiKeys {
     const select = this.#prepare(
       "SELECT key_id, master, slave, sealed FROM etsi_keys WHERE key_id = ? AND master = ? AND slave = ?",
     );
     const remove = this.#prepare("DELETE FROM etsi_keys WHERE key_id = ?");
-    let result: { keys: SealedEtsiKey[] } | { missing: string[] } = {
-      keys: [],
-    };
-    this.batch(() => {
+    return this.batch((): TakenEtsiKeys => {
       const keys: SealedEtsiKey[] = [];
       const missing: string[] = [];
       for (const id of keyIds) {
@@ -241,14 +255,10 @@ export class KmsStore {
           });
         } else missing.push(id);
       }
-      if (missing.length > 0) {
-        result = { missing };
-        return;
-      }
+      if (missing.length > 0) return { ok: false, reason: "missing", missing };
       for (const k of keys) remove.run(k.keyId);
-      result = { keys };
+      return { ok: true, keys };
     });
-    return result;
   }
 
   /** Undelivered ETSI keys from `master` to `slave`. */

@@ -167,6 +167,64 @@ export interface ErrorResponse {
   message?: string;
 }
 
+/** One session in the answer of `GET /sessions`: metadata, never the key. */
+export interface SessionInfo {
+  /** Session id (UUID). */
+  session_id: string;
+  /** Device that created it. */
+  initiator: string;
+  /** The only device that may join. */
+  peer: string;
+  /** Whether the peer has joined. */
+  joined: boolean;
+  /** Id of the session's key. */
+  key_id: string;
+  /** QBER of the BB84 run that made the key. */
+  qber: number;
+  /** ISO 8601 creation time. */
+  created_at: string;
+}
+
+/** Answer of ETSI GS QKD 014 `GET /api/v1/keys/{slave_SAE_ID}/status`. */
+export interface EtsiStatusResponse {
+  /** Id of the KME answering. */
+  source_KME_ID: string;
+  /** Id of the slave SAE's KME (the same KME here). */
+  target_KME_ID: string;
+  /** The calling SAE. */
+  master_SAE_ID: string;
+  /** The SAE the keys are for. */
+  slave_SAE_ID: string;
+  /** Key size when a request names none, in bits. */
+  key_size: number;
+  /** Keys waiting for the slave SAE. */
+  stored_key_count: number;
+  /** Most keys that may wait for one master and slave pair. */
+  max_key_count: number;
+  /** Most keys in one request. */
+  max_key_per_request: number;
+  /** Largest key size served, in bits. */
+  max_key_size: number;
+  /** Smallest key size served, in bits. */
+  min_key_size: number;
+  /** Additional slave SAEs a request may name. */
+  max_SAE_ID_count: number;
+}
+
+/** Answer of ETSI GS QKD 014 `enc_keys` and `dec_keys`: the key container. */
+export interface EtsiKeysResponse {
+  /** The keys, base64, with their UUIDs. */
+  keys: { key_ID: string; key: string }[];
+}
+
+/** Body of an ETSI GS QKD 014 error answer. */
+export interface EtsiErrorResponse {
+  /** Human-readable reason. */
+  message: string;
+  /** Further detail, e.g. the key ids that were not found. */
+  details?: unknown[];
+}
+
 /**
  * Chat packet: an AES-256-GCM message that the relay forwards byte for byte.
  * The associated data binds every field except `nonce` and `ciphertext`.

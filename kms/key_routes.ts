@@ -1,7 +1,7 @@
 /**
- * The seeds' API, the contract the router guard, the dashboard and seed-era
+ * The pair-key API, the contract the router guard, the dashboard and legacy
  * clients rely on: `/get_session_key`, `/link_status`, `/force_attack`,
- * `/reset`, and the later session API (`/create_session`, `/join_session`,
+ * `/reset`, and the session API (`/create_session`, `/join_session`,
  * `/sessions`, `/activate_eve`, `/deactivate_eve`, `/trigger_attack`).
  *
  * @module
@@ -12,7 +12,7 @@ import {
   type LinkStatusResponse,
   wrapKey,
 } from "../protocol/mod.ts";
-import { authenticate } from "./auth.ts";
+import { callerSae } from "./caller.ts";
 import type { Kms } from "./context.ts";
 import {
   base64Field,
@@ -21,15 +21,10 @@ import {
   deviceField,
   stringField,
 } from "./fields.ts";
-import type { IssuedKey, KeyOutcome, RefusedKey } from "./key_broker.ts";
+import type { IssuedKey, RefusedKey } from "./key_issuer.ts";
 import { HttpError, json, readJsonObject } from "./http.ts";
 import { ATTACKS_DETECTED, KEYS_ISSUED } from "./quantum_link.ts";
-
-/** A route handler. */
-export type Handler = (
-  request: Request,
-  kms: Kms,
-) => Promise<Response> | Response;
+import type { Handler } from "./router.ts";
 
 /** The link as `/link_status` reports it. */
 export function linkStatus(kms: Kms): LinkStatusResponse {
@@ -45,16 +40,10 @@ export function linkStatus(kms: Kms): LinkStatusResponse {
   };
 }
 
-/**
- * With `--require-auth`, the caller must hold the token of `device`.
- */
-function authorize(
-  request: Request,
-  kms: Kms,
-  device: string,
-): void {
+/** With `--require-auth`, the caller must hold the token of `device`. */
+function authorize(request: Request, kms: Kms, device: string): void {
   if (!kms.config.requireAuth) return;
-  const sae = authenticate(request, kms.store);
+  const sae = callerSae(request, kms);
   if (sae !== device) {
     throw new HttpError(403, "forbidden", {
       message: `this token belongs to ${sae}, not ${device}`,
@@ -63,9 +52,9 @@ function authorize(
 }
 
 function refused(outcome: RefusedKey): Response {
-  // HTTP 200 on purpose (seed): clients branch on status, not on the code.
+  // HTTP 200 on purpose: clients branch on status, not on the code.
   return json({
-    error: outcome.error,
+    error: outcome.message,
     qber: outcome.qber,
     status: outcome.status,
   });
@@ -73,14 +62,14 @@ function refused(outcome: RefusedKey): Response {
 
 /**
  * The key for the wire: wrapped to the device's ML-KEM-768 key when it sent
- * one (the key never crosses the network in clear), else `key_hex` as the
- * seed has it.
+ * one (the key never crosses the network in clear), else `key_hex` as legacy
+ * clients read it.
  */
 async function keyFields(
   issued: IssuedKey,
-  device: string,
-  kemPublicKey: Uint8Array | undefined,
+  to: { device: string; kem?: Uint8Array },
 ): Promise<Record<string, unknown>> {
+  const { device, kem: kemPublicKey } = to;
   const common = {
     key_id: issued.keyId,
     qber: issued.qber,
@@ -99,26 +88,28 @@ async function keyFields(
 }
 
 async function deliver(
-  outcome: KeyOutcome,
+  issued: IssuedKey,
   request: {
     device: string;
     kem?: Uint8Array;
     extra?: Record<string, unknown>;
   },
 ): Promise<Response> {
-  if (!outcome.ok) return refused(outcome);
   return json({
-    ...await keyFields(outcome, request.device, request.kem),
+    ...await keyFields(issued, request),
     ...request.extra,
   });
 }
 
 /** The device's ML-KEM-768 public key, if it asked for wrapped delivery. */
 function kemKey(body: Body): Uint8Array | undefined {
-  return base64Field(body, "kem_public_key", KEM_PUBLIC_KEY_LENGTH);
+  return base64Field(body, "kem_public_key", {
+    length: KEM_PUBLIC_KEY_LENGTH,
+  });
 }
 
-const getSessionKey: Handler = async (request, kms) => {
+/** `POST /get_session_key`: the pair's key (or any waiting key without a peer). */
+export const getSessionKey: Handler = async (request, { kms }) => {
   const body = await readJsonObject(request);
   const device = deviceField(body, ["device_id", "client_id"])!;
   const peer = deviceField(body, ["peer_id"], { optional: true });
@@ -137,11 +128,12 @@ const getSessionKey: Handler = async (request, kms) => {
     forceAttack: booleanField(body, "force_attack"),
     keyId,
   });
-  if (outcome === "unknown_key") {
+  if (!outcome.ok && outcome.reason === "unknown_key") {
     throw new HttpError(404, "unknown_key", {
       message: `no recent key ${keyId} for ${device} and ${peer}`,
     });
   }
+  if (!outcome.ok) return refused(outcome);
   return await deliver(outcome, {
     device,
     kem,
@@ -149,7 +141,8 @@ const getSessionKey: Handler = async (request, kms) => {
   });
 };
 
-const createSession: Handler = async (request, kms) => {
+/** `POST /create_session`: a session and its key for the initiator. */
+export const createSession: Handler = async (request, { kms }) => {
   const body = await readJsonObject(request);
   const initiator = deviceField(body, ["initiator"])!;
   const peer = deviceField(body, ["peer"])!;
@@ -168,22 +161,27 @@ const createSession: Handler = async (request, kms) => {
   });
 };
 
-const joinSession: Handler = async (request, kms) => {
+/** `POST /join_session`: the session's key for its named peer. */
+export const joinSession: Handler = async (request, { kms }) => {
   const body = await readJsonObject(request);
   const sessionId = stringField(body, "session_id");
   const device = deviceField(body, ["device_id"])!;
   const kem = kemKey(body);
   authorize(request, kms, device);
   const outcome = kms.broker.joinSession(sessionId, device);
-  if (outcome === "not_found") {
-    throw new HttpError(404, "unknown_session", {
-      message: `no session ${sessionId}`,
-    });
-  }
-  if (outcome === "forbidden") {
-    throw new HttpError(403, "not_session_peer", {
-      message: `${device} is not a member of session ${sessionId}`,
-    });
+  if (!outcome.ok) {
+    switch (outcome.reason) {
+      case "unknown_session":
+        throw new HttpError(404, "unknown_session", {
+          message: `no session ${sessionId}`,
+        });
+      case "not_session_peer":
+        throw new HttpError(403, "not_session_peer", {
+          message: `${device} is not a member of session ${sessionId}`,
+        });
+      default:
+        return refused(outcome);
+    }
   }
   return await deliver(outcome, {
     device,
@@ -192,34 +190,31 @@ const joinSession: Handler = async (request, kms) => {
   });
 };
 
-const forceAttack: Handler = (_request, kms) => {
+/** `GET /link_status`. */
+export const getLinkStatus: Handler = (_request, { kms }) =>
+  json(linkStatus(kms));
+
+/** `POST /force_attack` (and `/trigger_attack`): attack mode on, runs until RED. */
+export const forceAttack: Handler = (_request, { kms }) => {
   const { status, qber } = kms.link.forceAttack();
   return json({ status, qber });
 };
 
-const reset: Handler = (_request, kms) => {
+/** `POST /reset`: attack off, history, pairs and sessions cleared. */
+export const reset: Handler = (_request, { kms }) => {
   kms.link.reset();
   kms.broker.clear();
   return json({ status: "reset_complete" });
 };
 
-const setEve = (on: boolean): Handler => (_request, kms) => {
-  kms.link.setAttackMode(on);
-  return json({ attack_mode: on, status: kms.link.status });
-};
+/** `POST /activate_eve` and `/deactivate_eve`: attack mode without a run. */
+export function setEve(on: boolean): Handler {
+  return (_request, { kms }) => {
+    kms.link.setAttackMode(on);
+    return json({ attack_mode: on, status: kms.link.status });
+  };
+}
 
-/** The seed routes, by method and path. */
-export const SEED_ROUTES: Record<string, Record<string, Handler>> = {
-  "/get_session_key": { POST: getSessionKey },
-  "/link_status": { GET: (_request, kms) => json(linkStatus(kms)) },
-  "/force_attack": { POST: forceAttack },
-  "/trigger_attack": { POST: forceAttack },
-  "/reset": { POST: reset },
-  "/create_session": { POST: createSession },
-  "/join_session": { POST: joinSession },
-  "/sessions": {
-    GET: (_request, kms) => json({ sessions: kms.broker.sessions() }),
-  },
-  "/activate_eve": { POST: setEve(true) },
-  "/deactivate_eve": { POST: setEve(false) },
-};
+/** `GET /sessions`: session metadata, never keys. */
+export const listSessions: Handler = (_request, { kms }) =>
+  json({ sessions: kms.broker.sessions() });

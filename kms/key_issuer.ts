@@ -1,0 +1,209 @@
+/**
+ * How a key is made and handed out, whatever the rule that decided who gets
+ * it: one BB84 run through HKDF (and an ML-KEM-768 encapsulation for `pqc`),
+ * then, per device that receives it, the issued counter, a ledger line, a
+ * `KEY_ISSUED` audit entry and a `key` event. Refusals are audited as
+ * `KEY_REFUSED`.
+ *
+ * @module
+ */
+
+import {
+  deriveSessionKey,
+  generateKemKeyPair,
+  hybridEncapsulate,
+} from "../quantum/mod.ts";
+import type { LinkStatus } from "../protocol/mod.ts";
+import type { Auditor } from "./audit.ts";
+import type { EventHub } from "./events.ts";
+import type { LinkRefusal, QuantumLink } from "./quantum_link.ts";
+import type { KmsStore } from "./store.ts";
+
+/** A key handed to a device. */
+export interface IssuedKey {
+  ok: true;
+  /** The 32-byte session key. */
+  key: Uint8Array;
+  /** Its id (UUID). */
+  keyId: string;
+  /** QBER of the run that produced it. */
+  qber: number;
+  /** Link status when issued. */
+  status: LinkStatus;
+  /** Whether an ML-KEM secret was mixed in. */
+  pqc: boolean;
+}
+
+/** No key: the link refused. */
+export type RefusedKey = LinkRefusal;
+
+/**
+ * Which rule handed a key out, as the ledger and `key` events name it:
+ * `pair` (a named peer), `session` (the session API) or `seed` (no peer
+ * named: the legacy clients' rule; stored rows and dashboards know it by
+ * this name).
+ */
+export type KeyKind = "pair" | "session" | "seed";
+
+/** A key and the devices that hold it. */
+export interface SharedKey {
+  /** The 32-byte session key. */
+  key: Uint8Array;
+  /** Its id (UUID). */
+  keyId: string;
+  /** QBER of the run that produced it. */
+  qber: number;
+  /** Whether an ML-KEM secret was mixed in. */
+  pqc: boolean;
+  /** Devices it was handed to. */
+  holders: Set<string>;
+}
+
+/** Everything the issuer works with. */
+export interface KeyIssuerDeps {
+  /** The BB84 link. */
+  link: QuantumLink;
+  /** Counters and the key ledger. */
+  store: KmsStore;
+  /** Where `key` events go. */
+  hub: EventHub;
+  /** Where `KEY_ISSUED` and `KEY_REFUSED` go. */
+  audit: Auditor;
+}
+
+/**
+ * Makes keys and hands them to devices.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { Auditor } from "./audit.ts";
+ * import { EventHub } from "./events.ts";
+ * import { KeyIssuer } from "./key_issuer.ts";
+ * import { QuantumLink } from "./quantum_link.ts";
+ * import { KmsStore } from "./store.ts";
+ *
+ * const store = new KmsStore(":memory:");
+ * const hub = new EventHub();
+ * const audit = new Auditor(store, hub, { log: () => {} });
+ * const link = new QuantumLink(store, hub, { noiseLevel: 0.02, audit });
+ * const issuer = new KeyIssuer({ link, store, hub, audit });
+ * const made = issuer.mint({ device: "A" }, "B");
+ * if (!made.ok) throw new Error(made.message);
+ * const issued = issuer.hand(made.shared, { device: "A", peer: "B", kind: "pair" });
+ * assertEquals([issued.key.length, store.ledgerSize()], [32, 1]);
+ * store.close();
+ * ```
+ */
+export class KeyIssuer {
+  #deps: KeyIssuerDeps;
+
+  constructor(deps: KeyIssuerDeps) {
+    this.#deps = deps;
+  }
+
+  /** No key leaves the KMS while the link is RED, not even an existing one. */
+  refusalIfRed(device: string, peer: string): RefusedKey | undefined {
+    const { link, audit } = this.#deps;
+    if (link.status !== "RED") return undefined;
+    audit.record(
+      "KEY_REFUSED",
+      `device=${device} peer=${peer} status=RED qber=${link.qber.toFixed(3)}`,
+    );
+    return {
+      ok: false,
+      reason: "link_red",
+      message:
+        "QKD link compromised: the link is RED. No keys until an operator resets the link.",
+      qber: link.qber,
+      status: "RED",
+    };
+  }
+
+  /**
+   * A fresh key from one BB84 run for `request.device` and `peer` (`*` when
+   * it waits for any device), held by nobody yet.
+   */
+  mint(
+    request: { device: string; pqc?: boolean; forceAttack?: boolean },
+    peer: string,
+  ): { ok: true; shared: SharedKey } | RefusedKey {
+    const run = this.#deps.link.freshKey(256, {
+      forceEve: request.forceAttack,
+    });
+    if (!run.ok) {
+      this.#deps.audit.record(
+        "KEY_REFUSED",
+        `device=${request.device} peer=${peer} status=${run.status} qber=${
+          run.qber.toFixed(3)
+        }`,
+      );
+      return run;
+    }
+    let key = deriveSessionKey(run.secret, {
+      client: request.device,
+      peer,
+    });
+    const pqc = request.pqc === true;
+    if (pqc) {
+      // A real ML-KEM-768 encapsulation. The KMS holds both halves, so this
+      // hedges a weakness in the QKD key, not a dishonest KMS; the clients'
+      // end-to-end hybrid covers that.
+      const { publicKey } = generateKemKeyPair();
+      key = hybridEncapsulate(key, publicKey).key;
+    }
+    return {
+      ok: true,
+      shared: {
+        key,
+        keyId: crypto.randomUUID(),
+        qber: run.qber,
+        pqc,
+        holders: new Set(),
+      },
+    };
+  }
+
+  /** Hands `shared` to `to.device`, on the record. */
+  hand(
+    shared: SharedKey,
+    to: { device: string; peer: string | null; kind: KeyKind },
+  ): IssuedKey {
+    const { device, peer, kind } = to;
+    shared.holders.add(device);
+    const { store, hub, audit, link } = this.#deps;
+    link.countIssued(1);
+    store.addLedger({
+      keyId: shared.keyId,
+      device,
+      peer,
+      qber: shared.qber,
+      kind,
+    });
+    audit.record(
+      "KEY_ISSUED",
+      `device=${device} peer=${peer ?? "-"} key_id=${shared.keyId} qber=${
+        shared.qber.toFixed(3)
+      }`,
+    );
+    hub.publish({
+      event: "key",
+      data: {
+        device,
+        peer,
+        key_id: shared.keyId,
+        qber: shared.qber,
+        kind,
+        time: new Date().toISOString(),
+      },
+    });
+    return {
+      ok: true,
+      key: shared.key,
+      keyId: shared.keyId,
+      qber: shared.qber,
+      status: link.status,
+      pqc: shared.pqc,
+    };
+  }
+}

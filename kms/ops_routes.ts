@@ -1,0 +1,89 @@
+/**
+ * The operator's endpoints: `/healthz` (with the process's sandbox),
+ * `/metrics` (Prometheus text) and `/events` (the dashboard's live feed).
+ *
+ * @module
+ */
+
+import { renderMetrics } from "../common/prometheus.ts";
+import type { Kms } from "./context.ts";
+import { json } from "./http.ts";
+import { linkStatus } from "./key_routes.ts";
+import { ATTACKS_DETECTED, KEYS_ISSUED } from "./quantum_link.ts";
+import type { Handler } from "./router.ts";
+
+/** What the running process may touch, as Deno reports it. */
+function sandbox(kms: Kms) {
+  const granted = (descriptor: Deno.PermissionDescriptor) =>
+    Deno.permissions.querySync(descriptor).state === "granted";
+  return {
+    read_data_dir: granted({ name: "read", path: kms.config.dataDir }),
+    read_root: granted({ name: "read", path: "/" }),
+    write_root: granted({ name: "write", path: "/" }),
+    run: granted({ name: "run" }),
+    net_any: granted({ name: "net" }),
+  };
+}
+
+/** `GET /healthz`: up, the link status, open streams and the sandbox. */
+export const health: Handler = (_request, { kms }) =>
+  json({
+    ok: true,
+    status: kms.link.status,
+    subscribers: kms.hub.size,
+    sandbox: sandbox(kms),
+  });
+
+/** `GET /metrics`: counters, the link and request latency, as Prometheus text. */
+export const metrics: Handler = (_request, { kms }) => {
+  const status = kms.link.status;
+  const text = renderMetrics([
+    {
+      name: "qstcs_kms_keys_issued_total",
+      type: "counter",
+      help: "Session keys handed to devices.",
+      samples: [{ value: kms.store.counter(KEYS_ISSUED) }],
+    },
+    {
+      name: "qstcs_kms_attacks_detected_total",
+      type: "counter",
+      help: "BB84 runs whose QBER was above the 11% threshold.",
+      samples: [{ value: kms.store.counter(ATTACKS_DETECTED) }],
+    },
+    {
+      name: "qstcs_kms_qber",
+      type: "gauge",
+      help: "QBER of the latest BB84 run.",
+      samples: [{ value: kms.link.qber }],
+    },
+    {
+      name: "qstcs_kms_link_status",
+      type: "gauge",
+      help: "1 for the current link status.",
+      samples: (["GREEN", "YELLOW", "RED"] as const).map((s) => ({
+        labels: { status: s },
+        value: s === status ? 1 : 0,
+      })),
+    },
+    {
+      name: "qstcs_kms_active_sessions",
+      type: "gauge",
+      help: "Pairs and sessions holding a key.",
+      samples: [{ value: kms.broker.activeSessions }],
+    },
+    kms.latency.metric("qstcs_kms_request_duration_seconds"),
+  ]);
+  return new Response(text, {
+    headers: { "content-type": "text/plain; version=0.0.4" },
+  });
+};
+
+/** `GET /events`: the link state and the last 50 audit lines, then live events. */
+export const events: Handler = (_request, { kms }) =>
+  kms.hub.subscribe(() => [
+    { event: "state", data: linkStatus(kms) },
+    ...kms.store.recentAudit(50).map((data) => ({
+      event: "audit" as const,
+      data,
+    })),
+  ]);
