@@ -159,13 +159,17 @@ export function parseClientArgs(
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { completeConfig } from "./config.ts";
+ *
  * const answers = ["Soldier_Alpha", "Soldier_Bravo", "", ""];
  * const config = await completeConfig({ maxFileBytes: 1 }, {
  *   ask: () => Promise.resolve(answers.shift() ?? null),
- *   report: console.log,
+ *   report: (problem) => {
+ *     throw new Error(problem);
+ *   },
  * });
- * console.log(config.kmsUrl); // "http://192.168.1.100:8000"
+ * assertEquals(config.kmsUrl, "http://192.168.1.100:8000");
  * ```
  */
 export async function completeConfig(

@@ -45,7 +45,7 @@ export interface ServeOptions {
 
 /** Serves `handler` until SIGINT, SIGTERM or `options.signal`. */
 export async function serveUntilSignal(
-  handler: Deno.ServeHandler,
+  handler: Deno.ServeHandler<Deno.NetAddr>,
   options: ServeOptions,
 ): Promise<void> {
   const controller = new AbortController();

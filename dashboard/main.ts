@@ -11,6 +11,7 @@
 
 import { createHandler } from "./_fresh/server.ts";
 import { runService } from "../common/cli.ts";
+import { serveUntilSignal } from "../common/serve.ts";
 import {
   DASHBOARD_USAGE,
   type DashboardConfig,
@@ -25,31 +26,23 @@ async function serveDashboard(config: DashboardConfig): Promise<void> {
     log: (line) => console.log(`[DASHBOARD] ${line}`),
   });
   monitor.start();
-  const controller = new AbortController();
-  const server = Deno.serve({
-    hostname: config.host,
-    port: config.port,
-    signal: controller.signal,
-    onListen: ({ hostname, port }) => {
-      console.log(
-        `[DASHBOARD] SOC view of the KMS at ${config.kmsUrl} ` +
-          "(BB84 quantum channel: classical simulation)",
-      );
-      console.log(`[DASHBOARD] listening on http://${hostname}:${port}`);
+  await serveUntilSignal(
+    createHandler<AppState>(site, { state: { monitor } }),
+    {
+      hostname: config.host,
+      port: config.port,
+      tag: "DASHBOARD",
+      onListen: ({ hostname, port }) => {
+        console.log(
+          `[DASHBOARD] SOC view of the KMS at ${config.kmsUrl} ` +
+            "(BB84 quantum channel: classical simulation)",
+        );
+        console.log(`[DASHBOARD] listening on http://${hostname}:${port}`);
+      },
+      // Ends the browsers' event streams, which would keep the server open.
+      onStop: () => monitor.close(),
     },
-  }, createHandler<AppState>(site, { state: { monitor } }));
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    console.log("[DASHBOARD] shutting down");
-    // Ends the browsers' event streams, which would keep the server open.
-    await monitor.close();
-    controller.abort();
-  };
-  Deno.addSignalListener("SIGINT", stop);
-  Deno.addSignalListener("SIGTERM", stop);
-  await server.finished;
+  );
 }
 
 if (import.meta.main) {

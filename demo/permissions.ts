@@ -23,11 +23,15 @@ export interface PermissionOverrides {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { permissionFlags } from "./permissions.ts";
+ *
  * const config = JSON.stringify({ permissions: { relay: { net: ["0.0.0.0:8765"] } } });
- * console.log(permissionFlags(config, "relay")); // --allow-net=0.0.0.0:8765
- * console.log(permissionFlags(config, "relay", { net: ["127.0.0.1:9000"] }));
- * // --allow-net=127.0.0.1:9000
+ * assertEquals(permissionFlags(config, "relay"), "--allow-net=0.0.0.0:8765");
+ * assertEquals(
+ *   permissionFlags(config, "relay", { net: ["127.0.0.1:9000"] }),
+ *   "--allow-net=127.0.0.1:9000",
+ * );
  * ```
  */
 export function permissionFlags(

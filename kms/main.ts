@@ -5,6 +5,7 @@
  */
 
 import { runService } from "../common/cli.ts";
+import { serveUntilSignal } from "../common/serve.ts";
 import { KMS_USAGE, type KmsConfig, parseKmsConfig } from "./config.ts";
 import { closeKms, DATABASE_FILE, openKms } from "./context.ts";
 import { MASTER_KEY_FILE } from "./master_key.ts";
@@ -32,11 +33,10 @@ async function serveKms(config: KmsConfig): Promise<void> {
       `link ${kms.link.status}, channel noise ${config.noiseLevel}` +
       (config.requireAuth ? "; bearer tokens required" : ""),
   );
-  const controller = new AbortController();
-  const server = Deno.serve({
+  await serveUntilSignal(createHandler(kms), {
     hostname: config.host,
     port: config.port,
-    signal: controller.signal,
+    tag: "KMS",
     onListen: ({ hostname, port }) => {
       console.log(`[KMS] listening on http://${hostname}:${port}`);
       if (hostname === "0.0.0.0") {
@@ -45,16 +45,9 @@ async function serveKms(config: KmsConfig): Promise<void> {
         }
       }
     },
-  }, createHandler(kms));
-  const stop = () => {
-    if (controller.signal.aborted) return;
-    console.log("[KMS] shutting down");
-    kms.hub.close();
-    controller.abort();
-  };
-  Deno.addSignalListener("SIGINT", stop);
-  Deno.addSignalListener("SIGTERM", stop);
-  await server.finished;
+    // Ends the dashboards' event streams, which would keep the server open.
+    onStop: () => kms.hub.close(),
+  });
   closeKms(kms);
 }
 

@@ -10,6 +10,7 @@
  */
 
 import { runService } from "../common/cli.ts";
+import { serveUntilSignal } from "../common/serve.ts";
 import { parseRelayConfig, RELAY_USAGE, type RelayConfig } from "./config.ts";
 import { CloseCode, Hub } from "./hub.ts";
 import { LogThrottle } from "./log_throttle.ts";
@@ -20,7 +21,6 @@ import { createRelayHandler } from "./server.ts";
 const TICK_MS = 25;
 // Lines about single frames print up to this rate, then are only counted.
 const FRAME_LINES_PER_SECOND = 50;
-const SHUTDOWN_GRACE_MS = 1000;
 
 async function serveRelay(config: RelayConfig): Promise<void> {
   const log = (line: string) => console.log(`[RELAY] ${line}`);
@@ -32,11 +32,14 @@ async function serveRelay(config: RelayConfig): Promise<void> {
     log,
     logFrame: (line) => frameLines.line(line),
   });
-  const controller = new AbortController();
-  const server = Deno.serve({
+  const ticker = setInterval(() => {
+    hub.tick();
+    frameLines.flush();
+  }, TICK_MS);
+  await serveUntilSignal(createRelayHandler(hub, { ...config, log }), {
     hostname: config.host,
     port: config.port,
-    signal: controller.signal,
+    tag: "RELAY",
     onListen: ({ hostname, port }) => {
       console.log(
         "[RELAY] zero-knowledge relay: forwards frames unchanged and reads " +
@@ -51,25 +54,12 @@ async function serveRelay(config: RelayConfig): Promise<void> {
       );
       console.log(`[RELAY] listening on ws://${hostname}:${port}`);
     },
-  }, createRelayHandler(hub, { ...config, log }));
-  const ticker = setInterval(() => {
-    hub.tick();
-    frameLines.flush();
-  }, TICK_MS);
-  const signalled = Promise.withResolvers<void>();
-  Deno.addSignalListener("SIGINT", signalled.resolve);
-  Deno.addSignalListener("SIGTERM", signalled.resolve);
-  await signalled.promise;
-  console.log("[RELAY] shutting down");
-  clearInterval(ticker);
-  hub.closeAll(CloseCode.goingAway, "relay shutting down");
-  controller.abort();
-  // Deno.serve may never finish while a client that vanished without a close
-  // handshake still holds an upgraded socket (denoland/deno#29088).
-  await Promise.race([
-    server.finished,
-    new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS)),
-  ]);
+    onStop: () => {
+      clearInterval(ticker);
+      hub.closeAll(CloseCode.goingAway, "relay shutting down");
+    },
+  });
+  // Sockets of clients that vanished may still hold the event loop.
   Deno.exit(0);
 }
 
