@@ -85,45 +85,42 @@ export function parseUrl(
   return url.href.replace(/\/+$/, "");
 }
 
-/** How {@linkcode runService} starts a service. */
-export interface ServiceOptions<C> {
+/** A service's command line: its log tag, `--help` text and settings parser. */
+export interface ServiceCommand<C> {
   /** The log tag, e.g. `KMS` for `[KMS] ...` lines. */
   tag: string;
   /** The `--help` text. */
   usage: string;
   /** Reads the settings from the command line and an environment lookup. */
   parse: (args: string[], env: (name: string) => string | undefined) => C;
-  /** Runs the service until it stops. */
-  run: (config: C) => Promise<void>;
 }
 
 /**
- * A service's `main()`: prints `usage` for `--help`; a {@linkcode ConfigError}
- * from `parse` prints one `[TAG] message` line on stderr and exits with 2;
- * otherwise runs the service.
+ * A service's `main()` over `Deno.args`: prints the usage for `--help`; a
+ * {@linkcode ConfigError} from `command.parse` prints one `[TAG] message`
+ * line on stderr and exits with 2; otherwise runs the service with its
+ * settings.
  *
  * @example
  * ```ts ignore
- * if (import.meta.main) {
- *   await runService(Deno.args, { tag: "KMS", usage, parse, run: serveKms });
- * }
+ * if (import.meta.main) await runService(KMS_COMMAND, serveKms);
  * ```
  */
 export async function runService<C>(
-  args: string[],
-  options: ServiceOptions<C>,
+  command: ServiceCommand<C>,
+  run: (config: C) => Promise<void>,
 ): Promise<void> {
-  if (args.includes("--help")) {
-    console.log(options.usage);
+  if (Deno.args.includes("--help")) {
+    console.log(command.usage);
     return;
   }
   let config: C;
   try {
-    config = options.parse(args, (name) => Deno.env.get(name));
+    config = command.parse(Deno.args, (name) => Deno.env.get(name));
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    console.error(`[${options.tag}] ${error.message}`);
+    console.error(`[${command.tag}] ${error.message}`);
     Deno.exit(2);
   }
-  await options.run(config);
+  await run(config);
 }

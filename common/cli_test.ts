@@ -37,12 +37,11 @@ Deno.test("runService prints usage for --help and exits 2 with one line on a bad
   const source = new URL("./cli.ts", import.meta.url).href;
   const script = `
     import { ConfigError, runService } from "${source}";
-    await runService(Deno.args, {
+    await runService({
       tag: "T",
       usage: "usage text",
       parse: (args) => { if (args[0] === "bad") throw new ConfigError("bad port"); return args; },
-      run: async (config) => console.log("ran", config.join(",")),
-    });`;
+    }, async (config) => console.log("ran", config.join(",")));`;
   const run = async (...args: string[]) => {
     const output = await new Deno.Command(Deno.execPath(), {
       args: ["eval", "--no-config", script, ...args],

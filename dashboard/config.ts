@@ -5,7 +5,12 @@
  * @module
  */
 
-import { ConfigError, parsePort, parseUrl } from "../common/cli.ts";
+import {
+  ConfigError,
+  parsePort,
+  parseUrl,
+  type ServiceCommand,
+} from "../common/cli.ts";
 import { parseArgs } from "../common/std.ts";
 
 /** Everything the dashboard process is told at start. */
@@ -67,3 +72,10 @@ export function parseDashboardConfig(
     }),
   };
 }
+
+/** The dashboard command line: tag, usage and parser, for common/cli.ts `runService`. */
+export const DASHBOARD_COMMAND: ServiceCommand<DashboardConfig> = {
+  tag: "DASHBOARD",
+  usage: DASHBOARD_USAGE,
+  parse: parseDashboardConfig,
+};

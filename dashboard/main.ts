@@ -12,11 +12,7 @@
 import { createHandler } from "./_fresh/server.ts";
 import { runService } from "../common/cli.ts";
 import { serveUntilSignal } from "../common/serve.ts";
-import {
-  DASHBOARD_USAGE,
-  type DashboardConfig,
-  parseDashboardConfig,
-} from "./config.ts";
+import { DASHBOARD_COMMAND, type DashboardConfig } from "./config.ts";
 import { type AppState, KmsMonitor } from "./kms_monitor.ts";
 import { site } from "./site.ts";
 
@@ -45,11 +41,4 @@ async function serveDashboard(config: DashboardConfig): Promise<void> {
   );
 }
 
-if (import.meta.main) {
-  await runService(Deno.args, {
-    tag: "DASHBOARD",
-    usage: DASHBOARD_USAGE,
-    parse: parseDashboardConfig,
-    run: serveDashboard,
-  });
-}
+if (import.meta.main) await runService(DASHBOARD_COMMAND, serveDashboard);

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { ConfigError, parsePort } from "../common/cli.ts";
+import { ConfigError, parsePort, type ServiceCommand } from "../common/cli.ts";
 import { parseArgs } from "../common/std.ts";
 
 /** Everything the KMS process is told at start. */
@@ -89,3 +89,10 @@ export function parseKmsConfig(
     noiseLevel,
   };
 }
+
+/** The KMS command line: tag, usage and parser, for common/cli.ts `runService`. */
+export const KMS_COMMAND: ServiceCommand<KmsConfig> = {
+  tag: "KMS",
+  usage: KMS_USAGE,
+  parse: parseKmsConfig,
+};

@@ -6,7 +6,7 @@
 
 import { runService } from "../common/cli.ts";
 import { serveUntilSignal } from "../common/serve.ts";
-import { KMS_USAGE, type KmsConfig, parseKmsConfig } from "./config.ts";
+import { KMS_COMMAND, type KmsConfig } from "./config.ts";
 import { closeKms, DATABASE_FILE, openKms } from "./context.ts";
 import { MASTER_KEY_FILE } from "./master_key.ts";
 import { createHandler } from "./server.ts";
@@ -51,11 +51,4 @@ async function serveKms(config: KmsConfig): Promise<void> {
   closeKms(kms);
 }
 
-if (import.meta.main) {
-  await runService(Deno.args, {
-    tag: "KMS",
-    usage: KMS_USAGE,
-    parse: parseKmsConfig,
-    run: serveKms,
-  });
-}
+if (import.meta.main) await runService(KMS_COMMAND, serveKms);

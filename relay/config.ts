@@ -4,7 +4,7 @@
  * @module
  */
 
-import { ConfigError, parsePort } from "../common/cli.ts";
+import { ConfigError, parsePort, type ServiceCommand } from "../common/cli.ts";
 import { parseArgs } from "../common/std.ts";
 
 /** Limits that keep the relay's memory and CPU bounded. */
@@ -158,3 +158,10 @@ function positive(flag: string, text: string, key: keyof RelayLimits): number {
   }
   return value;
 }
+
+/** The relay command line: tag, usage and parser, for common/cli.ts `runService`. */
+export const RELAY_COMMAND: ServiceCommand<RelayConfig> = {
+  tag: "RELAY",
+  usage: RELAY_USAGE,
+  parse: parseRelayConfig,
+};

@@ -11,7 +11,7 @@
 
 import { runService } from "../common/cli.ts";
 import { serveUntilSignal } from "../common/serve.ts";
-import { parseRelayConfig, RELAY_USAGE, type RelayConfig } from "./config.ts";
+import { RELAY_COMMAND, type RelayConfig } from "./config.ts";
 import { CloseCode, Hub } from "./hub.ts";
 import { LogThrottle } from "./log_throttle.ts";
 import { createRelayHandler } from "./server.ts";
@@ -63,11 +63,4 @@ async function serveRelay(config: RelayConfig): Promise<void> {
   Deno.exit(0);
 }
 
-if (import.meta.main) {
-  await runService(Deno.args, {
-    tag: "RELAY",
-    usage: RELAY_USAGE,
-    parse: parseRelayConfig,
-    run: serveRelay,
-  });
-}
+if (import.meta.main) await runService(RELAY_COMMAND, serveRelay);

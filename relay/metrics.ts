@@ -115,24 +115,33 @@ export function renderRelayMetrics(
       "Chat frames queued for an offline or backpressured recipient.",
       counters.framesQueued,
     ),
-    labelledMetric("qstcs_relay_frames_dropped_total", {
-      type: "counter",
-      help: "Chat frames dropped, by reason.",
-      label: "reason",
-      values: counters.dropped,
-    }),
-    labelledMetric("qstcs_relay_frames_refused_total", {
-      type: "counter",
-      help: "Frames refused with an error frame, by code.",
-      label: "code",
-      values: counters.refused,
-    }),
-    labelledMetric("qstcs_relay_closed_total", {
-      type: "counter",
-      help: "Connections closed by the relay, by close code.",
-      label: "code",
-      values: counters.closed,
-    }),
+    ...([
+      [
+        "frames_dropped_total",
+        "Chat frames dropped, by reason.",
+        "reason",
+        counters.dropped,
+      ],
+      [
+        "frames_refused_total",
+        "Frames refused with an error frame, by code.",
+        "code",
+        counters.refused,
+      ],
+      [
+        "closed_total",
+        "Connections closed by the relay, by close code.",
+        "code",
+        counters.closed,
+      ],
+    ] as const).map(([name, help, label, values]) =>
+      labelledMetric(`qstcs_relay_${name}`, {
+        type: "counter",
+        help,
+        label,
+        values,
+      })
+    ),
     gauge("queue_frames", "Frames waiting in queues.", gauges.queueFrames),
     gauge("queue_bytes", "Bytes waiting in queues.", gauges.queueBytes),
     gauge(
