@@ -8,6 +8,7 @@
 
 import {
   generateKemKeyPair,
+  isLinkStatusResponse,
   type LinkStatus,
   type LinkStatusResponse,
   type SessionKeyRequest,
@@ -227,10 +228,10 @@ export async function fetchLinkStatus(
   const { status, json } = await call(new URL("/link_status", kmsUrl), {
     signal: options.signal,
   }, options.timeoutMs);
-  if (status !== 200 || linkStatusField(json.status) === undefined) {
+  if (status !== 200 || !isLinkStatusResponse(json)) {
     throw new KmsError(`KMS link status: HTTP ${status}: ${describe(json)}`);
   }
-  return json as unknown as LinkStatusResponse;
+  return json;
 }
 
 async function call(

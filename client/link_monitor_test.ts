@@ -11,7 +11,16 @@ Deno.test("the monitor reports every poll, and failures, until stopped", async (
     () => {
       const status = statuses[polls++];
       return status
-        ? Response.json({ status, qber: 0.02 })
+        ? Response.json({
+          status,
+          qber: 0.02,
+          total_keys_issued: 0,
+          attacks_detected: 0,
+          active_sessions: 0,
+          history: [0.02],
+          router_last_seen: null,
+          attack_mode: false,
+        })
         : new Response("down", { status: 503 });
     },
   );

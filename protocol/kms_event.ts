@@ -81,6 +81,24 @@ export type KmsEventName = KmsEvent["event"];
 type Json = Record<string, unknown>;
 
 /**
+ * Whether `body` is a whole `GET /link_status` answer (the same shape as the
+ * `state` event), so a reader can use it without casting.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { isLinkStatusResponse } from "./kms_event.ts";
+ *
+ * assertEquals(isLinkStatusResponse({ status: "GREEN" }), false);
+ * ```
+ */
+export function isLinkStatusResponse(
+  body: unknown,
+): body is LinkStatusResponse {
+  return isRecord(body) && VALIDATORS.state(body);
+}
+
+/**
  * Reads one SSE event (its name and data text) as a {@linkcode KmsEvent},
  * or `null` when it is not one.
  *

@@ -1,5 +1,9 @@
 import { assertEquals } from "@std/assert";
-import { type KmsEvent, parseKmsEvent } from "./kms_event.ts";
+import {
+  isLinkStatusResponse,
+  type KmsEvent,
+  parseKmsEvent,
+} from "./kms_event.ts";
 
 const EVENTS: KmsEvent[] = [
   {
@@ -72,4 +76,12 @@ Deno.test("a field of the wrong type, a missing field or a foreign name is refus
   }
   assertEquals(parseKmsEvent("audit", "not json"), null);
   assertEquals(parseKmsEvent("audit", "[1]"), null);
+});
+
+Deno.test("isLinkStatusResponse takes the state event's shape whole", () => {
+  const state = EVENTS[0].data;
+  assertEquals(isLinkStatusResponse(state), true);
+  assertEquals(isLinkStatusResponse({ ...state, history: [2] }), false);
+  assertEquals(isLinkStatusResponse({ ...state, router_last_seen: 5 }), false);
+  assertEquals(isLinkStatusResponse(null), false);
 });
