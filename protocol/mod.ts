@@ -29,11 +29,14 @@
  */
 
 export * from "./aes_gcm.ts";
+export * from "./credentials.ts";
 export * from "./envelope.ts";
+export * from "./identity.ts";
 export * from "./key_wrap.ts";
 export * from "./kms_event.ts";
 export * from "./link_policy.ts";
 export * from "./packet.ts";
+export * from "./relay_ticket.ts";
 export * from "./replay_guard.ts";
 export * from "./server_frame.ts";
 export * from "./types.ts";

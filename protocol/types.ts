@@ -259,6 +259,11 @@ export interface RegisterFrame {
    * connection replaces the old one (a reconnect after a dead socket).
    */
   resume?: string;
+  /**
+   * The device's relay ticket from the KMS (`POST /relay_ticket`), which a
+   * relay not started with `--open` requires: see protocol/relay_ticket.ts.
+   */
+  ticket?: string;
 }
 
 /** First frame an older client sends to the relay; it has no `type`. */
