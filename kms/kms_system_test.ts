@@ -8,11 +8,12 @@
 import { assert, assertEquals, assertMatch } from "@std/assert";
 import { enroll, removeDataDir, startKms, type TestKms } from "./_test_kms.ts";
 
+/** These tests' premise is the seeds' open mode: the KMS runs `--open`. */
 async function withKms(
   fn: (kms: TestKms) => Promise<void>,
   options: { args?: string[] } = {},
 ): Promise<void> {
-  const kms = await startKms(options);
+  const kms = await startKms({ ...options, open: true });
   try {
     await fn(kms);
   } finally {
@@ -103,7 +104,7 @@ Deno.test("bad input gets 4xx JSON errors, the process stays up and state is int
 });
 
 Deno.test("a restart keeps history, counters, link status, audit log and undelivered ETSI keys", async () => {
-  let kms = await startKms();
+  let kms = await startKms({ open: true });
   const { dataDir } = kms;
   try {
     const master = await enroll(dataDir, "SAE_A");
@@ -117,7 +118,7 @@ Deno.test("a restart keeps history, counters, link status, audit log and undeliv
     await kms.post("/force_attack");
     const before = (await kms.get("/link_status")).body;
     await kms.stop();
-    kms = await startKms({ dataDir });
+    kms = await startKms({ dataDir, open: true });
     const after = (await kms.get("/link_status")).body;
     assertEquals(after.status, "RED");
     assertEquals(after.history, before.history);
