@@ -6,6 +6,7 @@
 
 import { ConfigError, parsePort, type ServiceCommand } from "../common/cli.ts";
 import { parseArgs } from "../common/std.ts";
+import { HISTORY_LENGTH } from "../protocol/mod.ts";
 import type { Retention } from "./store.ts";
 
 /** Everything the KMS process is told at start. */
@@ -62,7 +63,8 @@ Usage: deno task kms [options]
   --ticket-lifetime S  relay ticket lifetime in seconds (default 3600)
   --retain-days D   prune QBER history, ledger and audit rows older than D
                     days (default 30)
-  --retain-rows N   keep at most the newest N rows of each (default 100000)
+  --retain-rows N   keep at most the newest N rows of each (default 100000,
+                    at least 20)
   --help            this text
 
 The permission set "kms" in deno.json allows 0.0.0.0:8000 and data/ only: to
@@ -132,10 +134,11 @@ export function parseKmsConfig(
         fallback: DEFAULT_RETENTION.maxAgeDays,
         min: 1,
       }),
+      // The link's history (what /link_status shows) must survive a restart.
       maxRows: wholeNumber(flags["retain-rows"], {
         name: "retain-rows",
         fallback: DEFAULT_RETENTION.maxRows,
-        min: 10,
+        min: HISTORY_LENGTH,
       }),
     },
   };

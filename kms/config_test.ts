@@ -44,6 +44,7 @@ Deno.test("ticket lifetime and retention flags", () => {
       ["--ticket-lifetime", "10"],
       ["--retain-days", "0"],
       ["--retain-rows", "1e3"],
+      ["--retain-rows", "19"],
       ["--retain-rows", "-5"],
     ]
   ) {
