@@ -88,3 +88,28 @@ export function requireRole(
   );
   throw new HttpError(403, "forbidden", { message: options.message });
 }
+
+/**
+ * Unless the KMS runs `--open`, the caller must hold the device token of
+ * `options.device`: 401 without a known token, 403 for an operator's
+ * (`options.purpose` says what only devices get) or another device's.
+ */
+export function authorizeDevice(
+  request: Request,
+  context: RouteContext,
+  options: { device: string; purpose: string },
+): void {
+  if (context.kms.config.open) return;
+  const caller = authenticate(request, context);
+  requireRole(request, context, {
+    caller,
+    role: "device",
+    message:
+      `${caller.name} is an operator: ${options.purpose} are for devices`,
+  });
+  if (caller.name !== options.device) {
+    throw new HttpError(403, "forbidden", {
+      message: `this token belongs to ${caller.name}, not ${options.device}`,
+    });
+  }
+}

@@ -12,7 +12,7 @@ import {
   type LinkStatusResponse,
   wrapKey,
 } from "../protocol/mod.ts";
-import { authenticate, requireRole } from "./caller.ts";
+import { authorizeDevice } from "./caller.ts";
 import type { Kms } from "./context.ts";
 import {
   base64Field,
@@ -24,7 +24,7 @@ import {
 import type { IssuedKey, RefusedKey } from "./key_issuer.ts";
 import { HttpError, json, readJsonObject } from "./http.ts";
 import { ATTACKS_DETECTED, KEYS_ISSUED } from "./quantum_link.ts";
-import type { Handler, RouteContext } from "./router.ts";
+import type { Handler } from "./router.ts";
 
 /** The link as `/link_status` reports it. */
 export function linkStatus(kms: Kms): LinkStatusResponse {
@@ -38,26 +38,6 @@ export function linkStatus(kms: Kms): LinkStatusResponse {
     router_last_seen: kms.routerLastSeen,
     attack_mode: kms.link.attackMode,
   };
-}
-
-/** Unless the KMS runs `--open`, the caller must hold the token of `device`. */
-function authorize(
-  request: Request,
-  context: RouteContext,
-  device: string,
-): void {
-  if (context.kms.config.open) return;
-  const caller = authenticate(request, context);
-  requireRole(request, context, {
-    caller,
-    role: "device",
-    message: `${caller.name} is an operator: pair keys are for devices`,
-  });
-  if (caller.name !== device) {
-    throw new HttpError(403, "forbidden", {
-      message: `this token belongs to ${caller.name}, not ${device}`,
-    });
-  }
 }
 
 function refused(outcome: RefusedKey): Response {
@@ -124,7 +104,7 @@ export const getSessionKey: Handler = async (request, context) => {
   const device = deviceField(body, ["device_id", "client_id"])!;
   const peer = deviceField(body, ["peer_id"], { optional: true });
   const kem = kemKey(body);
-  authorize(request, context, device);
+  authorizeDevice(request, context, { device: device, purpose: "pair keys" });
   const keyId = body.key_id === undefined
     ? undefined
     : stringField(body, "key_id");
@@ -173,7 +153,10 @@ export const createSession: Handler = async (request, context) => {
   const initiator = deviceField(body, ["initiator"])!;
   const peer = deviceField(body, ["peer"])!;
   const kem = kemKey(body);
-  authorize(request, context, initiator);
+  authorizeDevice(request, context, {
+    device: initiator,
+    purpose: "pair keys",
+  });
   const outcome = kms.broker.createSession({
     initiator,
     peer,
@@ -194,7 +177,7 @@ export const joinSession: Handler = async (request, context) => {
   const sessionId = stringField(body, "session_id");
   const device = deviceField(body, ["device_id"])!;
   const kem = kemKey(body);
-  authorize(request, context, device);
+  authorizeDevice(request, context, { device: device, purpose: "pair keys" });
   const outcome = kms.broker.joinSession(sessionId, device);
   if (!outcome.ok) {
     switch (outcome.reason) {

@@ -269,22 +269,25 @@ export class KmsStore {
 
   /** The enrollment whose token hashes to `tokenHash`, if any. */
   enrollmentForTokenHash(tokenHash: string): Enrollment | undefined {
-    const row = this.#prepare(
-      "SELECT sae_id, role, public_key FROM sae_tokens WHERE token_hash = ?",
-    ).get(tokenHash) as
-      | { sae_id: string; role: Role; public_key: string | null }
-      | undefined;
-    return row && enrollment(row);
+    return this.#enrollmentWhere("token_hash", tokenHash);
   }
 
   /** The enrollment of `name`, if any. */
   enrollment(name: string): Enrollment | undefined {
+    return this.#enrollmentWhere("sae_id", name);
+  }
+
+  #enrollmentWhere(
+    column: "sae_id" | "token_hash",
+    value: string,
+  ): Enrollment | undefined {
     const row = this.#prepare(
-      "SELECT sae_id, role, public_key FROM sae_tokens WHERE sae_id = ?",
-    ).get(name) as
+      `SELECT sae_id, role, public_key FROM sae_tokens WHERE ${column} = ?`,
+    ).get(value) as
       | { sae_id: string; role: Role; public_key: string | null }
       | undefined;
-    return row && enrollment(row);
+    return row &&
+      { name: row.sae_id, role: row.role, publicKey: row.public_key };
   }
 
   /**
@@ -375,10 +378,4 @@ export class KmsStore {
       throw error;
     }
   }
-}
-
-function enrollment(
-  row: { sae_id: string; role: Role; public_key: string | null },
-): Enrollment {
-  return { name: row.sae_id, role: row.role, publicKey: row.public_key };
 }

@@ -12,7 +12,7 @@ import {
   type Identity,
   loadIdentity,
 } from "../protocol/mod.ts";
-import { checkPrivateMode } from "./master_key.ts";
+import { loadKeyFile } from "./master_key.ts";
 
 /** File name of the ticket signing key inside the data directory. */
 export const TICKET_KEY_FILE = "ticket_key";
@@ -39,16 +39,10 @@ const BASE64URL = { alphabet: "base64url", omitPadding: true } as const;
  * ```
  */
 export async function loadTicketKey(dir: string): Promise<Identity> {
-  const path = `${dir}/${TICKET_KEY_FILE}`;
-  let pkcs8: Uint8Array;
-  try {
-    pkcs8 = await Deno.readFile(path);
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-    pkcs8 = (await generateIdentity()).pkcs8;
-    await Deno.writeFile(path, pkcs8, { mode: 0o600, createNew: true });
-  }
-  await checkPrivateMode(path);
+  const pkcs8 = await loadKeyFile(
+    `${dir}/${TICKET_KEY_FILE}`,
+    async () => (await generateIdentity()).pkcs8,
+  );
   const publicKey = await publicKeyOf(pkcs8);
   const text = publicKey.toBase64(BASE64URL) + "\n";
   const pubPath = `${dir}/${TICKET_PUBLIC_KEY_FILE}`;

@@ -17,10 +17,10 @@ import {
   type RelayTicketResponse,
   type TicketKeyResponse,
 } from "../protocol/mod.ts";
-import { authenticate, requireRole } from "./caller.ts";
+import { authorizeDevice } from "./caller.ts";
 import { base64Field, deviceField } from "./fields.ts";
 import { HttpError, json, readJsonObject } from "./http.ts";
-import type { Handler, RouteContext } from "./router.ts";
+import type { Handler } from "./router.ts";
 
 const BASE64URL = { alphabet: "base64url", omitPadding: true } as const;
 
@@ -32,27 +32,6 @@ export const ticketKey: Handler = (_request, { kms }) =>
       public_key: kms.ticketKey.publicKey.toBase64(BASE64URL),
     } satisfies TicketKeyResponse,
   );
-
-/** Unless the KMS runs `--open`, only the device's own token gets its ticket. */
-function authorizeDevice(
-  request: Request,
-  context: RouteContext,
-  device: string,
-): void {
-  if (context.kms.config.open) return;
-  const caller = authenticate(request, context);
-  requireRole(request, context, {
-    caller,
-    role: "device",
-    message:
-      `${caller.name} is an operator: relay tickets are for devices (enroll the device with --role device)`,
-  });
-  if (caller.name !== device) {
-    throw new HttpError(403, "forbidden", {
-      message: `this token belongs to ${caller.name}, not ${device}`,
-    });
-  }
-}
 
 /** `POST /relay_ticket`: `{device_id, public_key}` → `{ticket, expires_at}`. */
 export const relayTicket: Handler = async (request, context) => {
@@ -68,7 +47,7 @@ export const relayTicket: Handler = async (request, context) => {
       message: "public_key is required (base64url Ed25519 public key)",
     });
   }
-  authorizeDevice(request, context, device);
+  authorizeDevice(request, context, { device, purpose: "relay tickets" });
   const text = publicKey.toBase64(BASE64URL);
   // Under --open a device nobody enrolled gets a ticket for the key it names:
   // there is no binding to check it against.

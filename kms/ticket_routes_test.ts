@@ -122,8 +122,7 @@ Deno.test("/relay_ticket refusals: no token 401, an operator's or another device
     assertEquals(asOperator.status, 403);
     assertEquals(asOperator.body, {
       error: "forbidden",
-      message:
-        "Operator is an operator: relay tickets are for devices (enroll the device with --role device)",
+      message: "Operator is an operator: relay tickets are for devices",
     });
     const bravo = kms.enroll("Soldier_Bravo");
     const other = await kms.post("/relay_ticket", body, {
