@@ -82,7 +82,7 @@ Deno.test("an operator's token runs every action, each audited with actor and so
       "[EVE_ACTIVATED] actor=Operator source=127.0.0.2:40000 mode=intercept-resend rate=1.0",
       `[EVE_DEACTIVATED] ${by} mode=intercept-resend rate=1.0`,
       `[EVE_ACTIVATED] ${by} mode=intercept-resend rate=1.0`,
-      "[EVE_DEACTIVATED] mode=intercept-resend rate=1.0",
+      `[EVE_DEACTIVATED] ${by} mode=intercept-resend rate=1.0`,
       `[RESET] ${by} attack=off history=cleared status=GREEN`,
       `[EVE_ACTIVATED] ${by} mode=intercept-resend rate=1.0`,
       `[EVE_ACTIVATED] ${by} mode=intercept-resend rate=1.0`,

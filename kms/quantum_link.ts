@@ -214,7 +214,7 @@ export class QuantumLink {
 
   /** Attack off, history cleared, link GREEN. */
   reset(options: OperatorAction = {}): void {
-    this.setAttackMode(false);
+    if (this.#attackMode) this.setAttackMode(false, options);
     this.#history = [];
     this.#store.clearQber();
     this.#status = "GREEN";
