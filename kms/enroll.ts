@@ -1,5 +1,5 @@
 /**
- * `deno task kms:enroll NAME [--role device|operator] [--public-key B64URL]
+ * `deno task kms:enroll NAME [--role device|operator] [--public-key=B64URL]
  * [--credentials FILE]`: creates a bearer token for an SAE, a device or an
  * operator, stores only its SHA-256 hash, and prints the token once, or with
  * `--credentials` writes it to FILE (mode 0600, its folder 0700) and prints
@@ -21,15 +21,16 @@ import { DATABASE_FILE } from "./context.ts";
 import { KmsStore } from "./store.ts";
 
 const USAGE = `Usage: deno task kms:enroll [--data DIR] [--role device|operator]
-         [--public-key B64URL] [--credentials FILE] NAME
+         [--public-key=B64URL] [--credentials FILE] NAME
 
 Creates a bearer token for NAME (1 to 64 characters from A-Z a-z 0-9 _ . -).
 The KMS keeps only its SHA-256 hash.
 
   --role ROLE         device (default: pair keys, relay tickets, ETSI keys)
                       or operator (attack simulation, reset, Eve switches)
-  --public-key KEY    bind the device's Ed25519 identity key (base64url) now;
+  --public-key=KEY    bind the device's Ed25519 identity key (base64url) now;
                       otherwise its first relay ticket request binds it
+                      (write it with "=": a base64url key may start with -)
   --credentials FILE  write {device_id, token, role} to FILE (mode 0600)
                       instead of printing the token, e.g.
                       --credentials credentials/NAME.json
@@ -85,7 +86,7 @@ async function main(): Promise<number> {
   const publicKey = flags["public-key"];
   if (publicKey !== undefined && !validPublicKey(publicKey)) {
     console.error(
-      `--public-key must be a ${IDENTITY_PUBLIC_KEY_LENGTH}-byte Ed25519 public key in base64url`,
+      `--public-key must be a ${IDENTITY_PUBLIC_KEY_LENGTH}-byte Ed25519 public key in base64url (write --public-key=KEY: a key may start with -)`,
     );
     return 2;
   }
