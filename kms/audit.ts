@@ -1,7 +1,10 @@
 /**
  * The audit trail: each entry goes to SQLite (for `deno task logs`), to the
  * console (the operator's terminal) and to the live event feed. Entries use
- * QSEC2-style tags and `key=value` details, never key material.
+ * QSEC2-style tags and `key=value` details, never key material. Rows that
+ * anyone on the LAN can provoke at will (bad tokens, refused keys) are
+ * rate-limited per tag and source and summed up, so a flood cannot fill the
+ * disk or the operator's terminal.
  *
  * @module
  */
