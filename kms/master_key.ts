@@ -23,16 +23,31 @@ const encoder = new TextEncoder();
  */
 export async function loadMasterKey(dir: string): Promise<CryptoKey> {
   const path = `${dir}/${MASTER_KEY_FILE}`;
-  let raw: Uint8Array;
-  try {
-    raw = await Deno.readFile(path);
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-    raw = crypto.getRandomValues(new Uint8Array(32));
-    await Deno.writeFile(path, raw, { mode: 0o600, createNew: true });
-  }
+  const raw = await loadKeyFile(
+    path,
+    () => crypto.getRandomValues(new Uint8Array(32)),
+  );
   if (raw.length !== 32) {
     throw new Error(`${path} must hold 32 bytes, found ${raw.length}`);
+  }
+  return await importAesKey(raw);
+}
+
+/**
+ * The bytes of the key file at `path`, written first from `create()` (mode
+ * 0600) when absent; throws if others may read it.
+ */
+export async function loadKeyFile(
+  path: string,
+  create: () => Uint8Array | Promise<Uint8Array>,
+): Promise<Uint8Array> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    bytes = await create();
+    await Deno.writeFile(path, bytes, { mode: 0o600, createNew: true });
   }
   const mode = (await Deno.stat(path)).mode;
   if (mode !== null && (mode & 0o077) !== 0) {
@@ -42,7 +57,7 @@ export async function loadMasterKey(dir: string): Promise<CryptoKey> {
       }): chmod 600 it`,
     );
   }
-  return await importAesKey(raw);
+  return bytes;
 }
 
 /**
