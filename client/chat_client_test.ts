@@ -6,6 +6,7 @@ import {
   FakeRelay,
   recordingTerminal,
   testKey,
+  testState,
   until,
 } from "./_test_fakes.ts";
 import { ChatClient } from "./chat_client.ts";
@@ -20,11 +21,20 @@ const config: ClientConfig = {
   maxFileBytes: 1024 * 1024,
 };
 
-function started(kms: FakeKms) {
+async function started(
+  kms: FakeKms,
+  state?: Awaited<ReturnType<typeof testState>>,
+) {
   const relay = new FakeRelay();
   const input = new FakeInput();
   const { terminal, lines } = recordingTerminal();
-  const client = new ChatClient(config, { terminal, input, relay, kms });
+  const client = new ChatClient(config, {
+    terminal,
+    input,
+    relay,
+    kms,
+    state: state ?? await testState(),
+  });
   const exit = client.run();
   const saw = (text: string) =>
     until(() => lines.some((l) => l.includes(text)), text);
@@ -34,7 +44,7 @@ function started(kms: FakeKms) {
 Deno.test("a line goes out under the hybrid key, is acked, confirmed, and the client exits 0", async () => {
   const key = testKey();
   const kms = new FakeKms([{ ok: true, key }]);
-  const { relay, input, lines, exit, saw } = started(kms);
+  const { relay, input, lines, exit, saw } = await started(kms);
   await saw("✓ Quantum key established (QBER=2.0%) | Status: GREEN");
   await until(() => relay.events !== undefined, "the relay started");
   relay.connect(["Soldier_Alpha", "Soldier_Bravo"]);
@@ -97,7 +107,7 @@ Deno.test("a RED answer suspends chat: lines are kept, and /quit lists them", as
     },
   ]);
   kms.link = { status: "RED", qber: 0.25 };
-  const { client, input, exit, saw } = started(kms);
+  const { client, input, exit, saw } = await started(kms);
   await saw("⚠ QUANTUM LINK RED (QBER=25.0%) — possible eavesdropper!");
   input.type("Move out");
   await saw('… kept (link RED): "Move out"');
@@ -115,7 +125,7 @@ Deno.test("an unreachable KMS is said once, and the re-key goes on", async () =>
     ok: true,
     key: testKey(),
   }]);
-  const { lines, input, exit, saw } = started(kms);
+  const { lines, input, exit, saw } = await started(kms);
   await saw(
     "⚠ No key from the KMS: KMS unreachable at http://kms.invalid. Retrying every 2 s.",
   );
@@ -129,7 +139,7 @@ Deno.test("an unreachable KMS is said once, and the re-key goes on", async () =>
 });
 
 Deno.test("commands from the table: /help lists them, misuse is explained", async () => {
-  const { input, exit, saw, lines } = started(
+  const { input, exit, saw, lines } = await started(
     new FakeKms([{ ok: true, key: testKey() }]),
   );
   input.type("/help");
@@ -146,7 +156,7 @@ Deno.test("commands from the table: /help lists them, misuse is explained", asyn
 });
 
 Deno.test("relay news: refusals said once, malformed packets and strangers reported", async () => {
-  const { relay, input, exit, saw, lines } = started(
+  const { relay, input, exit, saw, lines } = await started(
     new FakeKms([{ ok: true, key: testKey() }]),
   );
   await until(() => relay.events !== undefined, "the relay started");

@@ -28,7 +28,6 @@ import {
   type TicketKeyAnswer,
 } from "./kms_tickets.ts";
 
-
 /** A session key held by the client. */
 export interface KmsKey {
   /** Key id, as in the KMS and in chat packets. */

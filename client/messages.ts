@@ -13,9 +13,14 @@ import type { CommandProblem } from "./commands.ts";
 import type { HeldReason } from "./conversation.ts";
 import type { DeliveryEvent } from "./delivery.ts";
 import { formatBytes, formatQber } from "./format.ts";
+import {
+  describeIdentity,
+  type IdentityEvent,
+  isIdentityEvent,
+} from "./identity_messages.ts";
 import type { IncomingEvent } from "./incoming.ts";
 import type { OutboxEntry, OutboxItem } from "./outbox.ts";
-import type { ChannelStatus } from "./secure_channel.ts";
+import type { ChannelStatus } from "./channel_results.ts";
 import type { KeyEvent } from "./session_keys.ts";
 import type { Tone } from "./terminal.ts";
 
@@ -67,7 +72,8 @@ export type ClientEvent =
   | ClientOwnEvent
   | Exclude<KeyEvent, { kind: "refused_red" }>
   | DeliveryEvent
-  | IncomingEvent;
+  | IncomingEvent
+  | IdentityEvent;
 
 /** A status line: its text and its colour on a terminal. */
 export interface Line {
@@ -80,6 +86,7 @@ export interface Line {
 const HELD: Record<HeldReason, string> = {
   link_red: "link RED",
   relay_down: "relay disconnected",
+  peer_key_changed: "the peer's identity key changed: /verify, then /trust",
   no_e2e_key: "waiting for the end-to-end key",
 };
 
@@ -98,6 +105,7 @@ const HELD: Record<HeldReason, string> = {
  * ```
  */
 export function describe(event: ClientEvent): Line {
+  if (isIdentityEvent(event)) return describeIdentity(event);
   switch (event.kind) {
     case "banner":
       return info(
