@@ -19,6 +19,19 @@ import {
 export const WAIT_MS = 30_000;
 
 /**
+ * The state folder of this test process's clients (identity keys and pins,
+ * under the client's writable `state/`), removed when the process ends.
+ */
+export const TEST_STATE_DIR = `state/test-${crypto.randomUUID().slice(0, 8)}`;
+globalThis.addEventListener("unload", () => {
+  try {
+    Deno.removeSync(`${PROJECT_ROOT}${TEST_STATE_DIR}`, { recursive: true });
+  } catch {
+    // Never created.
+  }
+});
+
+/**
  * The client's command line without its flags: the same permission set
  * and entry as the `client` task in deno.json (a test checks they agree).
  */
@@ -44,6 +57,8 @@ export async function startClient(
     relayUrl: string;
     /** Run in this network namespace (a laptop behind the test router). */
     netns?: string;
+    /** `--state`. Default {@linkcode TEST_STATE_DIR}. */
+    stateDir?: string;
     /** More flags. */
     args?: string[];
     /** More environment variables. */
@@ -61,6 +76,8 @@ export async function startClient(
       options.kmsUrl,
       "--relay",
       options.relayUrl,
+      "--state",
+      options.stateDir ?? TEST_STATE_DIR,
       ...options.args ?? [],
     ],
     interactive: true,
@@ -123,11 +140,18 @@ export async function startStack(): Promise<TestStack> {
 /** Starts a pair of clients that talk to each other through `relayUrl`. */
 export async function startPair(
   stack: TestStack,
-  options: { alpha: string; bravo: string; relayUrl?: string },
+  options: {
+    alpha: string;
+    bravo: string;
+    relayUrl?: string;
+    kmsUrl?: string;
+    stateDir?: string;
+  },
 ): Promise<[TestClientProcess, TestClientProcess]> {
   const common = {
-    kmsUrl: stack.kms.url,
+    kmsUrl: options.kmsUrl ?? stack.kms.url,
     relayUrl: options.relayUrl ?? stack.relay.url,
+    stateDir: options.stateDir,
   };
   return await Promise.all([
     startClient({ ...common, device: options.alpha, peer: options.bravo }),
@@ -149,12 +173,20 @@ export const KEY_READY =
 export async function withReadyPair(
   stack: TestStack,
   test: (alpha: TestClientProcess, bravo: TestClientProcess) => Promise<void>,
-  options: { alpha?: string; bravo?: string; relayUrl?: string } = {},
+  options: {
+    alpha?: string;
+    bravo?: string;
+    relayUrl?: string;
+    kmsUrl?: string;
+    stateDir?: string;
+  } = {},
 ): Promise<void> {
   const [alpha, bravo] = await startPair(stack, {
     alpha: options.alpha ?? "Soldier_Alpha",
     bravo: options.bravo ?? "Soldier_Bravo",
     relayUrl: options.relayUrl,
+    kmsUrl: options.kmsUrl,
+    stateDir: options.stateDir,
   });
   try {
     await Promise.all(
