@@ -111,7 +111,22 @@ export class ChatClient {
       signal: this.#stop.signal,
     });
     this.#tickets = tickets;
-    const auth = new HandshakeAuth({ identity, tickets, pins, onEvent });
+    const auth = new HandshakeAuth({
+      identity,
+      tickets,
+      pins,
+      onEvent: (event) => {
+        this.#say(event);
+        // A fresh signed offer lets the peer pin this device's key, so both
+        // soldiers can read their safety numbers before /trust.
+        if (
+          event.kind === "peer_key_changed" &&
+          event.peer === this.#conversation.peer
+        ) {
+          void this.#keys.rekey();
+        }
+      },
+    });
     const conversation = new Conversation(config.deviceId, config.peerId, {
       auth,
     });

@@ -157,6 +157,11 @@ Deno.test("a re-enrolled peer (new identity, new ticket) is a loud warning, and 
     await alpha.process.type(`/verify ${bravoId}`);
     const changed = (await alpha.process.waitForLine(NEW)).match(NEW)![1];
     assert(changed !== before, "the new key gives a new number");
+    // Alpha's own signed offer told the new Bravo its key.
+    await bravo.process.waitForLine(
+      new RegExp(`🔑 Pinned ${alphaId}'s identity key`),
+      WAIT_MS,
+    );
     assertEquals(await safetyNumberOf(bravo, alphaId), changed);
     await alpha.process.type(`/trust ${bravoId}`);
     await alpha.process.waitForLine(/✓ Trusted .* new identity key; re-keying/);
