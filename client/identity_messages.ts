@@ -12,7 +12,7 @@ import type {
   TrustEvent,
 } from "./handshake_auth.ts";
 import type { TicketEvent } from "./relay_tickets.ts";
-import type { Tone } from "./terminal.ts";
+import { alert, info, type Line, ok, warn } from "./status_line.ts";
 
 /** The client's own identity events. */
 export type IdentityOwnEvent =
@@ -86,7 +86,7 @@ const REFUSALS: Record<HandshakeRefusal, string> = {
  */
 export function describeIdentity(
   event: IdentityEvent,
-): { tone: Tone; text: string } {
+): Line {
   switch (event.kind) {
     case "token_needed": {
       const file = `credentials/${event.deviceId}.json`;
@@ -157,9 +157,3 @@ export function describeIdentity(
       );
   }
 }
-
-const toned = (tone: Tone) => (text: string) => ({ tone, text });
-const ok = toned("ok");
-const info = toned("info");
-const warn = toned("warn");
-const alert = toned("alert");

@@ -22,7 +22,7 @@ import type { IncomingEvent } from "./incoming.ts";
 import type { OutboxEntry, OutboxItem } from "./outbox.ts";
 import type { ChannelStatus } from "./channel_results.ts";
 import type { KeyEvent } from "./session_keys.ts";
-import type { Tone } from "./terminal.ts";
+import { alert, info, type Line, ok, warn } from "./status_line.ts";
 
 /** The chat client's own events. */
 export type ClientOwnEvent =
@@ -74,14 +74,6 @@ export type ClientEvent =
   | DeliveryEvent
   | IncomingEvent
   | IdentityEvent;
-
-/** A status line: its text and its colour on a terminal. */
-export interface Line {
-  /** Colour. */
-  tone: Tone;
-  /** Text. */
-  text: string;
-}
 
 const HELD: Record<HeldReason, string> = {
   link_red: "link RED",
@@ -392,9 +384,3 @@ function ackLine(event: Extract<DeliveryEvent, { kind: "ack" }>): Line {
 function onOff(online: boolean): string {
   return online ? "online" : "offline";
 }
-
-const toned = (tone: Tone) => (text: string): Line => ({ tone, text });
-const ok = toned("ok");
-const info = toned("info");
-const warn = toned("warn");
-const alert = toned("alert");
