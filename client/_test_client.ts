@@ -59,6 +59,8 @@ export async function startClient(
     netns?: string;
     /** `--state`. Default {@linkcode TEST_STATE_DIR}. */
     stateDir?: string;
+    /** `--credentials FILE` instead of `--device` (the file names `device`). */
+    credentials?: string;
     /** More flags. */
     args?: string[];
     /** More environment variables. */
@@ -68,8 +70,9 @@ export async function startClient(
   const process = await startService({
     ...CLIENT_SPEC,
     args: [
-      "--device",
-      options.device,
+      ...(options.credentials === undefined
+        ? ["--device", options.device]
+        : ["--credentials", options.credentials]),
       "--peer",
       options.peer,
       "--kms",

@@ -19,6 +19,9 @@ import {
   waitForCount,
   withReadyPair,
 } from "./_test_client.ts";
+import { formatCredentials } from "../protocol/mod.ts";
+import { enroll, removeDataDir, startKms } from "../kms/_test_kms.ts";
+import { startRelay } from "../relay/_test_relay.ts";
 import { requestSessionKey } from "./kms_client.ts";
 import { startTamperProxy } from "./_test_tamper_proxy.ts";
 import { startTicketKms } from "./_test_ticket_kms.ts";
@@ -196,4 +199,63 @@ Deno.test("a KMS without tickets: said once, and chat works with the handshake s
       1,
     );
   }, { kmsUrl: old.url });
+});
+
+Deno.test("--credentials FILE gives the device and its token; a device without one is told how to enroll, once", async () => {
+  await using relay = await startRelay();
+  const kms = await startKms({ args: ["--require-auth"] });
+  const folder = `test_artifacts/client/credentials-${
+    crypto.randomUUID().slice(0, 8)
+  }`;
+  await Deno.mkdir(`${PROJECT_ROOT}${folder}`, { recursive: true });
+  const clients: TestClientProcess[] = [];
+  try {
+    const file = `${folder}/Soldier_Alpha.json`;
+    const token = await enroll(kms.dataDir, "Soldier_Alpha");
+    await Deno.writeTextFile(
+      `${PROJECT_ROOT}${file}`,
+      formatCredentials({ device_id: "Soldier_Alpha", token, role: "device" }),
+      { mode: 0o600 },
+    );
+    const bravoToken = await enroll(kms.dataDir, "Soldier_Bravo");
+    const common = { kmsUrl: kms.url, relayUrl: relay.url };
+    clients.push(
+      ...await Promise.all([
+        // No --device: the file names the device.
+        startClient({
+          ...common,
+          device: "Soldier_Alpha",
+          credentials: file,
+          peer: "Soldier_Bravo",
+        }),
+        startClient({
+          ...common,
+          device: "Soldier_Bravo",
+          peer: "Soldier_Alpha",
+          env: { QSTCS_KMS_TOKEN: bravoToken },
+        }),
+        startClient({ ...common, device: "Mallory", peer: "Soldier_Alpha" }),
+      ]),
+    );
+    const [alpha, bravo, mallory] = clients;
+    await Promise.all(
+      [alpha, bravo].map((c) => c.process.waitForLine(KEY_READY, WAIT_MS)),
+    );
+    await alpha.process.type("from the credentials file");
+    await bravo.process.waitForLine(
+      chatLine("Soldier_Alpha", "from the credentials file"),
+      WAIT_MS,
+    );
+    const HINT =
+      /⚠ The KMS refused Mallory: no token given\. On the KMS host run: deno task kms:enroll Mallory --credentials credentials\/Mallory\.json; then start the client with --credentials credentials\/Mallory\.json\.$/;
+    await mallory.process.waitForLine(HINT, WAIT_MS);
+    // Long enough for more refused key requests (every 2 s): said once.
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    assertEquals(linesMatching(mallory.process, HINT).length, 1);
+  } finally {
+    await stopClients(...clients);
+    await kms.stop();
+    await removeDataDir(kms.dataDir);
+    await Deno.remove(`${PROJECT_ROOT}${folder}`, { recursive: true });
+  }
 });
