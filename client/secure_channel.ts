@@ -12,6 +12,11 @@
  *   `k+mlkem`), which protects messages, files and receipts. The KMS knows
  *   K but not the ML-KEM secret, so it cannot read them by watching.
  *
+ * With an `auth` (handshake_auth.ts) each handshake step also carries the
+ * sender's relay ticket and Ed25519 signature, and a step that does not
+ * check out is dropped before it is answered or completed: whoever holds K
+ * (a KMS, or a relay K was given to) cannot swap the ML-KEM key unnoticed.
+ *
  * The client that obtained a new KMS key offers a fresh ML-KEM-768 public
  * key under it; the peer encapsulates to it and replies. When both offered
  * for the same key (glare), the offer of the device whose id sorts first
