@@ -94,7 +94,13 @@ export async function startClient(
 export class RestartableRelay {
   /** Its port on 127.0.0.1. */
   readonly port: number = freePort();
+  readonly #args: string[];
   #process?: ServiceProcess;
+
+  /** A relay started with `args` besides host and port. */
+  constructor(options: { args?: string[] } = {}) {
+    this.#args = options.args ?? [];
+  }
 
   /** `ws://127.0.0.1:PORT`. */
   get url(): string {
@@ -106,7 +112,7 @@ export class RestartableRelay {
     this.#process = await startService({
       permissionSet: "relay",
       entry: "relay/main.ts",
-      args: ["--host", "127.0.0.1", "--port", String(this.port)],
+      args: ["--host", "127.0.0.1", "--port", String(this.port), ...this.#args],
       net: [`127.0.0.1:${this.port}`],
     }, { ready: /listening on ws:/, timeoutMs: WAIT_MS });
   }
@@ -126,10 +132,15 @@ export interface TestStack extends AsyncDisposable {
   relay: RestartableRelay;
 }
 
-/** Starts a fresh KMS (own data directory) and relay. */
-export async function startStack(): Promise<TestStack> {
-  const relay = new RestartableRelay();
-  const [kms] = await Promise.all([startKms(), relay.start()]);
+/** Starts a fresh KMS (own data directory) and relay, with more flags. */
+export async function startStack(
+  options: { kmsArgs?: string[]; relayArgs?: string[] } = {},
+): Promise<TestStack> {
+  const relay = new RestartableRelay({ args: options.relayArgs });
+  const [kms] = await Promise.all([
+    startKms({ args: options.kmsArgs }),
+    relay.start(),
+  ]);
   return {
     kms,
     relay,
