@@ -115,12 +115,20 @@ export class RelayTickets {
    * renewal goes on until the signal.
    */
   async start(): Promise<void> {
+    if (!await this.#readKey()) return;
+    if (await this.#fetchTicket()) void this.#renewLoop();
+  }
+
+  // False for a KMS without tickets (said once) or once stopped.
+  async #readKey(): Promise<boolean> {
     const key = await this.#retrying(() =>
       this.#options.kms.ticketKey({ signal: this.#options.signal })
     );
     if (!key?.ok) {
-      if (key) this.#options.onEvent({ kind: "no_tickets" });
-      return;
+      if (key && this.#kmsKey === undefined) {
+        this.#options.onEvent({ kind: "no_tickets" });
+      }
+      return false;
     }
     const { pins } = this.#options;
     const pinned = pins.ticketKey;
@@ -131,7 +139,7 @@ export class RelayTickets {
       await pins.pinTicketKey(key.publicKey);
     }
     this.#kmsKey = key.publicKey;
-    if (await this.#fetchTicket()) void this.#renewLoop();
+    return true;
   }
 
   async #renewLoop(): Promise<void> {
@@ -140,7 +148,10 @@ export class RelayTickets {
       const left = this.#ticket.expiresAt * 1000 - this.#now();
       const wait = Math.max(1000, left * RENEW_AT);
       await delay(wait, { signal }).catch(() => {});
-      if (!signal.aborted) await this.#fetchTicket();
+      // The key too: a KMS restarted with a new data folder signs with a
+      // new one, and peers' tickets are checked against it.
+      if (signal.aborted || !await this.#readKey()) return;
+      await this.#fetchTicket();
     }
   }
 

@@ -102,3 +102,27 @@ Deno.test("an unreachable KMS is said once and retried; an expired ticket is not
   assertEquals(handling.ticket, undefined);
   stop.abort();
 });
+
+Deno.test("a KMS that comes back with a new ticket key is noticed at the next renewal", async () => {
+  let kms = await generateIdentity();
+  const first = kms.publicKey;
+  const { handling, events, pins, stop } = tickets({
+    ticketKey: () => Promise.resolve({ ok: true, publicKey: kms.publicKey }),
+    relayTicket: () =>
+      Promise.resolve({
+        ok: true,
+        ticket: "t",
+        expiresAt: Date.now() / 1000 + 1,
+      }),
+  });
+  await handling.start();
+  assertEquals(pins.ticketKey, first);
+  kms = await generateIdentity();
+  await until(
+    () => events.some((e) => e.kind === "ticket_key_changed"),
+    "the changed key",
+  );
+  assertEquals(handling.kmsKey, kms.publicKey);
+  assertEquals(pins.ticketKey, kms.publicKey);
+  stop.abort();
+});
