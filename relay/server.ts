@@ -1,115 +1,60 @@
 /**
- * The relay's HTTP handler: WebSocket upgrades on any path, `GET /healthz`
- * and `GET /metrics`.
+ * The relay's plain HTTP answers, on its WebSocket port: `GET /healthz`,
+ * `GET /metrics`, 426 at `/` for a request that is not an upgrade, 404
+ * elsewhere. Upgrades go to websocket_server.ts.
  *
  * @module
  */
 
-import type { RelayLimits } from "./config.ts";
-import { CloseCode, type Hub } from "./hub.ts";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Hub } from "./hub.ts";
 import { renderRelayMetrics } from "./metrics.ts";
 
-/** Options for {@linkcode createRelayHandler}. */
-export interface RelayHandlerOptions
-  extends Pick<RelayLimits, "idleTimeoutSeconds" | "maxConnections"> {
-  /** Receives a line when handling a frame fails unexpectedly. */
-  log?: (line: string) => void;
-}
+/** A node:http `request` listener. */
+export type RequestListener = (
+  request: IncomingMessage,
+  response: ServerResponse,
+) => void;
 
 /**
- * Creates the `Deno.serve` handler that feeds WebSocket traffic to `hub`.
+ * Creates the node:http `request` listener of the relay's HTTP answers.
  *
  * @example
- * ```ts
- * import { assertEquals } from "@std/assert";
- * import { DEFAULT_LIMITS } from "./config.ts";
- * import { Hub } from "./hub.ts";
- * import { createRelayHandler } from "./server.ts";
- *
- * const hub = new Hub({ limits: DEFAULT_LIMITS });
- * const handler = createRelayHandler(hub, DEFAULT_LIMITS);
- * // The relay process passes it to Deno.serve({ port: 8765 }, handler).
- * const info = {
- *   remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 50000 },
- *   completed: Promise.resolve(),
- * } as Deno.ServeHandlerInfo<Deno.NetAddr>;
- * const health = await handler(new Request("http://relay/healthz"), info);
- * assertEquals(await health.json(), {
- *   status: "ok",
- *   connections: 0,
- *   devices: 0,
- * });
+ * ```ts ignore
+ * const server = http.createServer(createRelayRoutes(hub));
  * ```
  */
-export function createRelayHandler(
-  hub: Hub,
-  options: RelayHandlerOptions,
-): Deno.ServeHandler<Deno.NetAddr> {
-  const log = options.log ?? (() => {});
-  return (request, info) => {
-    if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
-      if (hub.connections >= options.maxConnections) {
-        return new Response("relay full\n", { status: 503 });
-      }
-      return upgrade(hub, request, {
-        label: `${info.remoteAddr.hostname}:${info.remoteAddr.port}`,
-        idleTimeoutSeconds: options.idleTimeoutSeconds,
-        log,
-      });
-    }
-    const { pathname } = new URL(request.url);
+export function createRelayRoutes(hub: Hub): RequestListener {
+  return (request, response) => {
+    const pathname = new URL(request.url ?? "/", "http://relay").pathname;
     if (request.method === "GET" && pathname === "/healthz") {
       const { connections, devices } = hub.gauges();
-      return Response.json({ status: "ok", connections, devices });
+      reply(response, 200, {
+        "content-type": "application/json",
+      }, JSON.stringify({ status: "ok", connections, devices }));
+    } else if (request.method === "GET" && pathname === "/metrics") {
+      reply(response, 200, {
+        "content-type": "text/plain; version=0.0.4; charset=utf-8",
+      }, renderRelayMetrics(hub.counters, hub.gauges()));
+    } else if (pathname === "/") {
+      reply(response, 426, {
+        "content-type": "text/plain; charset=utf-8",
+        upgrade: "websocket",
+      }, "QSTCS relay: connect with a WebSocket\n");
+    } else {
+      reply(response, 404, {
+        "content-type": "text/plain; charset=utf-8",
+      }, "not found\n");
     }
-    if (request.method === "GET" && pathname === "/metrics") {
-      return new Response(renderRelayMetrics(hub.counters, hub.gauges()), {
-        headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
-      });
-    }
-    if (pathname === "/") {
-      return new Response("QSTCS relay: connect with a WebSocket\n", {
-        status: 426,
-        headers: { upgrade: "websocket" },
-      });
-    }
-    return new Response("not found\n", { status: 404 });
   };
 }
 
-function upgrade(
-  hub: Hub,
-  request: Request,
-  options: {
-    label: string;
-    idleTimeoutSeconds: number;
-    log: (line: string) => void;
-  },
-): Response {
-  let upgraded;
-  try {
-    // Deno pings a socket after half the idle timeout of silence and closes
-    // it (1001) when the other half passes without a pong.
-    upgraded = Deno.upgradeWebSocket(request, {
-      idleTimeout: options.idleTimeoutSeconds,
-    });
-  } catch {
-    return new Response("bad WebSocket upgrade\n", { status: 400 });
-  }
-  const { socket, response } = upgraded;
-  socket.onopen = () => hub.connect(socket, options.label);
-  socket.onmessage = (event) => {
-    try {
-      hub.receive(socket, event.data);
-    } catch (error) {
-      // The message line of an error could quote a frame; log only where.
-      const where = error instanceof Error
-        ? `${error.name}${error.stack?.replace(/^[^\n]*/, "") ?? ""}`
-        : typeof error;
-      options.log(`internal error on ${options.label}: ${where}`);
-      socket.close(CloseCode.internalError, "internal error");
-    }
-  };
-  socket.onclose = (event) => hub.disconnect(socket, event.code);
-  return response;
+function reply(
+  response: ServerResponse,
+  status: number,
+  headers: Record<string, string>,
+  body: string,
+): void {
+  response.writeHead(status, headers);
+  response.end(body);
 }
