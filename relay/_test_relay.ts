@@ -76,9 +76,11 @@ export async function startRelay(
   // A permission set's read list is replaced by --allow-read, which
   // startService cannot pass: the child is spawned here.
   if (options.read) {
-    args.splice(args.indexOf("relay/main.ts"), 0, `--allow-read=${
-      options.read.join(",")
-    }`);
+    args.splice(
+      args.indexOf("relay/main.ts"),
+      0,
+      `--allow-read=${options.read.join(",")}`,
+    );
   }
   const child = new Deno.Command(Deno.execPath(), {
     args,

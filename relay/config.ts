@@ -214,7 +214,9 @@ function readTicketKeySource(
     return { file };
   }
   if (kms !== undefined) {
-    return { kmsUrl: parseUrl(kms, { name: "--kms", protocols: ["http:", "https:"] }) };
+    return {
+      kmsUrl: parseUrl(kms, { name: "--kms", protocols: ["http:", "https:"] }),
+    };
   }
   return undefined;
 }

@@ -31,7 +31,10 @@ Deno.test("parseRelayConfig() needs a ticket key source or --open", () => {
   const kms = parseRelayConfig(["--kms", "http://10.0.0.5:8000/"], noEnv);
   assertEquals(kms.ticketKey, { kmsUrl: "http://10.0.0.5:8000" });
   const both = parseRelayConfig(["--kms", "http://kms:8000", "--open"], noEnv);
-  assertEquals([both.ticketKey, both.open], [{ kmsUrl: "http://kms:8000" }, true]);
+  assertEquals([both.ticketKey, both.open], [
+    { kmsUrl: "http://kms:8000" },
+    true,
+  ]);
   for (
     const args of [
       ["--ticket-key", "k.pub", "--kms", "http://kms:8000"],

@@ -61,9 +61,11 @@ async function serveRelay(config: RelayConfig): Promise<void> {
       },
     });
   } catch (error) {
-    console.error(`[RELAY] cannot listen on ${config.host}:${config.port}: ${
-      error instanceof Error ? error.message : error
-    }`);
+    console.error(
+      `[RELAY] cannot listen on ${config.host}:${config.port}: ${
+        error instanceof Error ? error.message : error
+      }`,
+    );
     Deno.exit(1);
   }
   // Sockets of clients that vanished may still hold the event loop.
@@ -76,27 +78,20 @@ async function ticketKey(
   config: RelayConfig,
   log: (line: string) => void,
 ): Promise<Uint8Array | undefined> {
-  if (!config.ticketKey) {
+  if (config.open) {
     log(
-      "WARNING: --open: registrations need no ticket; anyone on the network " +
-        "can register any device name",
+      "WARNING: --open: registrations without a ticket are admitted; anyone " +
+        "on the network can register a device name no ticketed device holds",
     );
-    return undefined;
   }
+  if (!config.ticketKey) return undefined;
   const loaded = await loadTicketKey(config.ticketKey, { log });
   if (!loaded.ok) {
     console.error(`[RELAY] ${loaded.reason}`);
     Deno.exit(2);
   }
-  const fingerprint = loaded.key.toBase64({
-    alphabet: "base64url",
-    omitPadding: true,
-  });
-  log(
-    `registrations need a relay ticket signed by the KMS's Ed25519 key ` +
-      `${fingerprint}` +
-      (config.open ? " (or none: --open admits unticketed ones too)" : ""),
-  );
+  const key = loaded.key.toBase64({ alphabet: "base64url", omitPadding: true });
+  log(`tickets are verified with the KMS's Ed25519 key ${key}`);
   return loaded.key;
 }
 

@@ -73,7 +73,10 @@ Deno.test("OfflineQueues keeps one sender within its share of each limit, so oth
   assertEquals(queues.push("e", from("m", "0")), "relay_full");
   // Everyone else still gets in, and the relay's own acks count for nobody.
   assertEquals(queues.push("b", from("a", "hello")), undefined);
-  assertEquals(queues.push("e", { text: "ack", bytes: 3, queuedAt: 0 }), undefined);
+  assertEquals(
+    queues.push("e", { text: "ack", bytes: 3, queuedAt: 0 }),
+    undefined,
+  );
   // What leaves the queues is the sender's to use again.
   queues.shift("d");
   assertEquals(queues.push("e", from("m", "0")), undefined);

@@ -31,7 +31,9 @@ export type RegisterFieldsResult =
  * });
  * ```
  */
-export function readRegisterFields(registerFrame: string): RegisterFieldsResult {
+export function readRegisterFields(
+  registerFrame: string,
+): RegisterFieldsResult {
   const fields = JSON.parse(registerFrame) as Record<string, unknown>;
   const read: { resume?: string; ticket?: string } = {};
   for (const name of ["resume", "ticket"] as const) {

@@ -10,8 +10,10 @@ async function setup(maxConnections = 10) {
   const hub = new Hub({ limits: DEFAULT_LIMITS });
   const sockets = new RelaySockets(hub, { ...DEFAULT_LIMITS, maxConnections });
   const server = http.createServer(createRelayRoutes(hub));
-  server.on("upgrade", (request, socket, head) =>
-    sockets.upgrade(request, socket, head));
+  server.on(
+    "upgrade",
+    (request, socket, head) => sockets.upgrade(request, socket, head),
+  );
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as { port: number };
   const get = (path: string, headers: Record<string, string> = {}) =>

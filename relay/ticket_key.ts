@@ -102,7 +102,9 @@ export async function loadTicketKey(
     if (attempt % 60 === 1) {
       options.log(`waiting for the KMS at ${url}: ${answer.reason}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, options.retryMs ?? 1000));
+    await new Promise((resolve) =>
+      setTimeout(resolve, options.retryMs ?? 1000)
+    );
     if (options.signal?.aborted) {
       return { ok: false, reason: `no answer from ${url}` };
     }

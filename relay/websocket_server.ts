@@ -65,13 +65,15 @@ export class RelaySockets {
   constructor(hub: Hub, options: RelaySocketsOptions) {
     this.#hub = hub;
     this.#options = options;
-    this.#server = new WebSocketServer({
-      noServer: true,
-      maxPayload: HARD_LIMIT_FACTOR * options.maxFrameBytes,
-      perMessageDeflate: false,
-      clientTracking: false,
-      closeTimeout: CLOSE_TIMEOUT_MS,
-    } as ConstructorParameters<typeof WebSocketServer>[0]);
+    this.#server = new WebSocketServer(
+      {
+        noServer: true,
+        maxPayload: HARD_LIMIT_FACTOR * options.maxFrameBytes,
+        perMessageDeflate: false,
+        clientTracking: false,
+        closeTimeout: CLOSE_TIMEOUT_MS,
+      } as ConstructorParameters<typeof WebSocketServer>[0],
+    );
     const idleMs = options.idleTimeoutSeconds * 1000;
     this.#heartbeat = new Heartbeat({
       idleMs,
