@@ -279,6 +279,32 @@ export class RawClient implements Disposable {
     return this.#send(0xa, new Uint8Array(0));
   }
 
+  /**
+   * Announces a text frame of `length` bytes and streams its payload in
+   * 1 MiB writes until all is sent or the relay drops the connection;
+   * returns the bytes of payload written.
+   */
+  async streamFrame(length: number): Promise<number> {
+    const header = new Uint8Array(14);
+    header[0] = 0x81;
+    header[1] = 0x80 | 127;
+    new DataView(header.buffer).setBigUint64(2, BigInt(length));
+    // A zero mask leaves the payload as written.
+    await writeAll(this.#conn, header);
+    const chunk = new Uint8Array(1 << 20).fill(0x61);
+    let written = 0;
+    try {
+      while (written < length) {
+        const n = Math.min(chunk.length, length - written);
+        await writeAll(this.#conn, chunk.subarray(0, n));
+        written += n;
+      }
+    } catch {
+      // Reset by the relay.
+    }
+    return written;
+  }
+
   async #send(opcode: number, payload: Uint8Array): Promise<void> {
     const length = payload.length;
     const first = 0x80 | opcode;
