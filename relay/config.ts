@@ -43,8 +43,13 @@ export interface RelayLimits {
    * `maxBufferedBytes` before it is closed as stalled. Default 30.
    */
   idleTimeoutSeconds: number;
-  /** Open connections beyond which upgrades are refused with 503. Default 10,000. */
+  /**
+   * Open connections beyond which upgrades are refused with 503. Default
+   * 10,000; keep it below the process's open-files limit.
+   */
   maxConnections: number;
+  /** Open connections from one source address. Default 64. */
+  maxConnectionsPerAddress: number;
 }
 
 /**
@@ -101,7 +106,10 @@ Usage: deno task relay (--ticket-key FILE | --kms URL | --open) [options]
   --queue-max-age-ms N       how long a frame may wait (default 300000)
   --sender-share FRACTION    of the queue limits one sender may use (default 0.25)
   --idle-timeout SECONDS     ping after half this silence, close after all of it (default 30)
-  --max-connections N        open connections (default 10000)
+  --max-connections N        open connections (default 10000; keep it below
+                             the open-files limit, ulimit -n)
+  --max-connections-per-address N
+                             open connections from one address (default 64)
   --help                     this text
 
 The permission set "relay" in deno.json allows listening on 0.0.0.0:8765,
@@ -120,6 +128,7 @@ export const DEFAULT_LIMITS: Readonly<RelayLimits> = {
   queueMaxAgeMs: 5 * 60 * 1000,
   idleTimeoutSeconds: 30,
   maxConnections: 10_000,
+  maxConnectionsPerAddress: 64,
 };
 
 // Flag name, limit, and the environment variable that may set it too.
@@ -134,6 +143,7 @@ const NUMERIC_FLAGS: [string, keyof RelayLimits, string?][] = [
   ["sender-share", "senderShare"],
   ["idle-timeout", "idleTimeoutSeconds"],
   ["max-connections", "maxConnections"],
+  ["max-connections-per-address", "maxConnectionsPerAddress"],
 ];
 
 /**

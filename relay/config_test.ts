@@ -97,6 +97,7 @@ Deno.test("parseRelayConfig() takes flags over environment variables", () => {
     senderShare: 0.5,
     idleTimeoutSeconds: 0.5,
     maxConnections: 7,
+    maxConnectionsPerAddress: 64,
     open: true,
   });
 });

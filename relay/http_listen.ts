@@ -1,15 +1,18 @@
 /**
- * The relay's node:http server from start to a clean stop: unfinished
- * requests time out, upgrades go to the WebSocket side, and on SIGINT or
- * SIGTERM it prints `[RELAY] shutting down`, lets the relay close its
- * sockets and returns. The one place that knows how the relay listens.
+ * The relay's server from start to a clean stop: common/guarded_server.ts
+ * (node:http with request timeouts and connection caps per source address
+ * and in total) with upgrades going to the WebSocket side, and on SIGINT or
+ * SIGTERM `[RELAY] shutting down`, the relay's own sockets closed, then the
+ * server.
  *
  * @module
  */
 
-import http from "node:http";
-import type { Duplex } from "node:stream";
-import type { RequestListener } from "./server.ts";
+import {
+  type GuardedHandler,
+  listenGuarded,
+  type UpgradeHandler,
+} from "../common/guarded_server.ts";
 
 /** What {@linkcode listenUntilSignal} serves and how it stops. */
 export interface ListenOptions {
@@ -18,57 +21,38 @@ export interface ListenOptions {
   /** Listen port. */
   port: number;
   /** Plain HTTP requests. */
-  request: RequestListener;
+  handler: GuardedHandler;
   /** WebSocket upgrade requests, with the raw socket. */
-  upgrade: (
-    request: http.IncomingMessage,
-    socket: Duplex,
-    head: Uint8Array,
-  ) => void;
+  upgrade: UpgradeHandler;
+  /** Open TCP connections in total. */
+  maxConnections: number;
+  /** Open TCP connections from one source address. */
+  maxConnectionsPerAddress: number;
+  /** Receives refusal summaries and server errors. */
+  log: (line: string) => void;
   /** Called once the socket is bound, to print the ready lines. */
   onListen: (address: { hostname: string; port: number }) => void;
   /** Called once on the first signal, before the server stops. */
   onStop: () => void;
 }
 
-// A request's headers must arrive within this, and the whole request within
-// REQUEST_TIMEOUT_MS; checked every second, so a slow one is closed within
-// the timeout plus a second.
-const HEADERS_TIMEOUT_MS = 10_000;
-const REQUEST_TIMEOUT_MS = 15_000;
-const KEEP_ALIVE_TIMEOUT_MS = 5_000;
-
 /** Serves until SIGINT or SIGTERM; rejects if the port cannot be bound. */
 export async function listenUntilSignal(options: ListenOptions): Promise<void> {
-  const server = http.createServer(
-    { connectionsCheckingInterval: 1000 } as http.ServerOptions,
-    options.request,
-  );
-  server.headersTimeout = HEADERS_TIMEOUT_MS;
-  server.requestTimeout = REQUEST_TIMEOUT_MS;
-  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-  server.on("upgrade", options.upgrade);
-  // A client that sends garbage gets 400 and is dropped; the server stays.
-  server.on("clientError", (_error, socket: Duplex) => {
-    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\n\r\n");
-    else socket.destroy();
+  const server = await listenGuarded(options.handler, {
+    hostname: options.hostname,
+    port: options.port,
+    onUpgrade: options.upgrade,
+    maxConnections: options.maxConnections,
+    maxConnectionsPerAddress: options.maxConnectionsPerAddress,
+    log: options.log,
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.hostname, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address() as { address: string; port: number };
-  options.onListen({ hostname: address.address, port: address.port });
+  options.onListen(server.addr);
   const stopped = Promise.withResolvers<void>();
   const stop = () => {
     console.log("[RELAY] shutting down");
     try {
       options.onStop();
     } finally {
-      server.close();
       stopped.resolve();
     }
   };
@@ -76,6 +60,7 @@ export async function listenUntilSignal(options: ListenOptions): Promise<void> {
   for (const name of signals) Deno.addSignalListener(name, stop);
   try {
     await stopped.promise;
+    await server.close();
   } finally {
     for (const name of signals) Deno.removeSignalListener(name, stop);
   }

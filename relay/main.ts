@@ -15,7 +15,7 @@ import { RELAY_COMMAND, type RelayConfig } from "./config.ts";
 import { listenUntilSignal } from "./http_listen.ts";
 import { CloseCode, Hub } from "./hub.ts";
 import { LogThrottle } from "./log_throttle.ts";
-import { createRelayRoutes } from "./server.ts";
+import { createRelayHandler } from "./server.ts";
 import { loadTicketKey } from "./ticket_key.ts";
 import { HARD_LIMIT_FACTOR, RelaySockets } from "./websocket_server.ts";
 
@@ -24,6 +24,8 @@ import { HARD_LIMIT_FACTOR, RelaySockets } from "./websocket_server.ts";
 const TICK_MS = 25;
 // Lines about single frames print up to this rate, then are only counted.
 const FRAME_LINES_PER_SECOND = 50;
+// TCP connections beyond --max-connections kept for plain HTTP requests.
+const HTTP_HEADROOM = 64;
 
 async function serveRelay(config: RelayConfig): Promise<void> {
   const log = (line: string) => console.log(`[RELAY] ${line}`);
@@ -47,9 +49,13 @@ async function serveRelay(config: RelayConfig): Promise<void> {
     await listenUntilSignal({
       hostname: config.host,
       port: config.port,
-      request: createRelayRoutes(hub),
+      handler: createRelayHandler(hub),
       upgrade: (request, socket, head) =>
         sockets.upgrade(request, socket, head),
+      // Room for /healthz and /metrics when the WebSockets are at their cap.
+      maxConnections: config.maxConnections + HTTP_HEADROOM,
+      maxConnectionsPerAddress: config.maxConnectionsPerAddress,
+      log,
       onListen: ({ hostname, port }) => {
         printLimits(config);
         console.log(`[RELAY] listening on ws://${hostname}:${port}`);
@@ -107,7 +113,8 @@ function printLimits(config: RelayConfig): void {
       `${config.queueMaxFrames} frames or ${config.queueMaxBytes} bytes ` +
       `for up to ${config.queueMaxAgeMs / 1000} s per offline device, ` +
       `${config.senderShare} of the queues per sender, ` +
-      `idle timeout ${config.idleTimeoutSeconds} s`,
+      `idle timeout ${config.idleTimeoutSeconds} s, ` +
+      `${config.maxConnectionsPerAddress} connections per address`,
   );
 }
 

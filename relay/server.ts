@@ -6,55 +6,51 @@
  * @module
  */
 
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { GuardedHandler } from "../common/guarded_server.ts";
 import type { Hub } from "./hub.ts";
 import { renderRelayMetrics } from "./metrics.ts";
 
-/** A node:http `request` listener. */
-export type RequestListener = (
-  request: IncomingMessage,
-  response: ServerResponse,
-) => void;
-
 /**
- * Creates the node:http `request` listener of the relay's HTTP answers.
+ * Creates the fetch-style handler of the relay's HTTP answers.
  *
  * @example
- * ```ts ignore
- * const server = http.createServer(createRelayRoutes(hub));
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { DEFAULT_LIMITS } from "./config.ts";
+ * import { Hub } from "./hub.ts";
+ * import { createRelayHandler } from "./server.ts";
+ *
+ * const handler = createRelayHandler(new Hub({ limits: DEFAULT_LIMITS }));
+ * const info = {
+ *   remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 50000 },
+ *   completed: Promise.resolve(),
+ * } as Deno.ServeHandlerInfo<Deno.NetAddr>;
+ * const health = await handler(new Request("http://relay/healthz"), info);
+ * assertEquals(await health.json(), {
+ *   status: "ok",
+ *   connections: 0,
+ *   devices: 0,
+ * });
  * ```
  */
-export function createRelayRoutes(hub: Hub): RequestListener {
-  return (request, response) => {
-    const pathname = new URL(request.url ?? "/", "http://relay").pathname;
+export function createRelayHandler(hub: Hub): GuardedHandler {
+  return (request) => {
+    const { pathname } = new URL(request.url);
     if (request.method === "GET" && pathname === "/healthz") {
       const { connections, devices } = hub.gauges();
-      reply(response, 200, {
-        "content-type": "application/json",
-      }, JSON.stringify({ status: "ok", connections, devices }));
-    } else if (request.method === "GET" && pathname === "/metrics") {
-      reply(response, 200, {
-        "content-type": "text/plain; version=0.0.4; charset=utf-8",
-      }, renderRelayMetrics(hub.counters, hub.gauges()));
-    } else if (pathname === "/") {
-      reply(response, 426, {
-        "content-type": "text/plain; charset=utf-8",
-        upgrade: "websocket",
-      }, "QSTCS relay: connect with a WebSocket\n");
-    } else {
-      reply(response, 404, {
-        "content-type": "text/plain; charset=utf-8",
-      }, "not found\n");
+      return Response.json({ status: "ok", connections, devices });
     }
+    if (request.method === "GET" && pathname === "/metrics") {
+      return new Response(renderRelayMetrics(hub.counters, hub.gauges()), {
+        headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
+      });
+    }
+    if (pathname === "/") {
+      return new Response("QSTCS relay: connect with a WebSocket\n", {
+        status: 426,
+        headers: { upgrade: "websocket" },
+      });
+    }
+    return new Response("not found\n", { status: 404 });
   };
-}
-
-function reply(
-  response: ServerResponse,
-  status: number,
-  headers: Record<string, string>,
-  body: string,
-): void {
-  response.writeHead(status, headers);
-  response.end(body);
 }

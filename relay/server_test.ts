@@ -1,21 +1,22 @@
 import { assertEquals, assertStringIncludes } from "@std/assert";
-import http from "node:http";
+import { listenGuarded } from "../common/guarded_server.ts";
 import { DEFAULT_LIMITS } from "./config.ts";
 import { Hub } from "./hub.ts";
-import { createRelayRoutes } from "./server.ts";
+import { createRelayHandler } from "./server.ts";
 import { RelaySockets } from "./websocket_server.ts";
 
-// The routes and the WebSocket side on a node:http server of this process.
+// The handler and the WebSocket side on a guarded server in this process.
 async function setup(maxConnections = 10) {
   const hub = new Hub({ limits: DEFAULT_LIMITS });
   const sockets = new RelaySockets(hub, { ...DEFAULT_LIMITS, maxConnections });
-  const server = http.createServer(createRelayRoutes(hub));
-  server.on(
-    "upgrade",
-    (request, socket, head) => sockets.upgrade(request, socket, head),
-  );
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
+  const server = await listenGuarded(createRelayHandler(hub), {
+    hostname: "127.0.0.1",
+    port: 0,
+    onUpgrade: (request, socket, head) =>
+      sockets.upgrade(request, socket, head),
+    log: () => {},
+  });
+  const { port } = server.addr;
   const get = (path: string, headers: Record<string, string> = {}) =>
     fetch(`http://127.0.0.1:${port}${path}`, { headers });
   return {
@@ -25,14 +26,12 @@ async function setup(maxConnections = 10) {
     async [Symbol.asyncDispose]() {
       sockets.close();
       hub.closeAll(1001, "test over");
-      const closed = new Promise((resolve) => server.close(resolve));
-      server.closeAllConnections();
-      await closed;
+      await server.close();
     },
   };
 }
 
-Deno.test("createRelayRoutes() serves /healthz and /metrics", async () => {
+Deno.test("createRelayHandler() serves /healthz and /metrics", async () => {
   await using relay = await setup();
   const health = await relay.get("/healthz");
   assertEquals(health.status, 200);
@@ -52,7 +51,7 @@ Deno.test("createRelayRoutes() serves /healthz and /metrics", async () => {
   );
 });
 
-Deno.test("createRelayRoutes() answers 426 at / without an upgrade, 404 elsewhere", async () => {
+Deno.test("createRelayHandler() answers 426 at / without an upgrade, 404 elsewhere", async () => {
   await using relay = await setup();
   const root = await relay.get("/");
   assertEquals(root.status, 426);
