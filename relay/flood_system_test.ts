@@ -3,10 +3,11 @@
  * the store-and-forward queues gets only its share, so another sender's frame
  * to an offline device is still queued; eight 60 MB frames at once are
  * refused from their length headers and the relay's resident memory stays
- * under {@linkcode MEMORY_BOUND_BYTES}.
+ * under {@linkcode MEMORY_BOUND_BYTES}; one address at its connection cap
+ * does not keep another out.
  */
 
-import { assert, assertEquals, assertLess } from "@std/assert";
+import { assert, assertEquals, assertLess, assertRejects } from "@std/assert";
 import { RawClient, startRelay, TestClient } from "./_test_relay.ts";
 
 /** The documented bound on the relay's peak resident memory (VmHWM). */
@@ -116,6 +117,18 @@ Deno.test("eight 60 MB frames at once are refused from their headers: memory sta
 
 // Deno asks for every permission to read another process's /proc entry;
 // cat needs none.
+async function connectWithin(url: string, ms: number): Promise<TestClient> {
+  const deadline = Date.now() + ms;
+  while (true) {
+    try {
+      return await TestClient.connect(url);
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
 async function peakResident(pid: number): Promise<number> {
   const { stdout } = await new Deno.Command("cat", {
     args: [`/proc/${pid}/status`],
@@ -127,3 +140,41 @@ async function peakResident(pid: number): Promise<number> {
 function mb(bytes: number): string {
   return (bytes / 1024 / 1024).toFixed(1);
 }
+
+Deno.test("one address holding its connection cap does not keep another address out", async () => {
+  await using relay = await startRelay({
+    args: ["--max-connections-per-address", "8"],
+  });
+  // 40 connections from 127.0.0.1 that never send a request.
+  const idle = await Promise.all(
+    Array.from(
+      { length: 40 },
+      () => Deno.connect({ hostname: "127.0.0.1", port: relay.port }),
+    ),
+  );
+  try {
+    // 127.0.0.1 is at its cap: a WebSocket from it is turned away...
+    await assertRejects(() => TestClient.connect(relay.url));
+    // ...while another address is served.
+    const curl = await new Deno.Command("curl", {
+      args: [
+        "-s",
+        "--max-time",
+        "5",
+        "--interface",
+        "127.0.0.2",
+        `http://127.0.0.1:${relay.port}/healthz`,
+      ],
+    }).output();
+    assertEquals(curl.code, 0, new TextDecoder().decode(curl.stderr));
+    assertEquals(
+      JSON.parse(new TextDecoder().decode(curl.stdout)).status,
+      "ok",
+    );
+  } finally {
+    for (const conn of idle) conn.close();
+  }
+  // Once the relay has seen them go, 127.0.0.1 is served again.
+  await using alpha = await connectWithin(relay.url, 3000);
+  await alpha.register("Alpha");
+});
