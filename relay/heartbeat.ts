@@ -21,13 +21,18 @@ export interface HeartbeatOptions<S> {
 }
 
 interface Life {
+  /** When a sweep last found it had been heard from. */
   seen: number;
+  /** Heard from since the last sweep. */
+  heard: boolean;
   pinged: boolean;
 }
 
 /**
  * Tracks when each socket was last heard from; {@linkcode Heartbeat.sweep},
- * called every few hundred milliseconds, pings and gives up.
+ * called every few hundred milliseconds, pings and gives up. A frame only
+ * sets a flag, which the next sweep turns into a time: silence is measured
+ * to within one sweep interval, and a busy socket costs no clock reads.
  *
  * @example
  * ```ts
@@ -41,7 +46,7 @@ interface Life {
  *   idleMs: 1000,
  *   onIdle: () => idle.push("closed"),
  * });
- * heartbeat.seen(socket, 0);
+ * heartbeat.add(socket, 0);
  * heartbeat.sweep(400);
  * assertEquals(pings, 0);
  * heartbeat.sweep(600);
@@ -59,15 +64,15 @@ export class Heartbeat<S extends Pingable> {
     this.#options = options;
   }
 
-  /** Records a sign of life of `socket` (tracking it from now on). */
-  seen(socket: S, now: number): void {
+  /** Starts tracking a socket that just opened. */
+  add(socket: S, now: number): void {
+    this.#lives.set(socket, { seen: now, heard: false, pinged: false });
+  }
+
+  /** Records a sign of life of `socket`: a frame, a ping or a pong. */
+  heard(socket: S): void {
     const life = this.#lives.get(socket);
-    if (life) {
-      life.seen = now;
-      life.pinged = false;
-    } else {
-      this.#lives.set(socket, { seen: now, pinged: false });
-    }
+    if (life) life.heard = true;
   }
 
   /** Stops tracking a socket that closed. */
@@ -79,6 +84,12 @@ export class Heartbeat<S extends Pingable> {
   sweep(now: number): void {
     const { idleMs, onIdle } = this.#options;
     for (const [socket, life] of this.#lives) {
+      if (life.heard) {
+        life.heard = false;
+        life.pinged = false;
+        life.seen = now;
+        continue;
+      }
       const silent = now - life.seen;
       if (silent >= idleMs) {
         this.#lives.delete(socket);

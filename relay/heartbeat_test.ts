@@ -11,17 +11,23 @@ Deno.test("Heartbeat pings after half the timeout once, and any sign of life sta
     idleMs: 1000,
     onIdle: (s) => idle.push(s.name),
   });
-  heartbeat.seen(a, 0);
-  heartbeat.seen(b, 0);
+  heartbeat.add(a, 0);
+  heartbeat.add(b, 0);
   heartbeat.sweep(500);
   heartbeat.sweep(700);
   assertEquals(pings, ["a", "b"]);
   // a answers (a pong or any frame); b stays silent.
-  heartbeat.seen(a, 800);
+  heartbeat.heard(a);
   heartbeat.sweep(1000);
   assertEquals(idle, ["b"]);
-  heartbeat.sweep(1300);
-  assertEquals(pings, ["a", "b", "a"]);
+  heartbeat.sweep(1400);
+  assertEquals(pings, ["a", "b"]);
+  heartbeat.sweep(1500);
+  assertEquals(
+    pings,
+    ["a", "b", "a"],
+    "half the timeout after the sweep that heard it",
+  );
   heartbeat.delete(a);
   heartbeat.sweep(5000);
   assertEquals(idle, ["b"], "a closed socket is forgotten");

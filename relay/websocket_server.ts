@@ -115,9 +115,9 @@ export class RelaySockets {
     const heartbeat = this.#heartbeat;
     const log = this.#options.log ?? (() => {});
     hub.connect(ws, label);
-    heartbeat.seen(ws, performance.now());
+    heartbeat.add(ws, performance.now());
     ws.on("message", (data: RawData, isBinary: boolean) => {
-      heartbeat.seen(ws, performance.now());
+      heartbeat.heard(ws);
       try {
         hub.receive(ws, isBinary ? data : data.toString());
       } catch (error) {
@@ -125,7 +125,7 @@ export class RelaySockets {
         hub.close(ws, CloseCode.internalError, "internal error");
       }
     });
-    const alive = () => heartbeat.seen(ws, performance.now());
+    const alive = () => heartbeat.heard(ws);
     ws.on("pong", alive);
     ws.on("ping", alive);
     // ws has already sent its close frame (1009 for a frame over the hard
