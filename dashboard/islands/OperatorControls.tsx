@@ -74,7 +74,7 @@ function ConfirmedAction(props: ConfirmedActionProps) {
  *
  * const html = renderToString(<OperatorControls initial="unreachable" csrf="c5rf" />);
  * assertStringIncludes(html, 'data-testid="confirm-reset" disabled');
- * assertStringIncludes(html, '<input type="hidden" name="csrf" value="c5rf"/>');
+ * assertStringIncludes(html, '<input type="hidden" name="csrf" value="c5rf">');
  * assertStringIncludes(html, "Controls wait for the KMS.");
  * ```
  */
