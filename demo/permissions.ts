@@ -14,6 +14,8 @@ export interface PermissionOverrides {
    * the demo does for hosts and ports other than the set's.
    */
   net?: string[];
+  /** `--allow-read=...`, in place of the set's read list. */
+  read?: string[];
 }
 
 /**
@@ -47,6 +49,7 @@ export function permissionFlags(
   if (!set) throw new Error(`deno.json has no permission set "${name}"`);
   const effective: Record<string, PermissionValue> = { ...set };
   if (overrides.net) effective.net = overrides.net;
+  if (overrides.read) effective.read = overrides.read;
   const flags: string[] = [];
   for (const [kind, value] of Object.entries(effective)) {
     if (value === true) flags.push(`--allow-${kind}`);
