@@ -77,13 +77,13 @@ export function parsePorts(value: string | undefined): StackPorts {
 
 /**
  * `value` as a normalised relative path inside the folder `root` (or `root`
- * itself, with `orRoot`), or null if it is elsewhere.
+ * itself, with `orRoot`); anywhere else is a {@linkcode ConfigError} saying
+ * `refusal`.
  */
-function pathUnder(
+function folderUnder(
   value: string,
-  root: string,
-  options: { orRoot?: boolean } = {},
-): string | null {
+  options: { root: string; orRoot?: boolean; refusal: string },
+): string {
   const parts: string[] = [];
   let escapes = value.startsWith("/");
   for (const part of value.split("/")) {
@@ -92,7 +92,10 @@ function pathUnder(
     else if (parts.pop() === undefined) escapes = true;
   }
   const deepEnough = parts.length >= (options.orRoot ? 1 : 2);
-  return escapes || parts[0] !== root || !deepEnough ? null : parts.join("/");
+  if (escapes || parts[0] !== options.root || !deepEnough) {
+    throw new ConfigError(`${options.refusal}, got ${value}`);
+  }
+  return parts.join("/");
 }
 
 /**
@@ -101,14 +104,11 @@ function pathUnder(
  * in a permission error inside the KMS instead of a clear message here.
  */
 export function parseDataDir(value: string | undefined): string {
-  if (value === undefined) return DEFAULT_DATA_DIR;
-  const path = pathUnder(value, "data");
-  if (path === null) {
-    throw new ConfigError(
-      `--data needs a directory under data/ (the only place the KMS may write), e.g. ${DEFAULT_DATA_DIR}, got ${value}`,
-    );
-  }
-  return path;
+  return value === undefined ? DEFAULT_DATA_DIR : folderUnder(value, {
+    root: "data",
+    refusal:
+      `--data needs a directory under data/ (the only place the KMS may write), e.g. ${DEFAULT_DATA_DIR}`,
+  });
 }
 
 /**
@@ -116,26 +116,22 @@ export function parseDataDir(value: string | undefined): string {
  * kms:enroll may write and the dashboard may read.
  */
 export function parseCredentialsDir(value: string | undefined): string {
-  if (value === undefined) return DEFAULT_CREDENTIALS_DIR;
-  const path = pathUnder(value, DEFAULT_CREDENTIALS_DIR, { orRoot: true });
-  if (path === null) {
-    throw new ConfigError(
-      `--credentials needs credentials/ or a folder under it (where kms:enroll may write and the dashboard read), got ${value}`,
-    );
-  }
-  return path;
+  return value === undefined ? DEFAULT_CREDENTIALS_DIR : folderUnder(value, {
+    root: DEFAULT_CREDENTIALS_DIR,
+    orRoot: true,
+    refusal:
+      "--credentials needs credentials/ or a folder under it (where kms:enroll may write and the dashboard read)",
+  });
 }
 
 /** Parses `--state DIR`: `state` or a folder under it, where clients may write. */
 export function parseStateDir(value: string | undefined): string {
-  if (value === undefined) return DEFAULT_STATE_DIR;
-  const path = pathUnder(value, DEFAULT_STATE_DIR, { orRoot: true });
-  if (path === null) {
-    throw new ConfigError(
-      `--state needs state/ or a folder under it (where clients may write), got ${value}`,
-    );
-  }
-  return path;
+  return value === undefined ? DEFAULT_STATE_DIR : folderUnder(value, {
+    root: DEFAULT_STATE_DIR,
+    orRoot: true,
+    refusal:
+      "--state needs state/ or a folder under it (where clients may write)",
+  });
 }
 
 function printEnrolled(outcomes: EnrollOutcome[]): void {

@@ -22,6 +22,26 @@ interface ConfirmedActionProps {
   onSubmit: (event: SubmitEvent, close: () => void) => void;
 }
 
+/** The two actions, each asking its question first. */
+const ACTIONS = [
+  {
+    action: "/api/force_attack",
+    testId: "force-attack",
+    label: "Force Attack",
+    tone: "btn-danger",
+    children:
+      "Put the simulated eavesdropper on the quantum channel? The QBER jumps to about 25%, the link goes RED, the KMS refuses keys and the router guard blocks chat until someone resets.",
+  },
+  {
+    action: "/api/reset",
+    testId: "reset",
+    label: "Reset System",
+    tone: "btn-reset",
+    children:
+      "Reset the link? Attack mode goes off, the QBER history is cleared and the link returns to GREEN, so a real detection would be forgotten.",
+  },
+] as const;
+
 /** A button that opens a question, and the form that confirms it. */
 function ConfirmedAction(props: ConfirmedActionProps) {
   const box = useRef<HTMLDetailsElement>(null);
@@ -113,31 +133,15 @@ export default function OperatorControls(
   const disabled = offline || busy;
   return (
     <div class="controls">
-      <ConfirmedAction
-        action="/api/force_attack"
-        testId="force-attack"
-        label="Force Attack"
-        tone="btn-danger"
-        csrf={props.csrf}
-        disabled={disabled}
-        onSubmit={submit}
-      >
-        Put the simulated eavesdropper on the quantum channel? The QBER jumps to
-        about 25%, the link goes RED, the KMS refuses keys and the router guard
-        blocks chat until someone resets.
-      </ConfirmedAction>
-      <ConfirmedAction
-        action="/api/reset"
-        testId="reset"
-        label="Reset System"
-        tone="btn-reset"
-        csrf={props.csrf}
-        disabled={disabled}
-        onSubmit={submit}
-      >
-        Reset the link? Attack mode goes off, the QBER history is cleared and
-        the link returns to GREEN, so a real detection would be forgotten.
-      </ConfirmedAction>
+      {ACTIONS.map((action) => (
+        <ConfirmedAction
+          key={action.testId}
+          {...action}
+          csrf={props.csrf}
+          disabled={disabled}
+          onSubmit={submit}
+        />
+      ))}
       <p
         class={`controls-result ${result && !result.ok ? "result-error" : ""}`}
         role="status"
