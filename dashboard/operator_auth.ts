@@ -73,13 +73,53 @@ export function sameOrigin(request: Request): boolean {
   }
 }
 
-async function csrfOf(request: Request): Promise<string | null> {
-  const header = request.headers.get(CSRF_HEADER);
-  if (header !== null) return header;
+/** The most a form the dashboard reads may hold: its forms are a few fields. */
+export const MAX_FORM_BYTES = 4096;
+
+/**
+ * A URL-encoded form body, read up to {@linkcode MAX_FORM_BYTES} (anyone on
+ * the LAN may post to the login, so nothing is buffered beyond that); `null`
+ * for another type, a larger body or a broken stream.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { readForm } from "./operator_auth.ts";
+ *
+ * const post = (body: string) => new Request("http://x/login", { method: "POST", body: new URLSearchParams({ body }) });
+ * assertEquals((await readForm(post("hi")))?.get("body"), "hi");
+ * assertEquals(await readForm(post("x".repeat(5000))), null);
+ * ```
+ */
+export async function readForm(
+  request: Request,
+): Promise<URLSearchParams | null> {
   const type = request.headers.get("content-type") ?? "";
-  if (!type.startsWith("application/x-www-form-urlencoded")) return null;
-  const value = (await request.formData().catch(() => null))?.get(CSRF_FIELD);
-  return typeof value === "string" ? value : null;
+  if (!type.startsWith("application/x-www-form-urlencoded") || !request.body) {
+    return null;
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of request.body) {
+      size += chunk.length;
+      if (size > MAX_FORM_BYTES) {
+        await request.body.cancel().catch(() => {});
+        return null;
+      }
+      chunks.push(chunk);
+    }
+  } catch {
+    return null;
+  }
+  const bytes = new Uint8Array(size);
+  chunks.reduce((at, chunk) => (bytes.set(chunk, at), at + chunk.length), 0);
+  return new URLSearchParams(new TextDecoder().decode(bytes));
+}
+
+async function csrfOf(request: Request): Promise<string | null> {
+  return request.headers.get(CSRF_HEADER) ??
+    (await readForm(request))?.get(CSRF_FIELD) ?? null;
 }
 
 /**

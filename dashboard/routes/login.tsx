@@ -2,7 +2,7 @@ import type { Handlers, PageProps } from "../_fresh/server.ts";
 import { type AppState, describeSource } from "../app_state.ts";
 import { OpenKmsWarning } from "../components/OpenKmsWarning.tsx";
 import { SimulationNotice } from "../components/SimulationNotice.tsx";
-import { sameOrigin } from "../operator_auth.ts";
+import { readForm, sameOrigin } from "../operator_auth.ts";
 import { sessionCookie } from "../operator_sessions.ts";
 import type { KmsAuth } from "../soc_state.ts";
 
@@ -42,10 +42,10 @@ export const handler: Handlers<LoginPageData, AppState> = {
         status: 403,
       });
     }
-    const form = await request.formData().catch(() => null);
+    const form = await readForm(request);
     const name = form?.get("operator");
     const token = form?.get("token");
-    const session = typeof name === "string" && typeof token === "string"
+    const session = name != null && token != null
       ? await ctx.state.auth.login(
         name,
         token.trim(),

@@ -165,3 +165,19 @@ Deno.test("a KMS that requires tokens shows no banner", async () => {
     await site.monitor.close();
   }
 });
+
+Deno.test("a login body beyond 4 KiB is not read, and no session comes of it", async () => {
+  const site = testSite(new FakeKms());
+  const response = await site.handle("/login", {
+    method: "POST",
+    headers: { origin: TEST_ORIGIN },
+    body: new URLSearchParams({
+      operator: TEST_OPERATOR.device_id,
+      token: TEST_OPERATOR.token,
+      padding: "x".repeat(5000),
+    }),
+  });
+  assertEquals(response.status, 401);
+  assertEquals(response.headers.get("set-cookie"), null);
+  await response.body?.cancel();
+});
