@@ -152,7 +152,12 @@ const READY = {
 };
 
 /** What each service answers with 200 once it really serves. */
-const HEALTH_PATHS = { kms: "/healthz", relay: "/healthz", dashboard: "/" };
+// The dashboard's view needs a login; its login page answers anyone.
+const HEALTH_PATHS = {
+  kms: "/healthz",
+  relay: "/healthz",
+  dashboard: "/login",
+};
 
 /** How long a service may take by default to answer after its ready line. */
 const HEALTH_TIMEOUT_MS = 5_000;
