@@ -60,12 +60,26 @@ export async function removeDataDir(dataDir: string): Promise<void> {
   );
 }
 
-/** Starts the KMS with its permission set ("kms"), only the port overridden. */
+/**
+ * Starts the KMS with its permission set ("kms"), only the port overridden.
+ *
+ * `options.open` adds `--open` (the seeds' open mode). It defaults to true,
+ * unless `args` has `--require-auth`, for the tests of the other folders
+ * written before the KMS was secure by default; the KMS's own tests say
+ * which mode they want.
+ */
 export async function startKms(
-  options: { dataDir?: string; args?: string[]; port?: number } = {},
+  options: {
+    dataDir?: string;
+    args?: string[];
+    port?: number;
+    open?: boolean;
+  } = {},
 ): Promise<TestKms> {
   const port = options.port ?? freePort();
   const dataDir = options.dataDir ?? testDataDir();
+  const args = options.args ?? [];
+  const open = options.open ?? !args.includes("--require-auth");
   const process = await startService({
     permissionSet: "kms",
     entry: "kms/main.ts",
@@ -76,7 +90,8 @@ export async function startKms(
       String(port),
       "--data",
       dataDir,
-      ...(options.args ?? []),
+      ...(open ? ["--open"] : []),
+      ...args,
     ],
     net: [`127.0.0.1:${port}`],
   }, { ready: /listening on http/ });
@@ -121,10 +136,17 @@ export function testClient(
   };
 }
 
-/** Runs `deno task kms:enroll` for real and returns the printed token. */
-export async function enroll(dataDir: string, sae: string): Promise<string> {
+/**
+ * Runs `deno task kms:enroll` for real (with `options.args`, e.g.
+ * `--role operator`) and returns the printed token.
+ */
+export async function enroll(
+  dataDir: string,
+  sae: string,
+  options: { args?: string[] } = {},
+): Promise<string> {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-P=kms-admin", "kms/enroll.ts", sae],
+    args: ["run", "-P=kms-admin", "kms/enroll.ts", ...options.args ?? [], sae],
     cwd: PROJECT_ROOT,
     env: { KMS_DATA: dataDir, NO_COLOR: "1" },
   }).output();

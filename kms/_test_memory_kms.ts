@@ -5,7 +5,7 @@
  * @module
  */
 
-import { importAesKey } from "../protocol/mod.ts";
+import { generateIdentity, importAesKey, type Role } from "../protocol/mod.ts";
 import { type TestClient, testClient } from "./_test_kms.ts";
 import { newToken, tokenHash } from "./auth.ts";
 import { parseKmsConfig } from "./config.ts";
@@ -13,21 +13,29 @@ import { closeKms, createKms, type Kms } from "./context.ts";
 import { createHandler } from "./server.ts";
 import { KmsStore } from "./store.ts";
 
+/** The source address of {@linkcode MemoryKms}'s own requests. */
+export const TEST_SOURCE = { hostname: "127.0.0.1", port: 51234 };
+
 /** A KMS in memory and its request handler, called without a socket. */
 export interface MemoryKms extends TestClient {
   /** The KMS itself. */
   kms: Kms;
   /** Its request handler, as `Deno.serve` would call it. */
-  handle: (request: Request) => Promise<Response>;
+  handle: ReturnType<typeof createHandler>;
   /** The audit lines it printed. */
   log: string[];
-  /** Enrolls an SAE (or device) and returns its token. */
-  enroll(sae: string): string;
+  /** Enrolls an SAE, device or operator and returns its token. */
+  enroll(
+    sae: string,
+    options?: { role?: Role; publicKey?: string },
+  ): string;
+  /** A client whose requests come from another address. */
+  from(source: { hostname: string; port: number }): TestClient;
 }
 
 /**
- * Runs `fn` against a KMS in memory started with `args` (e.g.
- * `--require-auth`), then closes it.
+ * Runs `fn` against a KMS in memory started with `args` (e.g. `--open`),
+ * then closes it. Its requests come from {@linkcode TEST_SOURCE}.
  */
 export async function withMemoryKms(
   fn: (kms: MemoryKms) => Promise<void>,
@@ -37,20 +45,26 @@ export async function withMemoryKms(
   const kms = createKms(parseKmsConfig(options.args ?? [], () => undefined), {
     store: new KmsStore(":memory:"),
     masterKey: await importAesKey(crypto.getRandomValues(new Uint8Array(32))),
+    ticketKey: await generateIdentity(),
     log: (line) => log.push(line),
   });
   const handle = createHandler(kms);
+  const from = (source: { hostname: string; port: number }) =>
+    testClient((path, init) =>
+      handle(new Request(`http://127.0.0.1:8000${path}`, init), {
+        remoteAddr: { transport: "tcp", ...source },
+      })
+    );
   try {
     await fn({
       kms,
       handle,
       log,
-      ...testClient((path, init) =>
-        handle(new Request(`http://127.0.0.1:8000${path}`, init))
-      ),
-      enroll: (sae) => {
+      ...from(TEST_SOURCE),
+      from,
+      enroll: (sae, enrollment) => {
         const token = newToken();
-        kms.store.enrollSae(sae, tokenHash(token));
+        kms.store.enrollSae(sae, tokenHash(token), enrollment);
         return token;
       },
     });

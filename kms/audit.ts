@@ -26,6 +26,46 @@ export function formatAuditEntry(entry: AuditEntry): string {
 }
 
 /**
+ * How often a repeated row (a refusal, a ticket) is written: at most `rowsPerWindow` rows per
+ * tag and source in each `windowMs`, then one summary row with the count of
+ * the rest. Sources beyond `maxSources` in a window share one `*` row set,
+ * so a host with many addresses cannot grow the table either.
+ */
+export interface AuditRateLimit {
+  /** Rows per tag and source in a window. */
+  rowsPerWindow: number;
+  /** The window, in ms. */
+  windowMs: number;
+  /** Sources tracked at once. */
+  maxSources: number;
+}
+
+/** The KMS's limit: 5 rows per tag and source every 10 s, 64 sources. */
+export const AUDIT_RATE_LIMIT: AuditRateLimit = {
+  rowsPerWindow: 5,
+  windowMs: 10_000,
+  maxSources: 64,
+};
+
+interface Window {
+  tag: string;
+  source: string;
+  start: number;
+  written: number;
+  suppressed: number;
+}
+
+/** What {@linkcode Auditor} writes through, besides the database. */
+export interface AuditorOptions {
+  /** Where lines go (default console.log). */
+  log?: (line: string) => void;
+  /** The rate limit of {@linkcode Auditor.limited} (default {@linkcode AUDIT_RATE_LIMIT}). */
+  limit?: AuditRateLimit;
+  /** The clock, in ms (default Date.now). */
+  now?: () => number;
+}
+
+/**
  * Records audit entries.
  *
  * @example
@@ -37,12 +77,25 @@ export function formatAuditEntry(entry: AuditEntry): string {
  *
  * const store = new KmsStore(":memory:");
  * const lines: string[] = [];
+ * let now = 0;
  * const audit = new Auditor(store, new EventHub(), {
  *   log: (line) => lines.push(line),
+ *   limit: { rowsPerWindow: 2, windowMs: 10_000, maxSources: 8 },
+ *   now: () => now,
  * });
  * audit.record("RESET", "status=GREEN");
- * assertEquals(store.recentAudit(1)[0].tag, "RESET");
  * assertMatch(lines[0], /^\S+ \[RESET\] status=GREEN$/);
+ * for (let i = 0; i < 100; i++) {
+ *   audit.limited("AUTH_FAILED", "source=10.0.0.9:4000 path=/reset", { source: "10.0.0.9" });
+ * }
+ * now = 10_000;
+ * audit.flush();
+ * assertEquals(store.recentAudit(10).map((e) => e.message), [
+ *   "status=GREEN",
+ *   "source=10.0.0.9:4000 path=/reset",
+ *   "source=10.0.0.9:4000 path=/reset",
+ *   "source=10.0.0.9 repeated=98 in 10s",
+ * ]);
  * store.close();
  * ```
  */
@@ -50,16 +103,21 @@ export class Auditor {
   #store: KmsStore;
   #hub: EventHub;
   #log: (line: string) => void;
+  #limit: AuditRateLimit;
+  #now: () => number;
+  #windows = new Map<string, Window>();
 
-  /** Writes through `store`, `hub` and `options.log` (default console.log). */
+  /** Writes through `store`, `hub` and `options.log`. */
   constructor(
     store: KmsStore,
     hub: EventHub,
-    options: { log?: (line: string) => void } = {},
+    options: AuditorOptions = {},
   ) {
     this.#store = store;
     this.#hub = hub;
     this.#log = options.log ?? console.log;
+    this.#limit = options.limit ?? AUDIT_RATE_LIMIT;
+    this.#now = options.now ?? Date.now;
   }
 
   /** Appends `[TAG] message` everywhere. */
@@ -68,5 +126,52 @@ export class Auditor {
     this.#log(formatAuditEntry(entry));
     this.#hub.publish({ event: "audit", data: entry });
     return entry;
+  }
+
+  /**
+   * Appends a row anyone can provoke over and over (a bad token, a refused
+   * key, a ticket), rate-limited per tag and `options.source` (the caller's
+   * host, or the device when that is all that is known).
+   */
+  limited(tag: string, message: string, options: { source: string }): void {
+    this.flush();
+    const { rowsPerWindow, maxSources } = this.#limit;
+    let source = options.source;
+    let window = this.#windows.get(`${tag} ${source}`);
+    if (!window && this.#windows.size >= maxSources) {
+      source = "*";
+      window = this.#windows.get(`${tag} ${source}`);
+    }
+    if (!window) {
+      window = { tag, source, start: this.#now(), written: 0, suppressed: 0 };
+      this.#windows.set(`${tag} ${source}`, window);
+    }
+    if (window.written < rowsPerWindow) {
+      window.written++;
+      this.record(tag, message);
+    } else window.suppressed++;
+  }
+
+  /**
+   * Writes the summaries of the rate-limit windows that have ended (all of
+   * them with `options.all`, at shutdown).
+   */
+  flush(options: { all?: boolean } = {}): void {
+    const now = this.#now();
+    const { windowMs } = this.#limit;
+    for (const [key, window] of this.#windows) {
+      const elapsed = now - window.start;
+      if (elapsed < windowMs && !options.all) continue;
+      this.#windows.delete(key);
+      if (window.suppressed === 0) continue;
+      const seconds = Math.max(
+        1,
+        Math.round(Math.min(elapsed, windowMs) / 1000),
+      );
+      this.record(
+        window.tag,
+        `source=${window.source} repeated=${window.suppressed} in ${seconds}s`,
+      );
+    }
   }
 }

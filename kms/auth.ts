@@ -6,7 +6,7 @@
  */
 
 import { sha256 } from "../quantum/mod.ts";
-import type { KmsStore } from "./store.ts";
+import type { Enrollment, KmsStore } from "./store.ts";
 
 /**
  * A new random token (base64url, 43 characters).
@@ -33,11 +33,12 @@ export function tokenHash(token: string): string {
 
 /** Who an `Authorization` header speaks for, or why nobody. */
 export type Identity =
-  | { ok: true; sae: string }
+  | { ok: true; caller: Enrollment }
   | { ok: false; reason: "missing_token" | "unknown_token" };
 
 /**
- * The SAE an `Authorization: Bearer <token>` header belongs to.
+ * The enrolled SAE, device or operator an `Authorization: Bearer <token>`
+ * header belongs to.
  *
  * @example
  * ```ts
@@ -48,7 +49,10 @@ export type Identity =
  * const store = new KmsStore(":memory:");
  * const token = newToken();
  * store.enrollSae("SAE_A", tokenHash(token));
- * assertEquals(identify(`Bearer ${token}`, store), { ok: true, sae: "SAE_A" });
+ * assertEquals(identify(`Bearer ${token}`, store), {
+ *   ok: true,
+ *   caller: { name: "SAE_A", role: "device", publicKey: null },
+ * });
  * assertEquals(identify(`Bearer ${newToken()}`, store), { ok: false, reason: "unknown_token" });
  * assertEquals(identify(null, store), { ok: false, reason: "missing_token" });
  * store.close();
@@ -60,6 +64,6 @@ export function identify(
 ): Identity {
   const match = /^Bearer\s+([A-Za-z0-9_-]{20,128})$/.exec(authorization ?? "");
   if (!match) return { ok: false, reason: "missing_token" };
-  const sae = store.saeForTokenHash(tokenHash(match[1]));
-  return sae ? { ok: true, sae } : { ok: false, reason: "unknown_token" };
+  const caller = store.enrollmentForTokenHash(tokenHash(match[1]));
+  return caller ? { ok: true, caller } : { ok: false, reason: "unknown_token" };
 }

@@ -6,6 +6,8 @@
 
 import { ConfigError, parsePort, type ServiceCommand } from "../common/cli.ts";
 import { parseArgs } from "../common/std.ts";
+import { HISTORY_LENGTH } from "../protocol/mod.ts";
+import type { Retention } from "./store.ts";
 
 /** Everything the KMS process is told at start. */
 export interface KmsConfig {
@@ -15,17 +17,31 @@ export interface KmsConfig {
   port: number;
   /** Directory for the SQLite database and the master key. Default data/kms. */
   dataDir: string;
-  /** Require bearer tokens on the pair-key API too. Default false. */
-  requireAuth: boolean;
+  /**
+   * The seeds' open mode: no bearer tokens on the pair-key API, tickets for
+   * anyone, operator actions for anyone. Default false (`--open`).
+   */
+  open: boolean;
   /** Channel noise of the simulated link, so the demo shows QBER about 2%. */
   noiseLevel: number;
+  /** How long a relay ticket is valid, in seconds. Default 3600. */
+  ticketLifetimeSeconds: number;
+  /** How much QBER history, ledger and audit the database keeps. */
+  retention: Retention;
 }
+
+/** Default {@linkcode KmsConfig.retention}: 30 days, 100 000 rows per table. */
+export const DEFAULT_RETENTION: Retention = {
+  maxAgeDays: 30,
+  maxRows: 100_000,
+};
 
 /** Environment variables the KMS reads (named in its permission set). */
 export const KMS_ENV = [
   "KMS_HOST",
   "KMS_PORT",
   "KMS_DATA",
+  "KMS_OPEN",
   "KMS_REQUIRE_AUTH",
   "KMS_NOISE",
 ] as const;
@@ -39,8 +55,16 @@ Usage: deno task kms [options]
   --host HOST       listen address            (env KMS_HOST, default 0.0.0.0)
   --port PORT       listen port               (env KMS_PORT, default 8000)
   --data DIR        database and master key   (env KMS_DATA, default data/kms)
-  --require-auth    bearer tokens on the pair-key API too (env KMS_REQUIRE_AUTH=1)
+  --open            the seeds' open mode: no bearer tokens, keys in clear to
+                    legacy clients, anyone may run operator actions
+                    (env KMS_OPEN=1; default off: tokens required)
+  --require-auth    the default; accepted for old command lines
   --noise P         simulated channel noise   (env KMS_NOISE, default 0.02)
+  --ticket-lifetime S  relay ticket lifetime in seconds (default 3600)
+  --retain-days D   prune QBER history, ledger and audit rows older than D
+                    days (default 30)
+  --retain-rows N   keep at most the newest N rows of each (default 100000,
+                    at least 20)
   --help            this text
 
 The permission set "kms" in deno.json allows 0.0.0.0:8000 and data/ only: to
@@ -64,8 +88,16 @@ export function parseKmsConfig(
   env: (name: string) => string | undefined,
 ): KmsConfig {
   const flags = parseArgs(args, {
-    string: ["host", "port", "data", "noise"],
-    boolean: ["require-auth", "help"],
+    string: [
+      "host",
+      "port",
+      "data",
+      "noise",
+      "ticket-lifetime",
+      "retain-days",
+      "retain-rows",
+    ],
+    boolean: ["open", "require-auth", "help"],
     unknown: (arg: string) => {
       throw new ConfigError(`unknown option ${arg}\n\n${KMS_USAGE}`);
     },
@@ -79,15 +111,57 @@ export function parseKmsConfig(
       `noise must be 0..0.5, got ${flags.noise ?? env("KMS_NOISE")}`,
     );
   }
-  const authEnv = env("KMS_REQUIRE_AUTH");
+  const requireAuth = flags["require-auth"] === true ||
+    isOn(env("KMS_REQUIRE_AUTH"));
+  const open = flags.open === true || isOn(env("KMS_OPEN"));
+  if (open && requireAuth) {
+    throw new ConfigError("--open and --require-auth contradict each other");
+  }
   return {
     host: flags.host ?? env("KMS_HOST") ?? "0.0.0.0",
     port,
     dataDir: flags.data ?? env("KMS_DATA") ?? "data/kms",
-    requireAuth: flags["require-auth"] === true || authEnv === "1" ||
-      authEnv === "true",
+    open,
     noiseLevel,
+    ticketLifetimeSeconds: wholeNumber(flags["ticket-lifetime"], {
+      name: "ticket-lifetime",
+      fallback: 3600,
+      min: 60,
+    }),
+    retention: {
+      maxAgeDays: wholeNumber(flags["retain-days"], {
+        name: "retain-days",
+        fallback: DEFAULT_RETENTION.maxAgeDays,
+        min: 1,
+      }),
+      // The link's history (what /link_status shows) must survive a restart.
+      maxRows: wholeNumber(flags["retain-rows"], {
+        name: "retain-rows",
+        fallback: DEFAULT_RETENTION.maxRows,
+        min: HISTORY_LENGTH,
+      }),
+    },
   };
+}
+
+function isOn(value: string | undefined): boolean {
+  return value === "1" || value === "true";
+}
+
+function wholeNumber(
+  text: string | undefined,
+  options: { name: string; fallback: number; min: number },
+): number {
+  if (text === undefined) return options.fallback;
+  const value = Number(text);
+  if (
+    !/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < options.min
+  ) {
+    throw new ConfigError(
+      `${options.name} must be a whole number of at least ${options.min}, got ${text}`,
+    );
+  }
+  return value;
 }
 
 /** The KMS command line: tag, usage and parser, for common/cli.ts `runService`. */

@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { Identity } from "../protocol/mod.ts";
 import { Auditor } from "./audit.ts";
 import type { KmsConfig } from "./config.ts";
 import { EventHub } from "./events.ts";
@@ -12,9 +13,15 @@ import { loadMasterKey } from "./master_key.ts";
 import { LatencyHistogram } from "../common/prometheus.ts";
 import { QuantumLink } from "./quantum_link.ts";
 import { KmsStore } from "./store.ts";
+import { loadTicketKey } from "./ticket_key.ts";
 
 /** File name of the SQLite database inside the data directory. */
 export const DATABASE_FILE = "kms.db";
+
+/** How often a running KMS prunes its database (ms). */
+export const PRUNE_INTERVAL_MS = 60_000;
+/** How often it writes the summaries of rate-limited audit rows (ms). */
+const FLUSH_INTERVAL_MS = 1_000;
 
 /** The KMS's state and services. */
 export interface Kms {
@@ -32,10 +39,14 @@ export interface Kms {
   broker: KeyBroker;
   /** Seals ETSI keys at rest. */
   masterKey: CryptoKey;
+  /** Signs relay tickets. */
+  ticketKey: Identity;
   /** Request latency by route. */
   latency: LatencyHistogram;
   /** When a BusyBox wget last polled `/link_status` (ISO), or null. */
   routerLastSeen: string | null;
+  /** The pruning and audit-summary timers of an opened KMS, cleared at close. */
+  timers: ReturnType<typeof setInterval>[];
 }
 
 /** What {@linkcode createKms} builds the KMS on. */
@@ -44,6 +55,8 @@ export interface KmsParts {
   store: KmsStore;
   /** The master key that seals ETSI keys at rest. */
   masterKey: CryptoKey;
+  /** The key that signs relay tickets. */
+  ticketKey: Identity;
   /** Where audit lines go (default console.log). */
   log?: (line: string) => void;
 }
@@ -54,7 +67,7 @@ export interface KmsParts {
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
- * import { importAesKey } from "../protocol/mod.ts";
+ * import { generateIdentity, importAesKey } from "../protocol/mod.ts";
  * import { parseKmsConfig } from "./config.ts";
  * import { closeKms, createKms } from "./context.ts";
  * import { KmsStore } from "./store.ts";
@@ -62,6 +75,7 @@ export interface KmsParts {
  * const kms = createKms(parseKmsConfig([], () => undefined), {
  *   store: new KmsStore(":memory:"),
  *   masterKey: await importAesKey(new Uint8Array(32)),
+ *   ticketKey: await generateIdentity(),
  *   log: () => {},
  * });
  * assertEquals(kms.link.status, "GREEN");
@@ -69,7 +83,7 @@ export interface KmsParts {
  * ```
  */
 export function createKms(config: KmsConfig, parts: KmsParts): Kms {
-  const { store, masterKey } = parts;
+  const { store, masterKey, ticketKey } = parts;
   const hub = new EventHub();
   const audit = new Auditor(store, hub, { log: parts.log });
   const link = new QuantumLink(store, hub, {
@@ -84,13 +98,16 @@ export function createKms(config: KmsConfig, parts: KmsParts): Kms {
     link,
     broker: new KeyBroker({ link, store, hub, audit }),
     masterKey,
+    ticketKey,
     latency: new LatencyHistogram(),
     routerLastSeen: null,
+    timers: [],
   };
 }
 
 /**
- * Opens the data directory (database and master key) and builds the KMS.
+ * Opens the data directory (database, master key, ticket key) and builds
+ * the KMS; prunes the database now and every {@linkcode PRUNE_INTERVAL_MS}.
  *
  * @example
  * ```ts ignore
@@ -99,14 +116,24 @@ export function createKms(config: KmsConfig, parts: KmsParts): Kms {
  */
 export async function openKms(config: KmsConfig): Promise<Kms> {
   await Deno.mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  return createKms(config, {
+  const kms = createKms(config, {
     store: new KmsStore(`${config.dataDir}/${DATABASE_FILE}`),
     masterKey: await loadMasterKey(config.dataDir),
+    ticketKey: await loadTicketKey(config.dataDir),
   });
+  const prune = () => kms.store.prune(config.retention);
+  prune();
+  kms.timers.push(
+    setInterval(prune, PRUNE_INTERVAL_MS),
+    setInterval(() => kms.audit.flush(), FLUSH_INTERVAL_MS),
+  );
+  return kms;
 }
 
-/** Closes the database and ends event streams. */
+/** Stops the timers, ends event streams and closes the database. */
 export function closeKms(kms: Kms): void {
+  for (const timer of kms.timers) clearInterval(timer);
+  kms.audit.flush({ all: true });
   kms.hub.close();
   kms.store.close();
 }

@@ -15,7 +15,7 @@ import {
   type EtsiStatusResponse,
   isDeviceId,
 } from "../protocol/mod.ts";
-import { callerSae } from "./caller.ts";
+import { authenticate, requireRole } from "./caller.ts";
 import { EtsiError, HttpError, json, readJsonObject } from "./http.ts";
 import { openAtRest, sealAtRest } from "./master_key.ts";
 import type { Handler, Route, RouteContext } from "./router.ts";
@@ -101,9 +101,18 @@ function intParam(
   return n;
 }
 
-/** The authenticated caller: every ETSI request needs its bearer token. */
+/**
+ * The authenticated caller: every ETSI request needs its bearer token, an
+ * SAE's (device role), never an operator's.
+ */
 function caller(request: Request, context: RouteContext): string {
-  return callerSae(request, context.kms, { api: "etsi" });
+  const sae = authenticate(request, context, { api: "etsi" });
+  requireRole(request, context, {
+    caller: sae,
+    role: "device",
+    message: `${sae.name} is an operator: ETSI keys are for SAEs`,
+  });
+  return sae.name;
 }
 
 /** The SAE the path names, the caller's counterpart in `role`. */

@@ -82,8 +82,11 @@ Deno.test("ETSI GS QKD 014: status, enc_keys, one-time dec_keys, 401s", async ()
       (await kms.get("/api/v1/keys/SAE_B/enc_keys?size=12", asA)).status,
       400,
     );
-    // RED: no keys, 503.
-    await kms.post("/force_attack");
+    // RED: no keys, 503. Forcing the attack takes an operator's token.
+    const operator = kms.enroll("Operator", { role: "operator" });
+    await kms.post("/force_attack", {}, {
+      authorization: `Bearer ${operator}`,
+    });
     const red = await kms.get("/api/v1/keys/SAE_B/enc_keys", asA);
     assertEquals(red.status, 503);
     assertEquals(typeof red.body.message, "string");

@@ -58,21 +58,38 @@ export function booleanField(body: Body, name: string): boolean {
   return value;
 }
 
-/** An optional base64 field decoded to exactly `options.length` bytes. */
+/**
+ * An optional base64 field (`options.alphabet`, default standard base64)
+ * decoded to exactly `options.length` bytes.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals, assertThrows } from "@std/assert";
+ * import { base64Field } from "./fields.ts";
+ * import { HttpError } from "./http.ts";
+ *
+ * const options = { length: 2, alphabet: "base64url" } as const;
+ * assertEquals(base64Field({ k: "_-8" }, "k", options), new Uint8Array([255, 239]));
+ * assertEquals(base64Field({}, "k", options), undefined);
+ * assertThrows(() => base64Field({ k: "AAAA" }, "k", options), HttpError, "must decode to 2 bytes");
+ * ```
+ */
 export function base64Field(
   body: Body,
   name: string,
-  options: { length: number },
+  options: { length: number; alphabet?: "base64" | "base64url" },
 ): Uint8Array | undefined {
-  const { length } = options;
+  const { length, alphabet = "base64" } = options;
   const value = body[name];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== "string") throw bad(name, "must be a base64 string");
+  if (typeof value !== "string") {
+    throw bad(name, `must be a ${alphabet} string`);
+  }
   let bytes: Uint8Array;
   try {
-    bytes = Uint8Array.fromBase64(value);
+    bytes = Uint8Array.fromBase64(value, { alphabet });
   } catch {
-    throw bad(name, "is not valid base64");
+    throw bad(name, `is not valid ${alphabet}`);
   }
   if (bytes.length !== length) {
     throw bad(name, `must decode to ${length} bytes, got ${bytes.length}`);

@@ -106,9 +106,11 @@ export class KeyIssuer {
   refusalIfRed(device: string, peer: string): RefusedKey | undefined {
     const { link, audit } = this.#deps;
     if (link.status !== "RED") return undefined;
-    audit.record(
+    // A device polling a RED link is refused each time: rate-limited.
+    audit.limited(
       "KEY_REFUSED",
       `device=${device} peer=${peer} status=RED qber=${link.qber.toFixed(3)}`,
+      { source: `device=${device}` },
     );
     return {
       ok: false,
@@ -132,11 +134,12 @@ export class KeyIssuer {
       forceEve: request.forceAttack,
     });
     if (!run.ok) {
-      this.#deps.audit.record(
+      this.#deps.audit.limited(
         "KEY_REFUSED",
         `device=${request.device} peer=${peer} status=${run.status} qber=${
           run.qber.toFixed(3)
         }`,
+        { source: `device=${request.device}` },
       );
       return run;
     }

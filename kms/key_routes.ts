@@ -1,8 +1,8 @@
 /**
  * The pair-key API, the contract the router guard, the dashboard and legacy
- * clients rely on: `/get_session_key`, `/link_status`, `/force_attack`,
- * `/reset`, and the session API (`/create_session`, `/join_session`,
- * `/sessions`, `/activate_eve`, `/deactivate_eve`, `/trigger_attack`).
+ * clients rely on: `/get_session_key`, `/link_status`, and the session API
+ * (`/create_session`, `/join_session`, `/sessions`). Its operator actions
+ * are in `operator_routes.ts`.
  *
  * @module
  */
@@ -12,7 +12,7 @@ import {
   type LinkStatusResponse,
   wrapKey,
 } from "../protocol/mod.ts";
-import { callerSae } from "./caller.ts";
+import { authenticate, requireRole } from "./caller.ts";
 import type { Kms } from "./context.ts";
 import {
   base64Field,
@@ -24,7 +24,7 @@ import {
 import type { IssuedKey, RefusedKey } from "./key_issuer.ts";
 import { HttpError, json, readJsonObject } from "./http.ts";
 import { ATTACKS_DETECTED, KEYS_ISSUED } from "./quantum_link.ts";
-import type { Handler } from "./router.ts";
+import type { Handler, RouteContext } from "./router.ts";
 
 /** The link as `/link_status` reports it. */
 export function linkStatus(kms: Kms): LinkStatusResponse {
@@ -40,13 +40,22 @@ export function linkStatus(kms: Kms): LinkStatusResponse {
   };
 }
 
-/** With `--require-auth`, the caller must hold the token of `device`. */
-function authorize(request: Request, kms: Kms, device: string): void {
-  if (!kms.config.requireAuth) return;
-  const sae = callerSae(request, kms);
-  if (sae !== device) {
+/** Unless the KMS runs `--open`, the caller must hold the token of `device`. */
+function authorize(
+  request: Request,
+  context: RouteContext,
+  device: string,
+): void {
+  if (context.kms.config.open) return;
+  const caller = authenticate(request, context);
+  requireRole(request, context, {
+    caller,
+    role: "device",
+    message: `${caller.name} is an operator: pair keys are for devices`,
+  });
+  if (caller.name !== device) {
     throw new HttpError(403, "forbidden", {
-      message: `this token belongs to ${sae}, not ${device}`,
+      message: `this token belongs to ${caller.name}, not ${device}`,
     });
   }
 }
@@ -109,12 +118,13 @@ function kemKey(body: Body): Uint8Array | undefined {
 }
 
 /** `POST /get_session_key`: the pair's key (or any waiting key without a peer). */
-export const getSessionKey: Handler = async (request, { kms }) => {
+export const getSessionKey: Handler = async (request, context) => {
+  const { kms } = context;
   const body = await readJsonObject(request);
   const device = deviceField(body, ["device_id", "client_id"])!;
   const peer = deviceField(body, ["peer_id"], { optional: true });
   const kem = kemKey(body);
-  authorize(request, kms, device);
+  authorize(request, context, device);
   const keyId = body.key_id === undefined
     ? undefined
     : stringField(body, "key_id");
@@ -134,20 +144,36 @@ export const getSessionKey: Handler = async (request, { kms }) => {
     });
   }
   if (!outcome.ok) return refused(outcome);
+  const extra = peer ? { peer_id: peer } : {};
+  const seedClient = kms.config.open && body.device_id === undefined && !kem;
   return await deliver(outcome, {
     device,
     kem,
-    extra: peer ? { peer_id: peer } : {},
+    extra: seedClient ? { ...extra, ...seedAliases(outcome) } : extra,
   });
 };
 
+/**
+ * The names the seeds' first Python client reads (`client_app.py` sends
+ * `{client_id, peer_id}`), for that request form under `--open` only: the
+ * key in clear, as the seeds sent it.
+ */
+function seedAliases(issued: IssuedKey): Record<string, unknown> {
+  return {
+    aes_key: issued.key.toHex(),
+    session_id: issued.keyId,
+    link_status: issued.status,
+  };
+}
+
 /** `POST /create_session`: a session and its key for the initiator. */
-export const createSession: Handler = async (request, { kms }) => {
+export const createSession: Handler = async (request, context) => {
+  const { kms } = context;
   const body = await readJsonObject(request);
   const initiator = deviceField(body, ["initiator"])!;
   const peer = deviceField(body, ["peer"])!;
   const kem = kemKey(body);
-  authorize(request, kms, initiator);
+  authorize(request, context, initiator);
   const outcome = kms.broker.createSession({
     initiator,
     peer,
@@ -162,12 +188,13 @@ export const createSession: Handler = async (request, { kms }) => {
 };
 
 /** `POST /join_session`: the session's key for its named peer. */
-export const joinSession: Handler = async (request, { kms }) => {
+export const joinSession: Handler = async (request, context) => {
+  const { kms } = context;
   const body = await readJsonObject(request);
   const sessionId = stringField(body, "session_id");
   const device = deviceField(body, ["device_id"])!;
   const kem = kemKey(body);
-  authorize(request, kms, device);
+  authorize(request, context, device);
   const outcome = kms.broker.joinSession(sessionId, device);
   if (!outcome.ok) {
     switch (outcome.reason) {
@@ -193,27 +220,6 @@ export const joinSession: Handler = async (request, { kms }) => {
 /** `GET /link_status`. */
 export const getLinkStatus: Handler = (_request, { kms }) =>
   json(linkStatus(kms));
-
-/** `POST /force_attack` (and `/trigger_attack`): attack mode on, runs until RED. */
-export const forceAttack: Handler = (_request, { kms }) => {
-  const { status, qber } = kms.link.forceAttack();
-  return json({ status, qber });
-};
-
-/** `POST /reset`: attack off, history, pairs and sessions cleared. */
-export const reset: Handler = (_request, { kms }) => {
-  kms.link.reset();
-  kms.broker.clear();
-  return json({ status: "reset_complete" });
-};
-
-/** `POST /activate_eve` and `/deactivate_eve`: attack mode without a run. */
-export function setEve(on: boolean): Handler {
-  return (_request, { kms }) => {
-    kms.link.setAttackMode(on);
-    return json({ attack_mode: on, status: kms.link.status });
-  };
-}
 
 /** `GET /sessions`: session metadata, never keys. */
 export const listSessions: Handler = (_request, { kms }) =>

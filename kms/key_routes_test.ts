@@ -69,7 +69,7 @@ Deno.test("pair-key API contract: /get_session_key pairs two devices on one key,
       "one BB84 run per fresh key",
     );
     assertEquals(link.body.router_last_seen, null);
-  });
+  }, { args: ["--open"] });
 });
 
 Deno.test("without peer_id the next device receives the previous device's key", async () => {
@@ -85,7 +85,7 @@ Deno.test("without peer_id the next device receives the previous device's key", 
       device_id: "Soldier_Charlie",
     });
     assertNotEquals(c.body.key_hex, a.body.key_hex);
-  });
+  }, { args: ["--open"] });
 });
 
 Deno.test("three acts: GREEN, force_attack turns RED and refuses keys, reset restores GREEN", async () => {
@@ -136,7 +136,7 @@ Deno.test("three acts: GREEN, force_attack turns RED and refuses keys, reset res
       peer_id: "Soldier_Bravo",
     });
     assertMatch(act3.body.key_hex as string, /^[0-9a-f]{64}$/);
-  });
+  }, { args: ["--open"] });
 });
 
 Deno.test("activate_eve and deactivate_eve switch attack mode without a run; trigger_attack is force_attack", async () => {
@@ -156,7 +156,7 @@ Deno.test("activate_eve and deactivate_eve switch attack mode without a run; tri
     assertEquals((await kms.post("/trigger_attack")).body.status, "RED");
     link = await kms.get("/link_status");
     assertEquals(link.body.attack_mode, true);
-  });
+  }, { args: ["--open"] });
 });
 
 Deno.test("session API: create, join by the named peer only, list without keys", async () => {
@@ -195,7 +195,7 @@ Deno.test("session API: create, join by the named peer only, list without keys",
       !list.text.includes(created.body.key_hex as string),
       "no key material in /sessions",
     );
-  });
+  }, { args: ["--open"] });
 });
 
 Deno.test("wrapped delivery: ML-KEM-768 wrapped keys, no key_hex on the wire", async () => {
@@ -247,7 +247,7 @@ Deno.test("wrapped delivery: ML-KEM-768 wrapped keys, no key_hex on the wire", a
       pqc: true,
     });
     assertEquals(pqc.body.pqc, true);
-  });
+  }, { args: ["--open"] });
 });
 
 Deno.test("--require-auth: the pair-key API needs the device's own token", async () => {
@@ -321,5 +321,5 @@ Deno.test("refusals: RED is HTTP 200 {error, qber, status}; unknown keys and ses
       (await kms.post("/activate_eve")).text,
       '{"attack_mode":true,"status":"RED"}',
     );
-  });
+  }, { args: ["--open"] });
 });

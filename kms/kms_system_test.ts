@@ -6,13 +6,16 @@
  */
 
 import { assert, assertEquals, assertMatch } from "@std/assert";
+import { DatabaseSync } from "node:sqlite";
+import { PROJECT_ROOT } from "../common/service_process.ts";
 import { enroll, removeDataDir, startKms, type TestKms } from "./_test_kms.ts";
 
+/** These tests' premise is the seeds' open mode: the KMS runs `--open`. */
 async function withKms(
   fn: (kms: TestKms) => Promise<void>,
   options: { args?: string[] } = {},
 ): Promise<void> {
-  const kms = await startKms(options);
+  const kms = await startKms({ ...options, open: true });
   try {
     await fn(kms);
   } finally {
@@ -103,7 +106,7 @@ Deno.test("bad input gets 4xx JSON errors, the process stays up and state is int
 });
 
 Deno.test("a restart keeps history, counters, link status, audit log and undelivered ETSI keys", async () => {
-  let kms = await startKms();
+  let kms = await startKms({ open: true });
   const { dataDir } = kms;
   try {
     const master = await enroll(dataDir, "SAE_A");
@@ -117,7 +120,7 @@ Deno.test("a restart keeps history, counters, link status, audit log and undeliv
     await kms.post("/force_attack");
     const before = (await kms.get("/link_status")).body;
     await kms.stop();
-    kms = await startKms({ dataDir });
+    kms = await startKms({ dataDir, open: true });
     const after = (await kms.get("/link_status")).body;
     assertEquals(after.status, "RED");
     assertEquals(after.history, before.history);
@@ -145,6 +148,83 @@ Deno.test("a restart keeps history, counters, link status, audit log and undeliv
     );
     assert(!text.includes(etsiKey.key), "no key material in the audit log");
     assert(!kms.process.output.includes(etsiKey.key), "nor in the console");
+  } finally {
+    await kms.stop();
+    await removeDataDir(dataDir);
+  }
+});
+
+Deno.test("one host sending 5,000 bad tokens writes a bounded number of audit rows and console lines, then a summary", async () => {
+  const kms = await startKms({ open: false });
+  try {
+    const bad = { authorization: "Bearer " + "x".repeat(43) };
+    for (let batch = 0; batch < 100; batch++) {
+      const answers = await Promise.all(
+        Array.from({ length: 50 }, () => kms.post("/reset", {}, bad)),
+      );
+      assert(answers.every((a) => a.status === 401));
+    }
+    await kms.stop();
+    const console = kms.process.output.split("\n").filter((l) =>
+      l.includes("[AUTH_FAILED]")
+    );
+    const logs = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-P=kms-admin", "kms/logs.ts", "--tag", "AUTH_FAILED"],
+      env: { KMS_DATA: kms.dataDir, NO_COLOR: "1" },
+    }).output();
+    const rows = new TextDecoder().decode(logs.stdout).trim().split("\n");
+    // 5 rows per 10 s window and a summary per window: the run takes at
+    // most a few windows on a loaded machine.
+    assert(rows.length <= 30, `${rows.length} rows`);
+    assertEquals(console.length, rows.length);
+    const repeated = rows.map((r) => /repeated=(\d+) in \d+s$/.exec(r)?.[1])
+      .filter((n) => n !== undefined).map(Number);
+    assertEquals(
+      repeated.reduce((a, b) => a + b, 0) + rows.length - repeated.length,
+      5000,
+      "every refusal is counted",
+    );
+    assertMatch(
+      rows[0],
+      /\[AUTH_FAILED\] source=127\.0\.0\.1:\d+ path=\/reset$/,
+    );
+  } finally {
+    await kms.stop();
+    await removeDataDir(kms.dataDir);
+  }
+});
+
+Deno.test("--retain-rows prunes QBER history, ledger and audit rows at start", async () => {
+  let kms = await startKms({ open: true });
+  const { dataDir } = kms;
+  const count = (table: string) => {
+    const db = new DatabaseSync(`${PROJECT_ROOT}${dataDir}/kms.db`);
+    try {
+      return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as {
+        n: number;
+      }).n;
+    } finally {
+      db.close();
+    }
+  };
+  try {
+    for (let i = 0; i < 25; i++) {
+      await kms.post("/get_session_key", { device_id: `A${i}`, peer_id: "B" });
+      await kms.post("/get_session_key", { device_id: "B", peer_id: `A${i}` });
+    }
+    await kms.stop();
+    assertEquals(count("key_ledger"), 50);
+    assertEquals(count("qber_history"), 25);
+    kms = await startKms({
+      dataDir,
+      open: true,
+      args: ["--retain-rows", "20"],
+    });
+    await kms.stop();
+    assertEquals(
+      [count("key_ledger"), count("qber_history"), count("audit_log")],
+      [20, 20, 20],
+    );
   } finally {
     await kms.stop();
     await removeDataDir(dataDir);

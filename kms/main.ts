@@ -10,6 +10,7 @@ import { KMS_COMMAND, type KmsConfig } from "./config.ts";
 import { closeKms, DATABASE_FILE, openKms } from "./context.ts";
 import { MASTER_KEY_FILE } from "./master_key.ts";
 import { createHandler } from "./server.ts";
+import { TICKET_KEY_FILE, TICKET_PUBLIC_KEY_FILE } from "./ticket_key.ts";
 
 /** LAN addresses to print, so laptops on the LAN know where to connect. */
 function lanAddresses(): string[] {
@@ -29,10 +30,22 @@ async function serveKms(config: KmsConfig): Promise<void> {
       "(classical simulation; HKDF, AES-256-GCM and ML-KEM-768 are real)",
   );
   console.log(
-    `[KMS] data in ${config.dataDir}/ (${DATABASE_FILE}, ${MASTER_KEY_FILE}); ` +
-      `link ${kms.link.status}, channel noise ${config.noiseLevel}` +
-      (config.requireAuth ? "; bearer tokens required" : ""),
+    `[KMS] data in ${config.dataDir}/ (${DATABASE_FILE}, ${MASTER_KEY_FILE}, ` +
+      `${TICKET_KEY_FILE}); link ${kms.link.status}, channel noise ${config.noiseLevel}` +
+      (config.open ? "" : "; bearer tokens required"),
   );
+  console.log(
+    `[KMS] relay ticket key: ${config.dataDir}/${TICKET_PUBLIC_KEY_FILE} ` +
+      "(give it to relays with --ticket-key FILE)",
+  );
+  if (config.open) {
+    console.log(
+      "[KMS] WARNING: --open: no bearer tokens required. Anyone on this " +
+        "network can take pair keys (sent in clear to legacy clients), get " +
+        "relay tickets for any device, force attacks and reset the link. " +
+        "Use it only for seed-era clients on a network you trust.",
+    );
+  }
   await serveUntilSignal(createHandler(kms), {
     hostname: config.host,
     port: config.port,

@@ -34,6 +34,12 @@ export async function loadMasterKey(dir: string): Promise<CryptoKey> {
   if (raw.length !== 32) {
     throw new Error(`${path} must hold 32 bytes, found ${raw.length}`);
   }
+  await checkPrivateMode(path);
+  return await importAesKey(raw);
+}
+
+/** Throws unless only the owner may read `path` (a key file). */
+export async function checkPrivateMode(path: string): Promise<void> {
   const mode = (await Deno.stat(path)).mode;
   if (mode !== null && (mode & 0o077) !== 0) {
     throw new Error(
@@ -42,7 +48,6 @@ export async function loadMasterKey(dir: string): Promise<CryptoKey> {
       }): chmod 600 it`,
     );
   }
-  return await importAesKey(raw);
 }
 
 /**

@@ -25,10 +25,15 @@ function sandbox(kms: Kms) {
   };
 }
 
-/** `GET /healthz`: up, the link status, open streams and the sandbox. */
+/**
+ * `GET /healthz`: up, whether bearer tokens are required (`auth`:
+ * `required`, or `open` under `--open`), the link status, open streams and
+ * the sandbox.
+ */
 export const health: Handler = (_request, { kms }) =>
   json({
     ok: true,
+    auth: kms.config.open ? "open" : "required",
     status: kms.link.status,
     subscribers: kms.hub.size,
     sandbox: sandbox(kms),

@@ -48,6 +48,16 @@ export interface QuantumLinkOptions {
   audit: Auditor;
 }
 
+/** Who asked for a link action, for its audit row. */
+export interface OperatorAction {
+  /** `actor=NAME source=IP:PORT`, put before the row's own fields. */
+  by?: string;
+}
+
+function actionMessage(options: OperatorAction, fields: string): string {
+  return options.by === undefined ? fields : `${options.by} ${fields}`;
+}
+
 /** Counter names shared with the store. */
 export const KEYS_ISSUED = "total_keys_issued";
 /** Counter of runs whose QBER showed an eavesdropper. */
@@ -171,14 +181,19 @@ export class QuantumLink {
     return { ok: true, secret: result.key, qber, status: this.#status };
   }
 
-  /** Turns attack mode on or off without a run (`/activate_eve`, `/deactivate_eve`). */
-  setAttackMode(on: boolean): void {
-    if (on === this.#attackMode) return;
+  /**
+   * Turns attack mode on or off without a run (`/activate_eve`,
+   * `/deactivate_eve`). An operator's switch (`options.by`, e.g.
+   * `actor=Operator source=10.0.0.7:51234`, leading the row) is audited even
+   * when the mode was already so; otherwise only a change is.
+   */
+  setAttackMode(on: boolean, options: OperatorAction = {}): void {
+    if (on === this.#attackMode && options.by === undefined) return;
     this.#attackMode = on;
     this.#store.setSetting(ATTACK_MODE, on ? "on" : "off");
     this.#audit.record(
       on ? "EVE_ACTIVATED" : "EVE_DEACTIVATED",
-      "mode=intercept-resend rate=1.0",
+      actionMessage(options, "mode=intercept-resend rate=1.0"),
     );
     this.#hub.publish({ event: "attack_mode", data: { attack_mode: on } });
   }
@@ -187,8 +202,10 @@ export class QuantumLink {
    * Turns attack mode on and runs Eve-attacked BB84 until the rolling average
    * turns the link RED (at most one window of runs).
    */
-  forceAttack(): { status: LinkStatus; qber: number } {
-    this.setAttackMode(true);
+  forceAttack(
+    options: OperatorAction = {},
+  ): { status: LinkStatus; qber: number } {
+    this.setAttackMode(true, options);
     for (let i = 0; i < ROLLING_WINDOW && this.#status !== "RED"; i++) {
       this.run();
     }
@@ -196,12 +213,15 @@ export class QuantumLink {
   }
 
   /** Attack off, history cleared, link GREEN. */
-  reset(): void {
+  reset(options: OperatorAction = {}): void {
     this.setAttackMode(false);
     this.#history = [];
     this.#store.clearQber();
     this.#status = "GREEN";
-    this.#audit.record("RESET", "attack=off history=cleared status=GREEN");
+    this.#audit.record(
+      "RESET",
+      actionMessage(options, "attack=off history=cleared status=GREEN"),
+    );
     this.#hub.publish({
       event: "reset",
       data: { status: "GREEN", time: new Date().toISOString() },

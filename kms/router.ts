@@ -8,12 +8,46 @@
 import type { Kms } from "./context.ts";
 import { HttpError } from "./http.ts";
 
+/** Where a request came from, for audit rows and rate limits. */
+export interface Source {
+  /** `IP:PORT` (`[IPv6]:PORT`), as audit rows show it. */
+  address: string;
+  /** The IP alone: what refusals are rate-limited by. */
+  host: string;
+}
+
 /** What a handler works with besides the request. */
 export interface RouteContext {
   /** The KMS's state and services. */
   kms: Kms;
   /** The path's named parts, e.g. `sae` of `/api/v1/keys/:sae/status`. */
   params: Record<string, string>;
+  /** The peer of the connection the request came on. */
+  source: Source;
+}
+
+/**
+ * The {@linkcode Source} of a connection's remote address (a serve
+ * handler's `info.remoteAddr`); `unknown` when there is none.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { sourceOf } from "./router.ts";
+ *
+ * const addr = { transport: "tcp", hostname: "10.0.0.7", port: 51234 } as const;
+ * assertEquals(sourceOf(addr), { address: "10.0.0.7:51234", host: "10.0.0.7" });
+ * assertEquals(sourceOf({ ...addr, hostname: "::1" }).address, "[::1]:51234");
+ * assertEquals(sourceOf(undefined).address, "unknown");
+ * ```
+ */
+export function sourceOf(addr: Deno.Addr | undefined): Source {
+  if (!addr || !("hostname" in addr)) {
+    return { address: "unknown", host: "unknown" };
+  }
+  const host = addr.hostname;
+  const shown = host.includes(":") ? `[${host}]` : host;
+  return { address: `${shown}:${addr.port}`, host };
 }
 
 /** A route handler. */
@@ -112,7 +146,10 @@ export class RouteTable {
   }
 
   /** Serves a request with the matching route and method, or throws a 404 or 405. */
-  async handle(request: Request, kms: Kms): Promise<Response> {
+  async handle(
+    request: Request,
+    from: { kms: Kms; source: Source },
+  ): Promise<Response> {
     const path = new URL(request.url).pathname;
     const match = this.match(path);
     if (!match) noRoute(request);
@@ -123,7 +160,7 @@ export class RouteTable {
       const refuse = route.refuseMethod ?? methodNotAllowed;
       throw refuse(request, Object.keys(route.methods));
     }
-    return await handler(request, { kms, params });
+    return await handler(request, { ...from, params });
   }
 }
 

@@ -19,16 +19,21 @@ import {
 import { HttpError, json } from "./http.ts";
 import {
   createSession,
-  forceAttack,
   getLinkStatus,
   getSessionKey,
   joinSession,
   listSessions,
-  reset,
-  setEve,
 } from "./key_routes.ts";
+import { forceAttack, reset, setEve } from "./operator_routes.ts";
 import { events, health, metrics } from "./ops_routes.ts";
-import { type Handler, noRoute, type Route, RouteTable } from "./router.ts";
+import {
+  type Handler,
+  noRoute,
+  type Route,
+  RouteTable,
+  sourceOf,
+} from "./router.ts";
+import { relayTicket, ticketKey } from "./ticket_routes.ts";
 
 /**
  * Records a BusyBox wget's request as the router guard's heartbeat (the
@@ -56,6 +61,9 @@ export const ROUTES: readonly Route[] = [
   { path: "/sessions", methods: { GET: listSessions } },
   { path: "/activate_eve", methods: { POST: setEve(true) } },
   { path: "/deactivate_eve", methods: { POST: setEve(false) } },
+  // Relay tickets.
+  { path: "/ticket_key", methods: { GET: ticketKey } },
+  { path: "/relay_ticket", methods: { POST: relayTicket } },
   // The operator's endpoints.
   { path: "/healthz", methods: { GET: health } },
   { path: "/metrics", methods: { GET: metrics } },
@@ -69,7 +77,13 @@ export const ROUTES: readonly Route[] = [
   { path: "/api/v1/keys/*", label: ETSI_LABEL, methods: { "*": noRoute } },
 ];
 
-type Serve = (request: Request) => Promise<Response>;
+/** What a serve handler is told about the connection besides the request. */
+export interface ConnectionInfo {
+  /** The peer's address (`Deno.ServeHandlerInfo` and node:http adapters). */
+  remoteAddr: Deno.Addr;
+}
+
+type Serve = (request: Request, info?: ConnectionInfo) => Promise<Response>;
 
 /** Observes each request's duration under its route's label. */
 function withLatency(
@@ -77,9 +91,9 @@ function withLatency(
   options: { histogram: LatencyHistogram; routes: RouteTable },
 ): Serve {
   const { histogram, routes } = options;
-  return async (request) => {
+  return async (request, info) => {
     const start = performance.now();
-    const response = await serve(request);
+    const response = await serve(request, info);
     const label = routes.label(new URL(request.url).pathname);
     histogram.observe(label, (performance.now() - start) / 1000);
     return response;
@@ -91,9 +105,9 @@ function withLatency(
  * 500 that says nothing of the internals.
  */
 function withErrorRenderer(serve: Serve): Serve {
-  return async (request) => {
+  return async (request, info) => {
     try {
-      return await serve(request);
+      return await serve(request, info);
     } catch (error) {
       if (error instanceof HttpError) return error.render();
       // Never echo internals (or anything secret) to the caller; log the kind only.
@@ -112,12 +126,13 @@ function withErrorRenderer(serve: Serve): Serve {
 }
 
 /**
- * The request handler for `Deno.serve`.
+ * The request handler for `Deno.serve` (or any server passing the
+ * connection's `info.remoteAddr`, which audit rows show as `source=`).
  *
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
- * import { importAesKey } from "../protocol/mod.ts";
+ * import { generateIdentity, importAesKey } from "../protocol/mod.ts";
  * import { parseKmsConfig } from "./config.ts";
  * import { closeKms, createKms } from "./context.ts";
  * import { createHandler } from "./server.ts";
@@ -126,10 +141,12 @@ function withErrorRenderer(serve: Serve): Serve {
  * const kms = createKms(parseKmsConfig([], () => undefined), {
  *   store: new KmsStore(":memory:"),
  *   masterKey: await importAesKey(new Uint8Array(32)),
+ *   ticketKey: await generateIdentity(),
  *   log: () => {},
  * });
  * const handle = createHandler(kms); // Deno.serve({ port: 8000 }, handle)
- * const response = await handle(new Request("http://kms/link_status"));
+ * const remoteAddr = { transport: "tcp", hostname: "10.0.0.7", port: 51234 } as const;
+ * const response = await handle(new Request("http://kms/link_status"), { remoteAddr });
  * assertEquals((await response.json()).status, "GREEN");
  * closeKms(kms);
  * ```
@@ -137,7 +154,9 @@ function withErrorRenderer(serve: Serve): Serve {
 export function createHandler(kms: Kms): Serve {
   const routes = new RouteTable(ROUTES);
   return withLatency(
-    withErrorRenderer((request) => routes.handle(request, kms)),
+    withErrorRenderer((request, info) =>
+      routes.handle(request, { kms, source: sourceOf(info?.remoteAddr) })
+    ),
     { histogram: kms.latency, routes },
   );
 }

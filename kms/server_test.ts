@@ -33,7 +33,7 @@ Deno.test("/events streams the state first, then link and key events without key
     await kms.post("/reset");
     await readUntil("event:reset");
     await reader.cancel();
-  });
+  }, { args: ["--open"] });
 });
 
 Deno.test("/metrics and /healthz; router_last_seen records BusyBox wget polls", async () => {
@@ -51,7 +51,7 @@ Deno.test("/metrics and /healthz; router_last_seen records BusyBox wget polls", 
     assert(typeof link.body.router_last_seen === "string");
     const health = await kms.get("/healthz");
     assertEquals(health.body.ok, true);
-  });
+  }, { args: ["--open"] });
 });
 
 Deno.test("unknown paths get 404, other methods 405 naming the allowed ones", async () => {
@@ -138,7 +138,7 @@ Deno.test("an internal error is a 500 that says nothing; the log names the kind 
   });
 });
 
-Deno.test("a failed authentication is audited once, with the API it was for", async () => {
+Deno.test("a failed authentication is audited once, with its source and the API it was for (tokens are required by default)", async () => {
   await withMemoryKms(async (kms) => {
     const pair = await kms.post("/get_session_key", { device_id: "A" });
     assertEquals(pair.status, 401);
@@ -160,9 +160,9 @@ Deno.test("a failed authentication is audited once, with the API it was for", as
       .filter((e) => e.tag === "AUTH_FAILED")
       .map((e) => e.message);
     assertEquals(failures, [
-      "path=/get_session_key",
-      "api=etsi path=/api/v1/keys/SAE_B/status",
+      "source=127.0.0.1:51234 path=/get_session_key",
+      "source=127.0.0.1:51234 api=etsi path=/api/v1/keys/SAE_B/status",
     ]);
     assertEquals(kms.log.filter((l) => l.includes("[AUTH_FAILED]")).length, 2);
-  }, { args: ["--require-auth"] });
+  });
 });

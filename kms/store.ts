@@ -6,55 +6,32 @@
  * @module
  */
 
-import { DatabaseSync, type StatementSync } from "node:sqlite";
-import type { AuditEntry } from "../protocol/mod.ts";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import type { AuditEntry, Role } from "../protocol/mod.ts";
+import { openDatabase } from "./schema.ts";
 
-const SCHEMA = `
-PRAGMA journal_mode = WAL;
-PRAGMA synchronous = NORMAL;
-PRAGMA busy_timeout = 5000;
-CREATE TABLE IF NOT EXISTS counters (
-  name TEXT PRIMARY KEY,
-  value INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS settings (
-  name TEXT PRIMARY KEY,
-  value TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS qber_history (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  qber REAL NOT NULL,
-  eve INTEGER NOT NULL,
-  at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS key_ledger (
-  key_id TEXT NOT NULL,
-  device TEXT NOT NULL,
-  peer TEXT,
-  qber REAL NOT NULL,
-  kind TEXT NOT NULL,
-  issued_at TEXT NOT NULL,
-  PRIMARY KEY (key_id, device)
-);
-CREATE TABLE IF NOT EXISTS etsi_keys (
-  key_id TEXT PRIMARY KEY,
-  master TEXT NOT NULL,
-  slave TEXT NOT NULL,
-  sealed BLOB NOT NULL,
-  created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS sae_tokens (
-  sae_id TEXT PRIMARY KEY,
-  token_hash TEXT NOT NULL UNIQUE,
-  enrolled_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS audit_log (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  tag TEXT NOT NULL,
-  message TEXT NOT NULL,
-  at TEXT NOT NULL
-);
-`;
+/** An enrolled SAE, device or operator, as its token identifies it. */
+export interface Enrollment {
+  /** The enrolled name. */
+  name: string;
+  /** What it may do. */
+  role: Role;
+  /** Its bound Ed25519 identity key (base64url), or null until first use. */
+  publicKey: string | null;
+}
+
+/** The outcome of {@linkcode KmsStore.bindPublicKey}. */
+export type KeyBinding =
+  | { ok: true; firstUse: boolean }
+  | { ok: false; reason: "not_enrolled" | "key_mismatch" };
+
+/** How much history {@linkcode KmsStore.prune} keeps. */
+export interface Retention {
+  /** Rows older than this many days go. */
+  maxAgeDays: number;
+  /** At most this many rows stay per table (the newest). */
+  maxRows: number;
+}
 
 /** An ETSI key waiting for its slave SAE, still sealed. */
 export interface SealedEtsiKey {
@@ -118,8 +95,7 @@ export class KmsStore {
 
   /** Opens (and creates) the database at `path`; `:memory:` for tests. */
   constructor(path: string) {
-    this.#db = new DatabaseSync(path);
-    this.#db.exec(SCHEMA);
+    this.#db = openDatabase(path);
   }
 
   /** Closes the database. */
@@ -268,21 +244,94 @@ export class KmsStore {
     ).get(pair.master, pair.slave) as { n: number }).n;
   }
 
-  /** Enrolls (or re-enrolls) an SAE with the SHA-256 hex of its token. */
-  enrollSae(saeId: string, tokenHash: string): void {
+  /**
+   * Enrolls (or re-enrolls) an SAE, device or operator with the SHA-256 hex
+   * of its token. Re-enrolling replaces the token and role and forgets the
+   * bound identity key unless `options.publicKey` names one.
+   */
+  enrollSae(
+    saeId: string,
+    tokenHash: string,
+    options: { role?: Role; publicKey?: string } = {},
+  ): void {
     this.#prepare(
-      `INSERT INTO sae_tokens (sae_id, token_hash, enrolled_at) VALUES (?, ?, ?)
-       ON CONFLICT(sae_id) DO UPDATE SET token_hash = excluded.token_hash, enrolled_at = excluded.enrolled_at`,
-    ).run(saeId, tokenHash, new Date().toISOString());
+      `INSERT INTO sae_tokens (sae_id, token_hash, enrolled_at, role, public_key) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(sae_id) DO UPDATE SET token_hash = excluded.token_hash, enrolled_at = excluded.enrolled_at,
+         role = excluded.role, public_key = excluded.public_key`,
+    ).run(
+      saeId,
+      tokenHash,
+      new Date().toISOString(),
+      options.role ?? "device",
+      options.publicKey ?? null,
+    );
   }
 
-  /** The SAE whose token hashes to `tokenHash`, if any. */
-  saeForTokenHash(tokenHash: string): string | undefined {
+  /** The enrollment whose token hashes to `tokenHash`, if any. */
+  enrollmentForTokenHash(tokenHash: string): Enrollment | undefined {
     const row = this.#prepare(
-      "SELECT sae_id FROM sae_tokens WHERE token_hash = ?",
-    )
-      .get(tokenHash) as { sae_id: string } | undefined;
-    return row?.sae_id;
+      "SELECT sae_id, role, public_key FROM sae_tokens WHERE token_hash = ?",
+    ).get(tokenHash) as
+      | { sae_id: string; role: Role; public_key: string | null }
+      | undefined;
+    return row && enrollment(row);
+  }
+
+  /** The enrollment of `name`, if any. */
+  enrollment(name: string): Enrollment | undefined {
+    const row = this.#prepare(
+      "SELECT sae_id, role, public_key FROM sae_tokens WHERE sae_id = ?",
+    ).get(name) as
+      | { sae_id: string; role: Role; public_key: string | null }
+      | undefined;
+    return row && enrollment(row);
+  }
+
+  /**
+   * Binds `publicKey` to `name` if no key is bound yet; otherwise checks it
+   * is the bound one.
+   */
+  bindPublicKey(name: string, publicKey: string): KeyBinding {
+    const { changes } = this.#prepare(
+      "UPDATE sae_tokens SET public_key = ? WHERE sae_id = ? AND public_key IS NULL",
+    ).run(publicKey, name);
+    if (changes > 0) return { ok: true, firstUse: true };
+    const bound = this.enrollment(name);
+    if (!bound) return { ok: false, reason: "not_enrolled" };
+    return bound.publicKey === publicKey
+      ? { ok: true, firstUse: false }
+      : { ok: false, reason: "key_mismatch" };
+  }
+
+  /**
+   * Deletes QBER history, ledger and audit rows older than
+   * `retention.maxAgeDays` or beyond the newest `retention.maxRows` of each
+   * table; returns how many rows went.
+   */
+  prune(retention: Retention, now: Date = new Date()): number {
+    const cutoff = new Date(
+      now.getTime() - retention.maxAgeDays * 86_400_000,
+    ).toISOString();
+    const tables = [
+      { table: "qber_history", time: "at", order: "id" },
+      { table: "audit_log", time: "at", order: "id" },
+      { table: "key_ledger", time: "issued_at", order: "rowid" },
+    ];
+    return this.batch(() => {
+      let removed = 0;
+      for (const { table, time, order } of tables) {
+        removed += Number(
+          this.#db.prepare(`DELETE FROM ${table} WHERE ${time} < ?`)
+            .run(cutoff).changes,
+        );
+        removed += Number(
+          this.#db.prepare(
+            `DELETE FROM ${table} WHERE ${order} <= (SELECT ${order} FROM ${table} ORDER BY ${order} DESC LIMIT 1 OFFSET ?)`,
+          ).run(retention.maxRows).changes,
+        );
+      }
+      return removed;
+    });
   }
 
   /** Appends an audit line and returns it. */
@@ -326,4 +375,10 @@ export class KmsStore {
       throw error;
     }
   }
+}
+
+function enrollment(
+  row: { sae_id: string; role: Role; public_key: string | null },
+): Enrollment {
+  return { name: row.sae_id, role: row.role, publicKey: row.public_key };
 }

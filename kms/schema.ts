@@ -1,0 +1,100 @@
+/**
+ * The KMS database's tables, and the migrations that bring a database made
+ * by an older KMS up to them.
+ *
+ * @module
+ */
+
+import { DatabaseSync } from "node:sqlite";
+
+const SCHEMA = `
+PRAGMA journal_mode = WAL;
+PRAGMA synchronous = NORMAL;
+PRAGMA busy_timeout = 5000;
+CREATE TABLE IF NOT EXISTS counters (
+  name TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS settings (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS qber_history (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  qber REAL NOT NULL,
+  eve INTEGER NOT NULL,
+  at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS key_ledger (
+  key_id TEXT NOT NULL,
+  device TEXT NOT NULL,
+  peer TEXT,
+  qber REAL NOT NULL,
+  kind TEXT NOT NULL,
+  issued_at TEXT NOT NULL,
+  PRIMARY KEY (key_id, device)
+);
+CREATE TABLE IF NOT EXISTS etsi_keys (
+  key_id TEXT PRIMARY KEY,
+  master TEXT NOT NULL,
+  slave TEXT NOT NULL,
+  sealed BLOB NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sae_tokens (
+  sae_id TEXT PRIMARY KEY,
+  token_hash TEXT NOT NULL UNIQUE,
+  enrolled_at TEXT NOT NULL,
+  role TEXT NOT NULL DEFAULT 'device',
+  public_key TEXT
+);
+CREATE TABLE IF NOT EXISTS audit_log (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  tag TEXT NOT NULL,
+  message TEXT NOT NULL,
+  at TEXT NOT NULL
+);
+`;
+
+// Columns added after a table's first release, for databases created
+// before them: CREATE TABLE IF NOT EXISTS leaves an existing table as it was.
+const MIGRATIONS: readonly { table: string; column: string; sql: string }[] = [
+  {
+    table: "sae_tokens",
+    column: "role",
+    sql:
+      "ALTER TABLE sae_tokens ADD COLUMN role TEXT NOT NULL DEFAULT 'device'",
+  },
+  {
+    table: "sae_tokens",
+    column: "public_key",
+    sql: "ALTER TABLE sae_tokens ADD COLUMN public_key TEXT",
+  },
+];
+
+/**
+ * Opens (and creates) the database at `path` with every table and column
+ * this KMS uses; `:memory:` for tests.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { openDatabase } from "./schema.ts";
+ *
+ * const db = openDatabase(":memory:");
+ * const columns = db.prepare("PRAGMA table_info(sae_tokens)").all().map((c) => c.name);
+ * assertEquals(columns.includes("role") && columns.includes("public_key"), true);
+ * db.close();
+ * ```
+ */
+export function openDatabase(path: string): DatabaseSync {
+  const db = new DatabaseSync(path);
+  db.exec(SCHEMA);
+  for (const { table, column, sql } of MIGRATIONS) {
+    const columns = db.prepare(`PRAGMA table_info(${table})`).all() as {
+      name: string;
+    }[];
+    if (!columns.some((c) => c.name === column)) db.exec(sql);
+  }
+  return db;
+}
