@@ -79,6 +79,8 @@ const ERROR_CODES: Record<ErrorCode, true> = {
   duplicate_device: true,
   rate_limited: true,
   unknown_type: true,
+  ticket_required: true,
+  ticket_invalid: true,
 };
 
 type Fields = Record<string, unknown>;

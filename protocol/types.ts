@@ -373,7 +373,9 @@ export type ErrorCode =
   | "spoofed_sender"
   | "duplicate_device"
   | "rate_limited"
-  | "unknown_type";
+  | "unknown_type"
+  | "ticket_required"
+  | "ticket_invalid";
 
 /** Relay's answer to a frame it refused. */
 export interface ErrorFrame {

@@ -8,8 +8,9 @@
 
 import {
   freePort,
-  type ServiceProcess,
-  startService,
+  PROJECT_ROOT,
+  serviceArgs,
+  ServiceProcess,
 } from "../common/service_process.ts";
 
 /** A frame as received: the exact text, and its parse. */
@@ -28,8 +29,27 @@ export interface TestRelay extends AsyncDisposable {
   url: string;
   /** The process, for its output. */
   process: ServiceProcess;
+  /** Its process id, for /proc/PID/status. */
+  pid: number;
   /** Samples of `GET /metrics` without labels or with them, by full name. */
   metrics(): Promise<Map<string, number>>;
+}
+
+/** Options for {@linkcode startRelay}. */
+export interface StartRelayOptions {
+  /** Flags after the listen address. */
+  args?: string[];
+  /** Extra environment variables. */
+  env?: Record<string, string>;
+  /**
+   * Start with `--open`, which admits registrations without a ticket.
+   * Default true, for the tests of other folders written before tickets.
+   */
+  open?: boolean;
+  /** Addresses it may reach besides its own, e.g. a KMS for `--kms`. */
+  net?: string[];
+  /** Files it may read, e.g. a `--ticket-key` file. */
+  read?: string[];
 }
 
 /**
@@ -37,10 +57,10 @@ export interface TestRelay extends AsyncDisposable {
  * loopback port; extra flags and environment variables as given.
  */
 export async function startRelay(
-  options: { args?: string[]; env?: Record<string, string> } = {},
+  options: StartRelayOptions = {},
 ): Promise<TestRelay> {
   const port = freePort();
-  const process = await startService({
+  const args = serviceArgs({
     permissionSet: "relay",
     entry: "relay/main.ts",
     args: [
@@ -48,15 +68,40 @@ export async function startRelay(
       "127.0.0.1",
       "--port",
       String(port),
+      ...(options.open ?? true ? ["--open"] : []),
       ...options.args ?? [],
     ],
-    env: options.env,
-    net: [`127.0.0.1:${port}`],
-  }, { ready: /listening on ws:/ });
+    net: [`127.0.0.1:${port}`, ...options.net ?? []],
+  });
+  // A permission set's read list is replaced by --allow-read, which
+  // startService cannot pass: the child is spawned here.
+  if (options.read) {
+    args.splice(
+      args.indexOf("relay/main.ts"),
+      0,
+      `--allow-read=${options.read.join(",")}`,
+    );
+  }
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: PROJECT_ROOT,
+    env: { NO_COLOR: "1", ...options.env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const process = new ServiceProcess(child);
+  try {
+    await process.waitForLine(/listening on ws:/, 15_000);
+  } catch (error) {
+    await process.stop("SIGKILL");
+    throw error;
+  }
   return {
     port,
     url: `ws://127.0.0.1:${port}`,
     process,
+    pid: child.pid,
     async metrics() {
       const text = await (await fetch(`http://127.0.0.1:${port}/metrics`))
         .text();
@@ -232,6 +277,32 @@ export class RawClient implements Disposable {
    */
   sendPong(): Promise<void> {
     return this.#send(0xa, new Uint8Array(0));
+  }
+
+  /**
+   * Announces a text frame of `length` bytes and streams its payload in
+   * 1 MiB writes until all is sent or the relay drops the connection;
+   * returns the bytes of payload written.
+   */
+  async streamFrame(length: number): Promise<number> {
+    const header = new Uint8Array(14);
+    header[0] = 0x81;
+    header[1] = 0x80 | 127;
+    new DataView(header.buffer).setBigUint64(2, BigInt(length));
+    // A zero mask leaves the payload as written.
+    await writeAll(this.#conn, header);
+    const chunk = new Uint8Array(1 << 20).fill(0x61);
+    let written = 0;
+    try {
+      while (written < length) {
+        const n = Math.min(chunk.length, length - written);
+        await writeAll(this.#conn, chunk.subarray(0, n));
+        written += n;
+      }
+    } catch {
+      // Reset by the relay.
+    }
+    return written;
   }
 
   async #send(opcode: number, payload: Uint8Array): Promise<void> {

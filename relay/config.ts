@@ -4,7 +4,12 @@
  * @module
  */
 
-import { ConfigError, parsePort, type ServiceCommand } from "../common/cli.ts";
+import {
+  ConfigError,
+  parsePort,
+  parseUrl,
+  type ServiceCommand,
+} from "../common/cli.ts";
 import { parseArgs } from "../common/std.ts";
 
 /** Limits that keep the relay's memory and CPU bounded. */
@@ -24,6 +29,12 @@ export interface RelayLimits {
   queueMaxBytes: number;
   /** Bytes waiting for all recipients together. Default 64 MiB. */
   queueTotalBytes: number;
+  /**
+   * The share of `queueTotalBytes`, and of each recipient's `queueMaxFrames`
+   * and `queueMaxBytes`, that frames from one sender may take, so that one
+   * sender flooding offline devices cannot starve the others. Default 0.25.
+   */
+  senderShare: number;
   /** How long a frame may wait, in milliseconds. Default 5 minutes. */
   queueMaxAgeMs: number;
   /**
@@ -32,9 +43,20 @@ export interface RelayLimits {
    * `maxBufferedBytes` before it is closed as stalled. Default 30.
    */
   idleTimeoutSeconds: number;
-  /** Open connections beyond which upgrades are refused with 503. Default 10,000. */
+  /**
+   * Open connections beyond which upgrades are refused with 503. Default
+   * 10,000; keep it below the process's open-files limit.
+   */
   maxConnections: number;
+  /** Open connections from one source address. Default 64. */
+  maxConnectionsPerAddress: number;
 }
+
+/**
+ * Where the KMS's public ticket key comes from: a file as the KMS writes it
+ * (`DATA/ticket_key.pub`), or the KMS's `GET /ticket_key`.
+ */
+export type TicketKeySource = { file: string } | { kmsUrl: string };
 
 /** Everything the relay process is told at start. */
 export interface RelayConfig extends RelayLimits {
@@ -42,20 +64,37 @@ export interface RelayConfig extends RelayLimits {
   host: string;
   /** Listen port. Default 8765 (the port the router guard blocks). */
   port: number;
+  /** The key tickets are verified with; at least this or `open`. */
+  ticketKey?: TicketKeySource;
+  /** Accept registrations without a ticket, as the seeds' relay did. */
+  open: boolean;
 }
 
-/** Environment variables the relay reads (named in its permission set). */
+/**
+ * Environment variables the relay reads (named in its permission set); the
+ * last two are read by `ws` as it loads, to skip its optional native add-ons.
+ */
 export const RELAY_ENV = [
   "RELAY_HOST",
   "RELAY_PORT",
   "RELAY_MAX_FRAME_BYTES",
+  "RELAY_OPEN",
+  "WS_NO_BUFFER_UTIL",
+  "WS_NO_UTF_8_VALIDATE",
 ] as const;
 
 /** Usage text for `--help`. */
 export const RELAY_USAGE = `QSTCS zero-knowledge WebSocket relay
 
-Usage: deno task relay [options]
+Usage: deno task relay (--ticket-key FILE | --kms URL | --open) [options]
 
+  --ticket-key FILE          verify registration tickets with the KMS's public
+                             ticket key, as the KMS writes it (DATA/ticket_key.pub)
+  --kms URL                  or fetch that key from the KMS's GET /ticket_key at
+                             start, retrying until it answers
+  --open                     accept registrations without a ticket, as the seeds'
+                             relay did: anyone can claim any device name
+                             (env RELAY_OPEN=1)
   --host HOST                listen address (env RELAY_HOST, default 0.0.0.0)
   --port PORT                listen port (env RELAY_PORT, default 8765)
   --max-frame-bytes N        largest frame (env RELAY_MAX_FRAME_BYTES, default 65536)
@@ -65,12 +104,17 @@ Usage: deno task relay [options]
   --queue-max-bytes N        bytes waiting per recipient (default 1048576)
   --queue-total-bytes N      bytes waiting for all recipients (default 67108864)
   --queue-max-age-ms N       how long a frame may wait (default 300000)
+  --sender-share FRACTION    of the queue limits one sender may use (default 0.25)
   --idle-timeout SECONDS     ping after half this silence, close after all of it (default 30)
-  --max-connections N        open connections (default 10000)
+  --max-connections N        open connections (default 10000; keep it below
+                             the open-files limit, ulimit -n)
+  --max-connections-per-address N
+                             open connections from one address (default 64)
   --help                     this text
 
-The permission set "relay" in deno.json allows 0.0.0.0:8765 only: to listen
-elsewhere add --allow-net=HOST:PORT.`;
+The permission set "relay" in deno.json allows listening on 0.0.0.0:8765,
+a KMS at localhost:8000 and reading data/kms/ticket_key.pub: for others add
+--allow-net=HOST:PORT,KMS_HOST:PORT or --allow-read=FILE.`;
 
 /** Default limits, for tests and for {@linkcode parseRelayConfig}. */
 export const DEFAULT_LIMITS: Readonly<RelayLimits> = {
@@ -80,9 +124,11 @@ export const DEFAULT_LIMITS: Readonly<RelayLimits> = {
   queueMaxFrames: 256,
   queueMaxBytes: 1024 * 1024,
   queueTotalBytes: 64 * 1024 * 1024,
+  senderShare: 0.25,
   queueMaxAgeMs: 5 * 60 * 1000,
   idleTimeoutSeconds: 30,
   maxConnections: 10_000,
+  maxConnectionsPerAddress: 64,
 };
 
 // Flag name, limit, and the environment variable that may set it too.
@@ -94,8 +140,10 @@ const NUMERIC_FLAGS: [string, keyof RelayLimits, string?][] = [
   ["queue-max-bytes", "queueMaxBytes"],
   ["queue-total-bytes", "queueTotalBytes"],
   ["queue-max-age-ms", "queueMaxAgeMs"],
+  ["sender-share", "senderShare"],
   ["idle-timeout", "idleTimeoutSeconds"],
   ["max-connections", "maxConnections"],
+  ["max-connections-per-address", "maxConnectionsPerAddress"],
 ];
 
 /**
@@ -108,25 +156,37 @@ const NUMERIC_FLAGS: [string, keyof RelayLimits, string?][] = [
  * import { assertEquals } from "@std/assert";
  * import { parseRelayConfig } from "./config.ts";
  *
- * const config = parseRelayConfig(["--port", "9000"], () => undefined);
+ * const config = parseRelayConfig(
+ *   ["--port", "9000", "--ticket-key", "data/kms/ticket_key.pub"],
+ *   () => undefined,
+ * );
  * assertEquals([config.host, config.port, config.maxFrameBytes], [
  *   "0.0.0.0",
  *   9000,
  *   65536,
  * ]);
+ * assertEquals(config.ticketKey, { file: "data/kms/ticket_key.pub" });
+ * assertEquals(config.open, false);
  * ```
  */
 export function parseRelayConfig(
   args: string[],
   env: (name: string) => string | undefined,
 ): RelayConfig {
-  const flags = parseArgs(args, {
-    string: ["host", "port", ...NUMERIC_FLAGS.map(([flag]) => flag)],
-    boolean: ["help"],
+  const parsed = parseArgs(args, {
+    string: [
+      "host",
+      "port",
+      "ticket-key",
+      "kms",
+      ...NUMERIC_FLAGS.map(([flag]) => flag),
+    ],
+    boolean: ["help", "open"],
     unknown: (arg: string) => {
       throw new ConfigError(`unknown option ${arg}\n\n${RELAY_USAGE}`);
     },
-  }) as Record<string, string | undefined>;
+  });
+  const flags = parsed as Record<string, string | undefined>;
   const limits = { ...DEFAULT_LIMITS };
   for (const [flag, key, variable] of NUMERIC_FLAGS) {
     const text = flags[flag] ?? (variable ? env(variable) : undefined);
@@ -135,20 +195,51 @@ export function parseRelayConfig(
   const port = parsePort(flags.port ?? env("RELAY_PORT") ?? "8765", {
     name: "port",
   });
+  const open = parsed.open === true || env("RELAY_OPEN") === "1";
+  const ticketKey = readTicketKeySource(flags["ticket-key"], flags.kms);
+  if (!ticketKey && !open) {
+    throw new ConfigError(
+      "give --ticket-key FILE or --kms URL to verify device tickets, or " +
+        "--open (RELAY_OPEN=1) to let anyone register any device name",
+    );
+  }
   return {
     host: flags.host ?? env("RELAY_HOST") ?? "0.0.0.0",
     port,
     ...limits,
+    ...(ticketKey ? { ticketKey } : {}),
+    open,
   };
 }
 
-// Only the idle timeout may be fractional: tests use short ones.
+function readTicketKeySource(
+  file: string | undefined,
+  kms: string | undefined,
+): TicketKeySource | undefined {
+  if (file !== undefined && kms !== undefined) {
+    throw new ConfigError("give --ticket-key or --kms, not both");
+  }
+  if (file !== undefined) {
+    if (file === "") throw new ConfigError("--ticket-key needs a file");
+    return { file };
+  }
+  if (kms !== undefined) {
+    return {
+      kmsUrl: parseUrl(kms, { name: "--kms", protocols: ["http:", "https:"] }),
+    };
+  }
+  return undefined;
+}
+
+// The idle timeout may be fractional (tests use short ones); the sender
+// share is a fraction of at most 1.
 function positive(flag: string, text: string, key: keyof RelayLimits): number {
   const value = Number(text);
-  const fractional = key === "idleTimeoutSeconds";
+  const fractional = key === "idleTimeoutSeconds" || key === "senderShare";
   if (
     text.trim() === "" || !(value > 0) || !Number.isFinite(value) ||
-    (!fractional && !Number.isSafeInteger(value))
+    (!fractional && !Number.isSafeInteger(value)) ||
+    (key === "senderShare" && value > 1)
   ) {
     throw new ConfigError(
       `--${flag} must be a positive ${

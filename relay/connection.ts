@@ -94,6 +94,11 @@ export class Connection {
   presence?: string;
   /** When its send buffer filled up, while it stays full. */
   stalledSince?: number;
+  /**
+   * Messages that arrived while its ticket was being checked, handled in
+   * order once the check is done.
+   */
+  held?: unknown[];
   /** Set once the hub has forgotten it. */
   closed = false;
 

@@ -22,10 +22,14 @@ import { pongFrame } from "./frames.ts";
 import { type HubOptions, HubState } from "./hub_state.ts";
 import { increment, type RelayCounters, type RelayGauges } from "./metrics.ts";
 import { drainCongested, expire } from "./queue_drain.ts";
-import { register } from "./registration.ts";
+import { admit } from "./registration.ts";
 import { ack, broadcast, route } from "./routing.ts";
 
 export { CloseCode, type HubOptions, type Peer };
+
+// Messages a connection may send while its ticket is checked (well under a
+// millisecond); a client has no reason to send more before `registered`.
+const MAX_HELD = 16;
 
 /**
  * Routes frames between registered devices.
@@ -99,6 +103,11 @@ export class Hub {
     const hub = this.#state;
     const conn = hub.connections.get(peer);
     if (!conn) return;
+    if (conn.held) {
+      if (conn.held.length < MAX_HELD) conn.held.push(data);
+      else hub.close(conn, CloseCode.policyViolation, "too many frames");
+      return;
+    }
     hub.counters.framesReceived++;
     if (typeof data !== "string") {
       hub.refuse(conn, {
@@ -121,7 +130,11 @@ export class Hub {
     } else if (!conn.rate.take(hub.now())) {
       this.#rateLimited(conn, read.envelope);
     } else if (read.envelope.type === "register") {
-      register(hub, conn, { deviceId: read.envelope.sender, text: data });
+      const checking = admit(hub, conn, {
+        deviceId: read.envelope.sender,
+        text: data,
+      });
+      if (checking) this.#hold(conn, checking);
     } else if (conn.deviceId === undefined) {
       hub.refuse(conn, {
         code: "not_registered",
@@ -139,6 +152,12 @@ export class Hub {
     } else {
       route(hub, conn, { envelope: read.envelope, text: data });
     }
+  }
+
+  /** Closes an open socket, e.g. one silent for the idle timeout. */
+  close(peer: Peer, code: number, reason: string): void {
+    const conn = this.#state.connections.get(peer);
+    if (conn) this.#state.close(conn, code, reason);
   }
 
   /** Forgets a socket that closed; `code` is its close code, for the log. */
@@ -189,6 +208,28 @@ export class Hub {
     };
   }
 
+  // Holds what `conn` sends while `checking` runs, then handles it in order;
+  // a held register frame may start another check, which holds the rest.
+  #hold(conn: Connection, checking: Promise<void>): void {
+    conn.held = [];
+    checking.catch((error) => {
+      this.#state.log(`internal error checking a ticket: ${describe(error)}`);
+      this.#state.close(conn, CloseCode.internalError, "internal error");
+    }).finally(() => {
+      const held = conn.held ?? [];
+      conn.held = undefined;
+      for (const [i, data] of held.entries()) {
+        this.receive(conn.peer, data);
+        // The frame just handled may have started another check.
+        const again = conn.held as unknown[] | undefined;
+        if (again) {
+          again.push(...held.slice(i + 1));
+          return;
+        }
+      }
+    });
+  }
+
   // A chat frame over the limit is dropped with an ack, which counts as a
   // strike; any other frame is refused with an error.
   #rateLimited(conn: Connection, envelope: Envelope): void {
@@ -211,4 +252,23 @@ export class Hub {
       message: `at most ${hub.limits.rateLimit} frames per second`,
     });
   }
+}
+
+/**
+ * The name and stack of an error without its message line, which could
+ * quote a frame: what the relay logs of an unexpected error.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { describe } from "./hub.ts";
+ *
+ * assertEquals(describe(new TypeError("secret")).startsWith("TypeError"), true);
+ * assertEquals(describe(new TypeError("secret")).includes("secret"), false);
+ * ```
+ */
+export function describe(error: unknown): string {
+  return error instanceof Error
+    ? `${error.name}${error.stack?.replace(/^[^\n]*/, "") ?? ""}`
+    : typeof error;
 }

@@ -30,6 +30,23 @@ export interface HubOptions {
   logFrame?: (line: string) => void;
   /** Clock in milliseconds. Default `performance.now`. */
   now?: () => number;
+  /**
+   * The KMS's Ed25519 ticket public key: register frames then need a valid
+   * ticket for their device id. Without it every registration is admitted,
+   * which the relay process allows only with `--open`.
+   */
+  kmsKey?: Uint8Array;
+  /** With `kmsKey`: also admit register frames that carry no ticket. */
+  open?: boolean;
+  /** Unix time in seconds, for ticket expiry. Default `Date.now() / 1000`. */
+  unixNow?: () => number;
+}
+
+/** How the hub admits registrations; see {@linkcode HubOptions.kmsKey}. */
+export interface Admission {
+  kmsKey?: Uint8Array;
+  open: boolean;
+  unixNow: () => number;
 }
 
 /** Why a frame is refused, as the error frame tells it. */
@@ -87,6 +104,7 @@ export class HubState {
   readonly queues: OfflineQueues;
   /** Devices with frames waiting or a full send buffer, for `tick` to drain. */
   readonly congested: Set<Connection> = new Set();
+  readonly admission: Admission;
 
   /** Creates the state of an empty hub. */
   constructor(options: HubOptions) {
@@ -94,11 +112,17 @@ export class HubState {
     this.log = options.log ?? (() => {});
     this.logFrame = options.logFrame ?? this.log;
     this.now = options.now ?? (() => performance.now());
+    this.admission = {
+      kmsKey: options.kmsKey,
+      open: options.open ?? false,
+      unixNow: options.unixNow ?? (() => Date.now() / 1000),
+    };
     this.queues = new OfflineQueues({
       maxFrames: options.limits.queueMaxFrames,
       maxBytes: options.limits.queueMaxBytes,
       totalBytes: options.limits.queueTotalBytes,
       maxAgeMs: options.limits.queueMaxAgeMs,
+      senderShare: options.limits.senderShare,
     });
   }
 

@@ -1,7 +1,8 @@
 /**
  * The relay process: `deno task relay`.
  *
- * Prints `[RELAY] listening on ws://HOST:PORT` when ready, then a line per
+ * Loads the KMS's public ticket key (or runs `--open`), then prints
+ * `[RELAY] listening on ws://HOST:PORT` when ready, then a line per
  * connection, registration, routing decision and disconnection, never with
  * a frame's contents; lines about single frames beyond 50 a second are
  * counted in a summary line instead, so a flood cannot slow the relay down.
@@ -10,20 +11,25 @@
  */
 
 import { runService } from "../common/cli.ts";
-import { serveUntilSignal } from "../common/serve.ts";
 import { RELAY_COMMAND, type RelayConfig } from "./config.ts";
+import { listenUntilSignal } from "./http_listen.ts";
 import { CloseCode, Hub } from "./hub.ts";
 import { LogThrottle } from "./log_throttle.ts";
 import { createRelayHandler } from "./server.ts";
+import { loadTicketKey } from "./ticket_key.ts";
+import { HARD_LIMIT_FACTOR, RelaySockets } from "./websocket_server.ts";
 
 // How often queues drain into sockets that have room again and presence
 // goes out: the added latency of both.
 const TICK_MS = 25;
 // Lines about single frames print up to this rate, then are only counted.
 const FRAME_LINES_PER_SECOND = 50;
+// TCP connections beyond --max-connections kept for plain HTTP requests.
+const HTTP_HEADROOM = 64;
 
 async function serveRelay(config: RelayConfig): Promise<void> {
   const log = (line: string) => console.log(`[RELAY] ${line}`);
+  const kmsKey = await ticketKey(config, log);
   const frameLines = new LogThrottle(log, {
     linesPerSecond: FRAME_LINES_PER_SECOND,
   });
@@ -31,36 +37,85 @@ async function serveRelay(config: RelayConfig): Promise<void> {
     limits: config,
     log,
     logFrame: (line) => frameLines.line(line),
+    kmsKey,
+    open: config.open,
   });
+  const sockets = new RelaySockets(hub, { ...config, log });
   const ticker = setInterval(() => {
     hub.tick();
     frameLines.flush();
   }, TICK_MS);
-  await serveUntilSignal(createRelayHandler(hub, { ...config, log }), {
-    hostname: config.host,
-    port: config.port,
-    tag: "RELAY",
-    onListen: ({ hostname, port }) => {
-      console.log(
-        "[RELAY] zero-knowledge relay: forwards frames unchanged and reads " +
-          "only type, sender, recipient and id",
-      );
-      console.log(
-        `[RELAY] limits: frames up to ${config.maxFrameBytes} bytes, ` +
-          `${config.rateLimit} frames/s per connection, ` +
-          `${config.queueMaxFrames} frames or ${config.queueMaxBytes} bytes ` +
-          `for up to ${config.queueMaxAgeMs / 1000} s per offline device, ` +
-          `idle timeout ${config.idleTimeoutSeconds} s`,
-      );
-      console.log(`[RELAY] listening on ws://${hostname}:${port}`);
-    },
-    onStop: () => {
-      clearInterval(ticker);
-      hub.closeAll(CloseCode.goingAway, "relay shutting down");
-    },
-  });
+  try {
+    await listenUntilSignal({
+      hostname: config.host,
+      port: config.port,
+      handler: createRelayHandler(hub),
+      upgrade: (request, socket, head) =>
+        sockets.upgrade(request, socket, head),
+      // Room for /healthz and /metrics when the WebSockets are at their cap.
+      maxConnections: config.maxConnections + HTTP_HEADROOM,
+      maxConnectionsPerAddress: config.maxConnectionsPerAddress,
+      log,
+      onListen: ({ hostname, port }) => {
+        printLimits(config);
+        console.log(`[RELAY] listening on ws://${hostname}:${port}`);
+      },
+      onStop: () => {
+        clearInterval(ticker);
+        sockets.close();
+        hub.closeAll(CloseCode.goingAway, "relay shutting down");
+      },
+    });
+  } catch (error) {
+    console.error(
+      `[RELAY] cannot listen on ${config.host}:${config.port}: ${
+        error instanceof Error ? error.message : error
+      }`,
+    );
+    Deno.exit(1);
+  }
   // Sockets of clients that vanished may still hold the event loop.
   Deno.exit(0);
+}
+
+// The key, or undefined with --open alone; a key that cannot be had is the
+// operator's to fix: one line, exit 2, as for a bad flag.
+async function ticketKey(
+  config: RelayConfig,
+  log: (line: string) => void,
+): Promise<Uint8Array | undefined> {
+  if (config.open) {
+    log(
+      "WARNING: --open: registrations without a ticket are admitted; anyone " +
+        "on the network can register a device name no ticketed device holds",
+    );
+  }
+  if (!config.ticketKey) return undefined;
+  const loaded = await loadTicketKey(config.ticketKey, { log });
+  if (!loaded.ok) {
+    console.error(`[RELAY] ${loaded.reason}`);
+    Deno.exit(2);
+  }
+  const key = loaded.key.toBase64({ alphabet: "base64url", omitPadding: true });
+  log(`tickets are verified with the KMS's Ed25519 key ${key}`);
+  return loaded.key;
+}
+
+function printLimits(config: RelayConfig): void {
+  console.log(
+    "[RELAY] zero-knowledge relay: forwards frames unchanged and reads " +
+      "only type, sender, recipient and id",
+  );
+  console.log(
+    `[RELAY] limits: frames up to ${config.maxFrameBytes} bytes ` +
+      `(over ${HARD_LIMIT_FACTOR * config.maxFrameBytes} dropped from the ` +
+      `header), ${config.rateLimit} frames/s per connection, ` +
+      `${config.queueMaxFrames} frames or ${config.queueMaxBytes} bytes ` +
+      `for up to ${config.queueMaxAgeMs / 1000} s per offline device, ` +
+      `${config.senderShare} of the queues per sender, ` +
+      `idle timeout ${config.idleTimeoutSeconds} s, ` +
+      `${config.maxConnectionsPerAddress} connections per address`,
+  );
 }
 
 if (import.meta.main) await runService(RELAY_COMMAND, serveRelay);

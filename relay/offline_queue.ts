@@ -1,7 +1,8 @@
 /**
  * Store-and-forward for recipients that are offline or not reading: one
  * first-in first-out queue per recipient, bounded in frames, bytes and age,
- * with a bound on the bytes of all queues together.
+ * with a bound on the bytes of all queues together, and a share of each of
+ * those bounds that one sender's frames may take.
  *
  * @module
  */
@@ -40,12 +41,25 @@ export interface OfflineQueueLimits {
   totalBytes: number;
   /** Milliseconds a frame may wait before {@linkcode OfflineQueues.expire} drops it. */
   maxAgeMs: number;
+  /**
+   * The fraction (0 to 1) of `totalBytes`, and of each recipient's
+   * `maxFrames` and `maxBytes`, that frames from one sender may take; at
+   * least one frame per recipient. The relay's own acks count for no sender.
+   */
+  senderShare: number;
+}
+
+interface Held {
+  frames: number;
+  bytes: number;
 }
 
 interface Queue {
   frames: (QueuedFrame | undefined)[];
   head: number;
   bytes: number;
+  /** What each sender holds in this queue. */
+  bySender: Map<string, Held>;
 }
 
 // Taking from the head of an array is linear; a moving head index with an
@@ -54,7 +68,9 @@ const COMPACT_AFTER = 1024;
 
 /**
  * Bounded per-recipient queues. A frame that does not fit is refused, never
- * an older one evicted, so that the sender learns at once.
+ * an older one evicted, so that the sender learns at once; a sender past its
+ * share gets the same reasons (`queue_full`, `queue_bytes`, `relay_full`)
+ * while others' frames still fit.
  *
  * @example
  * ```ts
@@ -62,17 +78,19 @@ const COMPACT_AFTER = 1024;
  * import { OfflineQueues } from "./offline_queue.ts";
  *
  * const queues = new OfflineQueues({
- *   maxFrames: 2,
+ *   maxFrames: 4,
  *   maxBytes: 1024,
  *   totalBytes: 4096,
  *   maxAgeMs: 60_000,
+ *   senderShare: 0.5,
  * });
  * const frame = { text: "{}", bytes: 2, sender: "a", queuedAt: 0 };
  * assertEquals(queues.push("b", frame), undefined);
  * assertEquals(queues.push("b", frame), undefined);
  * assertEquals(queues.push("b", frame), "queue_full");
+ * assertEquals(queues.push("b", { ...frame, sender: "c" }), undefined);
  * assertEquals(queues.shift("b")?.text, "{}");
- * assertEquals(queues.size("b"), 1);
+ * assertEquals(queues.size("b"), 2);
  * ```
  */
 export class OfflineQueues {
@@ -80,6 +98,7 @@ export class OfflineQueues {
   #queues = new Map<string, Queue>();
   #totalBytes = 0;
   #totalFrames = 0;
+  #bytesBySender = new Map<string, number>();
 
   /** Creates empty queues with the given bounds. */
   constructor(limits: OfflineQueueLimits) {
@@ -104,14 +123,28 @@ export class OfflineQueues {
 
   /** Appends a frame, or returns why it does not fit. */
   push(recipient: string, frame: QueuedFrame): QueueRefusal | undefined {
-    const queue = this.#queues.get(recipient) ??
-      { frames: [], head: 0, bytes: 0 };
-    if (queue.frames.length - queue.head >= this.#limits.maxFrames) {
+    const limits = this.#limits;
+    const queue: Queue = this.#queues.get(recipient) ??
+      { frames: [], head: 0, bytes: 0, bySender: new Map() };
+    if (queue.frames.length - queue.head >= limits.maxFrames) {
       return "queue_full";
     }
-    if (queue.bytes + frame.bytes > this.#limits.maxBytes) return "queue_bytes";
-    if (this.#totalBytes + frame.bytes > this.#limits.totalBytes) {
+    if (queue.bytes + frame.bytes > limits.maxBytes) return "queue_bytes";
+    if (this.#totalBytes + frame.bytes > limits.totalBytes) {
       return "relay_full";
+    }
+    const { sender } = frame;
+    if (sender !== undefined) {
+      const refusal = this.#overShare(queue, sender, frame.bytes);
+      if (refusal) return refusal;
+      const held = queue.bySender.get(sender) ?? { frames: 0, bytes: 0 };
+      held.frames++;
+      held.bytes += frame.bytes;
+      queue.bySender.set(sender, held);
+      this.#bytesBySender.set(
+        sender,
+        (this.#bytesBySender.get(sender) ?? 0) + frame.bytes,
+      );
     }
     queue.frames.push(frame);
     queue.bytes += frame.bytes;
@@ -128,6 +161,7 @@ export class OfflineQueues {
     const frame = queue.frames[queue.head] as QueuedFrame;
     queue.frames[queue.head++] = undefined;
     queue.bytes -= frame.bytes;
+    if (frame.sender !== undefined) this.#release(queue, frame);
     this.#totalBytes -= frame.bytes;
     this.#totalFrames--;
     if (queue.head === queue.frames.length) {
@@ -153,5 +187,35 @@ export class OfflineQueues {
       }
     }
     return expired;
+  }
+
+  #overShare(
+    queue: Queue,
+    sender: string,
+    bytes: number,
+  ): QueueRefusal | undefined {
+    const { senderShare, maxFrames, maxBytes, totalBytes } = this.#limits;
+    const held = queue.bySender.get(sender);
+    if (held) {
+      if (held.frames >= Math.max(1, Math.floor(senderShare * maxFrames))) {
+        return "queue_full";
+      }
+      if (held.bytes + bytes > senderShare * maxBytes) return "queue_bytes";
+    }
+    const total = this.#bytesBySender.get(sender) ?? 0;
+    if (total > 0 && total + bytes > senderShare * totalBytes) {
+      return "relay_full";
+    }
+    return undefined;
+  }
+
+  #release(queue: Queue, frame: QueuedFrame): void {
+    const sender = frame.sender!;
+    const held = queue.bySender.get(sender)!;
+    if (--held.frames === 0) queue.bySender.delete(sender);
+    else held.bytes -= frame.bytes;
+    const total = this.#bytesBySender.get(sender)! - frame.bytes;
+    if (total === 0) this.#bytesBySender.delete(sender);
+    else this.#bytesBySender.set(sender, total);
   }
 }

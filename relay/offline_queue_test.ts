@@ -5,7 +5,14 @@ function frame(text: string, queuedAt = 0): QueuedFrame {
   return { text, bytes: text.length, sender: "a", id: text, queuedAt };
 }
 
-const limits = { maxFrames: 3, maxBytes: 10, totalBytes: 15, maxAgeMs: 100 };
+// One sender may take everything here: its share is the next test's subject.
+const limits = {
+  maxFrames: 3,
+  maxBytes: 10,
+  totalBytes: 15,
+  maxAgeMs: 100,
+  senderShare: 1,
+};
 
 Deno.test("OfflineQueues keeps each recipient's frames in order", () => {
   const queues = new OfflineQueues(limits);
@@ -40,6 +47,42 @@ Deno.test("OfflineQueues refuses what exceeds a count, a recipient's bytes or al
   assertEquals(queues.totalBytes, 15);
 });
 
+Deno.test("OfflineQueues keeps one sender within its share of each limit, so others' frames still fit", () => {
+  const queues = new OfflineQueues({
+    maxFrames: 8,
+    maxBytes: 40,
+    totalBytes: 80,
+    maxAgeMs: 100,
+    senderShare: 0.25,
+  });
+  const from = (sender: string, text: string): QueuedFrame => ({
+    text,
+    bytes: text.length,
+    sender,
+    queuedAt: 0,
+  });
+  // A quarter of 8 frames per recipient.
+  assertEquals(queues.push("b", from("m", "1")), undefined);
+  assertEquals(queues.push("b", from("m", "2")), undefined);
+  assertEquals(queues.push("b", from("m", "3")), "queue_full");
+  // A quarter of 40 bytes per recipient.
+  assertEquals(queues.push("c", from("m", "0123456789")), undefined);
+  assertEquals(queues.push("c", from("m", "x")), "queue_bytes");
+  // A quarter of 80 bytes in all: 12 held, 8 more fit, then no more.
+  assertEquals(queues.push("d", from("m", "01234567")), undefined);
+  assertEquals(queues.push("e", from("m", "0")), "relay_full");
+  // Everyone else still gets in, and the relay's own acks count for nobody.
+  assertEquals(queues.push("b", from("a", "hello")), undefined);
+  assertEquals(
+    queues.push("e", { text: "ack", bytes: 3, queuedAt: 0 }),
+    undefined,
+  );
+  // What leaves the queues is the sender's to use again.
+  queues.shift("d");
+  assertEquals(queues.push("e", from("m", "0")), undefined);
+  assertEquals(queues.totalBytes, 2 + 10 + 5 + 3 + 1);
+});
+
 Deno.test("OfflineQueues.expire() removes frames as old as the limit, oldest first", () => {
   const queues = new OfflineQueues(limits);
   queues.push("b", frame("1", 0));
@@ -61,6 +104,7 @@ Deno.test("OfflineQueues drains a long queue in order", () => {
     maxBytes: 1e6,
     totalBytes: 1e6,
     maxAgeMs: 1000,
+    senderShare: 1,
   });
   for (let i = 0; i < 5000; i++) queues.push("b", frame(String(i)));
   for (let i = 0; i < 3000; i++) {

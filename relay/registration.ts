@@ -1,7 +1,8 @@
 /**
- * Registration: a connection claims a device id, is refused while another
- * open socket holds it, takes it over with that socket's resume token, and
- * then gets what was queued for the device.
+ * Registration: a connection claims a device id, shows the KMS's ticket for
+ * it where the relay asks for one, is refused while another open socket
+ * holds the id, takes it over with that socket's resume token or a valid
+ * ticket, and then gets what was queued for the device.
  *
  * @module
  */
@@ -10,19 +11,106 @@ import { CloseCode, type Connection } from "./connection.ts";
 import { presenceFrame, registeredFrame } from "./frames.ts";
 import type { HubState } from "./hub_state.ts";
 import { drain } from "./queue_drain.ts";
-import { newResumeToken, readResumeToken } from "./resume_token.ts";
+import { readRegisterFields } from "./register_fields.ts";
+import { newResumeToken } from "./resume_token.ts";
+import { checkTicket } from "./ticket_check.ts";
 
 /** A register frame: the device id it claims and the frame's text. */
 export interface RegisterArrival {
   /** The device id, from `device_id` or the older `from`. */
   deviceId: string;
-  /** The frame as received, for its optional `resume` token. */
+  /** The frame as received, for its optional `resume` and `ticket`. */
   text: string;
 }
 
 /**
+ * Admits `conn` as a device: checks its ticket when the hub has the KMS's
+ * ticket key (unless the hub is open and the frame has none), refusing and
+ * closing on a missing or bad one, then registers it. Returns a promise while
+ * the ticket is being checked, `undefined` when it is decided at once.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { DEFAULT_LIMITS } from "./config.ts";
+ * import { Connection } from "./connection.ts";
+ * import { HubState } from "./hub_state.ts";
+ * import { admit } from "./registration.ts";
+ *
+ * const hub = new HubState({ limits: DEFAULT_LIMITS, kmsKey: new Uint8Array(32) });
+ * const sent: string[] = [];
+ * let closed: number | undefined;
+ * const peer = {
+ *   readyState: 1,
+ *   bufferedAmount: 0,
+ *   send: (text: string) => sent.push(text),
+ *   close: (code?: number) => closed = code,
+ * };
+ * const conn = new Connection(peer, {
+ *   number: 1,
+ *   label: "a",
+ *   rateLimit: 10,
+ *   now: 0,
+ * });
+ * await admit(hub, conn, { deviceId: "Soldier_Alpha", text: "{}" });
+ * assertEquals(JSON.parse(sent[0]).code, "ticket_required");
+ * assertEquals(closed, 1008);
+ * ```
+ */
+export function admit(
+  hub: HubState,
+  conn: Connection,
+  arrival: RegisterArrival,
+): Promise<void> | undefined {
+  const { deviceId } = arrival;
+  if (conn.deviceId !== undefined) {
+    hub.refuse(conn, {
+      code: "duplicate_device",
+      message: `this connection is already registered as ${conn.deviceId}`,
+    });
+    return;
+  }
+  const fields = readRegisterFields(arrival.text);
+  if (!fields.ok) {
+    hub.refuse(conn, { code: "bad_field", message: fields.message });
+    return;
+  }
+  const { kmsKey, open } = hub.admission;
+  if (!kmsKey || (open && fields.ticket === undefined)) {
+    register(hub, conn, { deviceId, resume: fields.resume, ticketed: false });
+    return;
+  }
+  return checkTicket(fields.ticket, {
+    kmsKey,
+    deviceId,
+    now: hub.admission.unixNow(),
+  }).then((refusal) => {
+    if (conn.closed) return;
+    if (refusal) {
+      hub.refuse(conn, refusal);
+      hub.close(conn, CloseCode.policyViolation, refusal.code);
+      return;
+    }
+    register(hub, conn, { deviceId, resume: fields.resume, ticketed: true });
+  });
+}
+
+/** An admitted registration. */
+export interface Admitted {
+  /** The device id. */
+  deviceId: string;
+  /** The resume token it presented, if any. */
+  resume?: string;
+  /** Whether it proved the device id with a valid ticket. */
+  ticketed: boolean;
+}
+
+/**
  * Registers `conn` as a device, answering with a `registered` frame that
- * lists who is online and carries a fresh resume token.
+ * lists who is online and carries a fresh resume token. An open socket
+ * already registered as the device is replaced only by a registration with
+ * its resume token or with a valid ticket (which proves the identity);
+ * otherwise the newcomer is refused.
  *
  * @example
  * ```ts
@@ -46,7 +134,7 @@ export interface RegisterArrival {
  *   rateLimit: 10,
  *   now: 0,
  * });
- * register(hub, conn, { deviceId: "Soldier_Alpha", text: "{}" });
+ * register(hub, conn, { deviceId: "Soldier_Alpha", ticketed: false });
  * const registered = JSON.parse(sent[0]);
  * assertEquals(registered.type, "registered");
  * assertEquals(registered.online, ["Soldier_Alpha"]);
@@ -56,24 +144,12 @@ export interface RegisterArrival {
 export function register(
   hub: HubState,
   conn: Connection,
-  arrival: RegisterArrival,
+  admitted: Admitted,
 ): void {
-  const { deviceId, text } = arrival;
-  if (conn.deviceId !== undefined) {
-    hub.refuse(conn, {
-      code: "duplicate_device",
-      message: `this connection is already registered as ${conn.deviceId}`,
-    });
-    return;
-  }
-  const resume = readResumeToken(text);
-  if (!resume.ok) {
-    hub.refuse(conn, { code: "bad_field", message: resume.message });
-    return;
-  }
+  const { deviceId, resume, ticketed } = admitted;
   const existing = hub.devices.get(deviceId);
   if (existing) {
-    if (existing.open && resume.token !== existing.resume) {
+    if (existing.open && !ticketed && resume !== existing.resume) {
       hub.refuse(conn, {
         code: "duplicate_device",
         message:
@@ -83,7 +159,13 @@ export function register(
       return;
     }
     hub.log(`${deviceId} moves from #${existing.number} to #${conn.number}`);
-    hub.close(existing, CloseCode.replaced, "replaced by a new connection");
+    hub.close(
+      existing,
+      CloseCode.replaced,
+      ticketed
+        ? "replaced by a connection with a ticket"
+        : "replaced by a new connection",
+    );
   }
   conn.resume = newResumeToken();
   hub.devices.add(deviceId, conn);
@@ -96,7 +178,8 @@ export function register(
   );
   const waiting = hub.queues.size(deviceId);
   hub.log(
-    `register ${conn.name}: ${online.length} online` +
+    `register ${conn.name}${ticketed ? " with a ticket" : ""}: ` +
+      `${online.length} online` +
       (waiting > 0 ? `, ${waiting} queued for it` : ""),
   );
   if (waiting > 0) drain(hub, conn);

@@ -1,6 +1,9 @@
 import { assert, assertEquals } from "@std/assert";
 import { CloseCode } from "./connection.ts";
+import { generateIdentity, issueTicket } from "../protocol/mod.ts";
 import { chat, FakePeer, setupHub } from "./_test_hub.ts";
+import { DEFAULT_LIMITS } from "./config.ts";
+import { Hub } from "./hub.ts";
 
 Deno.test("Hub refuses chat before register, spoofed senders and a second register", () => {
   const { hub, connect } = setupHub();
@@ -46,4 +49,43 @@ Deno.test("Hub refuses a device id that is online, unless its socket is dead or 
   const third = connect();
   hub.receive(third, JSON.stringify({ type: "register", device_id: "Alpha" }));
   assertEquals(third.take()[0].type, "registered");
+});
+
+Deno.test("Hub with a ticket key: frames sent while a ticket is checked wait for it, in order", async () => {
+  const kms = await generateIdentity();
+  const device = await generateIdentity();
+  const hub = new Hub({ limits: DEFAULT_LIMITS, kmsKey: kms.publicKey });
+  const ticket = await issueTicket(kms, {
+    deviceId: "Alpha",
+    publicKey: device.publicKey,
+    now: Date.now() / 1000,
+    lifetimeSeconds: 60,
+  });
+  const alpha = new FakePeer();
+  hub.connect(alpha, "a");
+  hub.receive(
+    alpha,
+    JSON.stringify({ type: "register", device_id: "Alpha", ticket }),
+  );
+  // Sent before the registered frame came back: held, not refused.
+  hub.receive(alpha, chat("Alpha", "Bravo", "m-1"));
+  hub.receive(alpha, '{"type":"ping","id":"p-1"}');
+  assertEquals(alpha.take(), []);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assertEquals(alpha.take().map((f) => `${f.type}${f.status ?? ""}`), [
+    "registered",
+    "ackqueued",
+    "pong",
+  ]);
+
+  const squatter = new FakePeer();
+  hub.connect(squatter, "b");
+  hub.receive(
+    squatter,
+    JSON.stringify({ type: "register", device_id: "Alpha" }),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assertEquals(squatter.take()[0].code, "ticket_required");
+  assertEquals(squatter.closed?.code, CloseCode.policyViolation);
+  assertEquals(alpha.closed, undefined, "the real device stays");
 });

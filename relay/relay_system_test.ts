@@ -1,5 +1,7 @@
 /**
- * The relay as a real process with its permission set, over real sockets:
+ * The relay as a real process with its permission set, over real sockets,
+ * started with --open (unticketed registrations; tickets are tested in
+ * ticket_system_test.ts):
  * routing byte for byte, broadcast, presence, store-and-forward with acks,
  * spoofing, duplicate registration and takeover, bad input, limits, idle and
  * slow clients, many clients, health and metrics.
@@ -197,8 +199,17 @@ Deno.test("frames for an offline device wait, then arrive in order; the sender h
 });
 
 Deno.test("queue limits: count and bytes drop new frames with a reason", async () => {
+  // One sender may fill whole queues here (--sender-share 1): the share one
+  // sender gets is tested in flood_system_test.ts.
   await using relay = await startRelay({
-    args: ["--queue-max-frames", "2", "--queue-max-bytes", "1000"],
+    args: [
+      "--queue-max-frames",
+      "2",
+      "--queue-max-bytes",
+      "1000",
+      "--sender-share",
+      "1",
+    ],
   });
   await using alpha = await TestClient.connect(relay.url);
   await alpha.register("Alpha");
@@ -507,7 +518,10 @@ Deno.test("a slow reader: frames queue within the limits, then drop with an ack;
 });
 
 Deno.test("200 concurrent clients register and each gets its neighbour's frame", async () => {
-  await using relay = await startRelay();
+  // All from 127.0.0.1, past the default cap of 64 connections per address.
+  await using relay = await startRelay({
+    args: ["--max-connections-per-address", "256"],
+  });
   const count = 200;
   const clients = await Promise.all(
     Array.from({ length: count }, () => TestClient.connect(relay.url)),
@@ -588,7 +602,7 @@ Deno.test("GET /healthz and /metrics; plain GET / asks for an upgrade; other pat
   await other.register("Other");
 });
 
-Deno.test("RELAY_HOST, RELAY_PORT and RELAY_MAX_FRAME_BYTES configure the relay; bad values exit with 2", async () => {
+Deno.test("RELAY_HOST, RELAY_PORT, RELAY_MAX_FRAME_BYTES and RELAY_OPEN configure the relay; bad values exit with 2", async () => {
   const port = freePort();
   const relay = await startService({
     permissionSet: "relay",
@@ -597,11 +611,13 @@ Deno.test("RELAY_HOST, RELAY_PORT and RELAY_MAX_FRAME_BYTES configure the relay;
       RELAY_HOST: "127.0.0.1",
       RELAY_PORT: String(port),
       RELAY_MAX_FRAME_BYTES: "100",
+      RELAY_OPEN: "1",
     },
     net: [`127.0.0.1:${port}`],
   }, { ready: /listening on ws:/ });
   try {
     assert(relay.output.includes(`listening on ws://127.0.0.1:${port}`));
+    assert(relay.output.includes("WARNING: --open"));
     await using client = await TestClient.connect(`ws://127.0.0.1:${port}`);
     client.send("x".repeat(101));
     assertEquals(

@@ -1,23 +1,17 @@
 /**
- * The relay's HTTP handler: WebSocket upgrades on any path, `GET /healthz`
- * and `GET /metrics`.
+ * The relay's plain HTTP answers, on its WebSocket port: `GET /healthz`,
+ * `GET /metrics`, 426 at `/` for a request that is not an upgrade, 404
+ * elsewhere. Upgrades go to websocket_server.ts.
  *
  * @module
  */
 
-import type { RelayLimits } from "./config.ts";
-import { CloseCode, type Hub } from "./hub.ts";
+import type { GuardedHandler } from "../common/guarded_server.ts";
+import type { Hub } from "./hub.ts";
 import { renderRelayMetrics } from "./metrics.ts";
 
-/** Options for {@linkcode createRelayHandler}. */
-export interface RelayHandlerOptions
-  extends Pick<RelayLimits, "idleTimeoutSeconds" | "maxConnections"> {
-  /** Receives a line when handling a frame fails unexpectedly. */
-  log?: (line: string) => void;
-}
-
 /**
- * Creates the `Deno.serve` handler that feeds WebSocket traffic to `hub`.
+ * Creates the fetch-style handler of the relay's HTTP answers.
  *
  * @example
  * ```ts
@@ -26,9 +20,7 @@ export interface RelayHandlerOptions
  * import { Hub } from "./hub.ts";
  * import { createRelayHandler } from "./server.ts";
  *
- * const hub = new Hub({ limits: DEFAULT_LIMITS });
- * const handler = createRelayHandler(hub, DEFAULT_LIMITS);
- * // The relay process passes it to Deno.serve({ port: 8765 }, handler).
+ * const handler = createRelayHandler(new Hub({ limits: DEFAULT_LIMITS }));
  * const info = {
  *   remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 50000 },
  *   completed: Promise.resolve(),
@@ -41,22 +33,8 @@ export interface RelayHandlerOptions
  * });
  * ```
  */
-export function createRelayHandler(
-  hub: Hub,
-  options: RelayHandlerOptions,
-): Deno.ServeHandler<Deno.NetAddr> {
-  const log = options.log ?? (() => {});
-  return (request, info) => {
-    if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
-      if (hub.connections >= options.maxConnections) {
-        return new Response("relay full\n", { status: 503 });
-      }
-      return upgrade(hub, request, {
-        label: `${info.remoteAddr.hostname}:${info.remoteAddr.port}`,
-        idleTimeoutSeconds: options.idleTimeoutSeconds,
-        log,
-      });
-    }
+export function createRelayHandler(hub: Hub): GuardedHandler {
+  return (request) => {
     const { pathname } = new URL(request.url);
     if (request.method === "GET" && pathname === "/healthz") {
       const { connections, devices } = hub.gauges();
@@ -75,41 +53,4 @@ export function createRelayHandler(
     }
     return new Response("not found\n", { status: 404 });
   };
-}
-
-function upgrade(
-  hub: Hub,
-  request: Request,
-  options: {
-    label: string;
-    idleTimeoutSeconds: number;
-    log: (line: string) => void;
-  },
-): Response {
-  let upgraded;
-  try {
-    // Deno pings a socket after half the idle timeout of silence and closes
-    // it (1001) when the other half passes without a pong.
-    upgraded = Deno.upgradeWebSocket(request, {
-      idleTimeout: options.idleTimeoutSeconds,
-    });
-  } catch {
-    return new Response("bad WebSocket upgrade\n", { status: 400 });
-  }
-  const { socket, response } = upgraded;
-  socket.onopen = () => hub.connect(socket, options.label);
-  socket.onmessage = (event) => {
-    try {
-      hub.receive(socket, event.data);
-    } catch (error) {
-      // The message line of an error could quote a frame; log only where.
-      const where = error instanceof Error
-        ? `${error.name}${error.stack?.replace(/^[^\n]*/, "") ?? ""}`
-        : typeof error;
-      options.log(`internal error on ${options.label}: ${where}`);
-      socket.close(CloseCode.internalError, "internal error");
-    }
-  };
-  socket.onclose = (event) => hub.disconnect(socket, event.code);
-  return response;
 }

@@ -1,34 +1,46 @@
 import { assertEquals, assertStringIncludes } from "@std/assert";
+import { listenGuarded } from "../common/guarded_server.ts";
 import { DEFAULT_LIMITS } from "./config.ts";
 import { Hub } from "./hub.ts";
 import { createRelayHandler } from "./server.ts";
+import { RelaySockets } from "./websocket_server.ts";
 
-const info = {
-  remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 40000 },
-  completed: Promise.resolve(),
-} as Deno.ServeHandlerInfo<Deno.NetAddr>;
-
-function setup(maxConnections = 10) {
+// The handler and the WebSocket side on a guarded server in this process.
+async function setup(maxConnections = 10) {
   const hub = new Hub({ limits: DEFAULT_LIMITS });
-  const handler = createRelayHandler(hub, {
-    ...DEFAULT_LIMITS,
-    maxConnections,
+  const sockets = new RelaySockets(hub, { ...DEFAULT_LIMITS, maxConnections });
+  const server = await listenGuarded(createRelayHandler(hub), {
+    hostname: "127.0.0.1",
+    port: 0,
+    onUpgrade: (request, socket, head) =>
+      sockets.upgrade(request, socket, head),
+    log: () => {},
   });
-  const get = async (path: string, headers: Record<string, string> = {}) =>
-    await handler(new Request(`http://relay${path}`, { headers }), info);
-  return { hub, get };
+  const { port } = server.addr;
+  const get = (path: string, headers: Record<string, string> = {}) =>
+    fetch(`http://127.0.0.1:${port}${path}`, { headers });
+  return {
+    hub,
+    get,
+    port,
+    async [Symbol.asyncDispose]() {
+      sockets.close();
+      hub.closeAll(1001, "test over");
+      await server.close();
+    },
+  };
 }
 
 Deno.test("createRelayHandler() serves /healthz and /metrics", async () => {
-  const { get } = setup();
-  const health = await get("/healthz");
+  await using relay = await setup();
+  const health = await relay.get("/healthz");
   assertEquals(health.status, 200);
   assertEquals(await health.json(), {
     status: "ok",
     connections: 0,
     devices: 0,
   });
-  const metrics = await get("/metrics");
+  const metrics = await relay.get("/metrics");
   assertEquals(
     metrics.headers.get("content-type"),
     "text/plain; version=0.0.4; charset=utf-8",
@@ -40,24 +52,38 @@ Deno.test("createRelayHandler() serves /healthz and /metrics", async () => {
 });
 
 Deno.test("createRelayHandler() answers 426 at / without an upgrade, 404 elsewhere", async () => {
-  const { get } = setup();
-  const root = await get("/");
+  await using relay = await setup();
+  const root = await relay.get("/");
   assertEquals(root.status, 426);
   assertEquals(root.headers.get("upgrade"), "websocket");
   await root.body?.cancel();
-  const missing = await get("/keys");
+  const missing = await relay.get("/keys");
   assertEquals(missing.status, 404);
   await missing.body?.cancel();
 });
 
-Deno.test("createRelayHandler() refuses upgrades when full (503) or malformed (400)", async () => {
-  const { hub, get } = setup(1);
+Deno.test("RelaySockets refuses upgrades when full (503) or malformed (400)", async () => {
+  await using relay = await setup(1);
   const upgrade = { upgrade: "websocket", connection: "Upgrade" };
-  const malformed = await get("/", upgrade);
-  assertEquals(malformed.status, 400);
-  await malformed.body?.cancel();
-  hub.connect({ readyState: 1, bufferedAmount: 0, send() {}, close() {} }, "x");
-  const full = await get("/", upgrade);
-  assertEquals(full.status, 503);
-  await full.body?.cancel();
+  const malformed = await relay.get("/", upgrade).catch(() => undefined);
+  assertEquals(malformed?.status ?? 400, 400);
+  await malformed?.body?.cancel();
+  relay.hub.connect(
+    { readyState: 1, bufferedAmount: 0, send() {}, close() {} },
+    "x",
+  );
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: relay.port });
+  await conn.write(
+    new TextEncoder().encode(
+      "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+    ),
+  );
+  const buffer = new Uint8Array(256);
+  const n = await conn.read(buffer);
+  conn.close();
+  assertStringIncludes(
+    new TextDecoder().decode(buffer.subarray(0, n ?? 0)),
+    "HTTP/1.1 503",
+  );
 });

@@ -1,0 +1,280 @@
+/**
+ * An HTTP server that one host cannot stop: fetch-style handlers (the shape
+ * of `Deno.serve`'s) served over `node:http`, which, unlike `Deno.serve`,
+ * times out unfinished requests and sees each connection before its first
+ * request, so connections can be capped.
+ *
+ * What it guarantees, with the default limits:
+ * - a request whose headers are not complete is closed within 10 s + 1 s
+ *   (`headersTimeoutMs` plus the 1 s check interval of `node:http`), one
+ *   whose body is not complete within 15 s + 1 s (`requestTimeoutMs`), an
+ *   idle keep-alive connection within 5 s + 1 s (`keepAliveTimeoutMs`);
+ * - at most 64 connections from one source address and at most
+ *   `maxConnections` in total: the soft open-files limit of the process
+ *   minus 64 for its own files and outgoing connections. A connection over
+ *   a cap is closed at once; refusals are summarised in one line per
+ *   address every 10 s ("refused 2969 connections from 127.0.0.1 in the
+ *   last 10 s (64 open from it, cap 64)");
+ * - server and socket errors are logged and never end the process;
+ * - responses are written with backpressure and a body (an SSE stream) is
+ *   cancelled when its client goes away.
+ *
+ * An HTTP upgrade (a WebSocket) goes to `onUpgrade`, after the same caps,
+ * for example `ws`'s `WebSocketServer({ noServer: true, maxPayload })`.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { listenGuarded } from "./guarded_server.ts";
+ *
+ * const server = await listenGuarded(
+ *   (request, info) => new Response(`${request.method} from ${info.remoteAddr.hostname}`),
+ *   { hostname: "127.0.0.1", port: 0, log: () => {} },
+ * );
+ * const response = await fetch(`http://127.0.0.1:${server.addr.port}/`);
+ * assertEquals(await response.text(), "GET from 127.0.0.1");
+ * await server.close();
+ * ```
+ *
+ * @module
+ */
+
+import http from "node:http";
+import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import {
+  ConnectionGuard,
+  type ConnectionStats,
+  openFilesLimit,
+} from "./connection_guard.ts";
+import { toRequest, writeResponse } from "./fetch_bridge.ts";
+
+/** A fetch-style handler, as `Deno.serve` takes it. */
+export type GuardedHandler = (
+  request: Request,
+  info: Deno.ServeHandlerInfo<Deno.NetAddr>,
+) => Response | Promise<Response>;
+
+/**
+ * Takes over an upgrade request's socket (after the connection caps), e.g.
+ * `(req, socket, head) => wss.handleUpgrade(req, socket, head, ...)`.
+ */
+export type UpgradeHandler = (
+  request: http.IncomingMessage,
+  socket: Duplex,
+  head: Uint8Array,
+) => void;
+
+/** Timeouts and caps; every field has a documented default. */
+export interface GuardLimits {
+  /** Time for a request's headers to arrive, in ms. Default 10,000. */
+  headersTimeoutMs?: number;
+  /** Time for a whole request (headers and body), in ms. Default 15,000. */
+  requestTimeoutMs?: number;
+  /** How long an idle keep-alive connection stays open, in ms. Default 5,000. */
+  keepAliveTimeoutMs?: number;
+  /**
+   * Open connections in total. Default: the soft open-files limit minus
+   * {@linkcode FD_HEADROOM} (at least 16), or 1024 where the limit cannot
+   * be read.
+   */
+  maxConnections?: number;
+  /** Open connections from one source address. Default 64. */
+  maxConnectionsPerAddress?: number;
+  /** How often refusals are summarised in the log, in ms. Default 10,000. */
+  logIntervalMs?: number;
+}
+
+/** Options of {@linkcode listenGuarded}. */
+export interface GuardedServeOptions extends GuardLimits {
+  /** Listen address. */
+  hostname: string;
+  /** Listen port (0 for any free one). */
+  port: number;
+  /** Where refusals and errors are logged. Default `console.log`. */
+  log?: (line: string) => void;
+  /** Takes upgrade requests; without it they are refused with a 501. */
+  onUpgrade?: UpgradeHandler;
+}
+
+/** A listening {@linkcode listenGuarded} server. */
+export interface GuardedServer {
+  /** The bound address. */
+  readonly addr: { hostname: string; port: number };
+  /** The caps in force. */
+  readonly limits: Required<GuardLimits>;
+  /** Open and refused connections. */
+  readonly stats: ConnectionStats;
+  /**
+   * Stops accepting, closes idle connections, waits up to `graceMs`
+   * (default 1000) for the others, then closes those too.
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** File descriptors kept free for the process's own files and clients. */
+export const FD_HEADROOM = 64;
+
+/** The default caps and timeouts, with the total cap from the fd limit. */
+export function defaultLimits(): Required<GuardLimits> {
+  const fds = openFilesLimit();
+  return {
+    headersTimeoutMs: 10_000,
+    requestTimeoutMs: 15_000,
+    keepAliveTimeoutMs: 5_000,
+    maxConnections: fds === undefined ? 1024 : Math.max(16, fds - FD_HEADROOM),
+    maxConnectionsPerAddress: 64,
+    logIntervalMs: 10_000,
+  };
+}
+
+/** Starts serving `handler`; resolves once the socket is bound. */
+export async function listenGuarded(
+  handler: GuardedHandler,
+  options: GuardedServeOptions,
+): Promise<GuardedServer> {
+  const limits = { ...defaultLimits(), ...definedOnly(options) };
+  const log = options.log ?? console.log;
+  const guard = new ConnectionGuard({
+    maxConnections: limits.maxConnections,
+    maxConnectionsPerAddress: limits.maxConnectionsPerAddress,
+    intervalMs: limits.logIntervalMs,
+    log,
+  });
+  const sockets = new Set<Socket>();
+  const server = http.createServer(
+    // Timeouts are checked this often: a close comes at most 1 s late.
+    { connectionsCheckingInterval: 1000 } as http.ServerOptions,
+    (req, res) => void respond(req, res),
+  );
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.requestTimeout = limits.requestTimeoutMs;
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  server.on("connection", (socket: Socket) => {
+    const address = plainAddress(socket.remoteAddress);
+    if (address === undefined || !guard.admit(address)) {
+      socket.destroy();
+      return;
+    }
+    sockets.add(socket);
+    // A reset by the peer is routine, not a server failure.
+    socket.on("error", () => {});
+    socket.once("close", () => {
+      sockets.delete(socket);
+      guard.release(address);
+    });
+  });
+  server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) => {
+    const status = error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+      ? "408 Request Timeout"
+      : error.code === "HPE_HEADER_OVERFLOW"
+      ? "431 Request Header Fields Too Large"
+      : "400 Bad Request";
+    closeWith(socket, status);
+  });
+  server.on("upgrade", (req, socket: Duplex, head: Uint8Array) => {
+    if (options.onUpgrade) options.onUpgrade(req, socket, head);
+    else closeWith(socket, "501 Not Implemented");
+  });
+  server.on("error", (error) => log(`server error: ${error.message}`));
+  const flusher = setInterval(() => guard.flush(), limits.logIntervalMs);
+  Deno.unrefTimer(flusher);
+
+  async function respond(req: http.IncomingMessage, res: http.ServerResponse) {
+    const completed = Promise.withResolvers<void>();
+    res.once("close", () => completed.resolve());
+    let request: Request;
+    try {
+      request = toRequest(req, res, `${options.hostname}:${addr.port}`);
+    } catch {
+      res.writeHead(400, { "content-type": "text/plain", connection: "close" });
+      res.end("Bad request target or header\n");
+      return;
+    }
+    let response: Response;
+    try {
+      response = await handler(request, {
+        remoteAddr: {
+          transport: "tcp",
+          hostname: plainAddress(req.socket.remoteAddress) ?? "",
+          port: req.socket.remotePort ?? 0,
+        },
+        completed: completed.promise,
+      });
+    } catch (error) {
+      console.error(error);
+      response = new Response("Internal Server Error\n", { status: 500 });
+    }
+    await writeResponse(res, response);
+  }
+
+  const bound = Promise.withResolvers<void>();
+  server.once("error", bound.reject);
+  server.listen(options.port, options.hostname, () => bound.resolve());
+  try {
+    await bound.promise;
+  } catch (error) {
+    clearInterval(flusher);
+    throw error;
+  } finally {
+    server.off("error", bound.reject);
+  }
+  const { port } = server.address() as { port: number };
+  const addr = { hostname: options.hostname, port };
+
+  return {
+    addr,
+    limits,
+    get stats() {
+      return guard.stats;
+    },
+    async close(graceMs = 1000) {
+      clearInterval(flusher);
+      guard.flush();
+      const closed = new Promise<void>((resolve) =>
+        server.close(() => resolve())
+      );
+      server.closeIdleConnections();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        closed,
+        new Promise((resolve) => timer = setTimeout(resolve, graceMs)),
+      ]);
+      clearTimeout(timer);
+      // Upgraded sockets are no longer the server's: end them too.
+      for (const socket of sockets) socket.destroy();
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
+
+// `::ffff:10.0.0.9` (an IPv4 peer on a dual-stack socket) is 10.0.0.9.
+function plainAddress(address: string | undefined): string | undefined {
+  return address?.startsWith("::ffff:") ? address.slice(7) : address;
+}
+
+// A short plain answer, then the socket closes even if the peer never reads.
+function closeWith(socket: Duplex, status: string): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  socket.end(
+    `HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`,
+  );
+  setTimeout(() => socket.destroy(), 1000);
+}
+
+function definedOnly(limits: GuardLimits): GuardLimits {
+  return Object.fromEntries(
+    Object.entries({
+      headersTimeoutMs: limits.headersTimeoutMs,
+      requestTimeoutMs: limits.requestTimeoutMs,
+      keepAliveTimeoutMs: limits.keepAliveTimeoutMs,
+      maxConnections: limits.maxConnections,
+      maxConnectionsPerAddress: limits.maxConnectionsPerAddress,
+      logIntervalMs: limits.logIntervalMs,
+    }).filter(([, value]) => value !== undefined),
+  );
+}

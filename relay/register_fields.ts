@@ -1,0 +1,48 @@
+/**
+ * The optional fields of a register frame beyond the device id: the
+ * `resume` token of a previous connection and the KMS's relay `ticket`.
+ *
+ * @module
+ */
+
+/** Outcome of {@linkcode readRegisterFields}. */
+export type RegisterFieldsResult =
+  | { ok: true; resume?: string; ticket?: string }
+  | { ok: false; message: string };
+
+/**
+ * Reads `resume` and `ticket` of a register frame that `readEnvelope` has
+ * already accepted. Register frames carry no message contents, so parsing
+ * one whole is safe.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { readRegisterFields } from "./register_fields.ts";
+ *
+ * assertEquals(
+ *   readRegisterFields('{"type":"register","device_id":"a","resume":"ab","ticket":"t.s"}'),
+ *   { ok: true, resume: "ab", ticket: "t.s" },
+ * );
+ * assertEquals(readRegisterFields('{"from":"a"}'), { ok: true });
+ * assertEquals(readRegisterFields('{"from":"a","resume":1}'), {
+ *   ok: false,
+ *   message: "resume must be a string",
+ * });
+ * ```
+ */
+export function readRegisterFields(
+  registerFrame: string,
+): RegisterFieldsResult {
+  const fields = JSON.parse(registerFrame) as Record<string, unknown>;
+  const read: { resume?: string; ticket?: string } = {};
+  for (const name of ["resume", "ticket"] as const) {
+    const value = fields[name];
+    if (value === undefined) continue;
+    if (typeof value !== "string") {
+      return { ok: false, message: `${name} must be a string` };
+    }
+    read[name] = value;
+  }
+  return { ok: true, ...read };
+}
