@@ -19,6 +19,19 @@ import {
 export const WAIT_MS = 30_000;
 
 /**
+ * The state folder of this test process's clients (identity keys and pins,
+ * under the client's writable `state/`), removed when the process ends.
+ */
+export const TEST_STATE_DIR = `state/test-${crypto.randomUUID().slice(0, 8)}`;
+globalThis.addEventListener("unload", () => {
+  try {
+    Deno.removeSync(`${PROJECT_ROOT}${TEST_STATE_DIR}`, { recursive: true });
+  } catch {
+    // Never created.
+  }
+});
+
+/**
  * The client's command line without its flags: the same permission set
  * and entry as the `client` task in deno.json (a test checks they agree).
  */
@@ -44,6 +57,10 @@ export async function startClient(
     relayUrl: string;
     /** Run in this network namespace (a laptop behind the test router). */
     netns?: string;
+    /** `--state`. Default {@linkcode TEST_STATE_DIR}. */
+    stateDir?: string;
+    /** `--credentials FILE` instead of `--device` (the file names `device`). */
+    credentials?: string;
     /** More flags. */
     args?: string[];
     /** More environment variables. */
@@ -53,14 +70,17 @@ export async function startClient(
   const process = await startService({
     ...CLIENT_SPEC,
     args: [
-      "--device",
-      options.device,
+      ...(options.credentials === undefined
+        ? ["--device", options.device]
+        : ["--credentials", options.credentials]),
       "--peer",
       options.peer,
       "--kms",
       options.kmsUrl,
       "--relay",
       options.relayUrl,
+      "--state",
+      options.stateDir ?? TEST_STATE_DIR,
       ...options.args ?? [],
     ],
     interactive: true,
@@ -74,7 +94,13 @@ export async function startClient(
 export class RestartableRelay {
   /** Its port on 127.0.0.1. */
   readonly port: number = freePort();
+  readonly #args: string[];
   #process?: ServiceProcess;
+
+  /** A relay started with `args` besides host and port. */
+  constructor(options: { args?: string[] } = {}) {
+    this.#args = options.args ?? [];
+  }
 
   /** `ws://127.0.0.1:PORT`. */
   get url(): string {
@@ -86,7 +112,7 @@ export class RestartableRelay {
     this.#process = await startService({
       permissionSet: "relay",
       entry: "relay/main.ts",
-      args: ["--host", "127.0.0.1", "--port", String(this.port)],
+      args: ["--host", "127.0.0.1", "--port", String(this.port), ...this.#args],
       net: [`127.0.0.1:${this.port}`],
     }, { ready: /listening on ws:/, timeoutMs: WAIT_MS });
   }
@@ -106,10 +132,15 @@ export interface TestStack extends AsyncDisposable {
   relay: RestartableRelay;
 }
 
-/** Starts a fresh KMS (own data directory) and relay. */
-export async function startStack(): Promise<TestStack> {
-  const relay = new RestartableRelay();
-  const [kms] = await Promise.all([startKms(), relay.start()]);
+/** Starts a fresh KMS (own data directory) and relay, with more flags. */
+export async function startStack(
+  options: { kmsArgs?: string[]; relayArgs?: string[] } = {},
+): Promise<TestStack> {
+  const relay = new RestartableRelay({ args: options.relayArgs });
+  const [kms] = await Promise.all([
+    startKms({ args: options.kmsArgs }),
+    relay.start(),
+  ]);
   return {
     kms,
     relay,
@@ -123,11 +154,18 @@ export async function startStack(): Promise<TestStack> {
 /** Starts a pair of clients that talk to each other through `relayUrl`. */
 export async function startPair(
   stack: TestStack,
-  options: { alpha: string; bravo: string; relayUrl?: string },
+  options: {
+    alpha: string;
+    bravo: string;
+    relayUrl?: string;
+    kmsUrl?: string;
+    stateDir?: string;
+  },
 ): Promise<[TestClientProcess, TestClientProcess]> {
   const common = {
-    kmsUrl: stack.kms.url,
+    kmsUrl: options.kmsUrl ?? stack.kms.url,
     relayUrl: options.relayUrl ?? stack.relay.url,
+    stateDir: options.stateDir,
   };
   return await Promise.all([
     startClient({ ...common, device: options.alpha, peer: options.bravo }),
@@ -149,12 +187,20 @@ export const KEY_READY =
 export async function withReadyPair(
   stack: TestStack,
   test: (alpha: TestClientProcess, bravo: TestClientProcess) => Promise<void>,
-  options: { alpha?: string; bravo?: string; relayUrl?: string } = {},
+  options: {
+    alpha?: string;
+    bravo?: string;
+    relayUrl?: string;
+    kmsUrl?: string;
+    stateDir?: string;
+  } = {},
 ): Promise<void> {
   const [alpha, bravo] = await startPair(stack, {
     alpha: options.alpha ?? "Soldier_Alpha",
     bravo: options.bravo ?? "Soldier_Bravo",
     relayUrl: options.relayUrl,
+    kmsUrl: options.kmsUrl,
+    stateDir: options.stateDir,
   });
   try {
     await Promise.all(

@@ -6,9 +6,18 @@
  * @module
  */
 
-import type { ChatPacket, LinkStatusResponse } from "../protocol/mod.ts";
+import {
+  type ChatPacket,
+  generateIdentity,
+  type Identity,
+  issueTicket,
+  type LinkStatusResponse,
+} from "../protocol/mod.ts";
+import type { ClientState } from "./client_state.ts";
 import { Conversation } from "./conversation.ts";
+import { KeyPins } from "./key_pins.ts";
 import type { KeyAnswer, KmsApi, KmsKey } from "./kms_client.ts";
+import type { TicketAnswer, TicketKeyAnswer } from "./kms_tickets.ts";
 import type { LineSource } from "./line_reader.ts";
 import type { RelayConnection, RelayEvents } from "./relay_link.ts";
 import { SecureChannel } from "./secure_channel.ts";
@@ -58,9 +67,39 @@ export class FakeKms implements KmsApi {
   readonly requests: string[] = [];
   /** Keys fetchable by id. */
   readonly byId = new Map<string, KmsKey>();
+  /** The ticket signing key: without one, a KMS from before tickets. */
+  issuer?: Identity;
+  /** The device tickets are for. */
+  deviceId = "Soldier_Alpha";
 
-  constructor(answers: (KeyAnswer | Error)[]) {
+  constructor(answers: (KeyAnswer | Error)[], issuer?: Identity) {
     this.answers = answers;
+    this.issuer = issuer;
+  }
+
+  ticketKey(): Promise<TicketKeyAnswer> {
+    return Promise.resolve(
+      this.issuer
+        ? { ok: true, publicKey: this.issuer.publicKey }
+        : { ok: false, reason: "no_tickets" },
+    );
+  }
+
+  async relayTicket(publicKey: Uint8Array): Promise<TicketAnswer> {
+    if (!this.issuer) {
+      return { ok: false, reason: "no_tickets", message: "not_found" };
+    }
+    const now = Date.now() / 1000;
+    return {
+      ok: true,
+      ticket: await issueTicket(this.issuer, {
+        deviceId: this.deviceId,
+        publicKey,
+        now,
+        lifetimeSeconds: 3600,
+      }),
+      expiresAt: Math.floor(now + 3600),
+    };
   }
 
   sessionKey(request: { peerId: string; keyId?: string }): Promise<KeyAnswer> {
@@ -128,6 +167,16 @@ export function recordingTerminal(): { terminal: Terminal; lines: string[] } {
     write: (text) => lines.push(...text.split("\n").filter((l) => l !== "")),
   });
   return { terminal, lines };
+}
+
+/** A device state in memory: a fresh identity, nothing pinned. */
+export async function testState(): Promise<
+  Pick<ClientState, "identity" | "pins">
+> {
+  return {
+    identity: await generateIdentity(),
+    pins: new KeyPins({ peers: {} }, () => Promise.resolve()),
+  };
 }
 
 /** A fresh KMS key. */

@@ -2,13 +2,29 @@
  * Test helper: a hostile relay in front of the real one. It passes frames
  * both ways, but can flip a hex digit of a chat packet's ciphertext or
  * deliver a packet twice on its way to a client, as a compromised relay
- * could.
+ * could; and, with the KMS key K a cooperating KMS gives it, open a
+ * `kem_offer`, put its own ML-KEM-768 public key in and seal it again
+ * under K: the man in the middle the handshake's signatures must catch.
  *
  * @module
  */
 
+import {
+  type ChatPacket,
+  decryptPacket,
+  encryptPacket,
+  generateKemKeyPair,
+  importPacketKey,
+} from "../protocol/mod.ts";
+
 /** What to do to a chat frame on its way to a client. */
-export type Tampering = "flip" | "replay" | "pass";
+export type Tampering = "flip" | "replay" | "swap_kem" | "pass";
+
+/** Options for {@linkcode startTamperProxy}. */
+export interface TamperOptions {
+  /** K for a packet's key id, from a cooperating KMS (for `swap_kem`). */
+  kmsKey?: (packet: ChatPacket) => Promise<Uint8Array>;
+}
 
 /** A running proxy. */
 export interface TamperProxy extends AsyncDisposable {
@@ -23,6 +39,7 @@ export interface TamperProxy extends AsyncDisposable {
 export function startTamperProxy(
   upstream: string,
   decide: (frame: Record<string, unknown>) => Tampering,
+  options: TamperOptions = {},
 ): TamperProxy {
   const sockets = new Set<WebSocket>();
   const server = Deno.serve({
@@ -41,10 +58,20 @@ export function startTamperProxy(
       if (relay.readyState === WebSocket.OPEN) relay.send(event.data);
       else early.push(event.data);
     };
+    // One frame after another, as the relay sent them, even when swapping
+    // takes a moment.
+    let queue = Promise.resolve();
     relay.onmessage = (event) => {
+      queue = queue.then(() => pass(event.data));
+    };
+    const pass = async (data: string) => {
       if (client.readyState !== WebSocket.OPEN) return;
-      const frame = JSON.parse(event.data);
+      const frame = JSON.parse(data);
       const action = frame.type === "chat" ? decide(frame) : "pass";
+      if (action === "swap_kem") {
+        client.send(JSON.stringify(await swapKem(frame, options)));
+        return;
+      }
       if (action === "flip") {
         const ciphertext = frame.ciphertext as string;
         const flipped = ciphertext[0] === "0" ? "1" : "0";
@@ -56,8 +83,8 @@ export function startTamperProxy(
         );
         return;
       }
-      client.send(event.data);
-      if (action === "replay") client.send(event.data);
+      client.send(data);
+      if (action === "replay") client.send(data);
     };
     const closeBoth = () => {
       for (const socket of [client, relay]) {
@@ -85,4 +112,26 @@ export function startTamperProxy(
       await server.shutdown();
     },
   };
+}
+
+// A kem_offer's ML-KEM key replaced by the proxy's own, the sender's ticket
+// and signature kept (the proxy cannot make new ones), sealed again under K.
+async function swapKem(
+  packet: ChatPacket,
+  options: TamperOptions,
+): Promise<ChatPacket> {
+  if (!options.kmsKey) throw new Error("swap_kem needs options.kmsKey");
+  const k = await importPacketKey(await options.kmsKey(packet));
+  const payload = JSON.parse(
+    new TextDecoder().decode(await decryptPacket(k, packet)),
+  );
+  if (payload.t !== "kem_offer") return packet;
+  payload.pk = generateKemKeyPair().publicKey.toBase64();
+  return await encryptPacket(k, JSON.stringify(payload), {
+    sender: packet.sender,
+    recipient: packet.recipient,
+    keyId: packet.key_id,
+    seq: packet.seq,
+    id: packet.id,
+  });
 }

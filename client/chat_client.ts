@@ -16,10 +16,12 @@
 import type { ChatPacket } from "../protocol/mod.ts";
 import { type ChatActions, chatCommands } from "./chat_commands.ts";
 import { parseCommand } from "./commands.ts";
+import type { ClientState } from "./client_state.ts";
 import type { ClientConfig } from "./config.ts";
 import { Conversation } from "./conversation.ts";
 import { Delivery } from "./delivery.ts";
 import { shortName } from "./format.ts";
+import { HandshakeAuth } from "./handshake_auth.ts";
 import { Inbox } from "./inbox.ts";
 import { Incoming } from "./incoming.ts";
 import { httpKms, type KmsApi, type KmsKey } from "./kms_client.ts";
@@ -28,6 +30,7 @@ import { LinkWatch } from "./link_watch.ts";
 import { type ClientEvent, describe } from "./messages.ts";
 import { relayEvents } from "./relay_events.ts";
 import { type RelayConnection, RelayLink } from "./relay_link.ts";
+import { RelayTickets, type TicketEvent } from "./relay_tickets.ts";
 import { type KeyEvent, SessionKeys } from "./session_keys.ts";
 import type { Terminal } from "./terminal.ts";
 
@@ -43,6 +46,8 @@ export interface ChatClientOptions {
   terminal: Terminal;
   /** Where typed lines come from. */
   input: LineSource;
+  /** The device's identity and pinned keys (client_state.ts). */
+  state: Pick<ClientState, "identity" | "pins">;
   /** The relay. Default: a {@linkcode RelayLink} to `config.relayUrl`. */
   relay?: RelayConnection;
   /** The KMS. Default: {@linkcode httpKms} at `config.kmsUrl`. */
@@ -55,6 +60,7 @@ export interface ChatClientOptions {
  * @example
  * ```ts ignore
  * import { ChatClient } from "./chat_client.ts";
+ * import { openClientState } from "./client_state.ts";
  * import { LineReader } from "./line_reader.ts";
  * import { stdoutTerminal } from "./terminal.ts";
  * const client = new ChatClient({
@@ -63,7 +69,11 @@ export interface ChatClientOptions {
  *   kmsUrl: "http://127.0.0.1:8000",
  *   relayUrl: "ws://127.0.0.1:8765",
  *   maxFileBytes: 8 * 1024 * 1024,
- * }, { terminal: stdoutTerminal(), input: new LineReader(Deno.stdin.readable) });
+ * }, {
+ *   terminal: stdoutTerminal(),
+ *   input: new LineReader(Deno.stdin.readable),
+ *   state: await openClientState("state", "Soldier_Alpha"),
+ * });
  * Deno.exit(await client.run());
  * ```
  */
@@ -77,24 +87,56 @@ export class ChatClient {
   readonly #keys: SessionKeys;
   readonly #delivery: Delivery;
   readonly #incoming: Incoming;
+  readonly #tickets: RelayTickets;
   readonly #actions: ChatActions;
   readonly #stop = new AbortController();
   readonly #done = Promise.withResolvers<number>();
   #relayStarted = false;
   #eofDeadline?: number;
+  #tokenHinted = false;
 
   /** Creates a client; {@linkcode ChatClient.run} starts it. */
   constructor(config: ClientConfig, options: ChatClientOptions) {
     this.#config = config;
     this.#terminal = options.terminal;
     this.#input = options.input;
-    const conversation = new Conversation(config.deviceId, config.peerId);
-    this.#conversation = conversation;
     const kms = options.kms ?? httpKms(config.kmsUrl, config);
-    this.#relay = options.relay ??
-      new RelayLink(config.relayUrl, { deviceId: config.deviceId });
-    const send = (packet: ChatPacket) => this.#relay.send(packet);
     const onEvent = (event: ClientEvent) => this.#say(event);
+    const { identity, pins } = options.state;
+    const tickets = new RelayTickets({
+      kms,
+      publicKey: identity.publicKey,
+      pins,
+      onEvent: (event) => this.#onTicketEvent(event),
+      signal: this.#stop.signal,
+    });
+    this.#tickets = tickets;
+    const auth = new HandshakeAuth({
+      identity,
+      tickets,
+      pins,
+      onEvent: (event) => {
+        this.#say(event);
+        // A fresh signed offer lets the peer pin this device's key, so both
+        // soldiers can read their safety numbers before /trust.
+        if (
+          event.kind === "peer_key_changed" &&
+          event.peer === this.#conversation.peer
+        ) {
+          void this.#keys.rekey();
+        }
+      },
+    });
+    const conversation = new Conversation(config.deviceId, config.peerId, {
+      auth,
+    });
+    this.#conversation = conversation;
+    this.#relay = options.relay ??
+      new RelayLink(config.relayUrl, {
+        deviceId: config.deviceId,
+        ticket: () => tickets.ticket,
+      });
+    const send = (packet: ChatPacket) => this.#relay.send(packet);
     this.#keys = new SessionKeys({
       kms,
       peer: () => conversation.peer,
@@ -133,6 +175,7 @@ export class ChatClient {
       conversation,
       delivery: this.#delivery,
       keys: this.#keys,
+      auth,
       link: this.#link,
       relayStarted: () => this.#relayStarted,
       say: onEvent,
@@ -156,7 +199,8 @@ export class ChatClient {
     this.#link.start();
     const ticker = setInterval(() => this.#tick(), TICK_MS);
     this.#readInput().catch((error) => this.#fail(error));
-    this.#keys.rekey().then(() => {
+    // The relay is tried once the KMS gave a key and said about tickets.
+    Promise.all([this.#keys.rekey(), this.#tickets.start()]).then(() => {
       if (this.#stop.signal.aborted) return;
       this.#relayStarted = true;
       this.#relay.start(relayEvents({
@@ -226,7 +270,33 @@ export class ChatClient {
     this.#finish(1);
   }
 
+  #onTicketEvent(event: TicketEvent): void {
+    if (event.kind === "ticket_refused" && event.reason === "unauthorized") {
+      return this.#tokenNeeded();
+    }
+    this.#say(event);
+  }
+
+  // A missing or refused token, from any KMS call: said once.
+  #tokenNeeded(): void {
+    if (this.#tokenHinted) return;
+    this.#tokenHinted = true;
+    const { deviceId, token } = this.#config;
+    this.#say({
+      kind: "token_needed",
+      deviceId,
+      hadToken: token !== undefined,
+    });
+  }
+
   async #onKeyEvent(event: KeyEvent): Promise<void> {
+    if (
+      event.kind === "no_key" && "failed" in event.cause &&
+      event.cause.httpStatus === 401
+    ) {
+      this.#say(event);
+      return this.#tokenNeeded();
+    }
     if (event.kind === "refused_red") {
       return this.#link.report("RED", event.qber ?? this.#link.link?.qber ?? 0);
     }

@@ -1,15 +1,23 @@
 import { assert, assertEquals } from "@std/assert";
-import type { ChatPacket } from "../protocol/mod.ts";
+import {
+  type ChatPacket,
+  generateIdentity,
+  type Identity,
+  issueTicket,
+} from "../protocol/mod.ts";
 import {
   FakeInput,
   FakeKms,
   FakeRelay,
   recordingTerminal,
   testKey,
+  testState,
   until,
 } from "./_test_fakes.ts";
 import { ChatClient } from "./chat_client.ts";
 import type { ClientConfig } from "./config.ts";
+import { HandshakeAuth } from "./handshake_auth.ts";
+import { KmsError } from "./kms_http.ts";
 import { SecureChannel } from "./secure_channel.ts";
 
 const config: ClientConfig = {
@@ -20,11 +28,20 @@ const config: ClientConfig = {
   maxFileBytes: 1024 * 1024,
 };
 
-function started(kms: FakeKms) {
+async function started(
+  kms: FakeKms,
+  state?: Awaited<ReturnType<typeof testState>>,
+) {
   const relay = new FakeRelay();
   const input = new FakeInput();
   const { terminal, lines } = recordingTerminal();
-  const client = new ChatClient(config, { terminal, input, relay, kms });
+  const client = new ChatClient(config, {
+    terminal,
+    input,
+    relay,
+    kms,
+    state: state ?? await testState(),
+  });
   const exit = client.run();
   const saw = (text: string) =>
     until(() => lines.some((l) => l.includes(text)), text);
@@ -34,7 +51,7 @@ function started(kms: FakeKms) {
 Deno.test("a line goes out under the hybrid key, is acked, confirmed, and the client exits 0", async () => {
   const key = testKey();
   const kms = new FakeKms([{ ok: true, key }]);
-  const { relay, input, lines, exit, saw } = started(kms);
+  const { relay, input, lines, exit, saw } = await started(kms);
   await saw("✓ Quantum key established (QBER=2.0%) | Status: GREEN");
   await until(() => relay.events !== undefined, "the relay started");
   relay.connect(["Soldier_Alpha", "Soldier_Bravo"]);
@@ -97,7 +114,7 @@ Deno.test("a RED answer suspends chat: lines are kept, and /quit lists them", as
     },
   ]);
   kms.link = { status: "RED", qber: 0.25 };
-  const { client, input, exit, saw } = started(kms);
+  const { client, input, exit, saw } = await started(kms);
   await saw("⚠ QUANTUM LINK RED (QBER=25.0%) — possible eavesdropper!");
   input.type("Move out");
   await saw('… kept (link RED): "Move out"');
@@ -115,7 +132,7 @@ Deno.test("an unreachable KMS is said once, and the re-key goes on", async () =>
     ok: true,
     key: testKey(),
   }]);
-  const { lines, input, exit, saw } = started(kms);
+  const { lines, input, exit, saw } = await started(kms);
   await saw(
     "⚠ No key from the KMS: KMS unreachable at http://kms.invalid. Retrying every 2 s.",
   );
@@ -129,7 +146,7 @@ Deno.test("an unreachable KMS is said once, and the re-key goes on", async () =>
 });
 
 Deno.test("commands from the table: /help lists them, misuse is explained", async () => {
-  const { input, exit, saw, lines } = started(
+  const { input, exit, saw, lines } = await started(
     new FakeKms([{ ok: true, key: testKey() }]),
   );
   input.type("/help");
@@ -146,7 +163,7 @@ Deno.test("commands from the table: /help lists them, misuse is explained", asyn
 });
 
 Deno.test("relay news: refusals said once, malformed packets and strangers reported", async () => {
-  const { relay, input, exit, saw, lines } = started(
+  const { relay, input, exit, saw, lines } = await started(
     new FakeKms([{ ok: true, key: testKey() }]),
   );
   await until(() => relay.events !== undefined, "the relay started");
@@ -183,4 +200,137 @@ Deno.test("relay news: refusals said once, malformed packets and strangers repor
   assertEquals(await exit, 0);
   assertEquals(lines.filter((l) => l.includes("refused a frame")).length, 1);
   assertEquals(lines.filter((l) => l.includes("Malformed")).length, 1);
+});
+
+// Bravo, played by the test: an identity certified by the same KMS.
+async function certifiedBravo(issuer: Identity) {
+  const identity = await generateIdentity();
+  const ticket = await issueTicket(issuer, {
+    deviceId: "Soldier_Bravo",
+    publicKey: identity.publicKey,
+    now: Date.now() / 1000,
+    lifetimeSeconds: 600,
+  });
+  const pinned = new Map<string, Uint8Array>();
+  const auth = new HandshakeAuth({
+    identity,
+    tickets: { kmsKey: issuer.publicKey, ticket },
+    pins: {
+      peer: (peer) => pinned.get(peer),
+      pinPeer: (peer, key) => Promise.resolve(void pinned.set(peer, key)),
+    },
+    onEvent: () => {},
+  });
+  return new SecureChannel({
+    deviceId: "Soldier_Bravo",
+    peerId: "Soldier_Alpha",
+    auth,
+  });
+}
+
+// Answers Alpha's next offer (under `key`) as `bravo`.
+async function answerOffer(
+  relay: FakeRelay,
+  bravo: SecureChannel,
+  key: ReturnType<typeof testKey>,
+) {
+  await bravo.storeKey(key);
+  await until(
+    () => relay.sent.some((p) => p.key_id === key.keyId),
+    `the offer under ${key.keyId}`,
+  );
+  const offer = relay.sent.find((p) => p.key_id === key.keyId)!;
+  relay.sent.length = 0;
+  const answer = await bravo.receive(offer);
+  if (answer.kind !== "handshake" || !answer.reply) {
+    throw new Error(`expected a handshake reply, got ${answer.kind}`);
+  }
+  relay.events!.onFrame(answer.reply);
+}
+
+Deno.test("with tickets: Bravo's key is pinned at first contact; a new key stops chat until /trust", async () => {
+  const issuer = await generateIdentity();
+  const [k1, k2, k3] = [testKey("k-1"), testKey("k-2"), testKey("k-3")];
+  const kms = new FakeKms(
+    [k1, k2, k3].map((key) => ({ ok: true, key })),
+    issuer,
+  );
+  const { relay, input, lines, exit, saw } = await started(kms);
+  await until(() => relay.events !== undefined, "the relay started");
+  relay.connect(["Soldier_Alpha", "Soldier_Bravo"]);
+  await answerOffer(relay, await certifiedBravo(issuer), k1);
+  await saw(
+    "🔑 Pinned Soldier_Bravo's identity key (first contact, certified by the KMS).",
+  );
+  await saw("🔐 End-to-end key ready with Soldier_Bravo");
+  input.type("/verify Soldier_Bravo");
+  await saw("Safety number with Soldier_Bravo: ");
+
+  // Bravo re-enrolled: a new identity with a new ticket.
+  const renewed = await certifiedBravo(issuer);
+  input.type("/rekey");
+  await answerOffer(relay, renewed, k2);
+  await saw("⚠ Soldier_Bravo'S IDENTITY KEY CHANGED");
+  input.type("after the change");
+  await saw(
+    '… kept (the peer\'s identity key changed: /verify, then /trust): "after the change"',
+  );
+  assertEquals(relay.sent.filter((p) => p.key_id.endsWith("+mlkem")), []);
+  input.type("/verify Soldier_Bravo");
+  await saw("Safety number with Soldier_Bravo's NEW key: ");
+  input.type("/trust Soldier_Bravo");
+  await saw("✓ Trusted Soldier_Bravo's new identity key; re-keying.");
+  await answerOffer(relay, renewed, k3);
+  await saw(
+    "🔐 End-to-end key ready with Soldier_Bravo (ML-KEM-768 + QKD key k-3)",
+  );
+  await until(
+    () => relay.sent.some((p) => p.key_id === "k-3+mlkem"),
+    "the held line under the new key",
+  );
+  input.type("/quit");
+  assertEquals(await exit, 0);
+  assertEquals(lines.filter((l) => l.includes("CHANGED")).length, 1);
+});
+
+Deno.test("a KMS without tickets: said once, and the handshake is said to be unauthenticated", async () => {
+  const key = testKey();
+  const { relay, input, exit, saw, lines } = await started(
+    new FakeKms([{ ok: true, key }]),
+  );
+  await saw("⚠ This KMS issues no relay tickets");
+  await until(() => relay.events !== undefined, "the relay started");
+  relay.connect(["Soldier_Alpha", "Soldier_Bravo"]);
+  const bravo = new SecureChannel({
+    deviceId: "Soldier_Bravo",
+    peerId: "Soldier_Alpha",
+  });
+  await answerOffer(relay, bravo, key);
+  await saw(
+    "⚠ The handshake with Soldier_Bravo is NOT authenticated (this KMS issues no relay tickets)",
+  );
+  await saw("🔐 End-to-end key ready with Soldier_Bravo");
+  input.type("/quit");
+  assertEquals(await exit, 0);
+  assertEquals(lines.filter((l) => l.includes("no relay tickets")).length, 2);
+});
+
+Deno.test("a refused token is explained once, with the enroll command", async () => {
+  const kms = new FakeKms([
+    new KmsError("KMS answered HTTP 401: unauthorized", { status: 401 }),
+  ], await generateIdentity());
+  kms.relayTicket = () =>
+    Promise.resolve({
+      ok: false,
+      reason: "unauthorized",
+      message: "unauthorized",
+    });
+  const { input, exit, saw, lines } = await started(kms);
+  await saw("⚠ No key from the KMS: KMS answered HTTP 401: unauthorized.");
+  await saw(
+    "⚠ The KMS refused Soldier_Alpha: no token given. On the KMS host run: deno task kms:enroll Soldier_Alpha --credentials credentials/Soldier_Alpha.json",
+  );
+  input.type("/quit");
+  assertEquals(await exit, 0);
+  assertEquals(lines.filter((l) => l.includes("kms:enroll")).length, 1);
 });

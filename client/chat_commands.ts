@@ -12,6 +12,7 @@ import { type CommandHost, COMMANDS_HELP } from "./commands.ts";
 import type { ClientConfig } from "./config.ts";
 import type { Conversation } from "./conversation.ts";
 import { type Delivery, MAX_MESSAGE_PAYLOAD_BYTES } from "./delivery.ts";
+import type { HandshakeAuth } from "./handshake_auth.ts";
 import type { LinkWatch } from "./link_watch.ts";
 import { type ClientEvent, statusLines } from "./messages.ts";
 import type { OutboxItem } from "./outbox.ts";
@@ -27,6 +28,8 @@ export interface ChatCommandsContext {
   delivery: Pick<Delivery, "outbox" | "queueText" | "flush" | "forgetReceipts">;
   /** Key handling. */
   keys: Pick<SessionKeys, "rekey" | "rekeying">;
+  /** Pinned identity keys and safety numbers. */
+  auth: Pick<HandshakeAuth, "trust" | "safetyNumbers">;
   /** The link's state, for `/status`. */
   link: Pick<LinkWatch, "link" | "kmsProblem">;
   /** Whether the relay link was started (it is after the first key). */
@@ -69,6 +72,7 @@ export interface ChatActions extends CommandHost {
  *     onError: () => {},
  *   }),
  *   keys: { rekeying: false, rekey: () => Promise.resolve() },
+ *   auth: { trust: () => Promise.resolve(false), safetyNumbers: () => Promise.resolve({}) },
  *   link: { link: undefined, kmsProblem: undefined },
  *   relayStarted: () => false,
  *   say: (event) => said.push(describe(event).text),
@@ -82,7 +86,7 @@ export interface ChatActions extends CommandHost {
  * ```
  */
 export function chatCommands(context: ChatCommandsContext): ChatActions {
-  const { config, conversation, delivery, keys, say } = context;
+  const { auth, config, conversation, delivery, keys, say } = context;
 
   const sendSoon = (item: OutboxItem) => {
     const reason = conversation.heldReason;
@@ -128,6 +132,22 @@ export function chatCommands(context: ChatCommandsContext): ChatActions {
       say({ kind: "rekeying" });
       conversation.channel.suspend();
       void keys.rekey();
+    },
+    async verify(peer) {
+      if (!isDeviceId(peer)) return say({ kind: "not_a_peer", name: peer });
+      const numbers = await auth.safetyNumbers(peer);
+      say({ kind: "safety_numbers", deviceId: config.deviceId, peer, numbers });
+    },
+    async trust(peer) {
+      if (!await auth.trust(peer)) {
+        return say({ kind: "nothing_to_trust", peer });
+      }
+      say({ kind: "trusted", peer });
+      // The handshakes refused meanwhile are redone under a fresh key.
+      if (peer === conversation.peer) {
+        conversation.channel.suspend();
+        void keys.rekey();
+      }
     },
     peer(name) {
       if (!isDeviceId(name) || name === config.deviceId) {

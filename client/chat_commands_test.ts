@@ -32,6 +32,15 @@ function commandsOn(conversation: Conversation, rekeying = false) {
         return Promise.resolve();
       },
     },
+    auth: {
+      trust: (peer) => Promise.resolve(peer === "Soldier_Bravo"),
+      safetyNumbers: (peer) =>
+        Promise.resolve(
+          peer === "Soldier_Bravo"
+            ? { pinned: "11111 22222 33333 44444 55555 66666" }
+            : {},
+        ),
+    },
     link: { link: { status: "GREEN", qber: 0.02 }, kmsProblem: undefined },
     relayStarted: () => true,
     say: (event: ClientEvent) => said.push(describe(event).text),
@@ -113,4 +122,22 @@ Deno.test("/file of a missing file says why and queues nothing", async () => {
   assertEquals(delivery.outbox.size(), 0);
   assertEquals(said.length, 1);
   assertEquals(said[0].startsWith("✗ Cannot send no/such/file.bin: "), true);
+});
+
+Deno.test("/verify prints the safety number; /trust accepts a changed key and re-keys", async () => {
+  const { conversation } = await connectedPair();
+  const { actions, said, calls } = commandsOn(conversation);
+  await actions.verify("Soldier_Bravo");
+  await actions.verify("Soldier_Charlie");
+  await actions.trust("Soldier_Charlie");
+  assertEquals(calls, []);
+  await actions.trust("Soldier_Bravo");
+  assertEquals(conversation.channel.sendKeyId, undefined);
+  assertEquals(calls, ["rekey Soldier_Bravo"]);
+  assertEquals(said, [
+    "Safety number with Soldier_Bravo: 11111 22222 33333 44444 55555 66666 — read it to Soldier_Bravo, whose /verify Soldier_Alpha must show the same digits.",
+    "No identity key of Soldier_Charlie pinned yet: no authenticated handshake with it so far.",
+    "Soldier_Charlie's identity key has not changed: nothing to trust.",
+    "✓ Trusted Soldier_Bravo's new identity key; re-keying.",
+  ]);
 });

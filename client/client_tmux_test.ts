@@ -6,7 +6,7 @@
  */
 
 import { assert, assertEquals } from "@std/assert";
-import { serviceArgs } from "../common/service_process.ts";
+import { PROJECT_ROOT, serviceArgs } from "../common/service_process.ts";
 import { skipUnless } from "../testing/skip.ts";
 import {
   CLIENT_SPEC,
@@ -152,5 +152,10 @@ Deno.test(TEST_NAME, async () => {
     await tmux.waitFor("alpha", /^client exited with 0$/m);
   } finally {
     await tmux.kill();
+    // Their identities went to the default state folder, as a soldier's do.
+    for (const device of [alpha, bravo]) {
+      await Deno.remove(`${PROJECT_ROOT}state/${device}`, { recursive: true })
+        .catch(() => {});
+    }
   }
 });

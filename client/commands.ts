@@ -18,6 +18,10 @@ export interface CommandHost {
   peer(name: string): void;
   /** Sends a file. */
   file(path: string): Promise<void>;
+  /** Prints the safety number with a peer. */
+  verify(peer: string): Promise<void>;
+  /** Accepts a peer's changed identity key. */
+  trust(peer: string): Promise<void>;
   /** Leaves. */
   quit(): void;
 }
@@ -61,6 +65,21 @@ export const COMMANDS: readonly CommandSpec[] = [
       "saved by the peer in downloads/<your id>/",
     ],
     run: (host, path) => host.file(path),
+  },
+  {
+    name: "verify",
+    argument: "PEER",
+    help: [
+      "the safety number of your and PEER's identity keys:",
+      "read it to PEER by voice; both must see the same digits",
+    ],
+    run: (host, peer) => host.verify(peer),
+  },
+  {
+    name: "trust",
+    argument: "PEER",
+    help: ["accept PEER's changed identity key (after /verify)"],
+    run: (host, peer) => host.trust(peer),
   },
   {
     name: "quit",

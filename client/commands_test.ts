@@ -76,12 +76,30 @@ Deno.test("each command's handler calls its host method with the argument", asyn
       calls.push(`file ${path}`);
       return Promise.resolve();
     },
+    verify: (peer) => {
+      calls.push(`verify ${peer}`);
+      return Promise.resolve();
+    },
+    trust: (peer) => {
+      calls.push(`trust ${peer}`);
+      return Promise.resolve();
+    },
     quit: () => calls.push("quit"),
   };
   for (const command of COMMANDS) await command.run(host, "x");
-  assertEquals(calls, ["help", "status", "rekey", "peer x", "file x", "quit"]);
+  assertEquals(calls, [
+    "help",
+    "status",
+    "rekey",
+    "peer x",
+    "file x",
+    "verify x",
+    "trust x",
+    "quit",
+  ]);
 });
 
+// /verify and /trust came with the authenticated handshake (issue 13).
 Deno.test("the command list reads as it always has", () => {
   assertEquals(
     COMMANDS_HELP,
@@ -92,6 +110,9 @@ Deno.test("the command list reads as it always has", () => {
   /peer NAME         talk to another device (new key and handshake)
   /file PATH         send a file under the working directory, encrypted,
                      saved by the peer in downloads/<your id>/
+  /verify PEER       the safety number of your and PEER's identity keys:
+                     read it to PEER by voice; both must see the same digits
+  /trust PEER        accept PEER's changed identity key (after /verify)
   /quit              leave (unconfirmed messages are reported)
   //text             send a line that starts with "/"`,
   );

@@ -7,8 +7,9 @@
 
 import { ConfigError } from "../common/cli.ts";
 import { parseArgs } from "../common/std.ts";
-import { isDeviceId } from "../protocol/mod.ts";
+import { isDeviceId, parseCredentials } from "../protocol/mod.ts";
 import { DEFAULT_MAX_FILE_BYTES } from "./attachments.ts";
+import { DEFAULT_STATE_DIR } from "./client_state.ts";
 import { COMMANDS_HELP } from "./commands.ts";
 
 /** The seed's KMS address. */
@@ -29,11 +30,14 @@ export interface ClientConfig {
   /** Largest attachment sent or received, in bytes. */
   maxFileBytes: number;
   /**
-   * This device's KMS token (`deno task kms:enroll DEVICE`), for a KMS
-   * started with `--require-auth`.
+   * This device's KMS token (`deno task kms:enroll DEVICE`), which a KMS
+   * not started with `--open` requires.
    */
   token?: string;
 }
+
+/** The given settings: flags, then a credentials file's. */
+export type GivenConfig = Partial<ClientConfig> & { maxFileBytes: number };
 
 /** Outcome of {@linkcode parseClientArgs}. */
 export type ParsedArgs =
@@ -45,7 +49,11 @@ export type ParsedArgs =
     /** Run the client. */
     help: false;
     /** The settings given as flags; the rest are asked. */
-    config: Partial<ClientConfig> & { maxFileBytes: number };
+    config: GivenConfig;
+    /** The state folder (`--state`), holding one folder per device. */
+    stateDir: string;
+    /** The credentials file (`--credentials`), if given. */
+    credentials?: string;
   };
 
 /** The `--help` text. */
@@ -57,8 +65,12 @@ Usage: deno task client [options]        (or: qstcs-client [options])
   --peer ID          the device to talk to, e.g. Soldier_Bravo
   --kms URL          Key Management Service (default ${DEFAULT_KMS_URL})
   --relay URL        chat relay (default ${DEFAULT_RELAY_URL})
-  --token TOKEN      this device's KMS token, for a KMS run with --require-auth
-                     (made by: deno task kms:enroll DEVICE; or env QSTCS_KMS_TOKEN)
+  --credentials FILE this device's credentials from the KMS host (made by:
+                     deno task kms:enroll DEVICE --credentials credentials/DEVICE.json);
+                     gives --device too
+  --token TOKEN      this device's KMS token instead (or env QSTCS_KMS_TOKEN)
+  --state DIR        where the device's identity key and pinned keys live
+                     (default ${DEFAULT_STATE_DIR}/, one folder per device, mode 0700)
   --max-file-mib N   largest attachment sent or received (default ${
   DEFAULT_MAX_FILE_BYTES / (1024 * 1024)
 })
@@ -80,26 +92,34 @@ The client polls the KMS's link status every 3 s: while it is RED chat is
 suspended; when GREEN again the client re-keys and resumes. Ctrl-D (end of
 input) waits up to 10 s for receipts, then exits.
 
-What it protects against: a relay (or anyone on the network) cannot read,
-alter, replay or forge messages; it cannot step into the ML-KEM exchange
-either, because that runs under K, as long as only the pair can get K from
-the KMS: run the KMS with --require-auth and give each device its --token.
-Without it (the seed's open demo mode) anyone who can reach the KMS can ask
-for a pair's key by naming the two devices, and whoever also runs the relay
-could then sit between them. A KMS that is curious or compromised but
-only watches key delivery and relayed traffic cannot read messages, since it
-never learns the ML-KEM secret: messages stay secret as long as either K or
-the ML-KEM secret does.
-What it does not protect against: a KMS that hands a pair's key to an
-attacker AND an attacker who also controls the relay can impersonate each
-peer to the other (the handshake is authenticated only by K); nor a
-compromised laptop. Traffic analysis (who talks to whom, when, how much) is
-visible to the relay.
+Identity: at first start the client makes the device's Ed25519 identity key
+pair (WebCrypto) in --state; the KMS certifies its public key in a relay
+ticket, which the client presents to the relay and in every handshake,
+renewed before it expires. kem_offer and kem_reply are signed with the
+identity key; the peer checks the ticket against the KMS's ticket key and
+the signature, and pins the peer's key on first use (as SSH and Signal do).
+A changed key stops chat with that peer until /trust; /verify prints the
+safety number to compare by voice.
 
-Files: reads attachments under the working directory; writes downloads/.
+What it protects against: a relay (or anyone on the network) cannot read,
+alter, replay or forge messages, nor take this device's name at a relay
+that requires tickets. A KMS and a relay that cooperate cannot swap the
+ML-KEM keys unnoticed: the signatures fail. A KMS that only watches key
+delivery and relayed traffic cannot read messages, since it never learns
+the ML-KEM secret.
+What it does not protect against: a KMS that certifies an impostor's key
+for a device this client has never talked to, together with the relay
+(trust on first use: compare /verify once by voice to close that gap); a
+KMS that issues no tickets (an older one: the client says so, and the
+handshake is authenticated only by K); a compromised laptop. Traffic
+analysis (who talks to whom, when, how much) is visible to the relay.
+Authentication is classical (Ed25519); the key exchange is hybrid
+post-quantum (ML-KEM-768 with the QKD key).
+
+Files: reads attachments under the working directory and --credentials;
+writes downloads/ and the state folder.
 Environment: NO_COLOR disables colours; output is plain when stdout is not
 a terminal.`;
-
 /**
  * Reads the flags.
  *
@@ -117,16 +137,23 @@ export function parseClientArgs(
   options: { env?: (name: string) => string | undefined } = {},
 ): ParsedArgs {
   const flags = parseArgs(args, {
-    string: ["device", "peer", "kms", "relay", "max-file-mib", "token"],
+    string: [
+      "device",
+      "peer",
+      "kms",
+      "relay",
+      "max-file-mib",
+      "token",
+      "state",
+      "credentials",
+    ],
     boolean: ["help"],
     unknown: (arg: string) => {
       throw new ConfigError(`unknown argument ${arg} (see --help)`);
     },
   });
   if (flags.help) return { help: true };
-  const config: Partial<ClientConfig> & { maxFileBytes: number } = {
-    maxFileBytes: DEFAULT_MAX_FILE_BYTES,
-  };
+  const config: GivenConfig = { maxFileBytes: DEFAULT_MAX_FILE_BYTES };
   if (flags.device !== undefined) config.deviceId = checkDevice(flags.device);
   if (flags.peer !== undefined) config.peerId = checkDevice(flags.peer);
   if (flags.kms !== undefined) config.kmsUrl = checkUrl(flags.kms, "http");
@@ -147,7 +174,70 @@ export function parseClientArgs(
   if (config.deviceId !== undefined && config.deviceId === config.peerId) {
     throw new ConfigError("--peer must differ from --device");
   }
-  return { help: false, config };
+  if (flags.credentials !== undefined && flags.token !== undefined) {
+    throw new ConfigError("give --credentials or --token, not both");
+  }
+  const stateDir = (flags.state ?? DEFAULT_STATE_DIR).replace(/\/+$/, "");
+  if (stateDir === "") throw new ConfigError("--state needs a folder");
+  return {
+    help: false,
+    config,
+    stateDir,
+    ...(flags.credentials === undefined
+      ? {}
+      : { credentials: flags.credentials }),
+  };
+}
+
+/**
+ * Adds a credentials file's device id and token to the flags' settings
+ * (its token over the environment's).
+ *
+ * @throws {ConfigError} when the file cannot be read, is not a device's
+ * credentials, or names another device than `--device`.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { withCredentials } from "./config.ts";
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, '{"device_id":"Soldier_Alpha","token":"t0k3n-0123456789","role":"device"}');
+ * const config = await withCredentials({ maxFileBytes: 1 }, path);
+ * assertEquals([config.deviceId, config.token], ["Soldier_Alpha", "t0k3n-0123456789"]);
+ * await Deno.remove(path);
+ * ```
+ */
+export async function withCredentials(
+  given: GivenConfig,
+  path: string,
+): Promise<GivenConfig> {
+  let text;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    throw new ConfigError(
+      `cannot read --credentials ${path}: ${(error as Error).message}`,
+    );
+  }
+  const read = parseCredentials(text);
+  if (!read.ok) {
+    throw new ConfigError(`--credentials ${path}: ${read.reason}`);
+  }
+  const { device_id, token, role } = read.credentials;
+  if (role !== "device") {
+    throw new ConfigError(
+      `--credentials ${path} is an operator's: chat needs a device's (kms:enroll DEVICE --role device)`,
+    );
+  }
+  if (given.deviceId !== undefined && given.deviceId !== device_id) {
+    throw new ConfigError(
+      `--credentials ${path} is ${device_id}'s, not --device ${given.deviceId}'s`,
+    );
+  }
+  if (given.peerId === device_id) {
+    throw new ConfigError("--peer must differ from the credentials' device");
+  }
+  return { ...given, deviceId: device_id, token };
 }
 
 /**
@@ -173,7 +263,7 @@ export function parseClientArgs(
  * ```
  */
 export async function completeConfig(
-  given: Partial<ClientConfig> & { maxFileBytes: number },
+  given: GivenConfig,
   io: {
     ask: (question: string) => Promise<string | null>;
     report: (problem: string) => void;
@@ -231,7 +321,9 @@ export async function completeConfig(
 function checkToken(text: string): string {
   // A header value: printable ASCII, no spaces.
   if (!/^[\x21-\x7e]{16,512}$/.test(text)) {
-    throw new ConfigError("--token must be the token kms:enroll printed");
+    throw new ConfigError(
+      "--token must be the token kms:enroll printed (better: --credentials FILE)",
+    );
   }
   return text;
 }

@@ -6,6 +6,7 @@ import {
   DEFAULT_RELAY_URL,
   HELP_TEXT,
   parseClientArgs,
+  withCredentials,
 } from "./config.ts";
 
 Deno.test("flags give the settings", () => {
@@ -31,8 +32,68 @@ Deno.test("flags give the settings", () => {
         relayUrl: "wss://relay.example:8765",
         maxFileBytes: 512 * 1024,
       },
+      stateDir: "state",
     },
   );
+  const withFiles = parseClientArgs([
+    "--credentials",
+    "credentials/Soldier_Alpha.json",
+    "--state",
+    "state/test/",
+  ]);
+  assertEquals(
+    !withFiles.help && [withFiles.credentials, withFiles.stateDir],
+    ["credentials/Soldier_Alpha.json", "state/test"],
+  );
+});
+
+Deno.test("a credentials file gives the device and token; a wrong one is refused clearly", async () => {
+  const dir = await Deno.makeTempDir();
+  const write = async (name: string, credentials: object) => {
+    await Deno.writeTextFile(`${dir}/${name}`, JSON.stringify(credentials));
+    return `${dir}/${name}`;
+  };
+  const token = "t0k3n-0123456789abcdef";
+  const alpha = await write("alpha.json", {
+    device_id: "Soldier_Alpha",
+    token,
+    role: "device",
+  });
+  const operator = await write("operator.json", {
+    device_id: "Operator",
+    token,
+    role: "operator",
+  });
+  try {
+    assertEquals(await withCredentials({ maxFileBytes: 1 }, alpha), {
+      maxFileBytes: 1,
+      deviceId: "Soldier_Alpha",
+      token,
+    });
+    await assertRejects(
+      () =>
+        withCredentials({ maxFileBytes: 1, deviceId: "Soldier_Bravo" }, alpha),
+      ConfigError,
+      "is Soldier_Alpha's, not --device Soldier_Bravo's",
+    );
+    await assertRejects(
+      () => withCredentials({ maxFileBytes: 1 }, operator),
+      ConfigError,
+      "is an operator's",
+    );
+    await assertRejects(
+      () => withCredentials({ maxFileBytes: 1 }, `${dir}/none.json`),
+      ConfigError,
+      "cannot read --credentials",
+    );
+    assertThrows(
+      () => parseClientArgs(["--credentials", alpha, "--token", token]),
+      ConfigError,
+      "not both",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("bad flags are refused with a reason", () => {

@@ -6,10 +6,15 @@
  * @module
  */
 
+import type { ChannelAuth } from "./handshake_auth.ts";
 import { SecureChannel } from "./secure_channel.ts";
 
 /** Why a line waits in the outbox instead of going out. */
-export type HeldReason = "link_red" | "relay_down" | "no_e2e_key";
+export type HeldReason =
+  | "link_red"
+  | "relay_down"
+  | "peer_key_changed"
+  | "no_e2e_key";
 
 /**
  * The state of the conversation.
@@ -35,11 +40,20 @@ export class Conversation {
   linkRed = false;
   #peer: string;
   #channel: SecureChannel;
+  readonly #auth?: ChannelAuth;
 
-  /** Starts a conversation with `peer`, with no keys yet. */
-  constructor(deviceId: string, peer: string) {
+  /**
+   * Starts a conversation with `peer`, with no keys yet; its channels
+   * authenticate handshakes with `options.auth`.
+   */
+  constructor(
+    deviceId: string,
+    peer: string,
+    options: { auth?: ChannelAuth } = {},
+  ) {
     this.deviceId = deviceId;
     this.#peer = peer;
+    this.#auth = options.auth;
     this.#channel = this.#newChannel();
   }
 
@@ -69,6 +83,7 @@ export class Conversation {
     // The link first: while it is RED the relay is not even tried.
     if (this.linkRed) return "link_red";
     if (!this.connected) return "relay_down";
+    if (this.#auth?.blocked(this.#peer)) return "peer_key_changed";
     if (this.#channel.sendKeyId === undefined) return "no_e2e_key";
     return undefined;
   }
@@ -79,6 +94,10 @@ export class Conversation {
   }
 
   #newChannel(): SecureChannel {
-    return new SecureChannel({ deviceId: this.deviceId, peerId: this.#peer });
+    return new SecureChannel({
+      deviceId: this.deviceId,
+      peerId: this.#peer,
+      auth: this.#auth,
+    });
   }
 }

@@ -12,7 +12,8 @@ import type { Conversation } from "./conversation.ts";
 import type { Delivery } from "./delivery.ts";
 import type { Inbox } from "./inbox.ts";
 import type { OutboxEntry } from "./outbox.ts";
-import type { Received, SecureChannel } from "./secure_channel.ts";
+import type { Received } from "./channel_results.ts";
+import type { SecureChannel } from "./secure_channel.ts";
 import type { SessionKeys } from "./session_keys.ts";
 
 /** What receiving reports. */

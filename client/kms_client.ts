@@ -14,6 +14,19 @@ import {
   type SessionKeyRequest,
   unwrapKey,
 } from "../protocol/mod.ts";
+import {
+  call,
+  describe,
+  headers,
+  type KmsCallOptions,
+  KmsError,
+} from "./kms_http.ts";
+import {
+  fetchTicketKey,
+  requestRelayTicket,
+  type TicketAnswer,
+  type TicketKeyAnswer,
+} from "./kms_tickets.ts";
 
 /** A session key held by the client. */
 export interface KmsKey {
@@ -54,29 +67,6 @@ export interface KeyRequest {
   token?: string;
 }
 
-/** Options for {@linkcode requestSessionKey} and {@linkcode fetchLinkStatus}. */
-export interface KmsCallOptions {
-  /** Cancels the request. */
-  signal?: AbortSignal;
-  /** Gives up after this long. Default {@linkcode KMS_TIMEOUT_MS}. */
-  timeoutMs?: number;
-}
-
-/**
- * How long a KMS call may take. A KMS behind a network that stops
- * answering would otherwise hold the client's key requests for good.
- */
-export const KMS_TIMEOUT_MS = 8000;
-
-/** Thrown when the KMS cannot be reached or answers nonsense. */
-export class KmsError extends Error {
-  /** Creates the error. */
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "KmsError";
-  }
-}
-
 /**
  * The KMS as the chat client uses it, for one device;
  * {@linkcode httpKms} is the real one, tests give a fake.
@@ -89,6 +79,13 @@ export interface KmsApi {
   ): Promise<KeyAnswer>;
   /** {@linkcode fetchLinkStatus}. */
   linkStatus(options?: KmsCallOptions): Promise<LinkStatusResponse>;
+  /** {@linkcode fetchTicketKey}. */
+  ticketKey(options?: KmsCallOptions): Promise<TicketKeyAnswer>;
+  /** {@linkcode requestRelayTicket} for this device's identity key. */
+  relayTicket(
+    publicKey: Uint8Array,
+    options?: KmsCallOptions,
+  ): Promise<TicketAnswer>;
 }
 
 /**
@@ -110,6 +107,9 @@ export function httpKms(
     sessionKey: (request, options) =>
       requestSessionKey(kmsUrl, { ...device, ...request }, options),
     linkStatus: (options) => fetchLinkStatus(kmsUrl, options),
+    ticketKey: (options) => fetchTicketKey(kmsUrl, options),
+    relayTicket: (publicKey, options) =>
+      requestRelayTicket(kmsUrl, { ...device, publicKey }, options),
   };
 }
 
@@ -150,12 +150,7 @@ export async function requestSessionKey(
   };
   const { status, json } = await call(new URL("/get_session_key", kmsUrl), {
     method: "POST",
-    headers: {
-      "content-type": "application/json",
-      ...(request.token === undefined
-        ? {}
-        : { authorization: `Bearer ${request.token}` }),
-    },
+    headers: headers(request.token),
     body: JSON.stringify(body),
     signal: options.signal,
   }, options.timeoutMs);
@@ -163,7 +158,9 @@ export async function requestSessionKey(
     return { ok: false, reason: "unknown_key", error: String(json.error) };
   }
   if (status !== 200) {
-    throw new KmsError(`KMS answered HTTP ${status}: ${describe(json)}`);
+    throw new KmsError(`KMS answered HTTP ${status}: ${describe(json)}`, {
+      status,
+    });
   }
   if (
     typeof json.wrapped_key !== "string" ||
@@ -234,52 +231,8 @@ export async function fetchLinkStatus(
   return json;
 }
 
-async function call(
-  url: URL,
-  init: RequestInit,
-  timeoutMs = KMS_TIMEOUT_MS,
-): Promise<{ status: number; json: Record<string, unknown> }> {
-  const timeout = AbortSignal.timeout(timeoutMs);
-  let response: Response;
-  let text: string;
-  try {
-    response = await fetch(url, {
-      ...init,
-      signal: init.signal ? AbortSignal.any([init.signal, timeout]) : timeout,
-    });
-    text = await response.text();
-  } catch (error) {
-    if (init.signal?.aborted) throw error;
-    if (timeout.aborted) {
-      throw new KmsError(
-        `KMS at ${url.origin} did not answer within ${timeoutMs / 1000} s`,
-      );
-    }
-    throw new KmsError(`KMS unreachable at ${url.origin}`, { cause: error });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new KmsError(`KMS answered HTTP ${response.status} without JSON`);
-  }
-  if (typeof json !== "object" || json === null || Array.isArray(json)) {
-    throw new KmsError(
-      `KMS answered HTTP ${response.status} without an object`,
-    );
-  }
-  return { status: response.status, json: json as Record<string, unknown> };
-}
-
 function linkStatusField(value: unknown): LinkStatus | undefined {
   return value === "GREEN" || value === "YELLOW" || value === "RED"
     ? value
     : undefined;
-}
-
-function describe(json: Record<string, unknown>): string {
-  const parts = [json.error, json.message].filter((part) =>
-    typeof part === "string"
-  );
-  return parts.length > 0 ? parts.join(": ") : "no reason given";
 }

@@ -4,10 +4,10 @@ import { removeDataDir, startKms } from "../kms/_test_kms.ts";
 import {
   fetchLinkStatus,
   type KeyAnswer,
-  KmsError,
   type KmsKey,
   requestSessionKey,
 } from "./kms_client.ts";
+import { KmsError } from "./kms_http.ts";
 
 function keyOf(answer: KeyAnswer): KmsKey {
   if (!answer.ok) throw new Error(`no key: ${JSON.stringify(answer)}`);

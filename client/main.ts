@@ -1,6 +1,7 @@
 /**
- * The soldier's chat client: `deno task client [--device ID] [--peer ID]
- * [--kms URL] [--relay URL]`, or the binary from `deno task build:client`.
+ * The soldier's chat client: `deno task client [--credentials FILE]
+ * [--device ID] [--peer ID] [--kms URL] [--relay URL] [--state DIR]`, or the
+ * binary from `deno task build:client`.
  * `--help` explains everything.
  *
  * Exit codes: 0 done, 1 end of input left messages unconfirmed, 2 bad
@@ -11,7 +12,13 @@
 
 import { ChatClient } from "./chat_client.ts";
 import { ConfigError } from "../common/cli.ts";
-import { completeConfig, HELP_TEXT, parseClientArgs } from "./config.ts";
+import { openClientState } from "./client_state.ts";
+import {
+  completeConfig,
+  HELP_TEXT,
+  parseClientArgs,
+  withCredentials,
+} from "./config.ts";
 import { LineEditor } from "./line_editor.ts";
 import { LineReader } from "./line_reader.ts";
 import { stdoutTerminal } from "./terminal.ts";
@@ -50,6 +57,7 @@ export async function main(args: string[]): Promise<number> {
       })
       : new LineReader(Deno.stdin.readable);
     let config;
+    let state;
     try {
       const parsed = parseClientArgs(args, {
         env: (name) => Deno.env.get(name),
@@ -58,19 +66,23 @@ export async function main(args: string[]): Promise<number> {
         terminal.line(HELP_TEXT);
         return 0;
       }
-      config = await completeConfig(parsed.config, {
+      const given = parsed.credentials === undefined
+        ? parsed.config
+        : await withCredentials(parsed.config, parsed.credentials);
+      config = await completeConfig(given, {
         ask: (question) => {
           terminal.ask(question);
           return input.next();
         },
         report: (problem) => terminal.line(problem),
       });
+      state = await openClientState(parsed.stateDir, config.deviceId);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       console.error(`qstcs-client: ${error.message}`);
       return 2;
     }
-    const client = new ChatClient(config, { terminal, input });
+    const client = new ChatClient(config, { terminal, input, state });
     onSignal = () => client.quit();
     return await client.run();
   } finally {

@@ -13,11 +13,16 @@ import type { CommandProblem } from "./commands.ts";
 import type { HeldReason } from "./conversation.ts";
 import type { DeliveryEvent } from "./delivery.ts";
 import { formatBytes, formatQber } from "./format.ts";
+import {
+  describeIdentity,
+  type IdentityEvent,
+  isIdentityEvent,
+} from "./identity_messages.ts";
 import type { IncomingEvent } from "./incoming.ts";
 import type { OutboxEntry, OutboxItem } from "./outbox.ts";
-import type { ChannelStatus } from "./secure_channel.ts";
+import type { ChannelStatus } from "./channel_results.ts";
 import type { KeyEvent } from "./session_keys.ts";
-import type { Tone } from "./terminal.ts";
+import { alert, info, type Line, ok, warn } from "./status_line.ts";
 
 /** The chat client's own events. */
 export type ClientOwnEvent =
@@ -67,19 +72,13 @@ export type ClientEvent =
   | ClientOwnEvent
   | Exclude<KeyEvent, { kind: "refused_red" }>
   | DeliveryEvent
-  | IncomingEvent;
-
-/** A status line: its text and its colour on a terminal. */
-export interface Line {
-  /** Colour. */
-  tone: Tone;
-  /** Text. */
-  text: string;
-}
+  | IncomingEvent
+  | IdentityEvent;
 
 const HELD: Record<HeldReason, string> = {
   link_red: "link RED",
   relay_down: "relay disconnected",
+  peer_key_changed: "the peer's identity key changed: /verify, then /trust",
   no_e2e_key: "waiting for the end-to-end key",
 };
 
@@ -98,6 +97,7 @@ const HELD: Record<HeldReason, string> = {
  * ```
  */
 export function describe(event: ClientEvent): Line {
+  if (isIdentityEvent(event)) return describeIdentity(event);
   switch (event.kind) {
     case "banner":
       return info(
@@ -384,9 +384,3 @@ function ackLine(event: Extract<DeliveryEvent, { kind: "ack" }>): Line {
 function onOff(online: boolean): string {
   return online ? "online" : "offline";
 }
-
-const toned = (tone: Tone) => (text: string): Line => ({ tone, text });
-const ok = toned("ok");
-const info = toned("info");
-const warn = toned("warn");
-const alert = toned("alert");

@@ -130,6 +130,11 @@ const TABLE: {
       "info",
       '… kept (waiting for the end-to-end key): "Hold position"',
     ],
+    [
+      { kind: "held", reason: "peer_key_changed", item: line.item },
+      "info",
+      '… kept (the peer\'s identity key changed: /verify, then /trust): "Hold position"',
+    ],
   ],
   not_a_peer: [[
     { kind: "not_a_peer", name: "*" },
@@ -355,6 +360,116 @@ const TABLE: {
     { kind: "receive_failed", error: new Error("disk full") },
     "warn",
     "⚠ Error: disk full",
+  ]],
+  token_needed: [[
+    { kind: "token_needed", deviceId: "Soldier_Alpha", hadToken: false },
+    "warn",
+    "⚠ The KMS refused Soldier_Alpha: no token given. On the KMS host run: deno task kms:enroll Soldier_Alpha --credentials credentials/Soldier_Alpha.json; then start the client with --credentials credentials/Soldier_Alpha.json.",
+  ], [
+    { kind: "token_needed", deviceId: "Soldier_Alpha", hadToken: true },
+    "warn",
+    "⚠ The KMS refused Soldier_Alpha: its token is not valid. On the KMS host run: deno task kms:enroll Soldier_Alpha --credentials credentials/Soldier_Alpha.json; then start the client with --credentials credentials/Soldier_Alpha.json.",
+  ]],
+  no_tickets: [[
+    { kind: "no_tickets" },
+    "warn",
+    "⚠ This KMS issues no relay tickets: registering without one, and handshakes are authenticated only by the KMS key.",
+  ]],
+  ticket_key_changed: [[
+    { kind: "ticket_key_changed" },
+    "alert",
+    "⚠ THE KMS'S TICKET KEY CHANGED since this device last saw it (a KMS with a new data folder, or an impostor). Keys pinned for peers still hold: /verify each peer.",
+  ]],
+  ticket_refused: [[
+    {
+      kind: "ticket_refused",
+      reason: "key_mismatch",
+      message: "identity_key_mismatch: re-enroll the device",
+    },
+    "warn",
+    "⚠ The KMS refused a relay ticket: identity_key_mismatch: re-enroll the device (this device's identity key is not the one the KMS bound to it). Registering without one.",
+  ], [
+    { kind: "ticket_refused", reason: "forbidden", message: "forbidden" },
+    "warn",
+    "⚠ The KMS refused a relay ticket: forbidden. Registering without one.",
+  ]],
+  ticket_failed: [[
+    { kind: "ticket_failed", message: "KMS unreachable at http://k" },
+    "warn",
+    "⚠ No relay ticket yet: KMS unreachable at http://k; retrying.",
+  ]],
+  handshake_unauthenticated: [[
+    { kind: "handshake_unauthenticated", peer: "Soldier_Bravo" },
+    "warn",
+    "⚠ The handshake with Soldier_Bravo is NOT authenticated (this KMS issues no relay tickets): a KMS that also runs the relay could sit in the middle.",
+  ]],
+  peer_pinned: [[
+    { kind: "peer_pinned", peer: "Soldier_Bravo" },
+    "info",
+    "🔑 Pinned Soldier_Bravo's identity key (first contact, certified by the KMS). Compare safety numbers by voice: /verify Soldier_Bravo",
+  ]],
+  peer_key_changed: [[
+    { kind: "peer_key_changed", peer: "Soldier_Bravo" },
+    "alert",
+    "⚠ Soldier_Bravo'S IDENTITY KEY CHANGED — a re-enrolled device, or someone in the middle! Chat with Soldier_Bravo is stopped. Compare safety numbers by voice (/verify Soldier_Bravo), then /trust Soldier_Bravo to accept the new key.",
+  ]],
+  handshake_refused: [[
+    { kind: "handshake_refused", peer: "Soldier_Bravo", why: "bad_signature" },
+    "alert",
+    "[!] Handshake from Soldier_Bravo refused: its signature does not match (altered on the way) — possible man in the middle!",
+  ], [
+    { kind: "handshake_refused", peer: "Soldier_Bravo", why: "unsigned" },
+    "alert",
+    "[!] Handshake from Soldier_Bravo refused: it carries no ticket or signature — possible man in the middle!",
+  ], [
+    {
+      kind: "handshake_refused",
+      peer: "Soldier_Bravo",
+      why: "ticket_wrong_device",
+    },
+    "alert",
+    "[!] Handshake from Soldier_Bravo refused: its ticket is another device's — possible man in the middle!",
+  ]],
+  safety_numbers: [[
+    {
+      kind: "safety_numbers",
+      deviceId: "Soldier_Alpha",
+      peer: "Soldier_Bravo",
+      numbers: {},
+    },
+    "info",
+    "No identity key of Soldier_Bravo pinned yet: no authenticated handshake with it so far.",
+  ], [
+    {
+      kind: "safety_numbers",
+      deviceId: "Soldier_Alpha",
+      peer: "Soldier_Bravo",
+      numbers: { pinned: "11111 22222 33333 44444 55555 66666" },
+    },
+    "info",
+    "Safety number with Soldier_Bravo: 11111 22222 33333 44444 55555 66666 — read it to Soldier_Bravo, whose /verify Soldier_Alpha must show the same digits.",
+  ], [
+    {
+      kind: "safety_numbers",
+      deviceId: "Soldier_Alpha",
+      peer: "Soldier_Bravo",
+      numbers: {
+        pinned: "11111 22222 33333 44444 55555 66666",
+        changed: "77777 88888 99999 00000 12345 67890",
+      },
+    },
+    "alert",
+    "Safety number with Soldier_Bravo's NEW key: 77777 88888 99999 00000 12345 67890 (with the key pinned before: 11111 22222 33333 44444 55555 66666) — read it to Soldier_Bravo, whose /verify Soldier_Alpha must show the same digits; /trust Soldier_Bravo accepts it.",
+  ]],
+  trusted: [[
+    { kind: "trusted", peer: "Soldier_Bravo" },
+    "ok",
+    "✓ Trusted Soldier_Bravo's new identity key; re-keying.",
+  ]],
+  nothing_to_trust: [[
+    { kind: "nothing_to_trust", peer: "Soldier_Bravo" },
+    "info",
+    "Soldier_Bravo's identity key has not changed: nothing to trust.",
   ]],
 };
 

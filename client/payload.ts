@@ -14,12 +14,26 @@ import {
   decryptPacket,
   KEM_CIPHERTEXT_LENGTH,
   KEM_PUBLIC_KEY_LENGTH,
+  MAX_TICKET_LENGTH,
   PacketError,
   type ReplayGuard,
 } from "../protocol/mod.ts";
 
+/**
+ * What authenticates a handshake step (handshake_auth.ts): the sender's
+ * relay ticket, which certifies its identity key, and its Ed25519
+ * signature of the step. Both absent from a device whose KMS issues no
+ * tickets.
+ */
+export interface HandshakeProof {
+  /** The sender's relay ticket. */
+  ticket?: string;
+  /** Base64url Ed25519 signature of the step. */
+  sig?: string;
+}
+
 /** Offers an ML-KEM-768 public key for the end-to-end exchange. */
-export interface KemOffer {
+export interface KemOffer extends HandshakeProof {
   /** Kind. */
   t: "kem_offer";
   /** Base64 ML-KEM-768 public key. */
@@ -27,7 +41,7 @@ export interface KemOffer {
 }
 
 /** Answers a {@linkcode KemOffer} with an ML-KEM-768 ciphertext. */
-export interface KemReply {
+export interface KemReply extends HandshakeProof {
   /** Kind. */
   t: "kem_reply";
   /** Base64 ML-KEM-768 ciphertext. */
@@ -147,11 +161,13 @@ export function decodePayload(bytes: Uint8Array): ChatPayload {
       return {
         t: "kem_offer",
         pk: base64Field(fields, "pk", KEM_PUBLIC_KEY_LENGTH),
+        ...proofFields(fields),
       };
     case "kem_reply":
       return {
         t: "kem_reply",
         ct: base64Field(fields, "ct", KEM_CIPHERTEXT_LENGTH),
+        ...proofFields(fields),
       };
     case "msg":
       return { t: "msg", mid: midField(fields), text: textField(fields) };
@@ -242,6 +258,28 @@ function textField(fields: Record<string, unknown>): string {
     throw new PayloadError("text must be a string");
   }
   return fields.text;
+}
+
+// Checked for size and kind only: handshake_auth.ts verifies them.
+function proofFields(fields: Record<string, unknown>): HandshakeProof {
+  const proof: HandshakeProof = {};
+  const { ticket, sig } = fields;
+  for (
+    const [name, value, max] of [["ticket", ticket, MAX_TICKET_LENGTH], [
+      "sig",
+      sig,
+      128,
+    ]] as const
+  ) {
+    if (value === undefined) continue;
+    if (typeof value !== "string" || value.length > max) {
+      throw new PayloadError(
+        `${name} must be a string of at most ${max} characters`,
+      );
+    }
+    proof[name] = value;
+  }
+  return proof;
 }
 
 function base64Field(

@@ -97,6 +97,8 @@ export interface RelayConnection {
 export interface RelayLinkOptions {
   /** The device to register as. */
   deviceId: string;
+  /** The device's current relay ticket, presented at each registration. */
+  ticket?: () => string | undefined;
   /** Reconnect delays. */
   backoff?: BackoffOptions;
   /**
@@ -222,10 +224,12 @@ export class RelayLink implements RelayConnection {
       }),
     );
     socket.addEventListener("open", () => {
+      const ticket = this.#options.ticket?.();
       const register: RegisterFrame = {
         type: "register",
         device_id: this.#options.deviceId,
         ...(this.#resume === undefined ? {} : { resume: this.#resume }),
+        ...(ticket === undefined ? {} : { ticket }),
       };
       socket.send(JSON.stringify(register));
     });
@@ -262,7 +266,8 @@ export class RelayLink implements RelayConnection {
     }
     if (frame.type === "ack") this.#unacked.delete(frame.id);
     this.#events?.onFrame(frame);
-    // Refused registration (a duplicate device id): retry later.
+    // Refused registration (a duplicate device id, a ticket refused): retry
+    // later.
     if (frame.type === "error" && this.#state === "connecting") {
       socket.close(1000, "registration refused");
     }

@@ -251,3 +251,38 @@ Deno.test("frames that are not the relay's are handed over as refusals", async (
     await a.link.close();
   }
 });
+
+Deno.test("every registration presents the device's current ticket", async () => {
+  const registrations: Record<string, unknown>[] = [];
+  const server = Deno.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    onListen: () => {},
+  }, (request) => {
+    const { socket, response } = Deno.upgradeWebSocket(request);
+    socket.onmessage = (event) => {
+      registrations.push(JSON.parse(event.data));
+      // Refused, as a relay refuses an expired ticket: the link retries.
+      socket.close(1000, "refused");
+    };
+    return response;
+  });
+  let ticket = "ticket-1";
+  const { link, start, until } = recordedLink(
+    `ws://127.0.0.1:${server.addr.port}`,
+    { deviceId: "Soldier_Alpha", ticket: () => ticket },
+  );
+  start();
+  try {
+    await until(() => registrations.length >= 1);
+    ticket = "ticket-2";
+    await until(() => registrations.length >= 2);
+    assertEquals(registrations.slice(0, 2).map((r) => [r.type, r.ticket]), [
+      ["register", "ticket-1"],
+      ["register", "ticket-2"],
+    ]);
+  } finally {
+    await link.close();
+    await server.shutdown();
+  }
+});

@@ -12,6 +12,11 @@
  *   `k+mlkem`), which protects messages, files and receipts. The KMS knows
  *   K but not the ML-KEM secret, so it cannot read them by watching.
  *
+ * With an `auth` (handshake_auth.ts) each handshake step also carries the
+ * sender's relay ticket and Ed25519 signature, and a step that does not
+ * check out is dropped before it is answered or completed: whoever holds K
+ * (a KMS, or a relay K was given to) cannot swap the ML-KEM key unnoticed.
+ *
  * The client that obtained a new KMS key offers a fresh ML-KEM-768 public
  * key under it; the peer encapsulates to it and replies. When both offered
  * for the same key (glare), the offer of the device whose id sorts first
@@ -32,11 +37,18 @@ import {
 import { hybridDecapsulate, hybridEncapsulate } from "../quantum/mod.ts";
 import { BoundedMap, BoundedSet } from "./bounded.ts";
 import { HeldPackets } from "./held_packets.ts";
+import {
+  type ChannelStatus,
+  type Received,
+  refused,
+} from "./channel_results.ts";
+import type { ChannelAuth, HandshakeStep } from "./handshake_auth.ts";
 import type { KmsKey } from "./kms_client.ts";
 import {
   type ChatPayload,
   type ContentPayload,
   encodePayload,
+  type HandshakePayload,
   isHandshake,
   openPayload,
 } from "./payload.ts";
@@ -47,61 +59,6 @@ export const HYBRID_SUFFIX = "+mlkem";
 /** Keys of each kind remembered, so late packets under older keys still open. */
 const MAX_KEYS = 16;
 
-/** What became of a received packet. */
-export type Received =
-  | {
-    /** A message, attachment chunk or receipt from the peer. */
-    kind: "content";
-    /** The decrypted payload. */
-    payload: ContentPayload;
-  }
-  | {
-    /** A handshake step. */
-    kind: "handshake";
-    /** Packet to send back, if any. */
-    reply?: ChatPacket;
-    /** Key id of the hybrid key the step completed, if it did. */
-    established?: string;
-    /** Packets that were waiting for that key: receive them again. */
-    released: ChatPacket[];
-  }
-  | {
-    /** The packet is under a KMS key this channel lacks: fetch it, then retry. */
-    kind: "need_key";
-    /** The KMS key id to fetch. */
-    keyId: string;
-  }
-  | {
-    /** Held until the handshake for its hybrid key completes. */
-    kind: "held";
-  }
-  | {
-    /** Dropped on purpose (a stale or losing handshake step); nothing to say. */
-    kind: "ignored";
-  }
-  | {
-    /**
-     * Refused: `tampered` (failed authentication), `replay` (a sequence
-     * number seen before), `malformed` (authentic but not a valid
-     * payload), `wrong_key` (a kind under the wrong sort of key).
-     */
-    kind: "refused";
-    /** Which refusal. */
-    reason: "tampered" | "replay" | "malformed" | "wrong_key";
-  };
-
-/** What the channel can tell about itself, without key material. */
-export interface ChannelStatus {
-  /** Id of the KMS key most recently adopted. */
-  keyId?: string;
-  /** Its QBER, 0 to 1. */
-  qber?: number;
-  /** Id of the hybrid key messages are sent under, when there is one. */
-  sendKeyId?: string;
-  /** When the pending ML-KEM offer was last sent (clock of the channel). */
-  offerSentAt?: number;
-}
-
 /** Options for {@linkcode SecureChannel}. */
 export interface SecureChannelOptions {
   /** This device. */
@@ -110,6 +67,11 @@ export interface SecureChannelOptions {
   peerId: string;
   /** Clock in milliseconds. Default `Date.now`. */
   now?: () => number;
+  /**
+   * Signs this device's handshake steps and checks the peer's. Without it
+   * the handshake is authenticated only by the KMS key.
+   */
+  auth?: ChannelAuth;
 }
 
 interface HeldKmsKey {
@@ -164,6 +126,7 @@ export class SecureChannel {
   readonly #seq = new BoundedMap<string, number>({ max: 2 * MAX_KEYS });
   readonly #guard = new ReplayGuard({ maxStreams: 4 * MAX_KEYS });
   readonly #held: HeldPackets;
+  readonly #auth?: ChannelAuth;
   #current?: string;
   #offer?: Offer;
   #sendKeyId?: string;
@@ -174,6 +137,7 @@ export class SecureChannel {
     this.#peerId = options.peerId;
     this.#now = options.now ?? Date.now;
     this.#held = new HeldPackets({ now: this.#now });
+    this.#auth = options.auth;
   }
 
   /** The peer's device id. */
@@ -247,7 +211,7 @@ export class SecureChannel {
     const offer = this.#offer;
     if (!offer) return null;
     offer.sentAt = this.#now();
-    return await this.#seal(offer.keyId, {
+    return await this.#sealStep(offer.keyId, {
       t: "kem_offer",
       pk: offer.publicKey,
     });
@@ -291,6 +255,9 @@ export class SecureChannel {
     const opened = await this.#open(kmsKey.aes, packet);
     if (!opened.ok) return refused(opened.reason);
     const { payload } = opened;
+    if (isHandshake(payload) && !await this.#authentic(keyId, payload)) {
+      return { kind: "unauthenticated" };
+    }
     // Only the handshake may use the KMS key: whoever holds K alone (the
     // KMS) must not be able to write messages.
     if (payload.t === "kem_offer") {
@@ -321,7 +288,10 @@ export class SecureChannel {
     }
     const given = this.#answers.get(keyId);
     if (given?.pk === offer.pk) {
-      const reply = await this.#seal(keyId, { t: "kem_reply", ct: given.ct });
+      const reply = await this.#sealStep(keyId, {
+        t: "kem_reply",
+        ct: given.ct,
+      });
       return { kind: "handshake", reply, released: [] };
     }
     let encapsulation;
@@ -336,7 +306,7 @@ export class SecureChannel {
     if (this.#offer?.keyId === keyId) this.#offer = undefined;
     const ct = encapsulation.cipherText.toBase64();
     this.#answers.set(keyId, { pk: offer.pk, ct });
-    const reply = await this.#seal(keyId, { t: "kem_reply", ct });
+    const reply = await this.#sealStep(keyId, { t: "kem_reply", ct });
     return { ...await this.#establish(keyId, encapsulation.key), reply };
   }
 
@@ -373,6 +343,36 @@ export class SecureChannel {
     return openPayload(key, packet, { replayGuard: this.#guard });
   }
 
+  // A handshake step, with the proof of this device's identity.
+  async #sealStep(
+    keyId: string,
+    step: HandshakePayload,
+  ): Promise<ChatPacket> {
+    const proof = await this.#auth?.prove(this.#step(keyId, step, "out"));
+    return await this.#seal(keyId, { ...step, ...proof });
+  }
+
+  async #authentic(keyId: string, step: HandshakePayload): Promise<boolean> {
+    if (!this.#auth) return true;
+    const { ticket, sig } = step;
+    return await this.#auth.check(this.#step(keyId, step, "in"), {
+      ticket,
+      sig,
+    });
+  }
+
+  #step(
+    keyId: string,
+    step: HandshakePayload,
+    way: "in" | "out",
+  ): HandshakeStep {
+    const [sender, recipient] = way === "out"
+      ? [this.#deviceId, this.#peerId]
+      : [this.#peerId, this.#deviceId];
+    const value = step.t === "kem_offer" ? step.pk : step.ct;
+    return { kind: step.t, sender, recipient, keyId, value };
+  }
+
   async #seal(keyId: string, payload: ChatPayload): Promise<ChatPacket> {
     const key = keyId.endsWith(HYBRID_SUFFIX)
       ? this.#hybridKeys.get(keyId)
@@ -387,10 +387,4 @@ export class SecureChannel {
       seq,
     });
   }
-}
-
-function refused(
-  reason: Extract<Received, { kind: "refused" }>["reason"],
-): Extract<Received, { kind: "refused" }> {
-  return { kind: "refused", reason };
 }

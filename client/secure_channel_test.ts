@@ -6,7 +6,8 @@ import {
 } from "../protocol/mod.ts";
 import type { KmsKey } from "./kms_client.ts";
 import { encodePayload } from "./payload.ts";
-import { type Received, SecureChannel } from "./secure_channel.ts";
+import type { Received } from "./channel_results.ts";
+import { SecureChannel } from "./secure_channel.ts";
 
 function kmsKey(keyId = "k-1"): KmsKey {
   return {

@@ -10,6 +10,7 @@
 import type { LinkStatus } from "../protocol/mod.ts";
 import { BoundedSet } from "./bounded.ts";
 import type { KmsApi, KmsKey } from "./kms_client.ts";
+import { KmsError } from "./kms_http.ts";
 import { delay } from "../common/std.ts";
 
 /** Time between attempts to get a key while the KMS gives none. */
@@ -26,8 +27,13 @@ export type KeyEvent =
   | {
     /** The KMS gave no key; said once per re-key, then retried quietly. */
     kind: "no_key";
-    /** Why: the KMS's reason and link status, or the failure of the call. */
-    cause: { refused: string; status?: LinkStatus } | { failed: string };
+    /**
+     * Why: the KMS's reason and link status, or the failure of the call
+     * (with the KMS's HTTP status if it answered).
+     */
+    cause:
+      | { refused: string; status?: LinkStatus }
+      | { failed: string; httpStatus?: number };
     /** Time until the next attempt. */
     retryMs: number;
   }
@@ -199,9 +205,13 @@ export class SessionKeys {
       } catch (error) {
         if (signal.aborted) return;
         if (peer !== this.#options.peer()) continue;
+        const httpStatus = error instanceof KmsError ? error.status : undefined;
         event = {
           kind: "no_key",
-          cause: { failed: (error as Error).message },
+          cause: {
+            failed: (error as Error).message,
+            ...(httpStatus === undefined ? {} : { httpStatus }),
+          },
           retryMs,
         };
       }
