@@ -59,3 +59,26 @@ export function permissionFlags(
   }
   return flags.join(" ");
 }
+
+/**
+ * The paths permission set `name` grants for `kind` (`read`, `write`, ...)
+ * in the deno.json text `config`: what an override must repeat to add one.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { permissionList } from "./permissions.ts";
+ *
+ * const config = JSON.stringify({ permissions: { relay: { read: ["./a"], net: true } } });
+ * assertEquals(permissionList(config, "relay", "read"), ["./a"]);
+ * assertEquals(permissionList(config, "relay", "write"), []);
+ * ```
+ */
+export function permissionList(
+  config: string,
+  name: string,
+  kind: string,
+): string[] {
+  const value = JSON.parse(config).permissions?.[name]?.[kind];
+  return Array.isArray(value) ? value : [];
+}

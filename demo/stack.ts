@@ -16,6 +16,7 @@ import {
   type ServiceSpec,
   startService,
 } from "../common/service_process.ts";
+import { permissionList } from "./permissions.ts";
 import {
   credentialsFile,
   DEFAULT_CREDENTIALS_DIR,
@@ -87,13 +88,26 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
+/** What {@linkcode stackSpecs} builds the specs from. */
+export interface StackSpecOptions {
+  /** The ports. */
+  ports: StackPorts;
+  /** The KMS data directory. */
+  dataDir: string;
+  /** The credentials folder. */
+  credentialsDir: string;
+  /** The relay permission set's read list (deno.json), which an override must keep. */
+  relayReads: string[];
+}
+
 /** The three service specs for `host` and `ports`. */
 export function stackSpecs(
   host: string,
-  options: { ports: StackPorts; dataDir: string; credentialsDir: string },
+  options: StackSpecOptions,
 ): Record<"kms" | "relay" | "dashboard", ServiceSpec> {
   const { ports, dataDir, credentialsDir } = options;
   const ticketKey = `${dataDir}/${TICKET_PUBLIC_KEY_FILE}`;
+  const ticketKeyPath = `./${ticketKey}`;
   const local = host === "0.0.0.0" ? "localhost" : host;
   // The permission sets name the default addresses; anything else replaces
   // the set's network list (and the dashboard still needs the KMS).
@@ -122,7 +136,9 @@ export function stackSpecs(
       ],
       net: moved("relay") ? [`${host}:${ports.relay}`] : undefined,
       // The relay's set may read data/kms's public key only.
-      read: dataDir === DEFAULT_DATA_DIR ? undefined : [`./${ticketKey}`],
+      read: options.relayReads.includes(ticketKeyPath)
+        ? undefined
+        : [...options.relayReads, ticketKeyPath],
     },
     dashboard: {
       permissionSet: "dashboard",
@@ -176,7 +192,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const { netns, signal } = options;
   const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
   const credentialsDir = options.credentialsDir ?? DEFAULT_CREDENTIALS_DIR;
-  const specs = stackSpecs(host, { ports, dataDir, credentialsDir });
+  const config = await Deno.readTextFile(`${PROJECT_ROOT}deno.json`);
+  const specs = stackSpecs(host, {
+    ports,
+    dataDir,
+    credentialsDir,
+    relayReads: permissionList(config, "relay", "read"),
+  });
   await buildDashboard(signal);
   options.onEnrolled?.(
     await enrollDemo({ dataDir, credentialsDir, signal }),
