@@ -13,7 +13,6 @@ import {
   type ServiceProcess,
   startService,
 } from "../common/service_process.ts";
-import { formatCredentials } from "../protocol/credentials.ts";
 import { build } from "./_fresh/build.ts";
 import { site } from "./site.ts";
 
@@ -48,7 +47,7 @@ let built: Promise<unknown> | null = null;
 export async function enrollOperator(dataDir: string): Promise<TestOperator> {
   const folder = `credentials/test-${crypto.randomUUID().slice(0, 8)}`;
   const file = `${folder}/Operator.json`;
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "-P=kms-admin",
@@ -62,26 +61,12 @@ export async function enrollOperator(dataDir: string): Promise<TestOperator> {
     cwd: PROJECT_ROOT,
     env: { KMS_DATA: dataDir, NO_COLOR: "1" },
   }).output();
-  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  if (code !== 0) throw new Error(`enroll failed: ${decode(stderr)}`);
-  const path = `${PROJECT_ROOT}${file}`;
-  const written = await Deno.readTextFile(path).catch(() => null);
-  let token: string;
-  if (written === null) {
-    // A kms:enroll from before credentials files prints the token instead.
-    token = decode(stdout).trim().split("\n").at(-1)!;
-    await Deno.mkdir(`${PROJECT_ROOT}${folder}`, {
-      recursive: true,
-      mode: 0o700,
-    });
-    await Deno.writeTextFile(
-      path,
-      formatCredentials({ device_id: "Operator", token, role: "operator" }),
-      { mode: 0o600 },
-    );
-  } else {
-    token = JSON.parse(written).token;
+  if (code !== 0) {
+    throw new Error(`enroll failed: ${new TextDecoder().decode(stderr)}`);
   }
+  const { token } = JSON.parse(
+    await Deno.readTextFile(`${PROJECT_ROOT}${file}`),
+  );
   return {
     name: "Operator",
     token,

@@ -3,8 +3,8 @@ import { removeDataDir, startKms } from "../kms/_test_kms.ts";
 import { enrollOperator, logIn, startDashboard } from "./_test_dashboard.ts";
 import { waitFor } from "./_test_fake_kms.ts";
 
-Deno.test("the dashboard process serves the view to its operator, forwards actions, and stops cleanly", async () => {
-  const kms = await startKms();
+Deno.test("the dashboard process serves the view to its operator, forwards actions with the operator's token to a secure KMS, and stops cleanly", async () => {
+  const kms = await startKms({ open: false });
   const operator = await enrollOperator(kms.dataDir);
   const dashboard = await startDashboard(kms.url, { operator });
   try {
@@ -43,6 +43,10 @@ Deno.test("the dashboard process serves the view to its operator, forwards actio
       },
     });
     assertEquals((await attack.json()).ok, true);
+    // Without the dashboard's token the KMS itself refuses; with it, the
+    // KMS audits the operator by name.
+    assertEquals((await kms.post("/force_attack")).status, 401);
+    await kms.process.waitForLine(/actor=Operator source=127\.0\.0\.1:/);
     // The KMS's answer and its events travel on different connections.
     await waitFor(
       async () => (await (await view()).text()).includes('data-status="RED"'),
@@ -70,6 +74,26 @@ Deno.test("the dashboard process serves the view to its operator, forwards actio
     await kms.stop();
     await removeDataDir(kms.dataDir);
     await operator.remove();
+  }
+});
+
+Deno.test("a KMS started with --open is reported loudly", async () => {
+  const kms = await startKms({ open: true });
+  const dashboard = await startDashboard(kms.url);
+  try {
+    await dashboard.process.waitForLine(/WARNING: the KMS runs --open/);
+    assertStringIncludes(
+      dashboard.process.output,
+      "[DASHBOARD] no --operator-credentials: nobody can log in",
+    );
+    assertStringIncludes(
+      await (await fetch(`${dashboard.url}/login`)).text(),
+      "KMS IN OPEN MODE",
+    );
+  } finally {
+    await dashboard.process.stop();
+    await kms.stop();
+    await removeDataDir(kms.dataDir);
   }
 });
 
