@@ -200,9 +200,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     relayReads: permissionList(config, "relay", "read"),
   });
   await buildDashboard(signal);
-  options.onEnrolled?.(
-    await enrollDemo({ dataDir, credentialsDir, signal }),
-  );
+  // Awaited before the optional call: `f?.(await x)` skips `x` without `f`.
+  const enrolled = await enrollDemo({ dataDir, credentialsDir, signal });
+  options.onEnrolled?.(enrolled);
   const started: Partial<Stack["services"]> = {};
   const stop = async () => {
     await Promise.all(Object.values(started).map((s) => s.stop()));
