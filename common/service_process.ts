@@ -22,6 +22,12 @@ export interface ServiceSpec {
    * a permission set), for services on test ports.
    */
   net?: string[];
+  /**
+   * Replaces the set's read list, as `net` does the network list: for a
+   * file outside the set's own paths (the relay's ticket key in a KMS data
+   * directory other than data/kms).
+   */
+  read?: string[];
   /** Keep stdin open for {@linkcode ServiceProcess.type} (scripted clients). */
   interactive?: boolean;
   /** Working directory. Default: the project root. */
@@ -60,6 +66,7 @@ export const PROJECT_ROOT: string = new URL("..", import.meta.url).pathname;
  */
 export function serviceArgs(spec: ServiceSpec): string[] {
   const net = spec.net ? [`--allow-net=${spec.net.join(",")}`] : [];
+  const read = spec.read ? [`--allow-read=${spec.read.join(",")}`] : [];
   // --quiet hides Deno's notice that config-file permissions are
   // experimental, which would otherwise open every service's output.
   return [
@@ -67,6 +74,7 @@ export function serviceArgs(spec: ServiceSpec): string[] {
     "--quiet",
     `-P=${spec.permissionSet}`,
     ...net,
+    ...read,
     spec.entry,
     ...(spec.args ?? []),
   ];

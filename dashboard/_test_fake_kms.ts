@@ -27,8 +27,12 @@ export class FakeKms {
   pollsFail = false;
   /** When set, what `/force_attack` and `/reset` answer. */
   actionResponse: (() => Response) | null = null;
+  /** What `/healthz` says of authentication (`"auth"`). */
+  auth: "open" | "required" = "required";
   /** Method and path of every request, in order. */
   requests: string[] = [];
+  /** The `Authorization` header of each operator action, in order. */
+  actionAuthorizations: (string | null)[] = [];
   #up = true;
   #streams = new Set<ReadableStreamDefaultController<Uint8Array>>();
 
@@ -51,12 +55,18 @@ export class FakeKms {
             headers: this.date ? { date: this.date } : {},
           }),
         );
+      case "/healthz":
+        return Promise.resolve(
+          Response.json({ status: "ok", auth: this.auth }),
+        );
       case "/force_attack":
+        this.#noteAuthorization(init);
         return Promise.resolve(
           this.actionResponse?.() ??
             Response.json({ status: "RED", qber: 0.25 }),
         );
       case "/reset":
+        this.#noteAuthorization(init);
         return Promise.resolve(
           this.actionResponse?.() ??
             Response.json({ status: "reset_complete" }),
@@ -92,6 +102,12 @@ export class FakeKms {
   /** Comes back. */
   start(): void {
     this.#up = true;
+  }
+
+  #noteAuthorization(init: RequestInit | undefined): void {
+    this.actionAuthorizations.push(
+      new Headers(init?.headers).get("authorization"),
+    );
   }
 
   #events(signal?: AbortSignal): Response {

@@ -12,6 +12,7 @@ import {
   type ServiceCommand,
 } from "../common/cli.ts";
 import { parseArgs } from "../common/std.ts";
+import { type Credentials, parseCredentials } from "../protocol/credentials.ts";
 
 /** Everything the dashboard process is told at start. */
 export interface DashboardConfig {
@@ -21,6 +22,12 @@ export interface DashboardConfig {
   port: number;
   /** Base URL of the KMS, without a trailing slash. Default http://localhost:8000. */
   kmsUrl: string;
+  /**
+   * The operator's credentials file, whose token the dashboard sends on
+   * Force Attack and Reset and whose name and token browsers log in with.
+   * Without one nobody can log in.
+   */
+  operatorCredentials?: string;
 }
 
 /** Usage text for `--help`. */
@@ -31,11 +38,18 @@ Usage: deno task dashboard [options]
   --host HOST   listen address  (env DASHBOARD_HOST, default 0.0.0.0)
   --port PORT   listen port     (env DASHBOARD_PORT, default 8501)
   --kms URL     the KMS         (env KMS_URL, default http://localhost:8000)
+  --operator-credentials FILE
+                the operator's credentials file (env
+                DASHBOARD_OPERATOR_CREDENTIALS), from
+                  deno task kms:enroll Operator --role operator \\
+                    --credentials credentials/Operator.json
+                Browsers log in with its name and token; without it nobody
+                can log in and the view is closed.
   --help        this text
 
-The permission set "dashboard" in deno.json allows listening on 0.0.0.0:8501
-and reaching the KMS at localhost:8000 or 127.0.0.1:8000 only. For anything
-else run it as
+The permission set "dashboard" in deno.json allows listening on 0.0.0.0:8501,
+reaching the KMS at localhost:8000 or 127.0.0.1:8000 and reading ./credentials
+only. For anything else run it as
   deno run -P=dashboard --allow-net=HOST:PORT,KMSHOST:KMSPORT dashboard/main.ts ...`;
 
 /**
@@ -55,7 +69,7 @@ export function parseDashboardConfig(
   env: (name: string) => string | undefined,
 ): DashboardConfig {
   const flags = parseArgs(args, {
-    string: ["host", "port", "kms"],
+    string: ["host", "port", "kms", "operator-credentials"],
     boolean: ["help"],
     unknown: (arg: string) => {
       throw new ConfigError(`unknown option ${arg}\n\n${DASHBOARD_USAGE}`);
@@ -70,7 +84,54 @@ export function parseDashboardConfig(
       name: "--kms",
       protocols: ["http:", "https:"],
     }),
+    operatorCredentials: flags["operator-credentials"] ??
+      env("DASHBOARD_OPERATOR_CREDENTIALS"),
   };
+}
+
+/**
+ * Reads an operator's credentials file; a missing or unreadable file, a bad
+ * one or a device's is a {@linkcode ConfigError} that says which.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals, assertRejects } from "@std/assert";
+ * import { ConfigError } from "../common/cli.ts";
+ * import { readOperatorCredentials } from "./config.ts";
+ *
+ * const file = await Deno.makeTempFile();
+ * await Deno.writeTextFile(file, '{"device_id":"Operator","token":"op-token-0123456789","role":"operator"}');
+ * assertEquals((await readOperatorCredentials(file)).device_id, "Operator");
+ * await Deno.writeTextFile(file, '{"device_id":"Soldier_Alpha","token":"t0k3n-0123456789","role":"device"}');
+ * await assertRejects(() => readOperatorCredentials(file), ConfigError, "a device's credentials");
+ * await Deno.remove(file);
+ * ```
+ */
+export async function readOperatorCredentials(
+  path: string,
+): Promise<Credentials> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    throw new ConfigError(
+      `--operator-credentials ${path}: cannot read it (${
+        error instanceof Error ? error.message : error
+      })`,
+    );
+  }
+  const parsed = parseCredentials(text);
+  if (!parsed.ok) {
+    throw new ConfigError(
+      `--operator-credentials ${path}: not a credentials file (${parsed.reason})`,
+    );
+  }
+  if (parsed.credentials.role !== "operator") {
+    throw new ConfigError(
+      `--operator-credentials ${path} holds a device's credentials; enroll an operator with --role operator`,
+    );
+  }
+  return parsed.credentials;
 }
 
 /** The dashboard command line: tag, usage and parser, for common/cli.ts `runService`. */

@@ -1,6 +1,6 @@
-import { assertEquals, assertThrows } from "@std/assert";
+import { assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { ConfigError } from "../common/cli.ts";
-import { parseDashboardConfig } from "./config.ts";
+import { parseDashboardConfig, readOperatorCredentials } from "./config.ts";
 
 const noEnv = () => undefined;
 
@@ -9,6 +9,7 @@ Deno.test("defaults: 0.0.0.0:8501 and the KMS on localhost:8000", () => {
     host: "0.0.0.0",
     port: 8501,
     kmsUrl: "http://localhost:8000",
+    operatorCredentials: undefined,
   });
 });
 
@@ -18,18 +19,33 @@ Deno.test("flags win over the environment", () => {
       DASHBOARD_HOST: "10.0.0.2",
       DASHBOARD_PORT: "9000",
       KMS_URL: "http://10.0.0.5:8000",
+      DASHBOARD_OPERATOR_CREDENTIALS: "credentials/Operator.json",
     })[name];
   assertEquals(parseDashboardConfig([], env), {
     host: "10.0.0.2",
     port: 9000,
     kmsUrl: "http://10.0.0.5:8000",
+    operatorCredentials: "credentials/Operator.json",
   });
   assertEquals(
     parseDashboardConfig(
-      ["--port", "8600", "--kms", "http://127.0.0.1:41000/", "--host=::1"],
+      [
+        "--port",
+        "8600",
+        "--kms",
+        "http://127.0.0.1:41000/",
+        "--host=::1",
+        "--operator-credentials",
+        "credentials/Night.json",
+      ],
       env,
     ),
-    { host: "::1", port: 8600, kmsUrl: "http://127.0.0.1:41000" },
+    {
+      host: "::1",
+      port: 8600,
+      kmsUrl: "http://127.0.0.1:41000",
+      operatorCredentials: "credentials/Night.json",
+    },
   );
 });
 
@@ -61,4 +77,23 @@ Deno.test("bad settings are refused with the reason", () => {
     ConfigError,
     "unknown option",
   );
+});
+
+Deno.test("an operator credentials file that is missing, malformed or a device's is refused", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await assertRejects(
+      () => readOperatorCredentials(`${dir}/none.json`),
+      ConfigError,
+      "cannot read it",
+    );
+    await Deno.writeTextFile(`${dir}/bad.json`, '{"device_id":"Operator"}');
+    await assertRejects(
+      () => readOperatorCredentials(`${dir}/bad.json`),
+      ConfigError,
+      "not a credentials file (token is missing or malformed)",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

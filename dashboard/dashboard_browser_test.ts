@@ -1,6 +1,7 @@
 /**
  * The SOC view in a real browser: headless Chromium (driven by
- * playwright-core) against real KMS and dashboard processes. Screenshots of
+ * playwright-core) against real KMS and dashboard processes, the operator
+ * enrolled at the KMS and logging in through the page. Screenshots of
  * each state go to test_artifacts/dashboard/.
  *
  * @module
@@ -9,8 +10,18 @@
 import { assertEquals } from "@std/assert";
 import type { Browser, Page } from "playwright-core";
 import { PROJECT_ROOT } from "../common/service_process.ts";
-import { removeDataDir, startKms, type TestKms } from "../kms/_test_kms.ts";
-import { startDashboard, type TestDashboard } from "./_test_dashboard.ts";
+import {
+  enroll,
+  removeDataDir,
+  startKms,
+  type TestKms,
+} from "../kms/_test_kms.ts";
+import {
+  enrollOperator,
+  startDashboard,
+  type TestDashboard,
+  type TestOperator,
+} from "./_test_dashboard.ts";
 import { waitFor } from "./_test_fake_kms.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -63,20 +74,31 @@ function banner(page: Page, status: string) {
   return page.locator(`[data-testid="link-status"][data-status="${status}"]`);
 }
 
+async function logInAs(page: Page, name: string, token: string) {
+  await page.getByLabel("Operator name").fill(name);
+  await page.getByLabel("Token").fill(token);
+  await page.getByTestId("login").click();
+}
+
 Deno.test({
-  name: "SOC view: GREEN, Force Attack → RED, Reset, KMS down and back",
+  name:
+    "SOC view: login, GREEN, Force Attack → RED, CSRF refused, Reset confirmed, KMS down and back, logout",
   ignore: !haveChromium,
   // playwright-core keeps its connection's timers and pipes to itself.
   sanitizeOps: false,
   sanitizeResources: false,
   async fn(t) {
     await Deno.mkdir(ARTIFACTS, { recursive: true });
-    let kms: TestKms = await startKms();
+    // Secure, as shipped: the operator's token is what makes Force Attack work.
+    let kms: TestKms = await startKms({ open: false });
     let dashboard: TestDashboard | null = null;
     let browser: Browser | null = null;
+    let operator: TestOperator | null = null;
     const problems: string[] = [];
     try {
-      dashboard = await startDashboard(kms.url);
+      operator = await enrollOperator(kms.dataDir);
+      const alphaToken = await enroll(kms.dataDir, "Soldier_Alpha");
+      dashboard = await startDashboard(kms.url, { operator });
       browser = await launch();
       const page = await browser.newPage({
         viewport: { width: 1400, height: 1000 },
@@ -84,24 +106,53 @@ Deno.test({
       page.setDefaultTimeout(WAIT_MS);
       page.on("pageerror", (error) => problems.push(`page: ${error.message}`));
       page.on("console", (message) => {
-        if (message.type() === "error") {
+        // The refused login and the refused POST below log their 401/403.
+        if (
+          message.type() === "error" &&
+          !/status of 40[13]/.test(message.text())
+        ) {
           problems.push(`console: ${message.text()}`);
         }
       });
       const chart = page.locator('[data-testid="qber-chart"] canvas');
 
       await t.step(
-        "loads GREEN and follows BB84 runs without a reload",
+        "without a session: the login; a wrong token is refused",
         async () => {
           await page.goto(dashboard!.url);
+          await page.getByLabel("Operator name").waitFor();
+          assertEquals(new URL(page.url()).pathname, "/login");
+          assertEquals(await page.getByTestId("link-status").count(), 0);
+          await logInAs(page, "Operator", "not-the-operator-token-000");
+          await page.getByTestId("login-error").getByText(
+            "Wrong operator name or token.",
+          ).waitFor();
+          await shot(page, "login_refused");
+        },
+      );
+
+      await t.step(
+        "logs in, loads GREEN and follows BB84 runs without a reload",
+        async () => {
+          await logInAs(page, operator!.name, operator!.token);
           await banner(page, "GREEN").waitFor();
+          const [cookie] = await page.context().cookies();
+          assertEquals(
+            [cookie.name, cookie.httpOnly, cookie.sameSite, cookie.path],
+            ["qstcs_session", true, "Strict", "/"],
+          );
+          assertEquals(
+            await page.evaluate(() => document.cookie),
+            "",
+            "scripts cannot read the session",
+          );
           // The chart island marks its canvas once chart.js holds the data.
           await page.locator("canvas[data-points]").waitFor();
           assertEquals(await chart.getAttribute("data-points"), "0");
           await kms.post("/get_session_key", {
             device_id: "Soldier_Alpha",
             peer_id: "Soldier_Bravo",
-          });
+          }, { authorization: `Bearer ${alphaToken}` });
           await page.locator('canvas[data-points="1"]').waitFor();
           await page.getByTestId("keys-issued").filter({ hasText: "1" })
             .waitFor();
@@ -111,9 +162,32 @@ Deno.test({
         },
       );
 
+      await t.step(
+        "a POST with a wrong CSRF token is refused and changes nothing",
+        async () => {
+          await page.getByTestId("force-attack").click();
+          await page.locator(
+            'form[action="/api/force_attack"] input[name="csrf"]',
+          )
+            .evaluate((input: HTMLInputElement) => input.value = "forged");
+          await page.getByTestId("confirm-force-attack").click();
+          await page.getByTestId("action-result").getByText(
+            "missing or wrong CSRF token",
+          ).waitFor();
+          assertEquals(
+            (await kms.get("/link_status")).body.status,
+            "GREEN",
+          );
+          await shot(page, "csrf_refused");
+          // A fresh page has the session's real token again.
+          await page.reload();
+          await banner(page, "GREEN").waitFor();
+        },
+      );
+
       await t.step("Force Attack turns the view RED within 2 s", async () => {
         await page.getByTestId("force-attack").click();
-        await page.getByTestId("confirm-attack").click();
+        await page.getByTestId("confirm-force-attack").click();
         await banner(page, "RED").waitFor({ timeout: 2_000 });
         await waitFor(
           async () =>
@@ -133,13 +207,28 @@ Deno.test({
         await shot(page, "red");
       });
 
-      await t.step("Reset System brings GREEN back", async () => {
-        await page.getByTestId("reset").click();
-        await banner(page, "GREEN").waitFor();
-        await page.getByTestId("router-status").getByText("Chat ALLOWED")
-          .waitFor();
-        await shot(page, "reset");
-      });
+      await t.step(
+        "Reset asks first; confirmed, GREEN comes back",
+        async () => {
+          await page.getByTestId("reset").click();
+          const confirm = page.getByTestId("confirm-reset");
+          await confirm.waitFor();
+          await shot(page, "reset_confirm");
+          // Opening the question did nothing yet; Cancel closes it.
+          assertEquals((await kms.get("/link_status")).body.status, "RED");
+          await page.locator('form[action="/api/reset"]').getByRole("button", {
+            name: "Cancel",
+          }).click();
+          await confirm.waitFor({ state: "hidden" });
+          assertEquals((await kms.get("/link_status")).body.status, "RED");
+          await page.getByTestId("reset").click();
+          await confirm.click();
+          await banner(page, "GREEN").waitFor();
+          await page.getByTestId("router-status").getByText("Chat ALLOWED")
+            .waitFor();
+          await shot(page, "reset");
+        },
+      );
 
       await t.step("the BB84 explainer runs 32 qubits with Eve", async () => {
         const explainer = page.getByTestId("bb84-explainer");
@@ -166,6 +255,7 @@ Deno.test({
           kms = await startKms({
             port: Number(new URL(kms.url).port),
             dataDir: kms.dataDir,
+            open: false,
           });
           await banner(page, "GREEN").waitFor();
           await shot(page, "kms_recovered");
@@ -173,18 +263,30 @@ Deno.test({
       );
 
       await t.step(
-        "no key material and no script errors on the page",
+        "no key material, no token and no script errors on the page",
         async () => {
           const text = await page.locator("body").innerText();
           assertEquals(/[0-9a-f]{64}/i.test(text), false);
+          assertEquals((await page.content()).includes(operator!.token), false);
           assertEquals(problems, []);
         },
       );
+
+      await t.step("logout ends the session: back to the login", async () => {
+        await page.getByTestId("logout").click();
+        await page.getByLabel("Operator name").waitFor();
+        assertEquals(await page.context().cookies(), []);
+        await page.goto(dashboard!.url);
+        await page.getByLabel("Token").waitFor();
+        assertEquals(new URL(page.url()).pathname, "/login");
+        await shot(page, "logged_out");
+      });
     } finally {
       await browser?.close();
       await dashboard?.process.stop();
       await kms.stop();
       await removeDataDir(kms.dataDir);
+      await operator?.remove();
     }
   },
 });

@@ -8,7 +8,7 @@
  */
 
 import { delay, ServerSentEventParseStream } from "../common/std.ts";
-import { parseKmsMessage, parseLinkStatus } from "./kms_wire.ts";
+import { parseHealth, parseKmsMessage, parseLinkStatus } from "./kms_wire.ts";
 import {
   INITIAL_SOC_STATE,
   reduceSoc,
@@ -29,6 +29,11 @@ export interface KmsMonitorOptions {
   pollMs?: number;
   /** Where connection changes are reported. Default console.log. */
   log?: (line: string) => void;
+  /**
+   * The operator's bearer token, sent on Force Attack and Reset (the KMS
+   * refuses them without one unless it runs `--open`).
+   */
+  operatorToken?: string;
 }
 
 /** What the operator can ask the KMS to do. */
@@ -40,12 +45,6 @@ export interface ActionResult {
   ok: boolean;
   /** One line for the operator. */
   message: string;
-}
-
-/** What route handlers find in `ctx.state`. */
-export interface AppState {
-  /** The dashboard's connection to the KMS. */
-  monitor: KmsMonitor;
 }
 
 // Counters change with most live events: refresh them just after a burst.
@@ -89,6 +88,7 @@ export class KmsMonitor {
   #retryMs: number;
   #pollMs: number;
   #log: (line: string) => void;
+  #operatorToken: string | undefined;
   #state: SocState = INITIAL_SOC_STATE;
   #listeners = new Set<(event: SocEvent) => void>();
   #closed = new AbortController();
@@ -105,6 +105,7 @@ export class KmsMonitor {
     this.#retryMs = options.retryMs ?? 1_000;
     this.#pollMs = options.pollMs ?? 3_000;
     this.#log = options.log ?? console.log;
+    this.#operatorToken = options.operatorToken;
   }
 
   get kmsUrl(): string {
@@ -144,7 +145,12 @@ export class KmsMonitor {
     try {
       response = await this.#fetch(`${this.#url}/${action}`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: {
+          "content-type": "application/json",
+          ...(this.#operatorToken
+            ? { authorization: `Bearer ${this.#operatorToken}` }
+            : {}),
+        },
         body: "{}",
         signal: AbortSignal.any([
           AbortSignal.timeout(ACTION_TIMEOUT_MS),
@@ -197,6 +203,7 @@ export class KmsMonitor {
         this.#log(`KMS live at ${this.#url}`);
         this.#apply({ type: "kms", kms: "live" });
         this.#schedulePoll(0);
+        this.#askAuth();
         const messages = response.body.pipeThrough(
           new ServerSentEventParseStream({ ignoreComments: true }),
         );
@@ -224,6 +231,27 @@ export class KmsMonitor {
       }
       this.#apply({ type: "kms", kms: "unreachable" });
       await delay(this.#retryMs, { signal: closed }).catch(() => {});
+    }
+  }
+
+  /** Asks `/healthz` whether the KMS runs `--open` (once per subscription). */
+  async #askAuth(): Promise<void> {
+    try {
+      const response = await this.#fetch(`${this.#url}/healthz`, {
+        signal: AbortSignal.any([
+          AbortSignal.timeout(POLL_TIMEOUT_MS),
+          this.#closed.signal,
+        ]),
+      });
+      const event = parseHealth(await response.json().catch(() => null));
+      if (event.kmsAuth === "open" && this.#state.kmsAuth !== "open") {
+        this.#log(
+          "WARNING: the KMS runs --open: anyone on the network can fetch pair keys and force attacks",
+        );
+      }
+      this.#apply(event);
+    } catch {
+      // The next subscription asks again.
     }
   }
 

@@ -129,3 +129,26 @@ export function parseLinkStatus(
       : Math.max(0, Math.round((kmsNow - seenAt) / 1000)),
   };
 }
+
+/**
+ * The authentication mode in a `/healthz` answer (`"auth":"open"` or
+ * `"required"`); `null` when it says neither.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { parseHealth } from "./kms_wire.ts";
+ *
+ * assertEquals(parseHealth({ status: "ok", auth: "open" }), { type: "auth", kmsAuth: "open" });
+ * assertEquals(parseHealth({ status: "ok" }), { type: "auth", kmsAuth: null });
+ * ```
+ */
+export function parseHealth(
+  body: unknown,
+): Extract<SocEvent, { type: "auth" }> {
+  const auth = record(body)?.auth;
+  return {
+    type: "auth",
+    kmsAuth: auth === "open" || auth === "required" ? auth : null,
+  };
+}

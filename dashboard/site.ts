@@ -10,6 +10,7 @@ import AuditLog from "./islands/AuditLog.tsx";
 import Bb84Explainer from "./islands/Bb84Explainer.tsx";
 import LinkCounters from "./islands/LinkCounters.tsx";
 import LinkStatusBanner from "./islands/LinkStatusBanner.tsx";
+import OpenKmsBanner from "./islands/OpenKmsBanner.tsx";
 import OperatorControls from "./islands/OperatorControls.tsx";
 import QberChart from "./islands/QberChart.tsx";
 import QberGauge from "./islands/QberGauge.tsx";
@@ -18,6 +19,8 @@ import App from "./routes/_app.tsx";
 import * as action from "./routes/api/[action].ts";
 import * as events from "./routes/events.ts";
 import * as index from "./routes/index.tsx";
+import * as login from "./routes/login.tsx";
+import * as logout from "./routes/logout.ts";
 
 /** The SOC dashboard; route handlers find an `AppState` in `ctx.state`. */
 export const site: Site = {
@@ -25,6 +28,8 @@ export const site: Site = {
   app: App,
   routes: {
     "/": index,
+    "/login": login,
+    "/logout": logout,
     "/events": events,
     "/api/:action": action,
   },
@@ -33,6 +38,7 @@ export const site: Site = {
     Bb84Explainer,
     LinkCounters,
     LinkStatusBanner,
+    OpenKmsBanner,
     OperatorControls,
     QberChart,
     QberGauge,

@@ -26,6 +26,14 @@ Deno.test("the site lists every island and route module", async () => {
     "api/[action].ts",
     "events.ts",
     "index.tsx",
+    "login.tsx",
+    "logout.ts",
   ]);
-  assertEquals(Object.keys(site.routes), ["/", "/events", "/api/:action"]);
+  assertEquals(Object.keys(site.routes), [
+    "/",
+    "/login",
+    "/logout",
+    "/events",
+    "/api/:action",
+  ]);
 });

@@ -21,6 +21,13 @@ export const AUDIT_ENTRIES = 50;
 /** Whether the dashboard is subscribed to the KMS's event stream. */
 export type KmsConnection = "connecting" | "live" | "unreachable";
 
+/**
+ * What the KMS's `/healthz` says of its bearer tokens: `open` is the seeds'
+ * mode (`--open`: anyone may fetch pair keys and press the operator's
+ * buttons), `null` until known or when the KMS does not say.
+ */
+export type KmsAuth = "open" | "required" | null;
+
 /** One BB84 run on the history chart. */
 export interface QberPoint {
   /** QBER of the run, 0 to 1. */
@@ -59,6 +66,8 @@ export interface SocState {
    * long hex runs in their messages are redacted on the way in.
    */
   audit: AuditEntry[];
+  /** The KMS's authentication mode, from its `/healthz`. */
+  kmsAuth: KmsAuth;
 }
 
 /** A change to the {@linkcode SocState}. */
@@ -108,6 +117,11 @@ export type SocEvent =
     /** A new audit entry. */
     type: "audit";
     entry: AuditEntry;
+  }
+  | {
+    /** The KMS's authentication mode, asked on each subscription. */
+    type: "auth";
+    kmsAuth: KmsAuth;
   };
 
 /** The state before the KMS was reached. */
@@ -123,6 +137,7 @@ export const INITIAL_SOC_STATE: SocState = {
   routerAgeSeconds: null,
   chatBlocked: false,
   audit: [],
+  kmsAuth: null,
 };
 
 function withStatus(state: SocState, next: LinkStatus): SocState {
@@ -202,5 +217,7 @@ export function reduceSoc(state: SocState, event: SocEvent): SocState {
         audit: [...state.audit, event.entry].slice(-AUDIT_ENTRIES),
       };
     }
+    case "auth":
+      return { ...state, kmsAuth: event.kmsAuth };
   }
 }

@@ -1,7 +1,8 @@
 /**
  * `deno task demo` and `deno task tour` as an operator runs them: the same
- * entry and permission set, on free loopback ports and a throwaway KMS data
- * directory so a developer's own demo data is left alone.
+ * entry and permission set, on free loopback ports, a throwaway KMS data
+ * directory, credentials folder and state folder, so a developer's own demo
+ * data is left alone.
  */
 
 import {
@@ -13,7 +14,12 @@ import {
 } from "@std/assert";
 import { removeDataDir, testDataDir } from "../kms/_test_kms.ts";
 import { ConfigError } from "../common/cli.ts";
-import { parseDataDir, parsePorts } from "./main.ts";
+import {
+  parseCredentialsDir,
+  parseDataDir,
+  parsePorts,
+  parseStateDir,
+} from "./main.ts";
 import {
   freePort,
   PROJECT_ROOT,
@@ -25,10 +31,13 @@ import { waitUntilAnswering } from "./stack.ts";
 
 const WAIT_MS = 60_000;
 
-/** Starts demo/main.ts with `args`, on fresh ports and data. */
+/** Starts demo/main.ts with `args`, on fresh ports, data, credentials and state. */
 async function startDemo(args: string[], ready: RegExp) {
   const ports = [freePort(), freePort(), freePort()];
   const dataDir = testDataDir();
+  const name = dataDir.replace(/^data\//, "");
+  const credentialsDir = `credentials/${name}`;
+  const stateDir = `state/${name}`;
   const process = await startService({
     permissionSet: "demo",
     entry: "demo/main.ts",
@@ -40,6 +49,10 @@ async function startDemo(args: string[], ready: RegExp) {
       ports.join(","),
       "--data",
       dataDir,
+      "--credentials",
+      credentialsDir,
+      "--state",
+      stateDir,
     ],
   }, { ready, timeoutMs: WAIT_MS });
   const [kms, relay, dashboard] = ports.map((port) =>
@@ -49,6 +62,8 @@ async function startDemo(args: string[], ready: RegExp) {
     process,
     ports: { kms: ports[0], relay: ports[1], dashboard: ports[2] },
     urls: { kms, relay, dashboard },
+    dataDir,
+    credentialsDir,
     async [Symbol.asyncDispose]() {
       // SIGTERM, so a demo left running by a failed test still stops its
       // services; SIGKILL only if it does not end.
@@ -56,8 +71,18 @@ async function startDemo(args: string[], ready: RegExp) {
       await process.stop("SIGTERM");
       clearTimeout(kill);
       await removeDataDir(dataDir);
+      for (const dir of [credentialsDir, stateDir]) {
+        await Deno.remove(`${PROJECT_ROOT}${dir}`, { recursive: true })
+          .catch(() => {});
+      }
     },
   };
+}
+
+/** The operator's token, from the credentials file the demo enrolled. */
+async function operatorToken(credentialsDir: string): Promise<string> {
+  const file = `${PROJECT_ROOT}${credentialsDir}/Operator.json`;
+  return JSON.parse(await Deno.readTextFile(file)).token;
 }
 
 /**
@@ -93,10 +118,41 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-Deno.test("demo: three services answer, the instructions name them, Ctrl-C stops all", async () => {
+Deno.test("demo: enrolls its identities, three secure services answer, the instructions name them, Ctrl-C stops all", async () => {
   await using demo = await startDemo([], /Ctrl-C stops everything/);
   const { output } = demo.process;
-  const { ports } = demo;
+  const { ports, credentialsDir } = demo;
+  // The identities, each in a credentials file only its owner may read.
+  const folder = await Deno.stat(`${PROJECT_ROOT}${credentialsDir}`);
+  assertEquals(folder.mode! & 0o777, 0o700);
+  const tokens: string[] = [];
+  for (
+    const [name, role] of [
+      ["Soldier_Alpha", "device"],
+      ["Soldier_Bravo", "device"],
+      ["Operator", "operator"],
+    ]
+  ) {
+    const file = `${credentialsDir}/${name}.json`;
+    assertStringIncludes(output, `[demo] enrolled ${name} (${role}): ${file}`);
+    assertEquals(
+      (await Deno.stat(`${PROJECT_ROOT}${file}`)).mode! & 0o777,
+      0o600,
+    );
+    const credentials = JSON.parse(
+      await Deno.readTextFile(`${PROJECT_ROOT}${file}`),
+    );
+    assertEquals([credentials.device_id, credentials.role], [name, role]);
+    tokens.push(credentials.token);
+  }
+  // No token in the demo's output, nor on any process's command line.
+  const processList = new TextDecoder().decode(
+    (await new Deno.Command("ps", { args: ["-eo", "args="] }).output()).stdout,
+  );
+  for (const token of tokens) {
+    assert(!output.includes(token), "a token in the demo's output");
+    assert(!processList.includes(token), "a token on the process list");
+  }
   for (const name of ["kms", "relay", "dashboard"]) {
     assertStringIncludes(
       output,
@@ -119,6 +175,21 @@ Deno.test("demo: three services answer, the instructions name them, Ctrl-C stops
     allowed("relay")?.startsWith(`--allow-net=127.0.0.1:${ports.relay} `),
     allowed("relay"),
   );
+  // The relay checks tickets with the key the KMS wrote, and may read it.
+  assertStringIncludes(
+    output,
+    `relay/main.ts --host 127.0.0.1 --port ${ports.relay} --ticket-key ${demo.dataDir}/ticket_key.pub`,
+  );
+  assert(
+    new RegExp(`--allow-read=\\S*\\./${demo.dataDir}/ticket_key\\.pub`).test(
+      allowed("relay")!,
+    ),
+    allowed("relay"),
+  );
+  assertStringIncludes(
+    output,
+    `--operator-credentials ${credentialsDir}/Operator.json`,
+  );
   assert(
     allowed("dashboard")?.startsWith(
       `--allow-net=127.0.0.1:${ports.dashboard},127.0.0.1:${ports.kms} `,
@@ -129,27 +200,48 @@ Deno.test("demo: three services answer, the instructions name them, Ctrl-C stops
     assert(!allowed(name)?.includes("0.0.0.0:"), allowed(name));
   }
   assertStringIncludes(output, `[demo] Dashboard  ${demo.urls.dashboard}`);
-  assertStringIncludes(
-    output,
-    "deno task client --device Soldier_Alpha --peer Soldier_Bravo " +
-      `--kms ${demo.urls.kms} --relay ws://127.0.0.1:${ports.relay}`,
-  );
+  for (
+    const [device, peer] of [["Soldier_Alpha", "Soldier_Bravo"], [
+      "Soldier_Bravo",
+      "Soldier_Alpha",
+    ]]
+  ) {
+    assertStringIncludes(
+      output,
+      `deno task client --credentials ${credentialsDir}/${device}.json --peer ${peer} ` +
+        `--kms ${demo.urls.kms} --relay ws://127.0.0.1:${ports.relay}`,
+    );
+  }
   // The guard must poll this KMS and block this relay, not the defaults.
   assertStringIncludes(
     output,
     `"KMS_HOST=127.0.0.1 KMS_PORT=${ports.kms} CHAT_PORT=${ports.relay} sh /tmp/router_guard.sh"`,
   );
-  // The printed curl commands reach this KMS.
-  const curls = [...output.matchAll(/curl -X POST (\S+)/g)].map((m) => m[1]);
-  assertEquals(curls, [
-    `${demo.urls.kms}/force_attack`,
-    `${demo.urls.kms}/reset`,
-  ]);
-  for (const [url, status] of [[curls[0], "RED"], [curls[1], "GREEN"]]) {
-    await (await fetch(url, { method: "POST" })).body?.cancel();
-    const link = await (await fetch(`${demo.urls.kms}/link_status`)).json();
-    assertEquals(link.status, status, url);
+  // The KMS is secure: operator actions need the operator's token (the
+  // seeds' demo took them from anyone), and the devices' tokens are refused.
+  assertStringIncludes(output, `token in ${credentialsDir}/Operator.json`);
+  const operator = await operatorToken(credentialsDir);
+  const act = (path: string, token?: string) =>
+    fetch(`${demo.urls.kms}${path}`, {
+      method: "POST",
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
+  for (const [token, status] of [[undefined, 401], [tokens[0], 403]] as const) {
+    const refused = await act("/force_attack", token);
+    assertEquals(refused.status, status);
+    await refused.body?.cancel();
   }
+  for (
+    const [path, status] of [["/force_attack", "RED"], ["/reset", "GREEN"]]
+  ) {
+    const done = await act(path, operator);
+    assertEquals(done.status, 200, path);
+    await done.body?.cancel();
+    const link = await (await fetch(`${demo.urls.kms}/link_status`)).json();
+    assertEquals(link.status, status, path);
+  }
+  const health = await (await fetch(`${demo.urls.kms}/healthz`)).json();
+  assertEquals(health.auth, "required");
   assert(await answers(`${demo.urls.kms}/link_status`));
   assert(await answers(`${demo.urls.relay}/healthz`));
   assert(await answers(demo.urls.dashboard));
@@ -256,6 +348,18 @@ Deno.test("parseDataDir keeps a directory under data/, normalised", () => {
   assertEquals(parseDataDir("data/x/../y"), "data/y");
   for (const bad of ["", "data", "kms", "/work/main/data/x", "../data/x"]) {
     assertThrows(() => parseDataDir(bad), ConfigError, "under data/");
+  }
+});
+
+Deno.test("parseCredentialsDir and parseStateDir keep credentials/ and state/ or a folder under them", () => {
+  assertEquals(parseCredentialsDir(undefined), "credentials");
+  assertEquals(parseCredentialsDir("./credentials/"), "credentials");
+  assertEquals(parseCredentialsDir("credentials/test-1"), "credentials/test-1");
+  assertEquals(parseStateDir(undefined), "state");
+  assertEquals(parseStateDir("state//tour"), "state/tour");
+  for (const bad of ["", "data", "/tmp/c", "credentials/../data"]) {
+    assertThrows(() => parseCredentialsDir(bad), ConfigError, "credentials/");
+    assertThrows(() => parseStateDir(bad), ConfigError, "state/");
   }
 });
 

@@ -3,7 +3,9 @@
  * two laptops (`alpha`, `bravo`) each running a real client, a `router`
  * running `router/router_guard.sh` under BusyBox with real iptables, and a
  * `server` running the KMS, the relay and the dashboard with the same
- * permission sets as `deno task demo`. tcpdump records the server's
+ * permission sets and the same secure set-up as `deno task demo` (devices and
+ * operator enrolled into credentials files, tokens required, tickets
+ * checked, the clients started with `--credentials`). tcpdump records the server's
  * traffic, so the test can show that no plaintext and no key crossed the
  * network in clear.
  *
@@ -35,6 +37,8 @@ import {
   waitForEmptyOutbox,
 } from "../client/_test_client.ts";
 import { DEFAULT_PORTS, startStack } from "./stack.ts";
+import { credentialsFile, readToken } from "./enrollment.ts";
+import { PROJECT_ROOT } from "../common/service_process.ts";
 
 const TEST_NAME =
   "three acts across a real router: chat, attack and block, recovery";
@@ -56,11 +60,16 @@ const LOST =
 async function wget(
   ns: string,
   url: string,
-  options: { post?: unknown; timeoutS?: number } = {},
+  options: { post?: unknown; timeoutS?: number; token?: string } = {},
 ): Promise<string | null> {
   const busybox = findTool("busybox")!;
   const args = ["timeout", String(options.timeoutS ?? 5), busybox, "wget"];
   args.push("-q", "-O-");
+  if (options.token !== undefined) {
+    // BusyBox wget takes headers only as arguments: the token is on this
+    // test's process list for a moment, which the demo itself never does.
+    args.push("--header", `Authorization: Bearer ${options.token}`);
+  }
   if (options.post !== undefined) {
     args.push(
       "--header",
@@ -159,8 +168,20 @@ Deno.test(TEST_NAME, async () => {
     // The server: the demo's three processes, with the demo's permission sets.
     const dataDir = testDataDir();
     cleanups.push(() => removeDataDir(dataDir));
-    const stack = await startStack({ netns: topo.server, dataDir });
+    const credentialsDir = `credentials/${dataDir.replace(/^data\//, "")}`;
+    cleanups.push(() =>
+      Deno.remove(`${PROJECT_ROOT}${credentialsDir}`, { recursive: true })
+    );
+    const stack = await startStack({
+      netns: topo.server,
+      dataDir,
+      credentialsDir,
+    });
     cleanups.push(() => stack.stop());
+    const tokenOf = (name: string) =>
+      readToken(credentialsFile(credentialsDir, name));
+    const operatorToken = await tokenOf("Operator");
+    const alphaToken = await tokenOf(ALPHA);
 
     // The router: the real guard script under BusyBox, real iptables.
     const bin = await makeGuardBin(["iptables"]);
@@ -182,6 +203,7 @@ Deno.test(TEST_NAME, async () => {
         kmsUrl: KMS_URL,
         relayUrl: RELAY_URL,
         netns: topo.lan.alpha.ns,
+        args: ["--credentials", credentialsFile(credentialsDir, ALPHA)],
       }),
       startClient({
         device: BRAVO,
@@ -189,6 +211,7 @@ Deno.test(TEST_NAME, async () => {
         kmsUrl: KMS_URL,
         relayUrl: RELAY_URL,
         netns: topo.lan.bravo.ns,
+        args: ["--credentials", credentialsFile(credentialsDir, BRAVO)],
       }),
     ]);
     clients.push(alpha, bravo);
@@ -200,6 +223,7 @@ Deno.test(TEST_NAME, async () => {
         `http://127.0.0.1:${DEFAULT_PORTS.kms}/get_session_key`,
         {
           post: { device_id: ALPHA, peer_id: BRAVO, key_id: keyId },
+          token: alphaToken,
         },
       );
       const keyHex = JSON.parse(answer ?? "{}").key_hex;
@@ -235,11 +259,23 @@ Deno.test(TEST_NAME, async () => {
     );
     const keys = [await kmsKey(keyIds[0])];
 
+    // A laptop on the LAN without the operator's token cannot force one:
+    // the seeds' KMS let any curl cut chat for everybody.
+    assertEquals(
+      await wget(topo.lan.alpha.ns, `${KMS_URL}/force_attack`, { post: {} }),
+      null,
+    );
+    assert(
+      (await wget(topo.lan.alpha.ns, `${KMS_URL}/link_status`))?.includes(
+        '"status":"GREEN"',
+      ),
+    );
+
     // Act 2: Eve. The guard cuts the chat port; the clients notice.
     const attack = await wget(
       topo.server,
       `http://127.0.0.1:${DEFAULT_PORTS.kms}/force_attack`,
-      { post: {}, timeoutS: 30 },
+      { post: {}, timeoutS: 30, token: operatorToken },
     );
     assertEquals(JSON.parse(attack ?? "{}").status, "RED", String(attack));
     const mark = guard.messages.length;
@@ -295,7 +331,7 @@ Deno.test(TEST_NAME, async () => {
     const reset = await wget(
       topo.server,
       `http://127.0.0.1:${DEFAULT_PORTS.kms}/reset`,
-      { post: {} },
+      { post: {}, token: operatorToken },
     );
     assertEquals(JSON.parse(reset ?? "{}").status, "reset_complete");
     await guard.waitFor(

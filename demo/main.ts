@@ -1,8 +1,10 @@
 /**
- * `deno task demo`: starts the KMS, the relay and the dashboard as three
- * processes with their own permission sets, prints where everything is and
- * how to start two soldiers' clients and the router guard. Ctrl-C stops all.
- * `--tour` plays the three-act demo script by itself.
+ * `deno task demo`: enrolls two soldiers' devices and the operator at the
+ * KMS (credentials files under credentials/), starts the KMS (tokens
+ * required), the relay (tickets required) and the dashboard (operator login)
+ * as three processes with their own permission sets, prints where everything
+ * is and how to start two soldiers' clients and the router guard. Ctrl-C
+ * stops all. `--tour` plays the three-act demo script by itself.
  *
  * @module
  */
@@ -19,17 +21,31 @@ import {
   startStack,
 } from "./stack.ts";
 import { runTour } from "./tour.ts";
+import {
+  credentialsFile,
+  DEFAULT_CREDENTIALS_DIR,
+  type EnrollOutcome,
+} from "./enrollment.ts";
+
+/** The tour's clients' state folder unless told otherwise. */
+const DEFAULT_STATE_DIR = "state";
 
 const USAGE = `QSTCS demo: KMS, relay and dashboard in one terminal.
 
 Usage: deno task demo [--tour] [--host HOST] [--ports KMS,RELAY,DASHBOARD]
-                      [--data DIR]
+                      [--data DIR] [--credentials DIR] [--state DIR]
 
   --tour        play the seed's three acts by themselves, with narration
                 (also: deno task tour)
   --host HOST   listen address for all three services (default 0.0.0.0)
   --ports P,P,P ports of the KMS, relay and dashboard (default 8000,8765,8501)
   --data DIR    the KMS's data directory, under data/ (default data/kms)
+  --credentials DIR
+                where the enrolled credentials files go, under credentials/
+                (default credentials): Soldier_Alpha.json, Soldier_Bravo.json
+                and Operator.json, mode 0600. A file that exists is kept
+                (delete it to enroll again), unless the data directory is new.
+  --state DIR   the tour's clients' state folder, under state/ (default state)
 
 The BB84 quantum channel is a classical simulation; AES-256-GCM, HKDF,
 ML-KEM-768 and the router's iptables rules are real.`;
@@ -60,12 +76,14 @@ export function parsePorts(value: string | undefined): StackPorts {
 }
 
 /**
- * Parses `--data DIR` into a normalised path under data/: the KMS's
- * permission set may read and write only there, so anything else would end
- * in a permission error inside the KMS instead of a clear message here.
+ * `value` as a normalised relative path inside the folder `root` (or `root`
+ * itself, with `orRoot`); anywhere else is a {@linkcode ConfigError} saying
+ * `refusal`.
  */
-export function parseDataDir(value: string | undefined): string {
-  if (value === undefined) return DEFAULT_DATA_DIR;
+function folderUnder(
+  value: string,
+  options: { root: string; orRoot?: boolean; refusal: string },
+): string {
   const parts: string[] = [];
   let escapes = value.startsWith("/");
   for (const part of value.split("/")) {
@@ -73,12 +91,57 @@ export function parseDataDir(value: string | undefined): string {
     if (part !== "..") parts.push(part);
     else if (parts.pop() === undefined) escapes = true;
   }
-  if (escapes || parts[0] !== "data" || parts.length < 2) {
-    throw new ConfigError(
-      `--data needs a directory under data/ (the only place the KMS may write), e.g. ${DEFAULT_DATA_DIR}, got ${value}`,
-    );
+  const deepEnough = parts.length >= (options.orRoot ? 1 : 2);
+  if (escapes || parts[0] !== options.root || !deepEnough) {
+    throw new ConfigError(`${options.refusal}, got ${value}`);
   }
   return parts.join("/");
+}
+
+/**
+ * Parses `--data DIR` into a normalised path under data/: the KMS's
+ * permission set may read and write only there, so anything else would end
+ * in a permission error inside the KMS instead of a clear message here.
+ */
+export function parseDataDir(value: string | undefined): string {
+  return value === undefined ? DEFAULT_DATA_DIR : folderUnder(value, {
+    root: "data",
+    refusal:
+      `--data needs a directory under data/ (the only place the KMS may write), e.g. ${DEFAULT_DATA_DIR}`,
+  });
+}
+
+/**
+ * Parses `--credentials DIR`: `credentials` or a folder under it, where
+ * kms:enroll may write and the dashboard may read.
+ */
+export function parseCredentialsDir(value: string | undefined): string {
+  return value === undefined ? DEFAULT_CREDENTIALS_DIR : folderUnder(value, {
+    root: DEFAULT_CREDENTIALS_DIR,
+    orRoot: true,
+    refusal:
+      "--credentials needs credentials/ or a folder under it (where kms:enroll may write and the dashboard read)",
+  });
+}
+
+/** Parses `--state DIR`: `state` or a folder under it, where clients may write. */
+export function parseStateDir(value: string | undefined): string {
+  return value === undefined ? DEFAULT_STATE_DIR : folderUnder(value, {
+    root: DEFAULT_STATE_DIR,
+    orRoot: true,
+    refusal:
+      "--state needs state/ or a folder under it (where clients may write)",
+  });
+}
+
+function printEnrolled(outcomes: EnrollOutcome[]): void {
+  for (const { identity, file, enrolled } of outcomes) {
+    console.log(
+      enrolled
+        ? `[demo] enrolled ${identity.name} (${identity.role}): ${file}`
+        : `[demo] kept ${file} (${identity.role}; delete it to enroll ${identity.name} again)`,
+    );
+  }
 }
 
 function printInstructions(
@@ -93,23 +156,30 @@ function printInstructions(
   // keeps it right when --ports moved them.
   const guard =
     `KMS_HOST=${address} KMS_PORT=${ports.kms} CHAT_PORT=${ports.relay}`;
+  const file = (name: string) => credentialsFile(stack.credentialsDir, name);
+  const client = (name: string, peer: string) =>
+    `--credentials ${file(name)} --peer ${peer} --kms ${kms} --relay ${relay}`;
   console.log(`
 [demo] ─────────────────────────────────────────────────────────────
 [demo] Dashboard  ${stack.dashboardUrl}   (LAN: http://${address}:${ports.dashboard})
 [demo] KMS        ${stack.kmsUrl}   (LAN: ${kms})
 [demo] Relay      ${stack.relayUrl}   (LAN: ${relay})
 [demo]
-[demo] Soldier Alpha (this machine or a laptop with the compiled client):
-[demo]   deno task client --device Soldier_Alpha --peer Soldier_Bravo --kms ${kms} --relay ${relay}
-[demo]   dist/qstcs-client --device Soldier_Alpha --peer Soldier_Bravo --kms ${kms} --relay ${relay}
+[demo] Soldier Alpha (this machine, or a laptop with the compiled client and a
+[demo] copy of ${file("Soldier_Alpha")} at the same path, mode 0600):
+[demo]   deno task client ${client("Soldier_Alpha", "Soldier_Bravo")}
+[demo]   dist/qstcs-client ${client("Soldier_Alpha", "Soldier_Bravo")}
 [demo] Soldier Bravo:
-[demo]   deno task client --device Soldier_Bravo --peer Soldier_Alpha --kms ${kms} --relay ${relay}
+[demo]   deno task client ${client("Soldier_Bravo", "Soldier_Alpha")}
 [demo] (Deno only through npm? "npm run deno -- task client ..." runs the pinned one.)
+[demo] The tokens stay in the credentials files: never on a command line.
 [demo] Router guard (on the OpenWrt router, as root):
 [demo]   scp -O router/router_guard.sh root@192.168.1.1:/tmp/
 [demo]   ssh root@192.168.1.1 "${guard} sh /tmp/router_guard.sh"
-[demo] Force Attack and Reset: on the dashboard, or on this machine
-[demo]   curl -X POST ${stack.kmsUrl}/force_attack   |   curl -X POST ${stack.kmsUrl}/reset
+[demo] Force Attack and Reset: on the dashboard, logged in as Operator with the
+[demo] token in ${file("Operator")}. The KMS refuses them without an
+[demo] operator's token; a script sends it as "Authorization: Bearer TOKEN"
+[demo] (curl -H @FILE reads it from a file, off the process list).
 [demo] Ctrl-C stops everything.
 [demo] ─────────────────────────────────────────────────────────────`);
 }
@@ -185,7 +255,7 @@ function endedBy(reason: unknown, stack: Stack, tour: boolean): number {
 async function main(): Promise<number> {
   const flags = parseArgs(Deno.args, {
     boolean: ["tour", "help"],
-    string: ["host", "ports", "data"],
+    string: ["host", "ports", "data", "credentials", "state"],
     unknown: (arg: string) => {
       throw new ConfigError(`unknown argument ${arg} (see --help)`);
     },
@@ -197,6 +267,8 @@ async function main(): Promise<number> {
   const host = flags.host ?? "0.0.0.0";
   const ports = parsePorts(flags.ports);
   const dataDir = parseDataDir(flags.data);
+  const credentialsDir = parseCredentialsDir(flags.credentials);
+  const stateDir = parseStateDir(flags.state);
   const config = await Deno.readTextFile(`${PROJECT_ROOT}deno.json`);
   console.log(
     "[demo] QSTCS: simulated BB84 link (classical simulation); real AES-256-GCM, HKDF, ML-KEM-768",
@@ -214,15 +286,25 @@ async function main(): Promise<number> {
       host,
       ports,
       dataDir,
+      credentialsDir,
+      onEnrolled: printEnrolled,
       echo: !flags.tour,
       signal: end.signal,
       onCommand: (name, command, spec) => {
         console.log(`[demo] starting ${name}: ${command}`);
         const used = permissionFlags(config, spec.permissionSet, {
           net: spec.net,
+          read: spec.read,
         });
-        const note = spec.net
-          ? " (--allow-net from the command line, in place of the set's)"
+        const replaced = [
+          spec.net && "--allow-net",
+          spec.read && "--allow-read",
+        ]
+          .filter(Boolean);
+        const note = replaced.length > 0
+          ? ` (${
+            replaced.join(" and ")
+          } from the command line, in place of the set's)`
           : "";
         console.log(`[demo]   permission set "${name}": ${used}${note}`);
       },
@@ -239,7 +321,9 @@ async function main(): Promise<number> {
     if (!stopping) end.abort(new ServiceDied(name, status));
   });
   try {
-    if (flags.tour) return await runTour(stack, end.signal);
+    if (flags.tour) {
+      return await runTour(stack, { stateDir, signal: end.signal });
+    }
     printInstructions(stack, host, ports);
     await whenAborted(end.signal);
     return endedBy(end.signal.reason, stack, false);

@@ -14,6 +14,8 @@ export interface PermissionOverrides {
    * the demo does for hosts and ports other than the set's.
    */
   net?: string[];
+  /** `--allow-read=...`, in place of the set's read list. */
+  read?: string[];
 }
 
 /**
@@ -47,6 +49,7 @@ export function permissionFlags(
   if (!set) throw new Error(`deno.json has no permission set "${name}"`);
   const effective: Record<string, PermissionValue> = { ...set };
   if (overrides.net) effective.net = overrides.net;
+  if (overrides.read) effective.read = overrides.read;
   const flags: string[] = [];
   for (const [kind, value] of Object.entries(effective)) {
     if (value === true) flags.push(`--allow-${kind}`);
@@ -55,4 +58,27 @@ export function permissionFlags(
     }
   }
   return flags.join(" ");
+}
+
+/**
+ * The paths permission set `name` grants for `kind` (`read`, `write`, ...)
+ * in the deno.json text `config`: what an override must repeat to add one.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { permissionList } from "./permissions.ts";
+ *
+ * const config = JSON.stringify({ permissions: { relay: { read: ["./a"], net: true } } });
+ * assertEquals(permissionList(config, "relay", "read"), ["./a"]);
+ * assertEquals(permissionList(config, "relay", "write"), []);
+ * ```
+ */
+export function permissionList(
+  config: string,
+  name: string,
+  kind: string,
+): string[] {
+  const value = JSON.parse(config).permissions?.[name]?.[kind];
+  return Array.isArray(value) ? value : [];
 }

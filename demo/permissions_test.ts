@@ -1,5 +1,5 @@
 import { assertEquals, assertThrows } from "@std/assert";
-import { permissionFlags } from "./permissions.ts";
+import { permissionFlags, permissionList } from "./permissions.ts";
 import { PROJECT_ROOT } from "../common/service_process.ts";
 
 Deno.test("permission sets print as the flags they stand for", () => {
@@ -42,13 +42,28 @@ Deno.test("a command-line --allow-net shows in place of the set's", () => {
 
 Deno.test("the services' sets in deno.json are narrow", async () => {
   const config = await Deno.readTextFile(`${PROJECT_ROOT}deno.json`);
+  // The relay listens on its port and may reach only a loopback KMS (for
+  // --kms); it reads the KMS's ticket public key (and /dev/null, for the
+  // descriptor probe), never the KMS's data, and writes nothing.
   assertEquals(
-    permissionFlags(config, "relay").startsWith("--allow-net=0.0.0.0:8765 "),
-    true,
+    permissionList(config, "relay", "net"),
+    ["0.0.0.0:8765", "localhost:8000", "127.0.0.1:8000"],
   );
-  assertEquals(
-    permissionFlags(config, "relay").includes("--allow-read"),
-    false,
-  );
+  for (const path of permissionList(config, "relay", "read")) {
+    assertEquals(
+      path.endsWith("/ticket_key.pub") || path === "/dev/null",
+      true,
+      path,
+    );
+  }
+  assertEquals(permissionList(config, "relay", "write"), []);
   assertEquals(permissionFlags(config, "kms").includes("--allow-run"), false);
+  // The dashboard reads its own files and the operator's credentials only.
+  assertEquals(
+    permissionList(config, "dashboard", "read").filter((path) =>
+      path !== "/dev/null"
+    ),
+    ["./dashboard", "./credentials"],
+  );
+  assertEquals(permissionList(config, "dashboard", "write"), []);
 });

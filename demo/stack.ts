@@ -1,7 +1,10 @@
 /**
  * The server side of a QSTCS deployment as three processes: KMS, relay and
- * dashboard, each with its own permission set. Used by `deno task demo`, the
- * tour and the end-to-end test.
+ * dashboard, each with its own permission set, secure as shipped: the
+ * soldiers' devices and the operator enrolled first (credentials files), the
+ * KMS requiring tokens, the relay checking the KMS's tickets with its public
+ * key, and the dashboard holding the operator's credential. Used by `deno
+ * task demo`, the tour and the end-to-end test.
  *
  * @module
  */
@@ -13,6 +16,13 @@ import {
   type ServiceSpec,
   startService,
 } from "../common/service_process.ts";
+import { permissionList } from "./permissions.ts";
+import {
+  credentialsFile,
+  DEFAULT_CREDENTIALS_DIR,
+  enrollDemo,
+  type EnrollOutcome,
+} from "./enrollment.ts";
 
 /** Ports of the three services. */
 export interface StackPorts {
@@ -34,6 +44,9 @@ export const DEFAULT_PORTS: StackPorts = {
 /** The KMS's data directory unless told otherwise. */
 export const DEFAULT_DATA_DIR = "data/kms";
 
+/** The file the KMS writes its ticket-signing public key to, in its data directory. */
+export const TICKET_PUBLIC_KEY_FILE = "ticket_key.pub";
+
 /** Options for {@linkcode startStack}. */
 export interface StackOptions {
   /** Listen address. Default 0.0.0.0 (the permission sets' address). */
@@ -42,6 +55,10 @@ export interface StackOptions {
   ports?: StackPorts;
   /** KMS data directory. Default {@linkcode DEFAULT_DATA_DIR}. */
   dataDir?: string;
+  /** Where the credentials files go. Default `credentials`. */
+  credentialsDir?: string;
+  /** Called with what enrollment did, before the services start. */
+  onEnrolled?: (outcomes: EnrollOutcome[]) => void;
   /** Prefix each service's output with its name and echo it. */
   echo?: boolean;
   /** Called with each command line (and the spec it comes from) before it starts. */
@@ -65,16 +82,32 @@ export interface Stack {
   relayUrl: string;
   /** Dashboard URL for local use. */
   dashboardUrl: string;
+  /** The credentials folder, relative to the project root. */
+  credentialsDir: string;
   /** Stops every service. */
   stop(): Promise<void>;
+}
+
+/** What {@linkcode stackSpecs} builds the specs from. */
+export interface StackSpecOptions {
+  /** The ports. */
+  ports: StackPorts;
+  /** The KMS data directory. */
+  dataDir: string;
+  /** The credentials folder. */
+  credentialsDir: string;
+  /** The relay permission set's read list (deno.json), which an override must keep. */
+  relayReads: string[];
 }
 
 /** The three service specs for `host` and `ports`. */
 export function stackSpecs(
   host: string,
-  options: { ports: StackPorts; dataDir: string },
+  options: StackSpecOptions,
 ): Record<"kms" | "relay" | "dashboard", ServiceSpec> {
-  const { ports, dataDir } = options;
+  const { ports, dataDir, credentialsDir } = options;
+  const ticketKey = `${dataDir}/${TICKET_PUBLIC_KEY_FILE}`;
+  const ticketKeyPath = `./${ticketKey}`;
   const local = host === "0.0.0.0" ? "localhost" : host;
   // The permission sets name the default addresses; anything else replaces
   // the set's network list (and the dashboard still needs the KMS).
@@ -93,8 +126,19 @@ export function stackSpecs(
     relay: {
       permissionSet: "relay",
       entry: "relay/main.ts",
-      args: ["--host", host, "--port", String(ports.relay)],
+      args: [
+        "--host",
+        host,
+        "--port",
+        String(ports.relay),
+        "--ticket-key",
+        ticketKey,
+      ],
       net: moved("relay") ? [`${host}:${ports.relay}`] : undefined,
+      // The relay's set may read data/kms's public key only.
+      read: options.relayReads.includes(ticketKeyPath)
+        ? undefined
+        : [...options.relayReads, ticketKeyPath],
     },
     dashboard: {
       permissionSet: "dashboard",
@@ -106,6 +150,8 @@ export function stackSpecs(
         String(ports.dashboard),
         "--kms",
         `http://${local}:${ports.kms}`,
+        "--operator-credentials",
+        credentialsFile(credentialsDir, "Operator"),
       ],
       net: moved("dashboard") || moved("kms")
         ? [`${host}:${ports.dashboard}`, ...kmsAddresses]
@@ -122,7 +168,12 @@ const READY = {
 };
 
 /** What each service answers with 200 once it really serves. */
-const HEALTH_PATHS = { kms: "/healthz", relay: "/healthz", dashboard: "/" };
+// The dashboard's view needs a login; its login page answers anyone.
+const HEALTH_PATHS = {
+  kms: "/healthz",
+  relay: "/healthz",
+  dashboard: "/login",
+};
 
 /** How long a service may take by default to answer after its ready line. */
 const HEALTH_TIMEOUT_MS = 5_000;
@@ -130,19 +181,28 @@ const HEALTH_TIMEOUT_MS = 5_000;
 const HEALTH_RETRY_MS = 200;
 
 /**
- * Builds the dashboard's islands (the dashboard serves the bundles), then
- * starts the KMS, the relay and the dashboard and waits until each has said
- * it listens and answers over HTTP.
+ * Builds the dashboard's islands (the dashboard serves the bundles),
+ * enrolls the demo's identities where needed, then starts the KMS, the relay
+ * and the dashboard and waits until each has said it listens and answers
+ * over HTTP.
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const host = options.host ?? "0.0.0.0";
   const ports = options.ports ?? DEFAULT_PORTS;
   const { netns, signal } = options;
+  const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
+  const credentialsDir = options.credentialsDir ?? DEFAULT_CREDENTIALS_DIR;
+  const config = await Deno.readTextFile(`${PROJECT_ROOT}deno.json`);
   const specs = stackSpecs(host, {
     ports,
-    dataDir: options.dataDir ?? DEFAULT_DATA_DIR,
+    dataDir,
+    credentialsDir,
+    relayReads: permissionList(config, "relay", "read"),
   });
   await buildDashboard(signal);
+  // Awaited before the optional call: `f?.(await x)` skips `x` without `f`.
+  const enrolled = await enrollDemo({ dataDir, credentialsDir, signal });
+  options.onEnrolled?.(enrolled);
   const started: Partial<Stack["services"]> = {};
   const stop = async () => {
     await Promise.all(Object.values(started).map((s) => s.stop()));
@@ -175,6 +235,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     kmsUrl: `http://${local}:${ports.kms}`,
     relayUrl: `ws://${local}:${ports.relay}`,
     dashboardUrl: `http://${local}:${ports.dashboard}`,
+    credentialsDir,
     stop,
   };
 }
@@ -182,7 +243,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 /** `deno run -P=... entry args`, as a person would type it. */
 export function commandLine(spec: ServiceSpec): string {
   const net = spec.net ? ` --allow-net=${spec.net.join(",")}` : "";
-  return `deno run -P=${spec.permissionSet}${net} ${spec.entry} ${
+  const read = spec.read ? ` --allow-read=${spec.read.join(",")}` : "";
+  return `deno run -P=${spec.permissionSet}${net}${read} ${spec.entry} ${
     (spec.args ?? []).join(" ")
   }`.trim();
 }

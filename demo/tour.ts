@@ -9,6 +9,10 @@
  * Act 3: Reset; GREEN again, the soldiers re-key, the held line arrives once,
  * and they chat again.
  *
+ * The soldiers' clients use the credentials files the demo enrolled; Force
+ * Attack and Reset go to the KMS with the operator's token from
+ * `Operator.json`, as the dashboard sends them.
+ *
  * @module
  */
 
@@ -18,6 +22,7 @@ import {
   startService,
 } from "../common/service_process.ts";
 import type { Stack } from "./stack.ts";
+import { credentialsFile, readToken } from "./enrollment.ts";
 
 /** How long a step may take before the act counts as failed. */
 const STEP_MS = 30_000;
@@ -44,13 +49,26 @@ async function linkStatus(
   return await (await fetch(`${kmsUrl}/link_status`, { signal })).json();
 }
 
-async function post(
+/** An operator action at the KMS, with the operator's bearer token. */
+async function operatorPost(
   kmsUrl: string,
   path: string,
-  signal: AbortSignal,
+  options: { token: string; signal: AbortSignal },
 ): Promise<Record<string, unknown>> {
-  return await (await fetch(`${kmsUrl}${path}`, { method: "POST", signal }))
-    .json();
+  const response = await fetch(`${kmsUrl}${path}`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${options.token}`,
+      "content-type": "application/json",
+    },
+    body: "{}",
+    signal: options.signal,
+  });
+  const body = await response.json();
+  if (!response.ok) {
+    throw new Error(`${path} answered ${response.status}: ${body.message}`);
+  }
+  return body;
 }
 
 function countLines(client: ServiceProcess, pattern: RegExp): number {
@@ -84,20 +102,23 @@ function startClient(
   stack: Stack,
   device: string,
   peer: string,
-  signal: AbortSignal,
+  options: { stateDir: string; signal: AbortSignal },
 ): Promise<ServiceProcess> {
+  const { signal } = options;
   return startService({
     permissionSet: "client",
     entry: "client/main.ts",
     args: [
-      "--device",
-      device,
+      "--credentials",
+      credentialsFile(stack.credentialsDir, device),
       "--peer",
       peer,
       "--kms",
       stack.kmsUrl,
       "--relay",
       stack.relayUrl,
+      "--state",
+      options.stateDir,
     ],
     interactive: true,
   }, {
@@ -109,14 +130,23 @@ function startClient(
 }
 
 /**
- * Plays the tour against a running stack; returns the exit code. When
- * `signal` aborts (Ctrl-C, or a service died) the tour stops its clients
- * and throws the signal's reason instead of waiting out its timeouts.
+ * Plays the tour against a running stack, its clients keeping their keys in
+ * `options.stateDir`; returns the exit code. When `options.signal` aborts
+ * (Ctrl-C, or a service died) the tour stops its clients and throws the
+ * signal's reason instead of waiting out its timeouts.
  */
 export async function runTour(
   stack: Stack,
-  signal: AbortSignal,
+  options: { stateDir: string; signal: AbortSignal },
 ): Promise<number> {
+  const { signal } = options;
+  const token = await readToken(
+    credentialsFile(stack.credentialsDir, "Operator"),
+  );
+  const post = (path: string) =>
+    operatorPost(stack.kmsUrl, path, { token, signal });
+  const client = (device: string, peer: string) =>
+    startClient(stack, device, peer, options);
   const results: [string, boolean, string][] = [];
   const act = async (name: string, body: () => Promise<string>) => {
     try {
@@ -137,14 +167,16 @@ export async function runTour(
   let alpha: ServiceProcess | undefined;
   let bravo: ServiceProcess | undefined;
   try {
-    await post(stack.kmsUrl, "/reset", signal);
+    await post("/reset");
     await act("Act 1: secure chat on a GREEN link", async () => {
       narrate(
-        "ACT 1: Alpha and Bravo fetch BB84 keys from the KMS (wrapped with " +
-          "ML-KEM-768), agree an end-to-end hybrid key through the relay, and chat.",
+        "ACT 1: Alpha and Bravo present their credentials and KMS-signed " +
+          "tickets, fetch BB84 keys from the KMS (wrapped with ML-KEM-768), " +
+          "agree an end-to-end hybrid key through the relay (signed with their " +
+          "Ed25519 identity keys), and chat.",
       );
-      alpha = await startClient(stack, ALPHA, BRAVO, signal);
-      bravo = await startClient(stack, BRAVO, ALPHA, signal);
+      alpha = await client(ALPHA, BRAVO);
+      bravo = await client(BRAVO, ALPHA);
       await alpha.type("Enemy convoy spotted at grid 42");
       await waitForCount(
         bravo,
@@ -172,7 +204,7 @@ export async function runTour(
       narrate(
         "ACT 2: Force Attack. Eve intercepts and resends every qubit; the QBER jumps.",
       );
-      const attack = await post(stack.kmsUrl, "/force_attack", signal);
+      const attack = await post("/force_attack");
       if (attack.status !== "RED") {
         throw new Error(`force_attack answered ${JSON.stringify(attack)}`);
       }
@@ -204,7 +236,7 @@ export async function runTour(
         keys: countLines(client, KEY_ESTABLISHED),
         ready: countLines(client, KEY_READY),
       }));
-      await post(stack.kmsUrl, "/reset", signal);
+      await post("/reset");
       for (const { client, keys, ready } of before) {
         await waitForCount(client, KEY_ESTABLISHED, keys + 1, signal);
         await waitForCount(client, KEY_READY, ready + 1, signal);

@@ -40,6 +40,8 @@ export interface HandlerContext<Data = undefined, State = unknown> {
   params: Record<string, string>;
   /** The application state given to {@linkcode createHandler}. */
   state: State;
+  /** The client's address, when the server passed it (as `Deno.serve` does). */
+  remoteAddr: Deno.NetAddr | null;
   /** Renders the route's page with `data` as an HTML response. */
   render(data?: Data, init?: ResponseInit): Response;
   /** A 404 response. */
@@ -142,14 +144,17 @@ const notFound = () =>
 export function createHandler<State>(
   site: Site,
   options: { state: State },
-): (request: Request) => Promise<Response> {
+): (
+  request: Request,
+  info?: Deno.ServeHandlerInfo<Deno.NetAddr>,
+) => Promise<Response> {
   const islands = new Map<unknown, string>(
     Object.entries(site.islands).map(([name, island]) => [island, name]),
   );
   const routes = compileRoutes(site);
   const staticDir = new URL("./static/", site.root);
 
-  return async (request) => {
+  return async (request, info) => {
     const url = new URL(request.url);
     for (const route of routes) {
       const match = route.pattern.exec({ pathname: url.pathname });
@@ -171,6 +176,7 @@ export function createHandler<State>(
         url,
         params,
         state: options.state,
+        remoteAddr: info?.remoteAddr ?? null,
         renderNotFound: notFound,
         render(data, init) {
           if (!route.page) throw new Error(`${url.pathname} has no page`);

@@ -1,21 +1,16 @@
 import { assertEquals } from "@std/assert";
 import { ServerSentEventParseStream } from "../../common/std.ts";
-import { createHandler } from "../_fresh/server.ts";
 import { FakeKms, waitFor } from "../_test_fake_kms.ts";
-import { KmsMonitor } from "../kms_monitor.ts";
-import { site } from "../site.ts";
+import { testSite } from "../_test_site.ts";
 
 Deno.test("GET /events sends a snapshot, then each change, and ends at shutdown", async () => {
   const kms = new FakeKms();
-  const monitor = new KmsMonitor({
-    kmsUrl: "http://kms.test",
-    fetch: kms.fetch,
-    log: () => {},
-  });
+  const site = testSite(kms);
+  const { monitor } = site;
   monitor.start();
   await waitFor(() => monitor.state.kms === "live", "live");
-  const handle = createHandler(site, { state: { monitor } });
-  const response = await handle(new Request("http://dashboard.test/events"));
+  const { cookie } = await site.login();
+  const response = await site.handle("/events", { headers: { cookie } });
   assertEquals(response.headers.get("content-type"), "text/event-stream");
   const messages = response.body!.pipeThrough(
     new ServerSentEventParseStream({ ignoreComments: true }),

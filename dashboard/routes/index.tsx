@@ -6,11 +6,13 @@ import AuditLog from "../islands/AuditLog.tsx";
 import Bb84Explainer from "../islands/Bb84Explainer.tsx";
 import LinkCounters from "../islands/LinkCounters.tsx";
 import LinkStatusBanner from "../islands/LinkStatusBanner.tsx";
+import OpenKmsBanner from "../islands/OpenKmsBanner.tsx";
 import OperatorControls from "../islands/OperatorControls.tsx";
 import QberChart from "../islands/QberChart.tsx";
 import QberGauge from "../islands/QberGauge.tsx";
 import RouterStatus from "../islands/RouterStatus.tsx";
-import type { AppState } from "../kms_monitor.ts";
+import { CSRF_FIELD } from "../operator_auth.ts";
+import type { AppState } from "../app_state.ts";
 import type { SocState } from "../soc_state.ts";
 import {
   bannerView,
@@ -27,13 +29,35 @@ export interface SocPageData {
   state: SocState;
   /** The KMS's base URL, shown in the header. */
   kmsUrl: string;
+  /** The logged-in operator's name. */
+  operator: string;
+  /** The session's CSRF token, for the page's POSTs. */
+  csrf: string;
 }
 
-/** GET /: the SOC view, rendered from the current state. */
+/**
+ * GET /: the SOC view, rendered from the current state, for a logged-in
+ * operator; anyone else goes to the login. The view stays behind the login
+ * because its audit log names devices, operators and their addresses, which
+ * is reconnaissance for an attacker on the LAN (the link status itself is
+ * public at the KMS's `/link_status`, which the router guard polls).
+ */
 export const handler: Handlers<SocPageData, AppState> = {
-  GET(_request, ctx) {
-    const { monitor } = ctx.state;
-    return ctx.render({ state: monitor.state, kmsUrl: monitor.kmsUrl });
+  GET(request, ctx) {
+    const { monitor, auth } = ctx.state;
+    const session = auth.session(request);
+    if (!session) {
+      return new Response(null, {
+        status: 303,
+        headers: { location: "/login" },
+      });
+    }
+    return ctx.render({
+      state: monitor.state,
+      kmsUrl: monitor.kmsUrl,
+      operator: session.operator,
+      csrf: session.csrf,
+    });
   },
 };
 
@@ -46,25 +70,27 @@ export const handler: Handlers<SocPageData, AppState> = {
  * import { assertStringIncludes } from "@std/assert";
  * import { renderToString } from "preact-render-to-string";
  * import { KmsMonitor } from "../kms_monitor.ts";
+ * import { OperatorAuth } from "../operator_auth.ts";
  * import { INITIAL_SOC_STATE } from "../soc_state.ts";
  * import SocPage from "./index.tsx";
  *
  * const monitor = new KmsMonitor({ kmsUrl: "http://kms.test" });
  * const html = renderToString(
  *   <SocPage
- *     data={{ state: INITIAL_SOC_STATE, kmsUrl: "http://kms.test" }}
+ *     data={{ state: INITIAL_SOC_STATE, kmsUrl: "http://kms.test", operator: "Operator", csrf: "c" }}
  *     url={new URL("http://x/")}
  *     params={{}}
- *     state={{ monitor }}
+ *     state={{ monitor, auth: new OperatorAuth(null), log: () => {} }}
  *   />,
  * );
  * assertStringIncludes(html, "<code>http://kms.test</code>");
  * assertStringIncludes(html, 'data-status="connecting"');
  * assertStringIncludes(html, "thresholds 5% / 11%");
+ * assertStringIncludes(html, "Logged in as <strong>Operator</strong>");
  * ```
  */
 export default function SocPage({ data }: PageProps<SocPageData, AppState>) {
-  const { state, kmsUrl } = data;
+  const { state, kmsUrl, operator, csrf } = data;
   return (
     <div class="soc">
       <header class="soc-header">
@@ -76,7 +102,17 @@ export default function SocPage({ data }: PageProps<SocPageData, AppState>) {
           </p>
         </div>
         <SimulationNotice />
+        <form class="session" method="post" action="/logout">
+          <span>
+            Logged in as <strong>{operator}</strong>
+          </span>
+          <input type="hidden" name={CSRF_FIELD} value={csrf} />
+          <button class="btn btn-quiet" type="submit" data-testid="logout">
+            Log out
+          </button>
+        </form>
       </header>
+      <OpenKmsBanner initial={state.kmsAuth} />
       <main class="grid">
         <div class="span-12">
           <LinkStatusBanner initial={bannerView(state)} />
@@ -97,7 +133,7 @@ export default function SocPage({ data }: PageProps<SocPageData, AppState>) {
           <RouterStatus initial={routerView(state)} />
         </Panel>
         <Panel title="Operator controls" class="span-3">
-          <OperatorControls initial={state.kms} />
+          <OperatorControls initial={state.kms} csrf={csrf} />
         </Panel>
         <Panel
           title="QBER history"
@@ -119,7 +155,8 @@ export default function SocPage({ data }: PageProps<SocPageData, AppState>) {
       </main>
       <footer class="soc-footer">
         The dashboard reads the KMS's event stream and never sees key material.
-        Force Attack and Reset go to the KMS through this server.
+        Force Attack and Reset go to the KMS through this server, with its
+        operator credential.
       </footer>
     </div>
   );

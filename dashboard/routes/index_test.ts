@@ -1,21 +1,17 @@
 import { assertEquals, assertStringIncludes } from "@std/assert";
-import { createHandler } from "../_fresh/server.ts";
 import { FakeKms, waitFor } from "../_test_fake_kms.ts";
-import { KmsMonitor } from "../kms_monitor.ts";
-import { site } from "../site.ts";
+import { testSite } from "../_test_site.ts";
+import type { KmsMonitor } from "../kms_monitor.ts";
 
+/** The view as a logged-in operator sees it once `until` holds. */
 async function page(kms: FakeKms, until: (monitor: KmsMonitor) => boolean) {
-  const monitor = new KmsMonitor({
-    kmsUrl: "http://kms.test",
-    fetch: kms.fetch,
-    retryMs: 20,
-    log: () => {},
-  });
+  const site = testSite(kms);
+  const { monitor } = site;
   monitor.start();
   try {
     await waitFor(() => until(monitor), "the monitor");
-    const handle = createHandler(site, { state: { monitor } });
-    const response = await handle(new Request("http://dashboard.test/"));
+    const { cookie } = await site.login();
+    const response = await site.handle("/", { headers: { cookie } });
     return { status: response.status, html: await response.text() };
   } finally {
     await monitor.close();
@@ -43,6 +39,7 @@ Deno.test("GET / renders the current status on the server", async () => {
     "Bb84Explainer",
     "LinkCounters",
     "LinkStatusBanner",
+    "OpenKmsBanner",
     "OperatorControls",
     "QberChart",
     "QberGauge",

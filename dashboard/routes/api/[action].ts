@@ -1,5 +1,7 @@
 import type { Handlers } from "../../_fresh/server.ts";
-import type { AppState, OperatorAction } from "../../kms_monitor.ts";
+import { type AppState, describeSource } from "../../app_state.ts";
+import type { OperatorAction } from "../../kms_monitor.ts";
+import { refusal } from "../../operator_auth.ts";
 
 const ACTIONS: ReadonlySet<string> = new Set<OperatorAction>([
   "force_attack",
@@ -7,37 +9,24 @@ const ACTIONS: ReadonlySet<string> = new Set<OperatorAction>([
 ]);
 
 /**
- * Whether a POST comes from this dashboard's own pages: a page elsewhere
- * must not be able to make an operator's browser force an attack.
- */
-function sameOrigin(request: Request): boolean {
-  const site = request.headers.get("sec-fetch-site");
-  if (site !== null && site !== "same-origin" && site !== "none") return false;
-  const origin = request.headers.get("origin");
-  // No Origin: not a browser request from another page (curl, scripts).
-  if (origin === null) return true;
-  try {
-    return new URL(origin).host === new URL(request.url).host;
-  } catch {
-    return false; // "null" (an opaque origin) or garbage
-  }
-}
-
-/**
- * POST /api/force_attack and /api/reset: forwarded to the KMS. JSON for the
- * island's fetch; a redirect back to the page for a plain form post.
+ * POST /api/force_attack and /api/reset, from a logged-in operator's page
+ * (session cookie and CSRF token): forwarded to the KMS with the dashboard's
+ * operator credential. JSON for the island's fetch; a redirect back to the
+ * page for a plain form post.
  */
 export const handler: Handlers<undefined, AppState> = {
   async POST(request, ctx) {
     const action = ctx.params.action;
     if (!ACTIONS.has(action)) return ctx.renderNotFound();
-    if (!sameOrigin(request)) {
-      return Response.json({
-        ok: false,
-        message: "cross-origin request refused",
-      }, { status: 403 });
-    }
-    const result = await ctx.state.monitor.act(action as OperatorAction);
+    const { auth, monitor, log } = ctx.state;
+    const allowed = await auth.authorize(request);
+    if (!allowed.ok) return refusal(allowed);
+    const result = await monitor.act(action as OperatorAction);
+    log(
+      `operator action ${action} by ${allowed.session.operator} from ${
+        describeSource(ctx.remoteAddr)
+      }: ${result.ok ? "done" : "failed"}`,
+    );
     if (request.headers.get("accept")?.includes("application/json")) {
       return Response.json(result, { status: result.ok ? 200 : 502 });
     }
