@@ -54,34 +54,37 @@ export function toRequest(
   return new Request(url, {
     method,
     headers,
-    body: hasBody ? bodyStream(req, res) : null,
+    body: hasBody ? bodyStream(req) : null,
     signal: aborted.signal,
   });
 }
 
 // Pull-driven, so a handler that reads slowly (or never) stops the socket
 // from being read instead of buffering the body without end.
-function bodyStream(
-  req: IncomingMessage,
-  res: ServerResponse,
-): ReadableStream<Uint8Array> {
+function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
+  let onData = (_chunk: Uint8Array) => {};
+  let cancelled = false;
   return new ReadableStream<Uint8Array>({
     start(controller) {
       req.pause();
-      req.on("data", (chunk: Uint8Array) => {
+      onData = (chunk) => {
         controller.enqueue(new Uint8Array(chunk));
         if ((controller.desiredSize ?? 0) <= 0) req.pause();
-      });
-      req.once("end", () => controller.close());
-      req.once("error", (error) => controller.error(error));
+      };
+      req.on("data", onData);
+      req.once("end", () => cancelled || controller.close());
+      req.once("error", (error) => cancelled || controller.error(error));
     },
     pull() {
       req.resume();
     },
     cancel() {
       // The handler gave up on the body (too large, say) but may still
-      // answer: the rest is not read, so the connection cannot be reused.
-      if (!res.headersSent) res.setHeader("connection", "close");
+      // answer: the rest is read and dropped (for at most the request
+      // timeout), as closing now would reset the answer on its way out.
+      cancelled = true;
+      req.off("data", onData);
+      req.resume();
     },
   }, { highWaterMark: BODY_HIGH_WATER_BYTES, size: (chunk) => chunk.length });
 }
