@@ -91,9 +91,8 @@ function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
 
 /**
  * Writes `response` to `res`: status, headers (each `set-cookie` on its own
- * line) and the body chunk by chunk, waiting for the socket to drain. The
- * headers go out at once, before the first body chunk, so a stream that
- * starts quiet is still seen as open. Resolves when the body is written or
+ * line) and the body chunk by chunk, waiting for the socket to drain.
+ * Resolves when the body is written or
  * abandoned; never rejects.
  */
 export async function writeResponse(
@@ -115,9 +114,19 @@ export async function writeResponse(
   const gone = () => void reader.cancel().catch(() => {});
   res.once("close", gone);
   try {
-    res.flushHeaders();
+    // A first chunk that is ready goes out with the headers in one write
+    // (an SSE stream's opening state, say); without one the headers go
+    // alone, so a quiet stream is still seen as open.
+    let first: Promise<ReadableStreamReadResult<Uint8Array>> | undefined =
+      reader.read();
+    const ready = await Promise.race([
+      first.then(() => true, () => true),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), 0)),
+    ]);
+    if (!ready) res.flushHeaders();
     while (!res.destroyed) {
-      const { done, value } = await reader.read();
+      const { done, value } = await (first ?? reader.read());
+      first = undefined;
       if (done) {
         res.end();
         break;

@@ -312,11 +312,15 @@ function watchFileDescriptors(
       }
       if (now - lastLog >= options.intervalMs) {
         lastLog = now;
+        const times = episodes > 1
+          ? `, ${episodes} times since the last report`
+          : "";
+        const lasting = now - since >= 1000
+          ? `, for ${seconds(now - since)} s now`
+          : "";
         options.log(
-          `out of file descriptors (EMFILE) ${episodes} time(s) since the ` +
-            `last report, now for ${
-              seconds(now - since)
-            } s: not accepting until some close`,
+          `out of file descriptors (EMFILE)${times}${lasting}: ` +
+            "not accepting until some close",
         );
         episodes = 0;
       }

@@ -62,7 +62,12 @@ export async function removeDataDir(dataDir: string): Promise<void> {
 
 /** Starts the KMS with its permission set ("kms"), only the port overridden. */
 export async function startKms(
-  options: { dataDir?: string; args?: string[]; port?: number } = {},
+  options: {
+    dataDir?: string;
+    args?: string[];
+    port?: number;
+    openFilesLimit?: number;
+  } = {},
 ): Promise<TestKms> {
   const port = options.port ?? freePort();
   const dataDir = options.dataDir ?? testDataDir();
@@ -79,6 +84,7 @@ export async function startKms(
       ...(options.args ?? []),
     ],
     net: [`127.0.0.1:${port}`],
+    openFilesLimit: options.openFilesLimit,
   }, { ready: /listening on http/ });
   const url = `http://127.0.0.1:${port}`;
   return {

@@ -100,3 +100,44 @@ export function requestFrom(
     request.on("error", reject);
   });
 }
+
+/** What {@linkcode flood} left open. */
+export interface Flood {
+  /** Every socket opened, held or already closed by the server. */
+  sockets: HeldSocket[];
+  /** How many the server has closed so far. */
+  closedByServer(): number;
+  /** Closes the rest and waits until all are closed. */
+  release(): Promise<void>;
+}
+
+/**
+ * Opens `count` idle sockets against `port` as fast as the server takes
+ * them, in batches (a host trying to exhaust the server's descriptors).
+ */
+export async function flood(
+  port: number,
+  count: number,
+  options: { localAddress?: string; batch?: number } = {},
+): Promise<Flood> {
+  const sockets: HeldSocket[] = [];
+  let closed = 0;
+  const batch = options.batch ?? 250;
+  for (let i = 0; i < count; i += batch) {
+    const opened = Array.from(
+      { length: Math.min(batch, count - i) },
+      () => holdSocket(port, "idle", options),
+    );
+    for (const socket of opened) socket.closed.then(() => closed++);
+    sockets.push(...opened);
+    await Promise.all(opened.map((socket) => socket.ready));
+  }
+  return {
+    sockets,
+    closedByServer: () => closed,
+    release: async () => {
+      for (const socket of sockets) socket.destroy();
+      await Promise.all(sockets.map((socket) => socket.closed));
+    },
+  };
+}
