@@ -220,6 +220,10 @@ export async function listenGuarded(
         completed: completed.promise,
       });
     } catch (error) {
+      // A handler whose client went away mid-request (a body that never
+      // arrived, say) fails as a matter of course: that is no server error
+      // worth a line per attacker's socket.
+      if (res.destroyed || req.socket.destroyed) return;
       console.error(error);
       response = new Response("Internal Server Error\n", { status: 500 });
     }

@@ -322,3 +322,39 @@ Deno.test("out of file descriptors, the server says so once, then serves again o
     );
   });
 });
+
+Deno.test("a body that stops arriving is closed within requestTimeout + 1 s, and no error is logged", async () => {
+  const errors: unknown[] = [];
+  const consoleError = console.error;
+  console.error = (error: unknown) => errors.push(error);
+  const reading = Promise.withResolvers<void>();
+  const handler: GuardedHandler = async (request) => {
+    reading.resolve();
+    return new Response(await request.text());
+  };
+  try {
+    await withServer(handler, FAST, async (port) => {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      const start = performance.now();
+      await conn.write(
+        new TextEncoder().encode(
+          "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789",
+        ),
+      );
+      await reading.promise;
+      await new Response(conn.readable).arrayBuffer().catch(() => {});
+      const afterMs = performance.now() - start;
+      assert(
+        afterMs >= FAST.requestTimeoutMs - 50,
+        `closed early: ${afterMs} ms`,
+      );
+      assert(
+        afterMs <= FAST.requestTimeoutMs + CHECK_INTERVAL_MS + SLACK_MS,
+        `closed late: ${afterMs} ms`,
+      );
+    });
+  } finally {
+    console.error = consoleError;
+  }
+  assertEquals(errors, []);
+});
