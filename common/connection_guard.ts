@@ -141,31 +141,3 @@ export class ConnectionGuard {
     return { open: this.#total, refused: this.#refused };
   }
 }
-
-/**
- * The soft limit on open files of this process, from `/proc/self/limits`
- * (Deno has no getrlimit); `undefined` where that file cannot be read.
- *
- * @example
- * ```ts
- * import { assertEquals } from "@std/assert";
- * import { openFilesLimit } from "./connection_guard.ts";
- *
- * const text = "Limit  Soft Limit  Hard Limit  Units\n" +
- *   "Max open files            256                  524288               files\n";
- * assertEquals(openFilesLimit(text), 256);
- * assertEquals(openFilesLimit("Max open files  unlimited  unlimited  files"), undefined);
- * ```
- */
-export function openFilesLimit(limits?: string): number | undefined {
-  let text = limits;
-  if (text === undefined) {
-    try {
-      text = Deno.readTextFileSync("/proc/self/limits");
-    } catch {
-      return undefined;
-    }
-  }
-  const match = text.match(/^Max open files\s+(\d+)/m);
-  return match ? Number(match[1]) : undefined;
-}

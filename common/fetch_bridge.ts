@@ -54,43 +54,45 @@ export function toRequest(
   return new Request(url, {
     method,
     headers,
-    body: hasBody ? bodyStream(req, res) : null,
+    body: hasBody ? bodyStream(req) : null,
     signal: aborted.signal,
   });
 }
 
 // Pull-driven, so a handler that reads slowly (or never) stops the socket
 // from being read instead of buffering the body without end.
-function bodyStream(
-  req: IncomingMessage,
-  res: ServerResponse,
-): ReadableStream<Uint8Array> {
+function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
+  let onData = (_chunk: Uint8Array) => {};
+  let cancelled = false;
   return new ReadableStream<Uint8Array>({
     start(controller) {
       req.pause();
-      req.on("data", (chunk: Uint8Array) => {
+      onData = (chunk) => {
         controller.enqueue(new Uint8Array(chunk));
         if ((controller.desiredSize ?? 0) <= 0) req.pause();
-      });
-      req.once("end", () => controller.close());
-      req.once("error", (error) => controller.error(error));
+      };
+      req.on("data", onData);
+      req.once("end", () => cancelled || controller.close());
+      req.once("error", (error) => cancelled || controller.error(error));
     },
     pull() {
       req.resume();
     },
     cancel() {
       // The handler gave up on the body (too large, say) but may still
-      // answer: the rest is not read, so the connection cannot be reused.
-      if (!res.headersSent) res.setHeader("connection", "close");
+      // answer: the rest is read and dropped (for at most the request
+      // timeout), as closing now would reset the answer on its way out.
+      cancelled = true;
+      req.off("data", onData);
+      req.resume();
     },
   }, { highWaterMark: BODY_HIGH_WATER_BYTES, size: (chunk) => chunk.length });
 }
 
 /**
  * Writes `response` to `res`: status, headers (each `set-cookie` on its own
- * line) and the body chunk by chunk, waiting for the socket to drain. The
- * headers go out at once, before the first body chunk, so a stream that
- * starts quiet is still seen as open. Resolves when the body is written or
+ * line) and the body chunk by chunk, waiting for the socket to drain.
+ * Resolves when the body is written or
  * abandoned; never rejects.
  */
 export async function writeResponse(
@@ -112,9 +114,19 @@ export async function writeResponse(
   const gone = () => void reader.cancel().catch(() => {});
   res.once("close", gone);
   try {
-    res.flushHeaders();
+    // A first chunk that is ready goes out with the headers in one write
+    // (an SSE stream's opening state, say); without one the headers go
+    // alone, so a quiet stream is still seen as open.
+    let first: Promise<ReadableStreamReadResult<Uint8Array>> | undefined =
+      reader.read();
+    const ready = await Promise.race([
+      first.then(() => true, () => true),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), 0)),
+    ]);
+    if (!ready) res.flushHeaders();
     while (!res.destroyed) {
-      const { done, value } = await reader.read();
+      const { done, value } = await (first ?? reader.read());
+      first = undefined;
       if (done) {
         res.end();
         break;

@@ -10,11 +10,14 @@
  *   whose body is not complete within 15 s + 1 s (`requestTimeoutMs`), an
  *   idle keep-alive connection within 5 s + 1 s (`keepAliveTimeoutMs`);
  * - at most 64 connections from one source address and at most
- *   `maxConnections` in total: the soft open-files limit of the process
- *   minus 64 for its own files and outgoing connections. A connection over
- *   a cap is closed at once; refusals are summarised in one line per
- *   address every 10 s ("refused 2969 connections from 127.0.0.1 in the
- *   last 10 s (64 open from it, cap 64)");
+ *   `maxConnections` in total: the file descriptors the process has spare
+ *   at start minus 64 for its own files and outgoing connections (at most
+ *   8192). A connection over a cap is closed at once; refusals are
+ *   summarised in one line per address every 10 s ("refused 2969
+ *   connections from 127.0.0.1 in the last 10 s (64 open from it, cap 64)");
+ * - a shortage of file descriptors all the same (EMFILE, which leaves
+ *   `node:http` deaf for good) is noticed within 250 ms, logged at most
+ *   once per 10 s, and accepting resumes once descriptors are free again;
  * - server and socket errors are logged and never end the process;
  * - responses are written with backpressure and a body (an SSE stream) is
  *   cancelled when its client goes away.
@@ -40,13 +43,10 @@
  */
 
 import http from "node:http";
-import type { Socket } from "node:net";
+import net, { type Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import {
-  ConnectionGuard,
-  type ConnectionStats,
-  openFilesLimit,
-} from "./connection_guard.ts";
+import { ConnectionGuard, type ConnectionStats } from "./connection_guard.ts";
+import { fileDescriptorsExhausted, spareFileDescriptors } from "./fd_probe.ts";
 import { toRequest, writeResponse } from "./fetch_bridge.ts";
 
 /** A fetch-style handler, as `Deno.serve` takes it. */
@@ -74,9 +74,9 @@ export interface GuardLimits {
   /** How long an idle keep-alive connection stays open, in ms. Default 5,000. */
   keepAliveTimeoutMs?: number;
   /**
-   * Open connections in total. Default: the soft open-files limit minus
-   * {@linkcode FD_HEADROOM} (at least 16), or 1024 where the limit cannot
-   * be read.
+   * Open connections in total. Default: the file descriptors the process
+   * has spare at start, minus {@linkcode FD_HEADROOM}, between 16 and
+   * 8192; 1024 where `/dev/null` may not be opened to count them.
    */
   maxConnections?: number;
   /** Open connections from one source address. Default 64. */
@@ -115,17 +115,28 @@ export interface GuardedServer {
 /** File descriptors kept free for the process's own files and clients. */
 export const FD_HEADROOM = 64;
 
-/** The default caps and timeouts, with the total cap from the fd limit. */
-export function defaultLimits(): Required<GuardLimits> {
-  const fds = openFilesLimit();
+const MAX_DEFAULT_CONNECTIONS = 8192;
+
+// How often the process checks that it is not out of file descriptors.
+const FD_CHECK_MS = 250;
+
+/** The caps and timeouts used where `limits` does not set them. */
+export function withDefaults(limits: GuardLimits): Required<GuardLimits> {
+  const maxConnections = limits.maxConnections ?? defaultMaxConnections();
   return {
-    headersTimeoutMs: 10_000,
-    requestTimeoutMs: 15_000,
-    keepAliveTimeoutMs: 5_000,
-    maxConnections: fds === undefined ? 1024 : Math.max(16, fds - FD_HEADROOM),
-    maxConnectionsPerAddress: 64,
-    logIntervalMs: 10_000,
+    headersTimeoutMs: limits.headersTimeoutMs ?? 10_000,
+    requestTimeoutMs: limits.requestTimeoutMs ?? 15_000,
+    keepAliveTimeoutMs: limits.keepAliveTimeoutMs ?? 5_000,
+    maxConnections,
+    maxConnectionsPerAddress: limits.maxConnectionsPerAddress ?? 64,
+    logIntervalMs: limits.logIntervalMs ?? 10_000,
   };
+}
+
+function defaultMaxConnections(): number {
+  const spare = spareFileDescriptors(MAX_DEFAULT_CONNECTIONS + FD_HEADROOM);
+  if (spare === undefined) return 1024;
+  return Math.min(MAX_DEFAULT_CONNECTIONS, Math.max(16, spare - FD_HEADROOM));
 }
 
 /** Starts serving `handler`; resolves once the socket is bound. */
@@ -133,7 +144,7 @@ export async function listenGuarded(
   handler: GuardedHandler,
   options: GuardedServeOptions,
 ): Promise<GuardedServer> {
-  const limits = { ...defaultLimits(), ...definedOnly(options) };
+  const limits = withDefaults(options);
   const log = options.log ?? console.log;
   const guard = new ConnectionGuard({
     maxConnections: limits.maxConnections,
@@ -145,7 +156,14 @@ export async function listenGuarded(
   const server = http.createServer(
     // Timeouts are checked this often: a close comes at most 1 s late.
     { connectionsCheckingInterval: 1000 } as http.ServerOptions,
-    (req, res) => void respond(req, res),
+    (req, res) => {
+      // A client that resets mid-request is routine, never a crash.
+      req.on("error", () => {});
+      respond(req, res).catch((error) => {
+        log(`response failed: ${error}`);
+        res.destroy();
+      });
+    },
   );
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = limits.requestTimeoutMs;
@@ -202,6 +220,10 @@ export async function listenGuarded(
         completed: completed.promise,
       });
     } catch (error) {
+      // A handler whose client went away mid-request (a body that never
+      // arrived, say) fails as a matter of course: that is no server error
+      // worth a line per attacker's socket.
+      if (res.destroyed || req.socket.destroyed) return;
       console.error(error);
       response = new Response("Internal Server Error\n", { status: 500 });
     }
@@ -221,6 +243,25 @@ export async function listenGuarded(
   }
   const { port } = server.address() as { port: number };
   const addr = { hostname: options.hostname, port };
+  if (spareFileDescriptors(1) === undefined) {
+    log(
+      `cannot open /dev/null (needs --allow-read=/dev/null): a shortage of ` +
+        `file descriptors would go unnoticed`,
+    );
+  }
+  let closing = false;
+  const stopWatching = watchFileDescriptors(() => {
+    if (closing) return;
+    // net's close, not http's: that would also end the idle connections
+    // and the timeout checks. The connections stay; only the listening
+    // socket is made anew.
+    if (server.listening) net.Server.prototype.close.call(server);
+    server.listen(port, options.hostname);
+  }, {
+    log,
+    intervalMs: limits.logIntervalMs,
+    isListening: () => server.listening,
+  });
 
   return {
     addr,
@@ -229,6 +270,8 @@ export async function listenGuarded(
       return guard.stats;
     },
     async close(graceMs = 1000) {
+      closing = true;
+      stopWatching();
       clearInterval(flusher);
       guard.flush();
       const closed = new Promise<void>((resolve) =>
@@ -249,6 +292,62 @@ export async function listenGuarded(
   };
 }
 
+// node:http stops accepting for good, silently, once an accept fails with
+// EMFILE (Deno 2.9.6). Out of descriptors, the kernel queues or refuses new
+// connections; once some are free again the listening socket is made anew.
+function watchFileDescriptors(
+  relisten: () => void,
+  options: {
+    log: (line: string) => void;
+    intervalMs: number;
+    isListening: () => boolean;
+  },
+): () => void {
+  let since: number | undefined;
+  let episodes = 0;
+  let lastLog = -Infinity;
+  const seconds = (ms: number) => (ms / 1000).toFixed(1);
+  const timer = setInterval(() => {
+    const now = performance.now();
+    if (fileDescriptorsExhausted()) {
+      if (since === undefined) {
+        since = now;
+        episodes++;
+      }
+      if (now - lastLog >= options.intervalMs) {
+        lastLog = now;
+        const times = episodes > 1
+          ? `, ${episodes} times since the last report`
+          : "";
+        const lasting = now - since >= 1000
+          ? `, for ${seconds(now - since)} s now`
+          : "";
+        options.log(
+          `out of file descriptors (EMFILE)${times}${lasting}: ` +
+            "not accepting until some close",
+        );
+        episodes = 0;
+      }
+      return;
+    }
+    if (since !== undefined) {
+      if (episodes === 0) {
+        options.log(
+          `file descriptors free again after ${
+            seconds(now - since)
+          } s: accepting`,
+        );
+      }
+      since = undefined;
+      relisten();
+    } else if (!options.isListening()) {
+      relisten();
+    }
+  }, FD_CHECK_MS);
+  Deno.unrefTimer(timer);
+  return () => clearInterval(timer);
+}
+
 // `::ffff:10.0.0.9` (an IPv4 peer on a dual-stack socket) is 10.0.0.9.
 function plainAddress(address: string | undefined): string | undefined {
   return address?.startsWith("::ffff:") ? address.slice(7) : address;
@@ -264,17 +363,4 @@ function closeWith(socket: Duplex, status: string): void {
     `HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`,
   );
   setTimeout(() => socket.destroy(), 1000);
-}
-
-function definedOnly(limits: GuardLimits): GuardLimits {
-  return Object.fromEntries(
-    Object.entries({
-      headersTimeoutMs: limits.headersTimeoutMs,
-      requestTimeoutMs: limits.requestTimeoutMs,
-      keepAliveTimeoutMs: limits.keepAliveTimeoutMs,
-      maxConnections: limits.maxConnections,
-      maxConnectionsPerAddress: limits.maxConnectionsPerAddress,
-      logIntervalMs: limits.logIntervalMs,
-    }).filter(([, value]) => value !== undefined),
-  );
 }

@@ -1,7 +1,10 @@
 /**
- * A service's HTTP server from start to a clean stop: listens, prints its
- * ready lines, and on SIGINT or SIGTERM prints `[TAG] shutting down`, lets
- * the service release what it holds, stops accepting and returns.
+ * A service's HTTP server from start to a clean stop: listens through
+ * {@linkcode listenGuarded} (timeouts on unfinished requests, connection
+ * caps per source address and in total, never an exit on a flood), prints
+ * its ready lines, and on SIGINT or SIGTERM prints `[TAG] shutting down`,
+ * lets the service release what it holds, stops accepting and returns.
+ * Refusals and server errors are logged as `[TAG] ...` lines.
  *
  * @example
  * ```ts ignore
@@ -17,8 +20,15 @@
  * @module
  */
 
+import {
+  type GuardedHandler,
+  type GuardLimits,
+  listenGuarded,
+  type UpgradeHandler,
+} from "./guarded_server.ts";
+
 /** How {@linkcode serveUntilSignal} serves and stops. */
-export interface ServeOptions {
+export interface ServeOptions extends GuardLimits {
   /** Listen address. */
   hostname: string;
   /** Listen port (0 for any free one). */
@@ -32,39 +42,38 @@ export interface ServeOptions {
    * end long-lived streams and sockets here, or the server waits for them.
    */
   onStop?: () => void | Promise<void>;
+  /** Takes HTTP upgrades (WebSockets), after the connection caps. */
+  onUpgrade?: UpgradeHandler;
   /** Ends the server without a signal (tests). */
   signal?: AbortSignal;
   /**
-   * How long to wait for open connections after the stop before returning
-   * anyway, in ms. Default 1000: `Deno.serve` may never finish while a
-   * client that vanished without a close handshake still holds an upgraded
-   * socket (denoland/deno#29088).
+   * How long to wait for open connections after the stop before closing
+   * them anyway, in ms. Default 1000: a client that vanished without a
+   * close handshake may never end its connection by itself.
    */
   graceMs?: number;
 }
 
 /** Serves `handler` until SIGINT, SIGTERM or `options.signal`. */
 export async function serveUntilSignal(
-  handler: Deno.ServeHandler<Deno.NetAddr>,
+  handler: GuardedHandler,
   options: ServeOptions,
 ): Promise<void> {
-  const controller = new AbortController();
-  const server = Deno.serve({
-    hostname: options.hostname,
-    port: options.port,
-    signal: controller.signal,
-    onListen: options.onListen,
-  }, handler);
+  const { tag } = options;
+  const server = await listenGuarded(handler, {
+    ...options,
+    log: (line) => console.log(`[${tag}] ${line}`),
+  });
+  options.onListen(server.addr);
   const stopped = Promise.withResolvers<void>();
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
-    console.log(`[${options.tag}] shutting down`);
+    console.log(`[${tag}] shutting down`);
     try {
       await options.onStop?.();
     } finally {
-      controller.abort();
       stopped.resolve();
     }
   };
@@ -73,14 +82,7 @@ export async function serveUntilSignal(
   options.signal?.addEventListener("abort", stop, { once: true });
   try {
     await stopped.promise;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      server.finished,
-      new Promise((resolve) => {
-        timer = setTimeout(resolve, options.graceMs ?? 1000);
-      }),
-    ]);
-    clearTimeout(timer);
+    await server.close(options.graceMs ?? 1000);
   } finally {
     for (const name of signals) Deno.removeSignalListener(name, stop);
   }

@@ -34,6 +34,8 @@ export interface ServiceSpec {
   cwd?: string;
   /** Run inside this network namespace (`ip netns exec`, needs root). */
   netns?: string;
+  /** Lower the soft limit on open files to this (`ulimit -n`). */
+  openFilesLimit?: number;
 }
 
 /** Options for {@linkcode startService}. */
@@ -207,9 +209,15 @@ export async function startService(
   spec: ServiceSpec,
   options: StartOptions,
 ): Promise<ServiceProcess> {
-  const [command, ...prefix] = spec.netns
+  const deno = spec.netns
     ? ["ip", "netns", "exec", spec.netns, Deno.execPath()]
     : [Deno.execPath()];
+  const [command, ...prefix] = spec.openFilesLimit === undefined ? deno : [
+    "bash",
+    "-c",
+    `ulimit -n ${spec.openFilesLimit} && exec "$0" "$@"`,
+    ...deno,
+  ];
   const child = new Deno.Command(command, {
     args: [...prefix, ...serviceArgs(spec)],
     cwd: spec.cwd ?? PROJECT_ROOT,

@@ -74,6 +74,7 @@ export async function startKms(
     args?: string[];
     port?: number;
     open?: boolean;
+    openFilesLimit?: number;
   } = {},
 ): Promise<TestKms> {
   const port = options.port ?? freePort();
@@ -94,6 +95,7 @@ export async function startKms(
       ...args,
     ],
     net: [`127.0.0.1:${port}`],
+    openFilesLimit: options.openFilesLimit,
   }, { ready: /listening on http/ });
   const url = `http://127.0.0.1:${port}`;
   return {
