@@ -77,7 +77,7 @@ Deno.test("backoff doubles up to the maximum, with jitter in the upper half", ()
 });
 
 Deno.test("two links register with the real relay, exchange a frame and get its ack", async () => {
-  await using relay = await startRelay();
+  await using relay = await startRelay({ open: true });
   const a = recordedLink(relay.url, { deviceId: "Soldier_Alpha" });
   const b = recordedLink(relay.url, { deviceId: "Soldier_Bravo" });
   try {
@@ -169,7 +169,7 @@ Deno.test("a relay that stops answering is left, and the link resumes its regist
 });
 
 Deno.test("an idle link pings: the real relay keeps it up, a silent one is left", async () => {
-  await using relay = await startRelay();
+  await using relay = await startRelay({ open: true });
   const live = recordedLink(relay.url, {
     deviceId: "Soldier_Alpha",
     heartbeatMs: 50,
