@@ -19,6 +19,8 @@ import {
   waitForCount,
   withReadyPair,
 } from "./_test_client.ts";
+import { generateIdentity } from "../protocol/mod.ts";
+import { startRelay } from "../relay/_test_relay.ts";
 import { requestSessionKey } from "./kms_client.ts";
 import { startTamperProxy } from "./_test_tamper_proxy.ts";
 import { startOldKms } from "./_test_old_kms.ts";
@@ -233,5 +235,41 @@ Deno.test("--credentials FILE gives the device and its token; a device without o
     assertEquals(linesMatching(mallory.process, HINT).length, 1);
   } finally {
     await stopClients(...clients);
+  }
+});
+
+Deno.test("a relay that trusts another KMS's ticket key: the client renews its ticket once, then says why it cannot register, once", async () => {
+  await using stack = await startStack();
+  const other = await generateIdentity();
+  const keyFile = await Deno.makeTempFile({ suffix: ".pub" });
+  await Deno.writeTextFile(
+    keyFile,
+    other.publicKey.toBase64({ alphabet: "base64url", omitPadding: true }),
+  );
+  try {
+    await using relay = await startRelay({
+      open: false,
+      args: ["--ticket-key", keyFile],
+      read: [keyFile],
+    });
+    const alpha = await startClient({
+      stack,
+      relayUrl: relay.url,
+      device: "Soldier_Alpha",
+      peer: "Soldier_Bravo",
+    });
+    try {
+      const CANNOT =
+        /✗ Soldier_Alpha cannot register with the relay at ws:\/\/127\.0\.0\.1:\d+: it refused a fresh relay ticket from the KMS too \(ticket refused: it is not signed by this relay's KMS \(forged, or from another KMS\)\)\. The relay must trust this KMS's ticket key/;
+      await alpha.process.waitForLine(CANNOT, WAIT_MS);
+      // Long enough for more attempts (the backoff grows to 5 s): said once.
+      await new Promise((resolve) => setTimeout(resolve, 6000));
+      assertEquals(linesMatching(alpha.process, CANNOT).length, 1);
+      assertEquals(linesMatching(alpha.process, /Connected to the relay/), []);
+    } finally {
+      await stopClients(alpha);
+    }
+  } finally {
+    await Deno.remove(keyFile);
   }
 });

@@ -286,3 +286,86 @@ Deno.test("every registration presents the device's current ticket", async () =>
     await server.shutdown();
   }
 });
+
+Deno.test("a refused ticket is renewed once, quietly, and registration tried again; refused again, the refusal is handed over", async () => {
+  const registrations: Record<string, unknown>[] = [];
+  // Admits ticket-2 only; refuses anything else as a relay refuses an
+  // expired ticket.
+  let admitted = "ticket-2";
+  const server = Deno.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    onListen: () => {},
+  }, (request) => {
+    const { socket, response } = Deno.upgradeWebSocket(request);
+    socket.onmessage = (event) => {
+      const frame = JSON.parse(event.data);
+      if (frame.type !== "register") return;
+      registrations.push(frame);
+      if (frame.ticket === admitted) {
+        socket.send(JSON.stringify({
+          type: "registered",
+          device_id: frame.device_id,
+          online: [frame.device_id],
+          resume: "token-1",
+        }));
+        return;
+      }
+      socket.send(JSON.stringify({
+        type: "error",
+        code: "ticket_invalid",
+        message: "ticket refused: it has expired: ask the KMS for a new one",
+      }));
+      socket.close(1008, "ticket refused");
+    };
+    return response;
+  });
+  let ticket = "ticket-1";
+  let renewals = 0;
+  const { link, start, until, events, frames } = recordedLink(
+    `ws://127.0.0.1:${server.addr.port}`,
+    {
+      deviceId: "Soldier_Alpha",
+      ticket: () => ticket,
+      renewTicket: () => {
+        renewals++;
+        ticket = `ticket-${renewals + 1}`;
+        return Promise.resolve();
+      },
+    },
+  );
+  start();
+  try {
+    await until(() => events.includes("up first Soldier_Alpha"));
+    assertEquals(registrations.map((r) => r.ticket), ["ticket-1", "ticket-2"]);
+    assertEquals([renewals, frames, events], [1, [], [
+      "up first Soldier_Alpha",
+    ]]);
+    // A relay that trusts another KMS refuses the fresh ticket too: said.
+    admitted = "none";
+    await link.close();
+    const again = recordedLink(`ws://127.0.0.1:${server.addr.port}`, {
+      deviceId: "Soldier_Alpha",
+      ticket: () => ticket,
+      renewTicket: () => {
+        renewals++;
+        return Promise.resolve();
+      },
+    });
+    again.start();
+    try {
+      await again.until(() => again.frames.length >= 1);
+      assertEquals(renewals, 2);
+      assertEquals(again.frames[0].type, "error");
+      assert(
+        again.events.every((e) => e.startsWith("down never up")),
+        String(again.events),
+      );
+    } finally {
+      await again.link.close();
+    }
+  } finally {
+    await link.close();
+    await server.shutdown();
+  }
+});
