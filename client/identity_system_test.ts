@@ -11,6 +11,7 @@ import {
   KEY_READY,
   linesMatching,
   startClient,
+  startPair,
   startStack,
   stopClients,
   type TestClientProcess,
@@ -198,25 +199,14 @@ Deno.test("--credentials FILE gives the device and its token; a device without o
   await using stack = await startStack();
   const clients: TestClientProcess[] = [];
   try {
-    const bravoToken = await stack.token("Soldier_Bravo");
-    const common = { kmsUrl: stack.kms.url, relayUrl: stack.relay.url };
     clients.push(
-      ...await Promise.all([
-        // No --device: the file names the device.
-        startClient({
-          ...common,
-          device: "Soldier_Alpha",
-          credentials: stack.credentials("Soldier_Alpha"),
-          peer: "Soldier_Bravo",
-        }),
-        startClient({
-          ...common,
-          device: "Soldier_Bravo",
-          peer: "Soldier_Alpha",
-          env: { QSTCS_KMS_TOKEN: bravoToken },
-        }),
-        startClient({ ...common, device: "Mallory", peer: "Soldier_Alpha" }),
-      ]),
+      // No --device: each file names its device (--token and
+      // QSTCS_KMS_TOKEN are client_system_test.ts's).
+      ...await startPair(stack, {
+        alpha: "Soldier_Alpha",
+        bravo: "Soldier_Bravo",
+      }),
+      await startClient({ stack, device: "Mallory", peer: "Soldier_Alpha" }),
     );
     const [alpha, bravo, mallory] = clients;
     await Promise.all(

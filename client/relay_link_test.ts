@@ -252,20 +252,27 @@ Deno.test("frames that are not the relay's are handed over as refusals", async (
   }
 });
 
-Deno.test("every registration presents the device's current ticket", async () => {
-  const registrations: Record<string, unknown>[] = [];
-  const server = Deno.serve({
+// A WebSocket server on a free port handing each parsed frame to `onFrame`.
+function fakeRelay(
+  onFrame: (socket: WebSocket, frame: Record<string, unknown>) => void,
+): Deno.HttpServer<Deno.NetAddr> {
+  return Deno.serve({
     hostname: "127.0.0.1",
     port: 0,
     onListen: () => {},
   }, (request) => {
     const { socket, response } = Deno.upgradeWebSocket(request);
-    socket.onmessage = (event) => {
-      registrations.push(JSON.parse(event.data));
-      // Refused, as a relay refuses an expired ticket: the link retries.
-      socket.close(1000, "refused");
-    };
+    socket.onmessage = (event) => onFrame(socket, JSON.parse(event.data));
     return response;
+  });
+}
+
+Deno.test("every registration presents the device's current ticket", async () => {
+  const registrations: Record<string, unknown>[] = [];
+  const server = fakeRelay((socket, frame) => {
+    registrations.push(frame);
+    // Refused, as a relay refuses an expired ticket: the link retries.
+    socket.close(1000, "refused");
   });
   let ticket = "ticket-1";
   const { link, start, until } = recordedLink(
@@ -292,48 +299,38 @@ Deno.test("a refused ticket is renewed once, quietly, and registration tried aga
   // Admits ticket-2 only; refuses anything else as a relay refuses an
   // expired ticket.
   let admitted = "ticket-2";
-  const server = Deno.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    onListen: () => {},
-  }, (request) => {
-    const { socket, response } = Deno.upgradeWebSocket(request);
-    socket.onmessage = (event) => {
-      const frame = JSON.parse(event.data);
-      if (frame.type !== "register") return;
-      registrations.push(frame);
-      if (frame.ticket === admitted) {
-        socket.send(JSON.stringify({
-          type: "registered",
-          device_id: frame.device_id,
-          online: [frame.device_id],
-          resume: "token-1",
-        }));
-        return;
-      }
+  const server = fakeRelay((socket, frame) => {
+    if (frame.type !== "register") return;
+    registrations.push(frame);
+    if (frame.ticket === admitted) {
       socket.send(JSON.stringify({
-        type: "error",
-        code: "ticket_invalid",
-        message: "ticket refused: it has expired: ask the KMS for a new one",
+        type: "registered",
+        device_id: frame.device_id,
+        online: [frame.device_id],
+        resume: "token-1",
       }));
-      socket.close(1008, "ticket refused");
-    };
-    return response;
+      return;
+    }
+    socket.send(JSON.stringify({
+      type: "error",
+      code: "ticket_invalid",
+      message: "ticket refused: it has expired: ask the KMS for a new one",
+    }));
+    socket.close(1008, "ticket refused");
   });
   let ticket = "ticket-1";
   let renewals = 0;
-  const { link, start, until, events, frames } = recordedLink(
-    `ws://127.0.0.1:${server.addr.port}`,
-    {
+  // Each renewal gets the next ticket.
+  const renewingLink = () =>
+    recordedLink(`ws://127.0.0.1:${server.addr.port}`, {
       deviceId: "Soldier_Alpha",
       ticket: () => ticket,
       renewTicket: () => {
-        renewals++;
-        ticket = `ticket-${renewals + 1}`;
+        ticket = `ticket-${++renewals + 1}`;
         return Promise.resolve();
       },
-    },
-  );
+    });
+  const { link, start, until, events, frames } = renewingLink();
   start();
   try {
     await until(() => events.includes("up first Soldier_Alpha"));
@@ -344,14 +341,7 @@ Deno.test("a refused ticket is renewed once, quietly, and registration tried aga
     // A relay that trusts another KMS refuses the fresh ticket too: said.
     admitted = "none";
     await link.close();
-    const again = recordedLink(`ws://127.0.0.1:${server.addr.port}`, {
-      deviceId: "Soldier_Alpha",
-      ticket: () => ticket,
-      renewTicket: () => {
-        renewals++;
-        return Promise.resolve();
-      },
-    });
+    const again = renewingLink();
     again.start();
     try {
       await again.until(() => again.frames.length >= 1);
