@@ -1,12 +1,23 @@
 /**
  * Test helpers: the chat client as a real process with typed stdin (run
  * exactly as `deno task client` runs it), and a KMS and relay to talk
- * through, the relay on a fixed port so it can be killed and restarted.
+ * through, secure as shipped unless a test asks for the seeds' open mode,
+ * the relay on a fixed port so it can be killed and restarted.
  *
  * @module
  */
 
-import { removeDataDir, startKms, type TestKms } from "../kms/_test_kms.ts";
+import {
+  enrollCredentials,
+  removeDataDir,
+  startKms,
+  type TestKms,
+} from "../kms/_test_kms.ts";
+import {
+  startRelay,
+  type StartRelayOptions,
+  type TestRelay,
+} from "../relay/_test_relay.ts";
 import {
   freePort,
   PROJECT_ROOT,
@@ -14,6 +25,8 @@ import {
   type ServiceSpec,
   startService,
 } from "../common/service_process.ts";
+import { parseCredentials, type Role } from "../protocol/mod.ts";
+import { TICKET_PUBLIC_KEY_FILE } from "../kms/ticket_key.ts";
 
 /** Generous deadline for anything a loaded two-core machine must do. */
 export const WAIT_MS = 30_000;
@@ -48,37 +61,56 @@ export interface TestClientProcess {
   process: ServiceProcess;
 }
 
+/** Where a client connects: a stack's KMS and relay, or addresses given. */
+export type ClientTarget =
+  | {
+    /** Its KMS and relay, and the device's credentials if it enrolled it. */
+    stack: TestStack;
+    /** Another KMS address (a proxy in front of the stack's). */
+    kmsUrl?: string;
+    /** Another relay address (a proxy in front of the stack's). */
+    relayUrl?: string;
+  }
+  | { stack?: undefined; kmsUrl: string; relayUrl: string };
+
+/** Options for {@linkcode startClient}. */
+export type StartClientOptions = ClientTarget & {
+  device: string;
+  peer: string;
+  /** Run in this network namespace (a laptop behind the test router). */
+  netns?: string;
+  /** `--state`. Default {@linkcode TEST_STATE_DIR}. */
+  stateDir?: string;
+  /**
+   * `--credentials FILE` instead of `--device` (the file names `device`).
+   * Default: the stack's file for `device`, if it enrolled it.
+   */
+  credentials?: string;
+  /** More flags. */
+  args?: string[];
+  /** More environment variables. */
+  env?: Record<string, string>;
+};
+
 /** Starts a client with flags for every setting and stdin open for typing. */
 export async function startClient(
-  options: {
-    device: string;
-    peer: string;
-    kmsUrl: string;
-    relayUrl: string;
-    /** Run in this network namespace (a laptop behind the test router). */
-    netns?: string;
-    /** `--state`. Default {@linkcode TEST_STATE_DIR}. */
-    stateDir?: string;
-    /** `--credentials FILE` instead of `--device` (the file names `device`). */
-    credentials?: string;
-    /** More flags. */
-    args?: string[];
-    /** More environment variables. */
-    env?: Record<string, string>;
-  },
+  options: StartClientOptions,
 ): Promise<TestClientProcess> {
+  const { stack } = options;
+  const credentials = options.credentials ??
+    stack?.credentials(options.device);
   const process = await startService({
     ...CLIENT_SPEC,
     args: [
-      ...(options.credentials === undefined
+      ...(credentials === undefined
         ? ["--device", options.device]
-        : ["--credentials", options.credentials]),
+        : ["--credentials", credentials]),
       "--peer",
       options.peer,
       "--kms",
-      options.kmsUrl,
+      options.kmsUrl ?? stack!.kms.url,
       "--relay",
-      options.relayUrl,
+      options.relayUrl ?? stack!.relay.url,
       "--state",
       options.stateDir ?? TEST_STATE_DIR,
       ...options.args ?? [],
@@ -90,16 +122,20 @@ export async function startClient(
   return { deviceId: options.device, process };
 }
 
-/** A relay process on a fixed port that can be killed and started again. */
+/**
+ * A relay process on a fixed port that can be killed and started again,
+ * with the options of {@linkcode startRelay} (a restart reads its ticket key
+ * again).
+ */
 export class RestartableRelay {
   /** Its port on 127.0.0.1. */
   readonly port: number = freePort();
-  readonly #args: string[];
-  #process?: ServiceProcess;
+  readonly #options: StartRelayOptions;
+  #relay?: TestRelay;
 
-  /** A relay started with `args` besides host and port. */
-  constructor(options: { args?: string[] } = {}) {
-    this.#args = options.args ?? [];
+  /** A relay started with `options` on {@linkcode RestartableRelay.port}. */
+  constructor(options: StartRelayOptions) {
+    this.#options = options;
   }
 
   /** `ws://127.0.0.1:PORT`. */
@@ -109,49 +145,126 @@ export class RestartableRelay {
 
   /** Starts the relay process (again). */
   async start(): Promise<void> {
-    this.#process = await startService({
-      permissionSet: "relay",
-      entry: "relay/main.ts",
-      args: ["--host", "127.0.0.1", "--port", String(this.port), ...this.#args],
-      net: [`127.0.0.1:${this.port}`],
-    }, { ready: /listening on ws:/, timeoutMs: WAIT_MS });
+    this.#relay = await startRelay({ ...this.#options, port: this.port });
   }
 
   /** Kills the process without a goodbye (SIGKILL), as a crash would. */
   async kill(): Promise<void> {
-    await this.#process?.stop("SIGKILL");
-    this.#process = undefined;
+    await this.#relay?.process.stop("SIGKILL");
+    this.#relay = undefined;
   }
 }
 
-/** A KMS and a relay for a test. */
+/** A KMS and a relay for a test, and the devices it enrolled. */
 export interface TestStack extends AsyncDisposable {
   /** The KMS. */
   kms: TestKms;
   /** The relay. */
   relay: RestartableRelay;
+  /** Whether both run `--open` (the seeds' mode) and nobody is enrolled. */
+  open: boolean;
+  /**
+   * The credentials file (relative to the project root) of a device or
+   * operator this stack enrolled; undefined for any other name.
+   */
+  credentials(name: string): string | undefined;
+  /** The bearer token in the credentials file of `name`. */
+  token(name: string): Promise<string>;
+  /**
+   * Enrolls `name` (again) with the real `kms:enroll --credentials`: a new
+   * token in its file, and a re-enrolled device's identity key forgotten.
+   */
+  enroll(name: string, options?: { role?: Role }): Promise<void>;
 }
 
-/** Starts a fresh KMS (own data directory) and relay, with more flags. */
+/** Options for {@linkcode startStack}. */
+export interface StackOptions {
+  /**
+   * The seeds' open mode, for the tests that rely on it: the KMS and the
+   * relay run `--open`, nobody is enrolled, clients run without tokens and
+   * tickets are not required. Default false: secure as shipped.
+   */
+  open?: boolean;
+  /**
+   * Devices enrolled before the clients start (each with a credentials
+   * file its client is started with). Default Soldier_Alpha and
+   * Soldier_Bravo; none when open.
+   */
+  devices?: string[];
+  /** More KMS flags. */
+  kmsArgs?: string[];
+  /** More relay flags. */
+  relayArgs?: string[];
+}
+
+/**
+ * Starts a fresh KMS (own data directory) and relay as `deno task demo`
+ * does: secure unless `open`, the devices enrolled with `kms:enroll
+ * --credentials` (files in a folder of their own under `credentials/`,
+ * which the client may read), the relay checking tickets with the KMS's
+ * public key file.
+ */
 export async function startStack(
-  options: { kmsArgs?: string[]; relayArgs?: string[] } = {},
+  options: StackOptions = {},
 ): Promise<TestStack> {
-  const relay = new RestartableRelay({ args: options.relayArgs });
-  const [kms] = await Promise.all([
-    startKms({ args: options.kmsArgs }),
-    relay.start(),
-  ]);
-  return {
+  const open = options.open ?? false;
+  const kms = await startKms({ open, args: options.kmsArgs });
+  const credentialsDir = `credentials/test-${crypto.randomUUID().slice(0, 8)}`;
+  const enrolled = new Set<string>();
+  const enroll = async (name: string, how: { role?: Role } = {}) => {
+    await enrollCredentials(kms.dataDir, name, {
+      file: `${credentialsDir}/${name}.json`,
+      role: how.role,
+    });
+    enrolled.add(name);
+  };
+  const ticketKey = `${kms.dataDir}/${TICKET_PUBLIC_KEY_FILE}`;
+  const relay = new RestartableRelay(
+    open ? { open: true, args: options.relayArgs } : {
+      open: false,
+      args: ["--ticket-key", ticketKey, ...options.relayArgs ?? []],
+      read: [`./${ticketKey}`],
+    },
+  );
+  const stack: TestStack = {
     kms,
     relay,
+    open,
+    credentials: (name) =>
+      enrolled.has(name) ? `${credentialsDir}/${name}.json` : undefined,
+    async token(name) {
+      const file = stack.credentials(name);
+      if (file === undefined) throw new Error(`${name} is not enrolled`);
+      const parsed = parseCredentials(
+        await Deno.readTextFile(`${PROJECT_ROOT}${file}`),
+      );
+      if (!parsed.ok) throw new Error(`${file}: ${parsed.reason}`);
+      return parsed.credentials.token;
+    },
+    enroll,
     async [Symbol.asyncDispose]() {
       await Promise.all([relay.kill(), kms.stop()]);
       await removeDataDir(kms.dataDir);
+      await Deno.remove(`${PROJECT_ROOT}${credentialsDir}`, {
+        recursive: true,
+      }).catch(() => {});
     },
   };
+  try {
+    const devices = open
+      ? []
+      : options.devices ?? ["Soldier_Alpha", "Soldier_Bravo"];
+    // The KMS wrote its ticket key at start; enrolling while it runs is
+    // what an operator does.
+    await Promise.all([...devices.map((name) => enroll(name)), relay.start()]);
+  } catch (error) {
+    await stack[Symbol.asyncDispose]();
+    throw error;
+  }
+  return stack;
 }
 
-/** Starts a pair of clients that talk to each other through `relayUrl`. */
+/** Starts a pair of clients of `stack` that talk to each other. */
 export async function startPair(
   stack: TestStack,
   options: {
@@ -163,8 +276,9 @@ export async function startPair(
   },
 ): Promise<[TestClientProcess, TestClientProcess]> {
   const common = {
-    kmsUrl: options.kmsUrl ?? stack.kms.url,
-    relayUrl: options.relayUrl ?? stack.relay.url,
+    stack,
+    kmsUrl: options.kmsUrl,
+    relayUrl: options.relayUrl,
     stateDir: options.stateDir,
   };
   return await Promise.all([

@@ -135,6 +135,7 @@ export class ChatClient {
       new RelayLink(config.relayUrl, {
         deviceId: config.deviceId,
         ticket: () => tickets.ticket,
+        renewTicket: () => tickets.renew(),
       });
     const send = (packet: ChatPacket) => this.#relay.send(packet);
     this.#keys = new SessionKeys({

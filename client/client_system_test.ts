@@ -1,6 +1,7 @@
 /**
  * System tests: two real client processes against a real KMS and relay,
- * typed into through stdin as a script would.
+ * secure as shipped (devices enrolled, tickets required), typed into
+ * through stdin as a script would.
  */
 
 import { assert, assertEquals } from "@std/assert";
@@ -22,8 +23,6 @@ import {
   waitForEmptyOutbox,
   withReadyPair,
 } from "./_test_client.ts";
-import { enroll, removeDataDir, startKms } from "../kms/_test_kms.ts";
-import { startRelay } from "../relay/_test_relay.ts";
 import { startSilentProxy } from "./_test_silent_proxy.ts";
 import { startTamperProxy } from "./_test_tamper_proxy.ts";
 
@@ -140,56 +139,51 @@ Deno.test("a peer that switched to someone else: the sender is told once, not ev
   });
 });
 
-Deno.test("a KMS with --require-auth: devices with their tokens chat; a device without one is refused", async () => {
-  await using relay = await startRelay();
-  const kms = await startKms({ args: ["--require-auth"] });
+Deno.test("a secure KMS (the default): devices with their tokens chat; a device without one is refused", async () => {
+  await using stack = await startStack();
+  const [alphaToken, bravoToken] = await Promise.all([
+    stack.token("Soldier_Alpha"),
+    stack.token("Soldier_Bravo"),
+  ]);
+  // The addresses alone: tokens given as --token and QSTCS_KMS_TOKEN.
+  const common = { kmsUrl: stack.kms.url, relayUrl: stack.relay.url };
+  const [alpha, bravo, mallory] = await Promise.all([
+    startClient({
+      ...common,
+      device: "Soldier_Alpha",
+      peer: "Soldier_Bravo",
+      args: ["--token", alphaToken],
+    }),
+    startClient({
+      ...common,
+      device: "Soldier_Bravo",
+      peer: "Soldier_Alpha",
+      env: { QSTCS_KMS_TOKEN: bravoToken },
+    }),
+    startClient({ ...common, device: "Mallory", peer: "Soldier_Alpha" }),
+  ]);
   try {
-    const [alphaToken, bravoToken] = await Promise.all([
-      enroll(kms.dataDir, "Soldier_Alpha"),
-      enroll(kms.dataDir, "Soldier_Bravo"),
-    ]);
-    const common = { kmsUrl: kms.url, relayUrl: relay.url };
-    const [alpha, bravo, mallory] = await Promise.all([
-      startClient({
-        ...common,
-        device: "Soldier_Alpha",
-        peer: "Soldier_Bravo",
-        args: ["--token", alphaToken],
-      }),
-      startClient({
-        ...common,
-        device: "Soldier_Bravo",
-        peer: "Soldier_Alpha",
-        env: { QSTCS_KMS_TOKEN: bravoToken },
-      }),
-      startClient({ ...common, device: "Mallory", peer: "Soldier_Alpha" }),
-    ]);
-    try {
-      await Promise.all(
-        [alpha, bravo].map((c) => c.process.waitForLine(KEY_READY, WAIT_MS)),
-      );
-      await alpha.process.type("authenticated hello");
-      await bravo.process.waitForLine(
-        chatLine("Soldier_Alpha", "authenticated hello"),
-        WAIT_MS,
-      );
-      await mallory.process.waitForLine(
-        /^\[Mallory\] ⚠ No key from the KMS: KMS answered HTTP 401/,
-        WAIT_MS,
-      );
-      // Nor can anyone ask for the pair's key by naming the devices.
-      const stolen = await kms.post("/get_session_key", {
-        device_id: "Soldier_Alpha",
-        peer_id: "Soldier_Bravo",
-      });
-      assertEquals(stolen.status, 401);
-      assertEquals(stolen.body.key_hex, undefined);
-    } finally {
-      await stopClients(alpha, bravo, mallory);
-    }
+    await Promise.all(
+      [alpha, bravo].map((c) => c.process.waitForLine(KEY_READY, WAIT_MS)),
+    );
+    await alpha.process.type("authenticated hello");
+    await bravo.process.waitForLine(
+      chatLine("Soldier_Alpha", "authenticated hello"),
+      WAIT_MS,
+    );
+    await mallory.process.waitForLine(
+      /^\[Mallory\] ⚠ No key from the KMS: KMS answered HTTP 401/,
+      WAIT_MS,
+    );
+    // Nor can anyone ask for the pair's key by naming the devices.
+    const stolen = await stack.kms.post("/get_session_key", {
+      device_id: "Soldier_Alpha",
+      peer_id: "Soldier_Bravo",
+    });
+    assertEquals(stolen.status, 401);
+    assertEquals(stolen.body.key_hex, undefined);
   } finally {
-    await kms.stop();
-    await removeDataDir(kms.dataDir);
+    await stopClients(alpha, bravo, mallory);
   }
 });
 
@@ -197,10 +191,10 @@ Deno.test("a KMS that stops answering is reported, and the client recovers when 
   await using stack = await startStack();
   await using proxy = startSilentProxy(Number(new URL(stack.kms.url).port));
   const alpha = await startClient({
+    stack,
     device: "Soldier_Alpha",
     peer: "Soldier_Bravo",
     kmsUrl: proxy.url,
-    relayUrl: stack.relay.url,
   });
   try {
     await alpha.process.waitForLine(
@@ -226,8 +220,9 @@ Deno.test("a KMS that stops answering is reported, and the client recovers when 
 });
 
 Deno.test("an attachment arrives whole in downloads/<sender>/", async () => {
-  await using stack = await startStack();
   const sender = uniqueDevice("Alpha");
+  const receiver = uniqueDevice("Bravo");
+  await using stack = await startStack({ devices: [sender, receiver] });
   const folder = `test_artifacts/client/${sender}`;
   const downloads = `${PROJECT_ROOT}downloads/${sender}`;
   await Deno.mkdir(`${PROJECT_ROOT}${folder}`, { recursive: true });
@@ -236,7 +231,7 @@ Deno.test("an attachment arrives whole in downloads/<sender>/", async () => {
   await Deno.writeFile(`${PROJECT_ROOT}${folder}/field report.bin`, bytes);
   const [alpha, bravo] = await startPair(stack, {
     alpha: sender,
-    bravo: uniqueDevice("Bravo"),
+    bravo: receiver,
   });
   try {
     await Promise.all(
@@ -277,11 +272,10 @@ Deno.test("an attachment the receiver refuses is reported to the sender, not con
     `${PROJECT_ROOT}${folder}/big.bin`,
     new Uint8Array(64 * 1024),
   );
-  const common = { kmsUrl: stack.kms.url, relayUrl: stack.relay.url };
   const [alpha, bravo] = await Promise.all([
-    startClient({ ...common, device: "Soldier_Alpha", peer: "Soldier_Bravo" }),
+    startClient({ stack, device: "Soldier_Alpha", peer: "Soldier_Bravo" }),
     startClient({
-      ...common,
+      stack,
       device: "Soldier_Bravo",
       peer: "Soldier_Alpha",
       args: ["--max-file-mib", "0.01"],
@@ -391,9 +385,14 @@ Deno.test("relay killed and restarted: both reconnect and every line typed meanw
 
 Deno.test("force_attack: both stop chatting; reset: both re-key and the held line arrives once", async () => {
   await using stack = await startStack();
+  await stack.enroll("Operator", { role: "operator" });
+  const operator = { authorization: `Bearer ${await stack.token("Operator")}` };
   const RED = /⚠ QUANTUM LINK RED \(QBER=\d+\.\d%\) — possible eavesdropper!/;
   await withReadyPair(stack, async (alpha, bravo) => {
-    assertEquals((await stack.kms.post("/force_attack")).body.status, "RED");
+    assertEquals(
+      (await stack.kms.post("/force_attack", {}, operator)).body.status,
+      "RED",
+    );
     await Promise.all([
       alpha.process.waitForLine(RED, WAIT_MS),
       bravo.process.waitForLine(RED, WAIT_MS),
@@ -408,7 +407,7 @@ Deno.test("force_attack: both stop chatting; reset: both re-key and the held lin
       linesMatching(bravo.process, chatLine("Soldier_Alpha", "held while RED")),
       [],
     );
-    assertEquals((await stack.kms.post("/reset")).status, 200);
+    assertEquals((await stack.kms.post("/reset", {}, operator)).status, 200);
     await Promise.all([
       waitForCount(alpha.process, KEY_READY, { count: 2 }),
       waitForCount(bravo.process, KEY_READY, { count: 2 }),

@@ -74,15 +74,23 @@ async function tmuxMissing(): Promise<string | undefined> {
 
 Deno.test(TEST_NAME, async () => {
   if (skipUnless(TEST_NAME, await tmuxMissing())) return;
-  await using stack = await startStack();
   const tmux = new Tmux();
   const alpha = uniqueDevice("Alpha");
   const bravo = uniqueDevice("Bravo");
+  await using stack = await startStack({ devices: [alpha, bravo] });
   // The client exactly as `deno task client` starts it, in a terminal.
   const command = [Deno.execPath(), ...serviceArgs(CLIENT_SPEC)]
     .map((word) => `'${word}'`).join(" ");
   try {
-    for (const window of ["alpha", "bravo"]) {
+    for (const [window, me] of [["alpha", alpha], ["bravo", bravo]]) {
+      // The soldier's token in QSTCS_KMS_TOKEN (read from a file of its
+      // own, never on a command line), the device typed at the question.
+      const tokenFile = stack.credentials(me)!.replace(/\.json$/, ".env");
+      await Deno.writeTextFile(
+        `${PROJECT_ROOT}${tokenFile}`,
+        `export QSTCS_KMS_TOKEN='${await stack.token(me)}'\n`,
+        { mode: 0o600 },
+      );
       await tmux.run(
         "new-session",
         "-d",
@@ -92,7 +100,7 @@ Deno.test(TEST_NAME, async () => {
         "160",
         "-y",
         "40",
-        `cd '${Deno.cwd()}' && ${command}; echo "client exited with $?"; sleep 60`,
+        `cd '${Deno.cwd()}' && . './${tokenFile}' && ${command}; echo "client exited with $?"; sleep 60`,
       );
     }
     for (

@@ -24,7 +24,17 @@ export type IdentityOwnEvent =
     numbers: SafetyNumbers;
   }
   | { kind: "trusted"; peer: string }
-  | { kind: "nothing_to_trust"; peer: string };
+  | { kind: "nothing_to_trust"; peer: string }
+  | {
+    /** The relay refused this device's ticket, a fresh one too. */
+    kind: "relay_ticket_refused";
+    deviceId: string;
+    /** The relay's address. */
+    url: string;
+    code: "ticket_required" | "ticket_invalid";
+    /** The relay's words. */
+    message: string;
+  };
 
 /** Every identity event. */
 export type IdentityEvent = IdentityOwnEvent | TicketEvent | TrustEvent;
@@ -34,6 +44,7 @@ const KINDS: ReadonlySet<string> = new Set<IdentityEvent["kind"]>([
   "safety_numbers",
   "trusted",
   "nothing_to_trust",
+  "relay_ticket_refused",
   "no_tickets",
   "ticket_key_changed",
   "ticket_refused",
@@ -94,6 +105,19 @@ export function describeIdentity(
         `⚠ The KMS refused ${event.deviceId}: ${
           event.hadToken ? "its token is not valid" : "no token given"
         }. On the KMS host run: deno task kms:enroll ${event.deviceId} --credentials ${file}; then start the client with --credentials ${file}.`,
+      );
+    }
+    case "relay_ticket_refused": {
+      const cannot =
+        `✗ ${event.deviceId} cannot register with the relay at ${event.url}`;
+      const until = "Retrying; no chat until then.";
+      if (event.code === "ticket_required") {
+        return alert(
+          `${cannot}: it admits devices only with a relay ticket from the KMS, and this device has none (the KMS's answer is above). ${until}`,
+        );
+      }
+      return alert(
+        `${cannot}: it refused a fresh relay ticket from the KMS too (${event.message}). The relay must trust this KMS's ticket key (its --ticket-key file or --kms URL), and the clocks of KMS and relay must agree. ${until}`,
       );
     }
     case "no_tickets":

@@ -1,7 +1,7 @@
 /**
- * System tests of device identity: real client processes, a real KMS (with
- * relay tickets from _test_ticket_kms.ts in front of it where the KMS does
- * not issue them itself) and a real relay.
+ * System tests of device identity: real client processes, the real KMS
+ * issuing relay tickets to enrolled devices and a real relay checking them
+ * (a KMS from before tickets is _test_old_kms.ts in front of the real one).
  */
 
 import { assert, assertEquals } from "@std/assert";
@@ -11,6 +11,7 @@ import {
   KEY_READY,
   linesMatching,
   startClient,
+  startPair,
   startStack,
   stopClients,
   type TestClientProcess,
@@ -19,12 +20,11 @@ import {
   waitForCount,
   withReadyPair,
 } from "./_test_client.ts";
-import { formatCredentials } from "../protocol/mod.ts";
-import { enroll, removeDataDir, startKms } from "../kms/_test_kms.ts";
+import { generateIdentity } from "../protocol/mod.ts";
 import { startRelay } from "../relay/_test_relay.ts";
 import { requestSessionKey } from "./kms_client.ts";
 import { startTamperProxy } from "./_test_tamper_proxy.ts";
-import { startTicketKms } from "./_test_ticket_kms.ts";
+import { startOldKms } from "./_test_old_kms.ts";
 
 const SAFETY = /Safety number with \w+: (\d{5}(?: \d{5}){5}) — /;
 
@@ -43,7 +43,6 @@ const mode = async (path: string) =>
 
 Deno.test("with tickets: each side pins the other's key, /verify shows the same number on both, the identity is private", async () => {
   await using stack = await startStack();
-  await using kms = await startTicketKms(stack.kms.url);
   const stateDir = `state/test-${crypto.randomUUID().slice(0, 8)}`;
   try {
     await withReadyPair(stack, async (alpha, bravo) => {
@@ -62,7 +61,7 @@ Deno.test("with tickets: each side pins the other's key, /verify shows the same 
         WAIT_MS,
       );
       assertEquals(linesMatching(alpha.process, /NOT authenticated/), []);
-    }, { kmsUrl: kms.url, stateDir });
+    }, { stateDir });
     const device = `${stateDir}/Soldier_Alpha`;
     assertEquals(await mode(device), 0o700);
     assertEquals(await mode(`${device}/identity.json`), 0o600);
@@ -73,10 +72,9 @@ Deno.test("with tickets: each side pins the other's key, /verify shows the same 
 });
 
 Deno.test("a man in the middle, KMS and relay cooperating, who swaps the kem_offer's key is caught by the signature", async () => {
-  await using stack = await startStack();
-  await using kms = await startTicketKms(stack.kms.url);
-  // The KMS hands K to the relay: here the relay asks the (open) KMS for
-  // the pair's key by naming the pair.
+  // The KMS hands K to the relay: here the relay asks the KMS, open for
+  // that, for the pair's key by naming the pair. It still issues tickets.
+  await using stack = await startStack({ open: true });
   await using proxy = startTamperProxy(
     stack.relay.url,
     (frame) => String(frame.key_id).endsWith("+mlkem") ? "pass" : "swap_kem",
@@ -92,7 +90,7 @@ Deno.test("a man in the middle, KMS and relay cooperating, who swaps the kem_off
       },
     },
   );
-  const common = { kmsUrl: kms.url, relayUrl: proxy.url };
+  const common = { stack, relayUrl: proxy.url };
   const [alpha, bravo] = await Promise.all([
     startClient({ ...common, device: "Soldier_Alpha", peer: "Soldier_Bravo" }),
     startClient({ ...common, device: "Soldier_Bravo", peer: "Soldier_Alpha" }),
@@ -121,17 +119,11 @@ Deno.test("a man in the middle, KMS and relay cooperating, who swaps the kem_off
 });
 
 Deno.test("a re-enrolled peer (new identity, new ticket) is a loud warning, and chat waits for /trust", async () => {
-  await using stack = await startStack();
-  await using kms = await startTicketKms(stack.kms.url);
-  const stateDir = `state/test-${crypto.randomUUID().slice(0, 8)}`;
   const [alphaId, bravoId] = [uniqueDevice("Alpha"), uniqueDevice("Bravo")];
-  const common = {
-    kmsUrl: kms.url,
-    relayUrl: stack.relay.url,
-    stateDir,
-  };
+  await using stack = await startStack({ devices: [alphaId, bravoId] });
+  const stateDir = `state/test-${crypto.randomUUID().slice(0, 8)}`;
   const start = (device: string, peer: string) =>
-    startClient({ ...common, device, peer });
+    startClient({ stack, stateDir, device, peer });
   let [alpha, bravo] = await Promise.all([
     start(alphaId, bravoId),
     start(bravoId, alphaId),
@@ -141,12 +133,13 @@ Deno.test("a re-enrolled peer (new identity, new ticket) is a loud warning, and 
       [alpha, bravo].map((c) => c.process.waitForLine(KEY_READY, WAIT_MS)),
     );
     const before = await safetyNumberOf(alpha, bravoId);
-    // Bravo's laptop is replaced: its state is gone, the KMS re-enrolls it.
+    // Bravo's laptop is replaced: its state is gone, and kms:enroll makes
+    // new credentials (the KMS forgets the old identity key).
     await stopClients(bravo);
     await Deno.remove(`${PROJECT_ROOT}${stateDir}/${bravoId}`, {
       recursive: true,
     });
-    kms.reenroll(bravoId);
+    await stack.enroll(bravoId);
     bravo = await start(bravoId, alphaId);
     await alpha.process.waitForLine(
       new RegExp(`⚠ ${bravoId}'S IDENTITY KEY CHANGED — .* /trust ${bravoId}`),
@@ -182,8 +175,9 @@ Deno.test("a re-enrolled peer (new identity, new ticket) is a loud warning, and 
 });
 
 Deno.test("a KMS without tickets: said once, and chat works with the handshake said to be unauthenticated", async () => {
-  await using stack = await startStack();
-  await using old = await startTicketKms(stack.kms.url, { issues: false });
+  // An older KMS goes with a relay that admits devices without tickets.
+  await using stack = await startStack({ open: true });
+  await using old = startOldKms(stack.kms.url);
   await withReadyPair(stack, async (alpha, bravo) => {
     for (const client of [alpha, bravo]) {
       await client.process.waitForLine(/⚠ This KMS issues no relay tickets/);
@@ -202,40 +196,17 @@ Deno.test("a KMS without tickets: said once, and chat works with the handshake s
 });
 
 Deno.test("--credentials FILE gives the device and its token; a device without one is told how to enroll, once", async () => {
-  await using relay = await startRelay();
-  const kms = await startKms({ args: ["--require-auth"] });
-  const folder = `test_artifacts/client/credentials-${
-    crypto.randomUUID().slice(0, 8)
-  }`;
-  await Deno.mkdir(`${PROJECT_ROOT}${folder}`, { recursive: true });
+  await using stack = await startStack();
   const clients: TestClientProcess[] = [];
   try {
-    const file = `${folder}/Soldier_Alpha.json`;
-    const token = await enroll(kms.dataDir, "Soldier_Alpha");
-    await Deno.writeTextFile(
-      `${PROJECT_ROOT}${file}`,
-      formatCredentials({ device_id: "Soldier_Alpha", token, role: "device" }),
-      { mode: 0o600 },
-    );
-    const bravoToken = await enroll(kms.dataDir, "Soldier_Bravo");
-    const common = { kmsUrl: kms.url, relayUrl: relay.url };
     clients.push(
-      ...await Promise.all([
-        // No --device: the file names the device.
-        startClient({
-          ...common,
-          device: "Soldier_Alpha",
-          credentials: file,
-          peer: "Soldier_Bravo",
-        }),
-        startClient({
-          ...common,
-          device: "Soldier_Bravo",
-          peer: "Soldier_Alpha",
-          env: { QSTCS_KMS_TOKEN: bravoToken },
-        }),
-        startClient({ ...common, device: "Mallory", peer: "Soldier_Alpha" }),
-      ]),
+      // No --device: each file names its device (--token and
+      // QSTCS_KMS_TOKEN are client_system_test.ts's).
+      ...await startPair(stack, {
+        alpha: "Soldier_Alpha",
+        bravo: "Soldier_Bravo",
+      }),
+      await startClient({ stack, device: "Mallory", peer: "Soldier_Alpha" }),
     );
     const [alpha, bravo, mallory] = clients;
     await Promise.all(
@@ -254,8 +225,41 @@ Deno.test("--credentials FILE gives the device and its token; a device without o
     assertEquals(linesMatching(mallory.process, HINT).length, 1);
   } finally {
     await stopClients(...clients);
-    await kms.stop();
-    await removeDataDir(kms.dataDir);
-    await Deno.remove(`${PROJECT_ROOT}${folder}`, { recursive: true });
+  }
+});
+
+Deno.test("a relay that trusts another KMS's ticket key: the client renews its ticket once, then says why it cannot register, once", async () => {
+  await using stack = await startStack();
+  const other = await generateIdentity();
+  const keyFile = await Deno.makeTempFile({ suffix: ".pub" });
+  await Deno.writeTextFile(
+    keyFile,
+    other.publicKey.toBase64({ alphabet: "base64url", omitPadding: true }),
+  );
+  try {
+    await using relay = await startRelay({
+      open: false,
+      args: ["--ticket-key", keyFile],
+      read: [keyFile],
+    });
+    const alpha = await startClient({
+      stack,
+      relayUrl: relay.url,
+      device: "Soldier_Alpha",
+      peer: "Soldier_Bravo",
+    });
+    try {
+      const CANNOT =
+        /✗ Soldier_Alpha cannot register with the relay at ws:\/\/127\.0\.0\.1:\d+: it refused a fresh relay ticket from the KMS too \(ticket refused: it is not signed by this relay's KMS \(forged, or from another KMS\)\)\. The relay must trust this KMS's ticket key/;
+      await alpha.process.waitForLine(CANNOT, WAIT_MS);
+      // Long enough for more attempts (the backoff grows to 5 s): said once.
+      await new Promise((resolve) => setTimeout(resolve, 6000));
+      assertEquals(linesMatching(alpha.process, CANNOT).length, 1);
+      assertEquals(linesMatching(alpha.process, /Connected to the relay/), []);
+    } finally {
+      await stopClients(alpha);
+    }
+  } finally {
+    await Deno.remove(keyFile);
   }
 });

@@ -18,7 +18,7 @@ const alpha = { deviceId: "Soldier_Alpha", peerId: "Soldier_Bravo" };
 const bravo = { deviceId: "Soldier_Bravo", peerId: "Soldier_Alpha" };
 
 Deno.test("wrapped keys from the real KMS follow the pairing rules", async () => {
-  const kms = await startKms();
+  const kms = await startKms({ open: true });
   try {
     const first = keyOf(await requestSessionKey(kms.url, alpha));
     assertEquals(first.key.length, 32);
@@ -49,7 +49,7 @@ Deno.test("wrapped keys from the real KMS follow the pairing rules", async () =>
 });
 
 Deno.test("a RED link gives no key; link status follows", async () => {
-  const kms = await startKms();
+  const kms = await startKms({ open: true });
   try {
     assertEquals((await fetchLinkStatus(kms.url)).status, "GREEN");
     await kms.post("/force_attack");

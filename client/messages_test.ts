@@ -370,6 +370,27 @@ const TABLE: {
     "warn",
     "⚠ The KMS refused Soldier_Alpha: its token is not valid. On the KMS host run: deno task kms:enroll Soldier_Alpha --credentials credentials/Soldier_Alpha.json; then start the client with --credentials credentials/Soldier_Alpha.json.",
   ]],
+  relay_ticket_refused: [[
+    {
+      kind: "relay_ticket_refused",
+      deviceId: "Soldier_Alpha",
+      url: "ws://r",
+      code: "ticket_required",
+      message: "this relay admits Soldier_Alpha only with a relay ticket",
+    },
+    "alert",
+    "✗ Soldier_Alpha cannot register with the relay at ws://r: it admits devices only with a relay ticket from the KMS, and this device has none (the KMS's answer is above). Retrying; no chat until then.",
+  ], [
+    {
+      kind: "relay_ticket_refused",
+      deviceId: "Soldier_Alpha",
+      url: "ws://r",
+      code: "ticket_invalid",
+      message: "ticket refused: it is not signed by this relay's KMS",
+    },
+    "alert",
+    "✗ Soldier_Alpha cannot register with the relay at ws://r: it refused a fresh relay ticket from the KMS too (ticket refused: it is not signed by this relay's KMS). The relay must trust this KMS's ticket key (its --ticket-key file or --kms URL), and the clocks of KMS and relay must agree. Retrying; no chat until then.",
+  ]],
   no_tickets: [[
     { kind: "no_tickets" },
     "warn",

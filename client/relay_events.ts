@@ -113,10 +113,20 @@ export function relayEvents(context: RelayEventsContext): RelayEvents {
           // A refused registration comes back on every retry: said once.
           const { code, message } = frame;
           const refusal = `${code} ${message}`;
-          if (refusal !== lastRefusal) {
-            say({ kind: "relay_refused", code, message });
-          }
+          if (refusal === lastRefusal) return;
           lastRefusal = refusal;
+          if (code === "ticket_required" || code === "ticket_invalid") {
+            // Refused again after a fresh ticket (relay_link.ts): why this
+            // device cannot register.
+            return say({
+              kind: "relay_ticket_refused",
+              deviceId: conversation.deviceId,
+              url: context.relayUrl,
+              code,
+              message,
+            });
+          }
+          say({ kind: "relay_refused", code, message });
         }
       }
     },

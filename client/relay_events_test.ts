@@ -90,3 +90,21 @@ Deno.test("frames go where they belong; presence and refusals are said on change
     "⚠ The relay refused a frame: rate_limited — slow",
   ]);
 });
+
+Deno.test("a ticket refused after renewal says why the device cannot register, once", async () => {
+  const { handlers, said } = await events();
+  const refusal = {
+    type: "error",
+    code: "ticket_invalid",
+    message: "ticket refused: it is not signed by this relay's KMS",
+  } as const;
+  handlers.onFrame(refusal);
+  handlers.onFrame(refusal);
+  assertEquals(said.length, 1);
+  assertEquals(
+    said[0].startsWith(
+      "✗ Soldier_Alpha cannot register with the relay at ws://r: it refused a fresh relay ticket from the KMS too (ticket refused: it is not signed by this relay's KMS).",
+    ),
+    true,
+  );
+});

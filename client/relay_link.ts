@@ -12,10 +12,17 @@
  * A link with nothing to say sends a `ping` now and then, which the relay
  * answers with a `pong`, so an idle link finds out too.
  *
+ * A registration refused for its ticket (`ticket_required`,
+ * `ticket_invalid`) is answered once, quietly, by a fresh ticket and a new
+ * attempt: one that expired while the laptop slept is no news. Refused
+ * again, the refusal is handed over, for the soldier to be told why.
+ *
  * @module
  */
 
 import {
+  type ErrorCode,
+  type ErrorFrame,
   parseServerFrame,
   type PingFrame,
   type PongFrame,
@@ -60,6 +67,10 @@ export function backoffDelay(
 }
 
 const CLOSE_WAIT_MS = 1000;
+const TICKET_REFUSALS: ReadonlySet<ErrorCode> = new Set([
+  "ticket_required",
+  "ticket_invalid",
+]);
 const WATCHDOG_MS = 250;
 
 /** Where the link is. */
@@ -99,6 +110,11 @@ export interface RelayLinkOptions {
   deviceId: string;
   /** The device's current relay ticket, presented at each registration. */
   ticket?: () => string | undefined;
+  /**
+   * Gets a fresh ticket from the KMS, once, after the relay refused the
+   * one presented; resolves when the KMS answered or failed.
+   */
+  renewTicket?: () => Promise<void>;
   /** Reconnect delays. */
   backoff?: BackoffOptions;
   /**
@@ -145,6 +161,8 @@ export class RelayLink implements RelayConnection {
   #resume?: string;
   #attempt = 0;
   #everUp = false;
+  // A refused ticket was renewed since the last registration.
+  #ticketRenewed = false;
   #connectingSince?: number;
   #retryTimer?: ReturnType<typeof setTimeout>;
   #watchdog?: ReturnType<typeof setInterval>;
@@ -253,6 +271,7 @@ export class RelayLink implements RelayConnection {
       if (this.#state !== "connecting") return;
       this.#resume = frame.resume;
       this.#attempt = 0;
+      this.#ticketRenewed = false;
       this.#state = "up";
       this.#lastSentAt = performance.now();
       const reconnected = this.#everUp;
@@ -264,13 +283,27 @@ export class RelayLink implements RelayConnection {
       this.#unacked.delete(frame.id);
       return;
     }
+    if (frame.type === "error" && this.#state === "connecting") {
+      return this.#refused(socket, frame);
+    }
     if (frame.type === "ack") this.#unacked.delete(frame.id);
     this.#events?.onFrame(frame);
-    // Refused registration (a duplicate device id, a ticket refused): retry
-    // later.
-    if (frame.type === "error" && this.#state === "connecting") {
-      socket.close(1000, "registration refused");
+  }
+
+  // A refused registration (a duplicate device id, a ticket refused) is
+  // tried again later; a refused ticket is first renewed, once.
+  #refused(socket: WebSocket, frame: ErrorFrame): void {
+    const renew = this.#options.renewTicket;
+    if (renew && !this.#ticketRenewed && TICKET_REFUSALS.has(frame.code)) {
+      this.#ticketRenewed = true;
+      // No longer this link's socket: its close is not a lost connection.
+      this.#socket = undefined;
+      socket.close(1000, "renewing the ticket");
+      renew().catch(() => {}).finally(() => this.#connect());
+      return;
     }
+    this.#events?.onFrame(frame);
+    socket.close(1000, "registration refused");
   }
 
   #checkAnswers(): void {

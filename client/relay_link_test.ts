@@ -77,7 +77,7 @@ Deno.test("backoff doubles up to the maximum, with jitter in the upper half", ()
 });
 
 Deno.test("two links register with the real relay, exchange a frame and get its ack", async () => {
-  await using relay = await startRelay();
+  await using relay = await startRelay({ open: true });
   const a = recordedLink(relay.url, { deviceId: "Soldier_Alpha" });
   const b = recordedLink(relay.url, { deviceId: "Soldier_Bravo" });
   try {
@@ -169,7 +169,7 @@ Deno.test("a relay that stops answering is left, and the link resumes its regist
 });
 
 Deno.test("an idle link pings: the real relay keeps it up, a silent one is left", async () => {
-  await using relay = await startRelay();
+  await using relay = await startRelay({ open: true });
   const live = recordedLink(relay.url, {
     deviceId: "Soldier_Alpha",
     heartbeatMs: 50,
@@ -252,20 +252,27 @@ Deno.test("frames that are not the relay's are handed over as refusals", async (
   }
 });
 
-Deno.test("every registration presents the device's current ticket", async () => {
-  const registrations: Record<string, unknown>[] = [];
-  const server = Deno.serve({
+// A WebSocket server on a free port handing each parsed frame to `onFrame`.
+function fakeRelay(
+  onFrame: (socket: WebSocket, frame: Record<string, unknown>) => void,
+): Deno.HttpServer<Deno.NetAddr> {
+  return Deno.serve({
     hostname: "127.0.0.1",
     port: 0,
     onListen: () => {},
   }, (request) => {
     const { socket, response } = Deno.upgradeWebSocket(request);
-    socket.onmessage = (event) => {
-      registrations.push(JSON.parse(event.data));
-      // Refused, as a relay refuses an expired ticket: the link retries.
-      socket.close(1000, "refused");
-    };
+    socket.onmessage = (event) => onFrame(socket, JSON.parse(event.data));
     return response;
+  });
+}
+
+Deno.test("every registration presents the device's current ticket", async () => {
+  const registrations: Record<string, unknown>[] = [];
+  const server = fakeRelay((socket, frame) => {
+    registrations.push(frame);
+    // Refused, as a relay refuses an expired ticket: the link retries.
+    socket.close(1000, "refused");
   });
   let ticket = "ticket-1";
   const { link, start, until } = recordedLink(
@@ -281,6 +288,72 @@ Deno.test("every registration presents the device's current ticket", async () =>
       ["register", "ticket-1"],
       ["register", "ticket-2"],
     ]);
+  } finally {
+    await link.close();
+    await server.shutdown();
+  }
+});
+
+Deno.test("a refused ticket is renewed once, quietly, and registration tried again; refused again, the refusal is handed over", async () => {
+  const registrations: Record<string, unknown>[] = [];
+  // Admits ticket-2 only; refuses anything else as a relay refuses an
+  // expired ticket.
+  let admitted = "ticket-2";
+  const server = fakeRelay((socket, frame) => {
+    if (frame.type !== "register") return;
+    registrations.push(frame);
+    if (frame.ticket === admitted) {
+      socket.send(JSON.stringify({
+        type: "registered",
+        device_id: frame.device_id,
+        online: [frame.device_id],
+        resume: "token-1",
+      }));
+      return;
+    }
+    socket.send(JSON.stringify({
+      type: "error",
+      code: "ticket_invalid",
+      message: "ticket refused: it has expired: ask the KMS for a new one",
+    }));
+    socket.close(1008, "ticket refused");
+  });
+  let ticket = "ticket-1";
+  let renewals = 0;
+  // Each renewal gets the next ticket.
+  const renewingLink = () =>
+    recordedLink(`ws://127.0.0.1:${server.addr.port}`, {
+      deviceId: "Soldier_Alpha",
+      ticket: () => ticket,
+      renewTicket: () => {
+        ticket = `ticket-${++renewals + 1}`;
+        return Promise.resolve();
+      },
+    });
+  const { link, start, until, events, frames } = renewingLink();
+  start();
+  try {
+    await until(() => events.includes("up first Soldier_Alpha"));
+    assertEquals(registrations.map((r) => r.ticket), ["ticket-1", "ticket-2"]);
+    assertEquals([renewals, frames, events], [1, [], [
+      "up first Soldier_Alpha",
+    ]]);
+    // A relay that trusts another KMS refuses the fresh ticket too: said.
+    admitted = "none";
+    await link.close();
+    const again = renewingLink();
+    again.start();
+    try {
+      await again.until(() => again.frames.length >= 1);
+      assertEquals(renewals, 2);
+      assertEquals(again.frames[0].type, "error");
+      assert(
+        again.events.every((e) => e.startsWith("down never up")),
+        String(again.events),
+      );
+    } finally {
+      await again.link.close();
+    }
   } finally {
     await link.close();
     await server.shutdown();

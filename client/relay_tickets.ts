@@ -90,6 +90,7 @@ export class RelayTickets {
   readonly #now: () => number;
   #kmsKey?: Uint8Array;
   #ticket?: { text: string; expiresAt: number };
+  #saidNoTickets = false;
 
   /** Creates the ticket handling; {@linkcode RelayTickets.start} asks. */
   constructor(options: RelayTicketsOptions) {
@@ -119,15 +120,25 @@ export class RelayTickets {
     if (await this.#fetchTicket()) void this.#renewLoop();
   }
 
-  // False for a KMS without tickets (said once) or once stopped.
-  async #readKey(): Promise<boolean> {
-    const key = await this.#retrying(() =>
-      this.#options.kms.ticketKey({ signal: this.#options.signal })
+  /**
+   * Asks the KMS again at once, a single time, for its key and a fresh
+   * ticket, because a relay refused the one held (expired while the laptop
+   * slept, or signed with a key the KMS has since replaced). Resolves when
+   * the KMS answered or could not be reached.
+   */
+  async renew(): Promise<void> {
+    if (await this.#readKey(true)) await this.#fetchTicket(true);
+  }
+
+  // False for a KMS without tickets (said once) or once stopped; `once`
+  // asks a single time instead of until the KMS answers.
+  async #readKey(once = false): Promise<boolean> {
+    const key = await this.#retrying(
+      () => this.#options.kms.ticketKey({ signal: this.#options.signal }),
+      once,
     );
     if (!key?.ok) {
-      if (key && this.#kmsKey === undefined) {
-        this.#options.onEvent({ kind: "no_tickets" });
-      }
+      if (key && this.#kmsKey === undefined) this.#noTickets();
       return false;
     }
     const { pins } = this.#options;
@@ -156,10 +167,11 @@ export class RelayTickets {
   }
 
   // True once a ticket is held; false when the KMS refused one.
-  async #fetchTicket(): Promise<boolean> {
+  async #fetchTicket(once = false): Promise<boolean> {
     const { kms, publicKey, signal, onEvent } = this.#options;
-    const answer = await this.#retrying(() =>
-      kms.relayTicket(publicKey, { signal })
+    const answer = await this.#retrying(
+      () => kms.relayTicket(publicKey, { signal }),
+      once,
     );
     if (!answer) return false;
     if (answer.ok) {
@@ -167,7 +179,7 @@ export class RelayTickets {
       return true;
     }
     if (answer.reason === "no_tickets") {
-      onEvent({ kind: "no_tickets" });
+      this.#noTickets();
     } else {
       onEvent({
         kind: "ticket_refused",
@@ -179,8 +191,18 @@ export class RelayTickets {
     return false;
   }
 
-  // The call's answer, retried while it throws; undefined once stopped.
-  async #retrying<T>(request: () => Promise<T>): Promise<T | undefined> {
+  #noTickets(): void {
+    if (this.#saidNoTickets) return;
+    this.#saidNoTickets = true;
+    this.#options.onEvent({ kind: "no_tickets" });
+  }
+
+  // The call's answer, retried while it throws (unless `once`); undefined
+  // once stopped or failed.
+  async #retrying<T>(
+    request: () => Promise<T>,
+    once: boolean,
+  ): Promise<T | undefined> {
     const { signal, onEvent } = this.#options;
     let warned = false;
     while (!signal.aborted) {
@@ -192,6 +214,7 @@ export class RelayTickets {
           onEvent({ kind: "ticket_failed", message: (error as Error).message });
         }
         warned = true;
+        if (once) return undefined;
       }
       await delay(this.#options.retryMs ?? TICKET_RETRY_MS, { signal })
         .catch(() => {});

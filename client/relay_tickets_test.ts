@@ -126,3 +126,37 @@ Deno.test("a KMS that comes back with a new ticket key is noticed at the next re
   assertEquals(pins.ticketKey, kms.publicKey);
   stop.abort();
 });
+
+Deno.test("renew asks once, now: a fresh ticket, or one failure said and no retrying; a KMS without tickets is said once", async () => {
+  const kms = await generateIdentity();
+  let issued = 0;
+  let reachable = true;
+  const { handling, events, stop } = tickets({
+    ticketKey: () =>
+      reachable
+        ? Promise.resolve({ ok: true, publicKey: kms.publicKey })
+        : Promise.reject(new Error("KMS down")),
+    relayTicket: () =>
+      Promise.resolve({
+        ok: true,
+        ticket: `ticket-${++issued}`,
+        expiresAt: Date.now() / 1000 + 3600,
+      }),
+  });
+  await handling.start();
+  await handling.renew();
+  assertEquals(handling.ticket, "ticket-2");
+  reachable = false;
+  await handling.renew();
+  assertEquals(handling.ticket, "ticket-2", "the held one is kept");
+  assertEquals(events, [{ kind: "ticket_failed", message: "KMS down" }]);
+  stop.abort();
+
+  const old = tickets({
+    ticketKey: () => Promise.resolve({ ok: false, reason: "no_tickets" }),
+    relayTicket: () => Promise.reject(new Error("not asked")),
+  });
+  await old.handling.start();
+  await old.handling.renew();
+  assertEquals(old.events, [{ kind: "no_tickets" }]);
+});

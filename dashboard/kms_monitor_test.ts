@@ -125,7 +125,7 @@ Deno.test("operator actions report the KMS's answer, refusal or absence", async 
 Deno.test({
   name: "with the real KMS: state, live runs, Force Attack, Reset, restart",
   async fn() {
-    let kms = await startKms();
+    let kms = await startKms({ open: true });
     const monitor = new KmsMonitor({
       kmsUrl: kms.url,
       retryMs: 100,
@@ -157,6 +157,7 @@ Deno.test({
       kms = await startKms({
         port: Number(new URL(kms.url).port),
         dataDir: kms.dataDir,
+        open: true,
       });
       await waitFor(() => monitor.state.kms === "live", "live again", 10_000);
       assertEquals(monitor.state.status, "GREEN");

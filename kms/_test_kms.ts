@@ -11,6 +11,7 @@ import {
   type ServiceProcess,
   startService,
 } from "../common/service_process.ts";
+import type { Role } from "../protocol/mod.ts";
 
 /** Requests as the tests make them. */
 export interface TestClient {
@@ -61,12 +62,10 @@ export async function removeDataDir(dataDir: string): Promise<void> {
 }
 
 /**
- * Starts the KMS with its permission set ("kms"), only the port overridden.
- *
- * `options.open` adds `--open` (the seeds' open mode). It defaults to true,
- * unless `args` has `--require-auth`, for the tests of the other folders
- * written before the KMS was secure by default; the KMS's own tests say
- * which mode they want.
+ * Starts the KMS with its permission set ("kms"), only the port overridden,
+ * secure as shipped: bearer tokens required, operator endpoints for
+ * operators only. `options.open` adds `--open` (the seeds' open mode) for
+ * the tests that rely on it, which say so.
  */
 export async function startKms(
   options: {
@@ -80,7 +79,7 @@ export async function startKms(
   const port = options.port ?? freePort();
   const dataDir = options.dataDir ?? testDataDir();
   const args = options.args ?? [];
-  const open = options.open ?? !args.includes("--require-auth");
+  const open = options.open ?? false;
   const process = await startService({
     permissionSet: "kms",
     entry: "kms/main.ts",
@@ -147,14 +146,37 @@ export async function enroll(
   sae: string,
   options: { args?: string[] } = {},
 ): Promise<string> {
+  const out = await runEnroll(dataDir, [...options.args ?? [], sae]);
+  return out.trim().split("\n").at(-1)!;
+}
+
+/**
+ * Runs `deno task kms:enroll NAME --role ROLE --credentials FILE` for real,
+ * as the demo does: the token goes into FILE (relative to the project root,
+ * under `credentials/`, the only folder kms-admin may write besides data/).
+ */
+export async function enrollCredentials(
+  dataDir: string,
+  name: string,
+  options: { file: string; role?: Role },
+): Promise<void> {
+  await runEnroll(dataDir, [
+    name,
+    "--role",
+    options.role ?? "device",
+    "--credentials",
+    options.file,
+  ]);
+}
+
+async function runEnroll(dataDir: string, args: string[]): Promise<string> {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-P=kms-admin", "kms/enroll.ts", ...options.args ?? [], sae],
+    args: ["run", "--quiet", "-P=kms-admin", "kms/enroll.ts", ...args],
     cwd: PROJECT_ROOT,
     env: { KMS_DATA: dataDir, NO_COLOR: "1" },
   }).output();
-  const out = new TextDecoder().decode(stdout);
   if (code !== 0) {
     throw new Error(`enroll failed: ${new TextDecoder().decode(stderr)}`);
   }
-  return out.trim().split("\n").at(-1)!;
+  return new TextDecoder().decode(stdout);
 }

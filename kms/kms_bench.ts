@@ -44,7 +44,7 @@ async function load(
 }
 
 if (import.meta.main) {
-  const kms = await startKms();
+  const kms = await startKms({ open: true });
   try {
     console.log("KMS /get_session_key (kms/), a fresh BB84 key per request");
     await load(kms.url, { clients: 8, seconds: 1 }); // warm-up

@@ -9,8 +9,8 @@
 import {
   freePort,
   PROJECT_ROOT,
-  serviceArgs,
-  ServiceProcess,
+  type ServiceProcess,
+  startService,
 } from "../common/service_process.ts";
 
 /** A frame as received: the exact text, and its parse. */
@@ -37,30 +37,34 @@ export interface TestRelay extends AsyncDisposable {
 
 /** Options for {@linkcode startRelay}. */
 export interface StartRelayOptions {
+  /**
+   * Start with `--open`, which admits registrations without a ticket (the
+   * seeds' relay). Without it the relay needs `--ticket-key FILE` or
+   * `--kms URL` in `args`, as shipped: each test says which it runs.
+   */
+  open: boolean;
   /** Flags after the listen address. */
   args?: string[];
   /** Extra environment variables. */
   env?: Record<string, string>;
-  /**
-   * Start with `--open`, which admits registrations without a ticket.
-   * Default true, for the tests of other folders written before tickets.
-   */
-  open?: boolean;
+  /** Its port. Default: a free one. */
+  port?: number;
   /** Addresses it may reach besides its own, e.g. a KMS for `--kms`. */
   net?: string[];
-  /** Files it may read, e.g. a `--ticket-key` file. */
+  /** Files it may read besides its permission set's, e.g. a `--ticket-key` file. */
   read?: string[];
 }
 
 /**
  * Starts `relay/main.ts` with its permission set, listening on a free
- * loopback port; extra flags and environment variables as given.
+ * loopback port (or `options.port`); extra flags and environment variables
+ * as given.
  */
 export async function startRelay(
-  options: StartRelayOptions = {},
+  options: StartRelayOptions,
 ): Promise<TestRelay> {
-  const port = freePort();
-  const args = serviceArgs({
+  const port = options.port ?? freePort();
+  const process = await startService({
     permissionSet: "relay",
     entry: "relay/main.ts",
     args: [
@@ -68,40 +72,20 @@ export async function startRelay(
       "127.0.0.1",
       "--port",
       String(port),
-      ...(options.open ?? true ? ["--open"] : []),
+      ...(options.open ? ["--open"] : []),
       ...options.args ?? [],
     ],
+    env: options.env,
     net: [`127.0.0.1:${port}`, ...options.net ?? []],
-  });
-  // A permission set's read list is replaced by --allow-read, which
-  // startService cannot pass: the child is spawned here.
-  if (options.read) {
-    args.splice(
-      args.indexOf("relay/main.ts"),
-      0,
-      `--allow-read=${options.read.join(",")}`,
-    );
-  }
-  const child = new Deno.Command(Deno.execPath(), {
-    args,
-    cwd: PROJECT_ROOT,
-    env: { NO_COLOR: "1", ...options.env },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const process = new ServiceProcess(child);
-  try {
-    await process.waitForLine(/listening on ws:/, 15_000);
-  } catch (error) {
-    await process.stop("SIGKILL");
-    throw error;
-  }
+    // An --allow-read list replaces the set's, whose own files (the
+    // descriptor probe's /dev/null) stay readable.
+    read: options.read && [...await relaySetReads(), ...options.read],
+  }, { ready: /listening on ws:/, timeoutMs: 30_000 });
   return {
     port,
     url: `ws://127.0.0.1:${port}`,
     process,
-    pid: child.pid,
+    pid: process.pid,
     async metrics() {
       const text = await (await fetch(`http://127.0.0.1:${port}/metrics`))
         .text();
@@ -117,6 +101,14 @@ export async function startRelay(
       await process.stop();
     },
   };
+}
+
+// The read list of the relay's permission set in deno.json.
+async function relaySetReads(): Promise<string[]> {
+  const config = JSON.parse(
+    await Deno.readTextFile(`${PROJECT_ROOT}deno.json`),
+  );
+  return config.permissions.relay.read;
 }
 
 /** A WebSocket client whose received frames queue up for {@linkcode TestClient.next}. */

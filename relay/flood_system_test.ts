@@ -52,6 +52,7 @@ Deno.test("one sender flooding offline devices cannot make another's frame to an
   // does starve Alpha: the test tells the two apart.
   for (const [share, alphaGets] of [["0.25", "queued"], ["1", "dropped"]]) {
     await using relay = await startRelay({
+      open: true,
       args: [...limits, "--sender-share", share],
     });
     await using mallory = await TestClient.connect(relay.url);
@@ -82,7 +83,7 @@ Deno.test("one sender flooding offline devices cannot make another's frame to an
 });
 
 Deno.test("eight 60 MB frames at once are refused from their headers: memory stays under the bound, the relay stays up", async () => {
-  await using relay = await startRelay();
+  await using relay = await startRelay({ open: true });
   const before = await peakResident(relay.pid);
   let mostWritten = 0;
   const flooders = await Promise.all(
@@ -143,6 +144,7 @@ function mb(bytes: number): string {
 
 Deno.test("one address holding its connection cap does not keep another address out", async () => {
   await using relay = await startRelay({
+    open: true,
     args: ["--max-connections-per-address", "8"],
   });
   // 40 connections from 127.0.0.1 that never send a request.

@@ -194,6 +194,7 @@ const RATE_LIMIT = 1_000_000;
 if (import.meta.main) {
   // All the load comes from 127.0.0.1: the cap per address is lifted too.
   await using relay = await startRelay({
+    open: true,
     args: [
       "--rate-limit",
       String(RATE_LIMIT),

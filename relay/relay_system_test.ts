@@ -44,7 +44,7 @@ const ackFor = (id: string) => (frame: Record<string, unknown>) =>
   frame.type === "ack" && frame.id === id;
 
 Deno.test("two devices exchange encrypted frames both ways, byte for byte, acked as delivered", async () => {
-  await using relay = await startRelay();
+  await using relay = await startRelay({ open: true });
   await using alpha = await TestClient.connect(relay.url);
   await using bravo = await TestClient.connect(relay.url);
   await alpha.register("Soldier_Alpha");
@@ -89,7 +89,7 @@ Deno.test("two devices exchange encrypted frames both ways, byte for byte, acked
 });
 
 Deno.test("the older {from} and {from, to} forms register and route; a frame without id gets no ack", async () => {
-  await using relay = await startRelay();
+  await using relay = await startRelay({ open: true });
   await using alice = await TestClient.connect(relay.url);
   await using bob = await TestClient.connect(relay.url);
   alice.send({ from: "alice" });
@@ -116,7 +116,7 @@ Deno.test("the older {from} and {from, to} forms register and route; a frame wit
 });
 
 Deno.test("recipient * reaches every other registered device, with one ack that counts them", async () => {
-  await using relay = await startRelay();
+  await using relay = await startRelay({ open: true });
   await using alpha = await TestClient.connect(relay.url);
   await alpha.register("Alpha");
   const alone = JSON.stringify(chat("Alpha", "*", { id: "b-0" }));
@@ -150,7 +150,7 @@ Deno.test("recipient * reaches every other registered device, with one ack that 
 });
 
 Deno.test("presence: registered lists who is online; others hear of joins and leaves", async () => {
-  await using relay = await startRelay();
+  await using relay = await startRelay({ open: true });
   await using alpha = await TestClient.connect(relay.url);
   const first = await alpha.register("Alpha");
   assertEquals(first.online, ["Alpha"]);
@@ -171,7 +171,7 @@ Deno.test("presence: registered lists who is online; others hear of joins and le
 });
 
 Deno.test("frames for an offline device wait, then arrive in order; the sender hears queued then delivered", async () => {
-  await using relay = await startRelay();
+  await using relay = await startRelay({ open: true });
   await using alpha = await TestClient.connect(relay.url);
   await alpha.register("Alpha");
   const texts = ["q-1", "q-2", "q-3"].map((id) =>
@@ -202,6 +202,7 @@ Deno.test("queue limits: count and bytes drop new frames with a reason", async (
   // One sender may fill whole queues here (--sender-share 1): the share one
   // sender gets is tested in flood_system_test.ts.
   await using relay = await startRelay({
+    open: true,
     args: [
       "--queue-max-frames",
       "2",
@@ -238,7 +239,10 @@ Deno.test("queue limits: count and bytes drop new frames with a reason", async (
 });
 
 Deno.test("queued frames expire with a dropped ack, kept for a sender that went offline", async () => {
-  await using relay = await startRelay({ args: ["--queue-max-age-ms", "300"] });
+  await using relay = await startRelay({
+    open: true,
+    args: ["--queue-max-age-ms", "300"],
+  });
   {
     await using alpha = await TestClient.connect(relay.url);
     await alpha.register("Alpha");
@@ -270,7 +274,7 @@ Deno.test("queued frames expire with a dropped ack, kept for a sender that went 
 });
 
 Deno.test("a frame whose sender is not the connection's device is refused and not forwarded", async () => {
-  await using relay = await startRelay();
+  await using relay = await startRelay({ open: true });
   await using alpha = await TestClient.connect(relay.url);
   await using charlie = await TestClient.connect(relay.url);
   await alpha.register("Alpha");
@@ -284,7 +288,7 @@ Deno.test("a frame whose sender is not the connection's device is refused and no
 });
 
 Deno.test("a device id already online is refused; its resume token takes over and closes the old socket with 4001", async () => {
-  await using relay = await startRelay();
+  await using relay = await startRelay({ open: true });
   await using first = await TestClient.connect(relay.url);
   const { resume } = await first.register("Alpha");
   await using bravo = await TestClient.connect(relay.url);
@@ -318,7 +322,10 @@ Deno.test("a device id already online is refused; its resume token takes over an
 });
 
 Deno.test("bad input gets an error frame; the connection and everyone else carry on", async () => {
-  await using relay = await startRelay({ args: ["--max-frame-bytes", "1024"] });
+  await using relay = await startRelay({
+    open: true,
+    args: ["--max-frame-bytes", "1024"],
+  });
   await using bravo = await TestClient.connect(relay.url);
   await using charlie = await TestClient.connect(relay.url);
   await bravo.register("Bravo");
@@ -367,7 +374,10 @@ Deno.test("bad input gets an error frame; the connection and everyone else carry
 });
 
 Deno.test("repeated abuse closes the connection: 1009 oversize, 1003 binary, 1008 garbage", async () => {
-  await using relay = await startRelay({ args: ["--max-frame-bytes", "1024"] });
+  await using relay = await startRelay({
+    open: true,
+    args: ["--max-frame-bytes", "1024"],
+  });
   const abuses: [string | Uint8Array, number][] = [
     ["x".repeat(2000), 1009],
     [new Uint8Array(8), 1003],
@@ -392,7 +402,10 @@ Deno.test("repeated abuse closes the connection: 1009 oversize, 1003 binary, 100
 });
 
 Deno.test("the rate limit drops excess frames with an ack, then closes a flooding connection with 1008", async () => {
-  await using relay = await startRelay({ args: ["--rate-limit", "10"] });
+  await using relay = await startRelay({
+    open: true,
+    args: ["--rate-limit", "10"],
+  });
   await using bravo = await TestClient.connect(relay.url);
   await bravo.register("Bravo");
   await using alpha = await TestClient.connect(relay.url);
@@ -420,7 +433,10 @@ Deno.test("the rate limit drops excess frames with an ack, then closes a floodin
 });
 
 Deno.test("a client that stops answering pings is closed (1001) and its device id is free again", async () => {
-  await using relay = await startRelay({ args: ["--idle-timeout", "0.6"] });
+  await using relay = await startRelay({
+    open: true,
+    args: ["--idle-timeout", "0.6"],
+  });
   await using bravo = await TestClient.connect(relay.url);
   await bravo.register("Bravo");
   using silent = await RawClient.connect(relay.port);
@@ -444,6 +460,7 @@ Deno.test("a slow reader: frames queue within the limits, then drop with an ack;
   const maxBuffered = 64 * 1024;
   const queueBytes = 256 * 1024;
   await using relay = await startRelay({
+    open: true,
     args: [
       "--max-buffered-bytes",
       String(maxBuffered),
@@ -520,6 +537,7 @@ Deno.test("a slow reader: frames queue within the limits, then drop with an ack;
 Deno.test("200 concurrent clients register and each gets its neighbour's frame", async () => {
   // All from 127.0.0.1, past the default cap of 64 connections per address.
   await using relay = await startRelay({
+    open: true,
     args: ["--max-connections-per-address", "256"],
   });
   const count = 200;
@@ -561,7 +579,7 @@ Deno.test("200 concurrent clients register and each gets its neighbour's frame",
 });
 
 Deno.test("GET /healthz and /metrics; plain GET / asks for an upgrade; other paths 404", async () => {
-  await using relay = await startRelay();
+  await using relay = await startRelay({ open: true });
   await using alpha = await TestClient.connect(relay.url);
   await alpha.register("Alpha");
   const base = `http://127.0.0.1:${relay.port}`;

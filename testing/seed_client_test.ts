@@ -79,9 +79,9 @@ function seedClient(args: string[]) {
 
 Deno.test(NAME, async () => {
   if (skipUnless(NAME, await pythonMissing())) return;
-  const kms = await startKms({ args: ["--open", "--noise", "0.02"] });
+  const kms = await startKms({ open: true, args: ["--noise", "0.02"] });
   try {
-    await using relay = await startRelay({ args: ["--open"] });
+    await using relay = await startRelay({ open: true });
     const args = (me: string, peer: string) => [me, peer, kms.url, relay.url];
     await using alpha = seedClient(args("Soldier_Alpha", "Soldier_Bravo"));
     await using bravo = seedClient(args("Soldier_Bravo", "Soldier_Alpha"));
