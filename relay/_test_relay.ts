@@ -53,6 +53,8 @@ export interface StartRelayOptions {
   net?: string[];
   /** Files it may read besides its permission set's, e.g. a `--ticket-key` file. */
   read?: string[];
+  /** Its open-files limit (`ulimit -n`). Default: the caller's. */
+  openFilesLimit?: number;
 }
 
 /**
@@ -80,6 +82,7 @@ export async function startRelay(
     // An --allow-read list replaces the set's, whose own files (the
     // descriptor probe's /dev/null) stay readable.
     read: options.read && [...await relaySetReads(), ...options.read],
+    openFilesLimit: options.openFilesLimit,
   }, { ready: /listening on ws:/, timeoutMs: 30_000 });
   return {
     port,

@@ -1,5 +1,5 @@
 /**
- * One host cannot stop the KMS or the dashboard (issue 13, item 5), with
+ * One host cannot stop the KMS, the relay or the dashboard, with
  * real processes on loopback: unfinished and idle connections are closed
  * within the documented timeouts; a KMS whose open-files limit is lowered
  * to 256 survives a flood of thousands of sockets from 127.0.0.1 while
@@ -10,6 +10,7 @@ import { assert, assertEquals } from "@std/assert";
 import { freePort, startService } from "../common/service_process.ts";
 import { startDashboard } from "../dashboard/_test_dashboard.ts";
 import { removeDataDir, startKms } from "../kms/_test_kms.ts";
+import { startRelay, TestClient } from "../relay/_test_relay.ts";
 import {
   flood,
   type HeldSocket,
@@ -180,6 +181,50 @@ Deno.test({
   console.log(refusals?.join("\n"));
   assert(refusals, kms.process.tail());
   assertEquals(kms.process.output.includes("EMFILE"), false);
+});
+
+Deno.test({
+  name:
+    "the relay (ulimit -n 256) outlives a flood from one host: another host is answered during it, devices register and chat after it",
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
+  await using relay = await startRelay({ open: true, openFilesLimit: 256 });
+  const before = await residentMiB(relay.pid);
+  const attack = await flood(relay.port, FLOOD_SOCKETS);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const during = await residentMiB(relay.pid);
+  const refused = attack.closedByServer();
+  console.log(
+    `flood of ${FLOOD_SOCKETS} sockets from 127.0.0.1 at the relay: closed ` +
+      `${refused} at once; resident ${before} MiB before, ${during} MiB during`,
+  );
+  assert(refused >= FLOOD_SOCKETS - PER_ADDRESS_CAP, `relay: ${refused}`);
+  // The relay's health from another host, during the flood.
+  const health = await requestFrom(
+    `http://127.0.0.1:${relay.port}/healthz`,
+    "127.0.0.2",
+  );
+  assertEquals(health.status, 200);
+  await attack.release();
+  // Two devices register and chat once the flood is gone.
+  await using alpha = await eventually(() => TestClient.connect(relay.url));
+  await using bravo = await eventually(() => TestClient.connect(relay.url));
+  await alpha.register("Soldier_Alpha");
+  await bravo.register("Soldier_Bravo");
+  alpha.send({
+    type: "chat",
+    sender: "Soldier_Alpha",
+    recipient: "Soldier_Bravo",
+    nonce: "00".repeat(12),
+    ciphertext: "ab".repeat(32),
+    timestamp: Math.floor(Date.now() / 1000),
+    id: "m-1",
+    key_id: "k-1",
+    seq: 0,
+  });
+  const { frame } = await bravo.nextOfType("chat");
+  assertEquals(frame.id, "m-1");
 });
 
 Deno.test({
