@@ -36,6 +36,7 @@ export * from "./key_wrap.ts";
 export * from "./kms_event.ts";
 export * from "./link_policy.ts";
 export * from "./packet.ts";
+export * from "./registration.ts";
 export * from "./relay_ticket.ts";
 export * from "./replay_guard.ts";
 export * from "./server_frame.ts";

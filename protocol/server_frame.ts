@@ -1,6 +1,7 @@
 /**
  * The frames a client receives from the relay, read once at the trust
- * boundary: the relay's own frames (registered, presence, ack, pong, error)
+ * boundary: the relay's own frames (challenge, registered, presence, ack,
+ * pong, error)
  * and the chat packets it forwards from other devices. What is not one of
  * them comes back as a reason, never as a half-checked object.
  *
@@ -8,6 +9,7 @@
  */
 
 import { PacketError, parseChatPacket } from "./packet.ts";
+import type { ChallengeFrame } from "./registration.ts";
 import {
   type AckFrame,
   type AckStatus,
@@ -24,6 +26,7 @@ import {
 
 /** Any frame the relay sends to a client. */
 export type ServerFrame =
+  | ChallengeFrame
   | RegisteredFrame
   | PresenceFrame
   | AckFrame
@@ -87,6 +90,10 @@ type Fields = Record<string, unknown>;
 type Reader = (fields: Fields) => ServerFrame | string;
 
 const READERS: Record<ServerFrame["type"], Reader> = {
+  challenge: ({ nonce }) =>
+    typeof nonce === "string" && /^[A-Za-z0-9_-]{43}$/.test(nonce)
+      ? { type: "challenge", nonce }
+      : "nonce must be 32 bytes of base64url",
   registered: (fields) => {
     const { device_id, online, resume } = fields;
     if (typeof device_id !== "string") return "device_id must be a string";

@@ -8,6 +8,8 @@
  * @module
  */
 
+import type { LegacyRegisterFrame, RegisterFrame } from "./registration.ts";
+
 const DEVICE_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** Recipient that addresses every online device. */
@@ -247,29 +249,6 @@ export interface ChatPacket {
   key_id: string;
   /** Per (sender, key_id) counter, a non-negative safe integer. */
   seq: number;
-}
-
-/** First frame a client sends to the relay. */
-export interface RegisterFrame {
-  type: "register";
-  /** Device the connection speaks for. */
-  device_id: string;
-  /**
-   * The `resume` token of this device's previous `registered` frame: the new
-   * connection replaces the old one (a reconnect after a dead socket).
-   */
-  resume?: string;
-  /**
-   * The device's relay ticket from the KMS (`POST /relay_ticket`), which a
-   * relay not started with `--open` requires: see protocol/relay_ticket.ts.
-   */
-  ticket?: string;
-}
-
-/** First frame an older client sends to the relay; it has no `type`. */
-export interface LegacyRegisterFrame {
-  /** Device the connection speaks for. */
-  from: string;
 }
 
 /** Relay's answer to a successful registration. */
