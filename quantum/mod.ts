@@ -20,6 +20,7 @@ export * from "./bb84.ts";
 export * from "./bits.ts";
 export * from "./cascade.ts";
 export * from "./channel.ts";
+export * from "./decoy.ts";
 export * from "./entropy.ts";
 export * from "./hkdf.ts";
 export * from "./key_derivation.ts";
