@@ -26,5 +26,6 @@ export * from "./hkdf.ts";
 export * from "./key_derivation.ts";
 export * from "./ml_kem.ts";
 export * from "./privacy_amplification.ts";
+export * from "./pulse_channel.ts";
 export * from "./random.ts";
 export * from "./sifting.ts";
