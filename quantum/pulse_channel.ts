@@ -154,10 +154,6 @@ function logFactorial(n: number): number {
   return sum;
 }
 
-function counts(intensity: number): IntensityCounts {
-  return { intensity, sent: 0, detected: 0, sifted: 0, errors: 0 };
-}
-
 /**
  * Sends `options.pulses` weak coherent pulses through the link and counts,
  * per intensity, what Bob detected and how many sifted bits were wrong.
@@ -189,7 +185,9 @@ export function simulatePulses(
   const { pulses, link, deadTimePulses = 0, interceptRate = 0 } = options;
   const mix = options.mix ?? { signal: 0.8, weak: 0.15, vacuum: 0.05 };
   const mu = link.mu ?? 0.5, nu = link.nu ?? 0.1;
-  const tally = [counts(mu), counts(nu), counts(0)];
+  // Typed counters per intensity keep the hot loop monomorphic.
+  const sent = new Float64Array(3), detected = new Float64Array(3);
+  const sifted = new Float64Array(3), errors = new Float64Array(3);
   const photonTables = [poissonThresholds(mu), poissonThresholds(nu)];
   const click = clickProbabilities(options).map((p) => p * TWO_32);
   const signalCut = mix.signal * TWO_32;
@@ -218,8 +216,7 @@ export function simulatePulses(
     for (let i = 0; i < size; i++) {
       const u = classDraw[i];
       const c = u < signalCut ? 0 : u < weakCut ? 1 : 2;
-      const t = tally[c];
-      t.sent++;
+      sent[c]++;
       if (start + i < blindUntil) continue;
       let n = 0;
       if (c < 2) {
@@ -229,15 +226,15 @@ export function simulatePulses(
       const w = i >>> 5, bit = 1 << (i & 31);
       const photon = n > 0 && clickDraw[i] < click[n];
       if (!photon && (dark[w] & bit) === 0) continue;
-      t.detected++;
+      detected[c]++;
       blindUntil = start + i + 1 + deadTimePulses;
       if ((sifts[w] & bit) === 0) continue;
-      t.sifted++;
+      sifted[c]++;
       // A dark count, or a photon Eve resent in the other basis, reads as a
       // fair coin in Bob's basis; otherwise only misalignment flips it.
       const coin = !photon || (intercepted[w] & eveWrong[w] & bit) !== 0;
       const error = ((coin ? coins[w] : misaligned[w]) & bit) !== 0 ? 1 : 0;
-      t.errors += error;
+      errors[c] += error;
       if (c === 0) {
         const a = (aliceBits[w] >>> (i & 31)) & 1;
         alice.push(a);
@@ -245,11 +242,17 @@ export function simulatePulses(
       }
     }
   }
-  const [signal, weak, vacuum] = tally;
+  const counts = (c: number, intensity: number): IntensityCounts => ({
+    intensity,
+    sent: sent[c],
+    detected: detected[c],
+    sifted: sifted[c],
+    errors: errors[c],
+  });
   return {
-    signal,
-    weak,
-    vacuum,
+    signal: counts(0, mu),
+    weak: counts(1, nu),
+    vacuum: counts(2, 0),
     signalKey: { alice: alice.done(), bob: bob.done() },
   };
 }
