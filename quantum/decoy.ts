@@ -25,6 +25,8 @@ const E0 = 0.5;
 /** BB84's sifting keeps half the detections (q in the GLLP formula). */
 const SIFTING_FACTOR = 0.5;
 const GOLDEN = (Math.sqrt(5) - 1) / 2;
+/** Default f: Lim, Curty, Walenta, Xu, Zbinden, PRA 89, 022307 (2014). */
+const DEFAULT_RECONCILIATION_EFFICIENCY = 1.16;
 
 /** A fibre link with weak coherent pulses and a threshold detector. */
 export interface DecoyLinkParams {
@@ -40,7 +42,10 @@ export interface DecoyLinkParams {
   darkCountProbability: number;
   /** Probability e_detector that a detected photon hits the wrong detector. */
   misalignmentError: number;
-  /** Error-correction inefficiency f(E_μ) ≥ 1. Default 1.16. */
+  /**
+   * Error-correction inefficiency f(E_μ) ≥ 1. Default 1.16, the value of Lim,
+   * Curty, Walenta, Xu and Zbinden, PRA 89, 022307 (2014).
+   */
   reconciliationEfficiency?: number;
   /** Signal intensity μ; when absent, the rate is maximised over 0.01..1.5. */
   mu?: number;
@@ -148,17 +153,19 @@ export function expectedRates(
   return { gain, qber: gain > 0 ? errors / gain : 0 };
 }
 
-/** q·{−Q_μ·f·h(E_μ) + Q_1·[1 − h(e_1)]}, floored at 0. */
-function gllpRate(
+/**
+ * q·{−Q_μ·f·h(E_μ) + Q_1·[1 − h(e_1)]} before flooring at 0: the search for
+ * the best μ needs its slope where the rate is still negative.
+ */
+function gllpUnfloored(
   signal: IntensityRates,
   q1: number,
   e1: number,
   f: number,
 ): number {
-  const rate = SIFTING_FACTOR *
+  return SIFTING_FACTOR *
     (-signal.gain * f * binaryEntropy(signal.qber) +
       Math.max(0, q1) * (1 - binaryEntropy(e1)));
-  return Math.max(0, rate);
 }
 
 /**
@@ -187,7 +194,7 @@ function gllpRate(
  */
 export function estimateDecoy(
   measured: DecoyMeasurement,
-  f = 1.16,
+  f = DEFAULT_RECONCILIATION_EFFICIENCY,
 ): DecoyEstimate {
   const { mu, nu, signal, weak, vacuumGain: y0 } = measured;
   if (!(nu > 0 && nu < mu)) {
@@ -204,11 +211,17 @@ export function estimateDecoy(
       Math.max(0, (weak.qber * weak.gain * Math.exp(nu) - E0 * y0) / (y1 * nu)),
     )
     : E0;
-  return { y1, q1, e1, rate: y1 > 0 ? gllpRate(signal, q1, e1, f) : 0 };
+  return {
+    y1,
+    q1,
+    e1,
+    rate: y1 > 0 ? Math.max(0, gllpUnfloored(signal, q1, e1, f)) : 0,
+  };
 }
 
 function rateAt(params: DecoyLinkParams, mu: number): DecoyKeyRate {
-  const f = params.reconciliationEfficiency ?? 1.16;
+  const f = params.reconciliationEfficiency ??
+    DEFAULT_RECONCILIATION_EFFICIENCY;
   const eta = transmittance(params);
   const signal = expectedRates(params, mu);
   if (params.estimate === "infinite") {
@@ -216,7 +229,15 @@ function rateAt(params: DecoyLinkParams, mu: number): DecoyKeyRate {
     const y1 = y0 + eta;
     const e1 = (E0 * y0 + params.misalignmentError * eta) / y1;
     const q1 = y1 * mu * Math.exp(-mu);
-    return { mu, eta, signal, y1, q1, e1, rate: gllpRate(signal, q1, e1, f) };
+    return {
+      mu,
+      eta,
+      signal,
+      y1,
+      q1,
+      e1,
+      rate: Math.max(0, gllpUnfloored(signal, q1, e1, f)),
+    };
   }
   const nu = params.nu ?? 0.1;
   const estimate = estimateDecoy({
@@ -229,13 +250,14 @@ function rateAt(params: DecoyLinkParams, mu: number): DecoyKeyRate {
   return { mu, eta, signal, ...estimate };
 }
 
-// The rate before flooring at zero, so the search can climb out of a region
-// where the key rate is zero.
 function unfloored(params: DecoyLinkParams, mu: number): number {
-  const r = rateAt(params, mu);
-  return SIFTING_FACTOR *
-    (-r.signal.gain * (params.reconciliationEfficiency ?? 1.16) *
-        binaryEntropy(r.signal.qber) + r.q1 * (1 - binaryEntropy(r.e1)));
+  const { signal, q1, e1 } = rateAt(params, mu);
+  return gllpUnfloored(
+    signal,
+    q1,
+    e1,
+    params.reconciliationEfficiency ?? DEFAULT_RECONCILIATION_EFFICIENCY,
+  );
 }
 
 /**
