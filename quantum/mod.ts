@@ -1,6 +1,7 @@
 /**
  * The BB84 quantum key distribution engine and its post-processing: pure
- * code, no I/O. The quantum channel is a classical simulation; HKDF, ML-KEM
+ * code, no I/O. The quantum channel is a classical simulation, and so is the
+ * decoy-state weak-coherent-pulse link with its key-rate model; HKDF, ML-KEM
  * and the post-processing algorithms are real.
  *
  * @example
