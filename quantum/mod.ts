@@ -1,6 +1,7 @@
 /**
  * The BB84 quantum key distribution engine and its post-processing: pure
- * code, no I/O. The quantum channel is a classical simulation; HKDF, ML-KEM
+ * code, no I/O. The quantum channel is a classical simulation, and so is the
+ * decoy-state weak-coherent-pulse link with its key-rate model; HKDF, ML-KEM
  * and the post-processing algorithms are real.
  *
  * @example
@@ -20,10 +21,12 @@ export * from "./bb84.ts";
 export * from "./bits.ts";
 export * from "./cascade.ts";
 export * from "./channel.ts";
+export * from "./decoy.ts";
 export * from "./entropy.ts";
 export * from "./hkdf.ts";
 export * from "./key_derivation.ts";
 export * from "./ml_kem.ts";
 export * from "./privacy_amplification.ts";
+export * from "./pulse_channel.ts";
 export * from "./random.ts";
 export * from "./sifting.ts";
