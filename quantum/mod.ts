@@ -21,6 +21,7 @@ export * from "./bits.ts";
 export * from "./cascade.ts";
 export * from "./channel.ts";
 export * from "./entropy.ts";
+export * from "./fft.ts";
 export * from "./hkdf.ts";
 export * from "./key_derivation.ts";
 export * from "./ml_kem.ts";

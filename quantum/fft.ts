@@ -1,0 +1,120 @@
+/**
+ * Exact convolution of 0/1 vectors by a floating-point FFT, for Toeplitz
+ * privacy amplification at block scale.
+ *
+ * Both vectors go in one complex transform, z = a + i·b, and since
+ * z ⊛ z = a ⊛ a − b ⊛ b + 2i·(a ⊛ b), half the imaginary part of the inverse
+ * transform of Z² is a ⊛ b: two radix-2 transforms of length L in all.
+ *
+ * Exactness: for this radix-2 FFT with directly computed twiddles (error β
+ * each), Percival, "Rapid multiplication modulo the sum and difference of
+ * highly composite numbers", Math. Comp. 72 (2003), Theorem 5.1, bounds the
+ * error of every convolution coefficient by
+ * ‖z‖²·((1+ε)^{3n}(1+ε√5)^{3n+1}(1+β)^{3n} − 1) with n = log2 L and
+ * ε = 2^−53. Here ‖z‖² ≤ 2L (entries of a and b are 0 or 1) and
+ * β < 10^−15 (`Math.cos`/`Math.sin` are within an ulp or two of the true
+ * roots), so at the largest length accepted, L = 2^26, the error is below
+ * 2^27·(78·ε + 79·√5·ε + 78·β) < 2·10^−5: rounding each coefficient to the
+ * nearest integer gives the exact integer convolution, and the halving and
+ * the scaling by 1/L are exact (powers of two).
+ *
+ * Why not an NTT: measured on the 2-core bench machine, one 2^21-point pass
+ * took 750 ms as a 32-bit NTT mod 15·2^27 + 1 (products split into a double
+ * quotient and `Math.imul`), 240 ms as a double-precision NTT mod
+ * 25·2^22 + 1 (which also stops at 2^22 points, too short for 10^7 bits),
+ * and 125 ms as this complex FFT, which needs two passes where an NTT needs
+ * three.
+ *
+ * @module
+ */
+
+/** Largest transform length {@linkcode convolveBits} accepts (exactness). */
+export const MAX_FFT_LENGTH = 1 << 26;
+
+/** Decimation in frequency: natural order in, bit-reversed order out. */
+function forward(
+  re: Float64Array,
+  im: Float64Array,
+  cos: Float64Array,
+  sin: Float64Array,
+): void {
+  const n = re.length;
+  for (let h = n >>> 1, stride = 1; h >= 1; h >>>= 1, stride <<= 1) {
+    for (let i = 0; i < n; i += h << 1) {
+      for (let j = 0, t = 0; j < h; j++, t += stride) {
+        const p = i + j, q = p + h;
+        const ur = re[p], ui = im[p], vr = re[q], vi = im[q];
+        re[p] = ur + vr;
+        im[p] = ui + vi;
+        const dr = ur - vr, di = ui - vi, c = cos[t], s = sin[t];
+        // Times e^{−2πi·t/n}.
+        re[q] = dr * c + di * s;
+        im[q] = di * c - dr * s;
+      }
+    }
+  }
+}
+
+/** Decimation in time: bit-reversed order in, natural order out, unscaled. */
+function inverse(
+  re: Float64Array,
+  im: Float64Array,
+  cos: Float64Array,
+  sin: Float64Array,
+): void {
+  const n = re.length;
+  for (let h = 1, stride = n >>> 1; h < n; h <<= 1, stride >>>= 1) {
+    for (let i = 0; i < n; i += h << 1) {
+      for (let j = 0, t = 0; j < h; j++, t += stride) {
+        const p = i + j, q = p + h;
+        const c = cos[t], s = sin[t];
+        // Times e^{+2πi·t/n}.
+        const vr = re[q] * c - im[q] * s, vi = re[q] * s + im[q] * c;
+        const ur = re[p], ui = im[p];
+        re[p] = ur + vr;
+        im[p] = ui + vi;
+        re[q] = ur - vr;
+        im[q] = ui - vi;
+      }
+    }
+  }
+}
+
+/**
+ * Cyclic convolution of two 0/1 vectors `a` and `b` of the same power-of-two
+ * length (at most {@linkcode MAX_FFT_LENGTH}), exact: entry k of the result
+ * is the integer Σ a[j]·b[k − j mod L]. The arrays are overwritten; the
+ * result is returned in `a`.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { convolveBits } from "./fft.ts";
+ *
+ * // (1 + x)(1 + x + x²) = 1 + 2x + 2x² + x³
+ * const a = Float64Array.of(1, 1, 0, 0), b = Float64Array.of(1, 1, 1, 0);
+ * assertEquals([...convolveBits(a, b)], [1, 2, 2, 1]);
+ * ```
+ */
+export function convolveBits(a: Float64Array, b: Float64Array): Float64Array {
+  const n = a.length;
+  if (n !== b.length || n > MAX_FFT_LENGTH || (n & (n - 1)) !== 0) {
+    throw new RangeError("FFT operands must share a power-of-two length");
+  }
+  const half = Math.max(1, n >>> 1);
+  const cos = new Float64Array(half), sin = new Float64Array(half);
+  for (let t = 0; t < half; t++) {
+    cos[t] = Math.cos((2 * Math.PI * t) / n);
+    sin[t] = Math.sin((2 * Math.PI * t) / n);
+  }
+  forward(a, b, cos, sin);
+  for (let k = 0; k < n; k++) {
+    const r = a[k], i = b[k];
+    a[k] = r * r - i * i;
+    b[k] = 2 * r * i;
+  }
+  inverse(a, b, cos, sin);
+  const scale = 1 / (2 * n);
+  for (let k = 0; k < n; k++) a[k] = Math.round(b[k] * scale);
+  return a;
+}
