@@ -115,6 +115,73 @@ function ditStage(w: Transform, start: number, size: number, h: number) {
 }
 
 /**
+ * DIF stages h and h/2 of the group [start, start+2h) in one pass over
+ * memory: the same two radix-2 butterflies per point, so the same roundings.
+ */
+function difStagePair(w: Transform, start: number, h: number) {
+  const { re, im, cos, sin } = w;
+  const stride = (re.length / (2 * h)) | 0, quarter = h >>> 1;
+  for (let j = 0, t = 0; j < quarter; j++, t += stride) {
+    const p0 = start + j, p1 = p0 + quarter, p2 = p0 + h, p3 = p2 + quarter;
+    const t1 = t + quarter * stride, t2 = 2 * t;
+    // Stage h: (p0, p2) at root t, (p1, p3) at root t1.
+    let ur = re[p0], ui = im[p0], vr = re[p2], vi = im[p2];
+    let dr = ur - vr, di = ui - vi, c = cos[t], s = sin[t];
+    const a0r = ur + vr, a0i = ui + vi;
+    const a2r = dr * c + di * s, a2i = di * c - dr * s;
+    ur = re[p1], ui = im[p1], vr = re[p3], vi = im[p3];
+    dr = ur - vr, di = ui - vi, c = cos[t1], s = sin[t1];
+    const a1r = ur + vr, a1i = ui + vi;
+    const a3r = dr * c + di * s, a3i = di * c - dr * s;
+    // Stage h/2: (p0, p1) and (p2, p3), both at root 2t.
+    c = cos[t2], s = sin[t2];
+    re[p0] = a0r + a1r;
+    im[p0] = a0i + a1i;
+    dr = a0r - a1r, di = a0i - a1i;
+    re[p1] = dr * c + di * s;
+    im[p1] = di * c - dr * s;
+    re[p2] = a2r + a3r;
+    im[p2] = a2i + a3i;
+    dr = a2r - a3r, di = a2i - a3i;
+    re[p3] = dr * c + di * s;
+    im[p3] = di * c - dr * s;
+  }
+}
+
+/** DIT stages h/2 and h of the group [start, start+2h) in one pass. */
+function ditStagePair(w: Transform, start: number, h: number) {
+  const { re, im, cos, sin } = w;
+  const stride = (re.length / (2 * h)) | 0, quarter = h >>> 1;
+  for (let j = 0, t = 0; j < quarter; j++, t += stride) {
+    const p0 = start + j, p1 = p0 + quarter, p2 = p0 + h, p3 = p2 + quarter;
+    const t1 = t + quarter * stride, t2 = 2 * t;
+    // Stage h/2: (p0, p1) and (p2, p3), both at root 2t.
+    let c = cos[t2], s = sin[t2];
+    let xr = re[p1], xi = im[p1];
+    let vr = xr * c - xi * s, vi = xr * s + xi * c;
+    let ur = re[p0], ui = im[p0];
+    const a0r = ur + vr, a0i = ui + vi, a1r = ur - vr, a1i = ui - vi;
+    xr = re[p3], xi = im[p3];
+    vr = xr * c - xi * s, vi = xr * s + xi * c;
+    ur = re[p2], ui = im[p2];
+    const a2r = ur + vr, a2i = ui + vi, a3r = ur - vr, a3i = ui - vi;
+    // Stage h: (p0, p2) at root t, (p1, p3) at root t1.
+    c = cos[t], s = sin[t];
+    vr = a2r * c - a2i * s, vi = a2r * s + a2i * c;
+    re[p0] = a0r + vr;
+    im[p0] = a0i + vi;
+    re[p2] = a0r - vr;
+    im[p2] = a0i - vi;
+    c = cos[t1], s = sin[t1];
+    vr = a3r * c - a3i * s, vi = a3r * s + a3i * c;
+    re[p1] = a1r + vr;
+    im[p1] = a1i + vi;
+    re[p3] = a1r - vr;
+    im[p3] = a1i - vi;
+  }
+}
+
+/**
  * Decimation in frequency on [start, start+size): natural order in,
  * bit-reversed order out. The same butterflies as the textbook loop, in
  * depth-first order.
@@ -124,10 +191,9 @@ function forward(w: Transform, start: number, size: number): void {
     for (let h = size >>> 1; h >= 1; h >>>= 1) difStage(w, start, size, h);
     return;
   }
-  const h = size >>> 1;
-  difStage(w, start, size, h);
-  forward(w, start, h);
-  forward(w, start + h, h);
+  const h = size >>> 1, q = size >>> 2;
+  difStagePair(w, start, h);
+  for (let k = 0; k < 4; k++) forward(w, start + k * q, q);
 }
 
 /**
@@ -139,10 +205,9 @@ function inverse(w: Transform, start: number, size: number): void {
     for (let h = 1; h < size; h <<= 1) ditStage(w, start, size, h);
     return;
   }
-  const h = size >>> 1;
-  inverse(w, start, h);
-  inverse(w, start + h, h);
-  ditStage(w, start, size, h);
+  const h = size >>> 1, q = size >>> 2;
+  for (let k = 0; k < 4; k++) inverse(w, start + k * q, q);
+  ditStagePair(w, start, h);
 }
 
 /**
