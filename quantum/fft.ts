@@ -6,24 +6,29 @@
  * z ⊛ z = a ⊛ a − b ⊛ b + 2i·(a ⊛ b), half the imaginary part of the inverse
  * transform of Z² is a ⊛ b: two radix-2 transforms of length L in all.
  *
- * Exactness: for this radix-2 FFT with directly computed twiddles (error β
- * each), Percival, "Rapid multiplication modulo the sum and difference of
- * highly composite numbers", Math. Comp. 72 (2003), Theorem 5.1, bounds the
- * error of every convolution coefficient by
- * ‖z‖²·((1+ε)^{3n}(1+ε√5)^{3n+1}(1+β)^{3n} − 1) with n = log2 L and
- * ε = 2^−53. Here ‖z‖² ≤ 2L (entries of a and b are 0 or 1) and
- * β < 10^−15 (`Math.cos`/`Math.sin` are within an ulp or two of the true
- * roots), so at the largest length accepted, L = 2^26, the error is below
- * 2^27·(78·ε + 79·√5·ε + 78·β) < 2·10^−5: rounding each coefficient to the
- * nearest integer gives the exact integer convolution, and the halving and
- * the scaling by 1/L are exact (powers of two).
+ * Exactness: for a radix-2 FFT convolution whose twiddles each lie within β
+ * of the true roots, Percival, "Rapid multiplication modulo the sum and
+ * difference of highly composite numbers", Math. Comp. 72 (2003) 387–395,
+ * bounds the error of every coefficient of x ⊛ y by
+ * ‖x‖·‖y‖·((1+ε)^{3n}(1+ε√5)^{3n+1}(1+β)^{3n} − 1), with n = log2 L and
+ * ε = 2^−53. Here x = y = z, ‖z‖² ≤ 2L (entries of a and b are 0 or 1), and
+ * β < 10^−15: each twiddle is `Math.cos`/`Math.sin` (within an ulp) of an
+ * angle below π/4 computed with two roundings, or an exact symmetry of one.
+ * At the largest length accepted, L = 2^26, the error is thus below
+ * 2^27·(78·ε + 79·√5·ε + 78·β) (higher-order terms are under 10^−20)
+ * < 2·10^−5: rounding each coefficient to the nearest integer gives the
+ * exact integer convolution. Halving and scaling by 1/L are exact (powers of
+ * two). The butterflies are the textbook radix-2 ones, only reordered for
+ * the cache, so the bound applies as it stands.
  *
  * Why not an NTT: measured on the 2-core bench machine, one 2^21-point pass
  * took 750 ms as a 32-bit NTT mod 15·2^27 + 1 (products split into a double
  * quotient and `Math.imul`), 240 ms as a double-precision NTT mod
  * 25·2^22 + 1 (which also stops at 2^22 points, too short for 10^7 bits),
- * and 125 ms as this complex FFT, which needs two passes where an NTT needs
- * three.
+ * and 125 ms as a first version of this complex FFT, which moreover needs
+ * two passes where an NTT needs three. A word-packed Karatsuba over GF(2)[x]
+ * was not tried: JavaScript has no carry-less multiply, so each 32×32-bit
+ * product costs dozens of operations.
  *
  * @module
  */

@@ -79,12 +79,18 @@ function fftLength(seedBits: number): number {
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
- * import { toeplitzHashDirect, toeplitzHashFft } from "./privacy_amplification.ts";
+ * import {
+ *   toeplitzHashDirect,
+ *   toeplitzHashFft,
+ * } from "./privacy_amplification.ts";
  * import { cryptoWords } from "./random.ts";
  *
  * const input = { words: cryptoWords(4), length: 100 };
  * const seed = cryptoWords(5);
- * assertEquals(toeplitzHashDirect(input, 40, seed), toeplitzHashFft(input, 40, seed));
+ * assertEquals(
+ *   toeplitzHashDirect(input, 40, seed),
+ *   toeplitzHashFft(input, 40, seed),
+ * );
  * ```
  */
 export function toeplitzHashDirect(
@@ -135,13 +141,17 @@ export function toeplitzHashDirect(
  * cyclic product of that length suffices: the terms that wrap around land
  * below index m - 1, outside the slice.
  *
+ * @throws {RangeError} if the seed is too short, or if m + r - 1 exceeds
+ * 2^26 (`MAX_FFT_LENGTH` in fft.ts), past which exactness is not proven.
+ *
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
  * import { toeplitzHashFft } from "./privacy_amplification.ts";
  *
  * // Input 1 (one bit) against seed bits 1,0,1 gives the seed's three bits.
- * const out = toeplitzHashFft({ words: Uint32Array.of(1), length: 1 }, 3, Uint32Array.of(0b101));
+ * const one = { words: Uint32Array.of(1), length: 1 };
+ * const out = toeplitzHashFft(one, 3, Uint32Array.of(0b101));
  * assertEquals(out, Uint32Array.of(0b101));
  * ```
  */
