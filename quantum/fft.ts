@@ -238,10 +238,17 @@ function ditFirstPair(w: Transform, start: number, size: number) {
  * depth-first order.
  */
 function forward(w: Transform, start: number, size: number): void {
+  if (size < 4) {
+    for (let h = size >>> 1; h >= 1; h >>>= 1) difStage(w, start, size, h);
+    return;
+  }
   if (size <= BLOCK) {
-    const last = size >= 4 ? 4 : 1;
-    for (let h = size >>> 1; h >= last; h >>>= 1) difStage(w, start, size, h);
-    if (size >= 4) difLastPair(w, start, size);
+    let h = size >>> 1;
+    for (; h >= 8; h >>>= 2) {
+      for (let g = start; g < start + size; g += h << 1) difStagePair(w, g, h);
+    }
+    if (h === 4) difStage(w, start, size, 4);
+    difLastPair(w, start, size);
     return;
   }
   const h = size >>> 1, q = size >>> 2;
@@ -254,10 +261,23 @@ function forward(w: Transform, start: number, size: number): void {
  * order out, unscaled.
  */
 function inverse(w: Transform, start: number, size: number): void {
+  if (size < 4) {
+    for (let h = 1; h < size; h <<= 1) ditStage(w, start, size, h);
+    return;
+  }
   if (size <= BLOCK) {
-    if (size >= 4) ditFirstPair(w, start, size);
-    const first = size >= 4 ? 4 : 1;
-    for (let h = first; h < size; h <<= 1) ditStage(w, start, size, h);
+    ditFirstPair(w, start, size);
+    let h = 4;
+    // An odd number of stages left: one alone, then pairs (h, 2h).
+    if ((31 - Math.clz32(size)) % 2 === 1) {
+      ditStage(w, start, size, 4);
+      h = 8;
+    }
+    for (; h < size; h <<= 2) {
+      for (let g = start; g < start + size; g += h << 2) {
+        ditStagePair(w, g, h << 1);
+      }
+    }
     return;
   }
   const h = size >>> 1, q = size >>> 2;
