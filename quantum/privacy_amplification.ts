@@ -11,13 +11,13 @@ import { convolveBits } from "./fft.ts";
 
 /**
  * Cost of one FFT butterfly in direct-product bit operations, measured on the
- * 2-core bench machine where both methods took the same time: 5.9 ms for
- * 16,000 × 8,000 bits (n·m = 260·L·log2 L, L = 2^15) and 19 ms for
- * 100,000 × 4,096 (184·L·log2 L, L = 2^17). {@linkcode toeplitzHash} uses
- * the FFT when n·m > FFT_COST_RATIO · L·log2(L), so the KMS's few-thousand-bit
+ * 2-core bench machine: 12,000 × 6,000 bits took 3.6 ms either way
+ * (n·m = 146·L·log2 L, L = 2^15), while 60,000 × 6,000 (162·L·log2 L) took
+ * 14.5 ms direct and 10.9 ms by FFT. {@linkcode toeplitzHash} uses the FFT
+ * when n·m > FFT_COST_RATIO · L·log2(L), so the KMS's few-thousand-bit
  * blocks stay direct and 10^6-bit blocks take the FFT.
  */
-export const FFT_COST_RATIO = 256;
+export const FFT_COST_RATIO = 160;
 
 /** Seed bits a Toeplitz matrix of `outputBits` × `inputBits` needs. */
 export function toeplitzSeedBits(
