@@ -23,6 +23,7 @@ export * from "./cascade.ts";
 export * from "./channel.ts";
 export * from "./decoy.ts";
 export * from "./entropy.ts";
+export * from "./fft.ts";
 export * from "./hkdf.ts";
 export * from "./key_derivation.ts";
 export * from "./ml_kem.ts";
