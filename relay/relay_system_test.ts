@@ -239,9 +239,12 @@ Deno.test("queue limits: count and bytes drop new frames with a reason", async (
 });
 
 Deno.test("queued frames expire with a dropped ack, kept for a sender that went offline", async () => {
+  // Long enough that the relay has surely seen Alpha leave (it may take a
+  // while on a loaded machine) before e-2 expires.
+  const maxAgeMs = 1500;
   await using relay = await startRelay({
     open: true,
-    args: ["--queue-max-age-ms", "300"],
+    args: ["--queue-max-age-ms", String(maxAgeMs)],
   });
   {
     await using alpha = await TestClient.connect(relay.url);
@@ -258,7 +261,12 @@ Deno.test("queued frames expire with a dropped ack, kept for a sender that went 
     assertEquals((await alpha.next(ackFor("e-2"))).frame.status, "queued");
   }
   // Alpha left before e-2 expired: the ack waits for Alpha to come back.
-  await new Promise((resolve) => setTimeout(resolve, 600));
+  const left = Date.now();
+  while ((await relay.metrics()).get("qstcs_relay_devices_online") !== 0) {
+    assert(Date.now() - left < maxAgeMs, "the relay did not see Alpha leave");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  await new Promise((resolve) => setTimeout(resolve, maxAgeMs + 300));
   await using bravo = await TestClient.connect(relay.url);
   await bravo.register("Bravo");
   await using alpha = await TestClient.connect(relay.url);
