@@ -194,6 +194,46 @@ Deno.test("one host sending 5,000 bad tokens writes a bounded number of audit ro
   }
 });
 
+Deno.test("a secure KMS: 60 key requests leave the operator's RESET among the rows /events replays to an operator", async () => {
+  const kms = await startKms({ open: false });
+  try {
+    const alpha = await enroll(kms.dataDir, "Soldier_Alpha");
+    const operator = await enroll(kms.dataDir, "Operator", {
+      args: ["--role", "operator"],
+    });
+    const asOperator = { authorization: `Bearer ${operator}` };
+    assertEquals((await kms.post("/reset", {}, asOperator)).status, 200);
+    for (let i = 0; i < 60; i++) {
+      const key = await kms.post("/get_session_key", {
+        device_id: "Soldier_Alpha",
+        peer_id: "Soldier_Bravo",
+      }, { authorization: `Bearer ${alpha}` });
+      assertEquals(key.status, 200);
+    }
+    assertEquals((await fetch(`${kms.url}/events`)).status, 401);
+    const events = await fetch(`${kms.url}/events`, {
+      headers: asOperator,
+      signal: AbortSignal.timeout(10_000),
+    });
+    assertEquals(events.status, 200);
+    const reader = events.body!.pipeThrough(new TextDecoderStream())
+      .getReader();
+    let seen = "";
+    // The replay is sent at once; without the limit, 60 KEY_ISSUED rows
+    // push RESET out of its 50 rows and this read times out.
+    while (!seen.includes('"tag":"RESET"')) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error("stream ended before RESET");
+      seen += value;
+    }
+    assertMatch(seen, /"tag":"RESET","message":"actor=Operator source=/);
+    await reader.cancel();
+  } finally {
+    await kms.stop();
+    await removeDataDir(kms.dataDir);
+  }
+});
+
 Deno.test("--retain-rows prunes QBER history, ledger and audit rows at start", async () => {
   let kms = await startKms({ open: true });
   const { dataDir } = kms;
