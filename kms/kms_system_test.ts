@@ -8,7 +8,13 @@
 import { assert, assertEquals, assertMatch } from "@std/assert";
 import { DatabaseSync } from "node:sqlite";
 import { PROJECT_ROOT } from "../common/service_process.ts";
-import { enroll, removeDataDir, startKms, type TestKms } from "./_test_kms.ts";
+import {
+  enroll,
+  removeDataDir,
+  requestKeys,
+  startKms,
+  type TestKms,
+} from "./_test_kms.ts";
 
 /** These tests' premise is the seeds' open mode: the KMS runs `--open`. */
 async function withKms(
@@ -203,13 +209,11 @@ Deno.test("a secure KMS: 60 key requests leave the operator's RESET among the ro
     });
     const asOperator = { authorization: `Bearer ${operator}` };
     assertEquals((await kms.post("/reset", {}, asOperator)).status, 200);
-    for (let i = 0; i < 60; i++) {
-      const key = await kms.post("/get_session_key", {
-        device_id: "Soldier_Alpha",
-        peer_id: "Soldier_Bravo",
-      }, { authorization: `Bearer ${alpha}` });
-      assertEquals(key.status, 200);
-    }
+    await requestKeys(kms, {
+      device: "Soldier_Alpha",
+      token: alpha,
+      count: 60,
+    });
     assertEquals((await fetch(`${kms.url}/events`)).status, 401);
     const events = await fetch(`${kms.url}/events`, {
       headers: asOperator,

@@ -1,4 +1,5 @@
 import { assert, assertEquals, assertMatch } from "@std/assert";
+import { requestKeys, type TestResponse } from "./_test_kms.ts";
 import { withMemoryKms } from "./_test_memory_kms.ts";
 
 const OPERATOR_PATHS = [
@@ -9,31 +10,42 @@ const OPERATOR_PATHS = [
   "/deactivate_eve",
 ];
 
+/**
+ * `call` without a token and with an unknown one is 401, with the device
+ * token of Soldier_Alpha (`options.device`) 403 naming `options.path`.
+ */
+async function assertOperatorOnly(
+  call: (headers?: Record<string, string>) => Promise<TestResponse>,
+  options: { path: string; device: string },
+): Promise<void> {
+  const { path, device } = options;
+  const none = await call();
+  assertEquals(none.status, 401, path);
+  assertEquals(none.body.error, "unauthorized");
+  assertEquals(
+    none.headers.get("www-authenticate"),
+    'Bearer realm="qstcs-kms"',
+  );
+  const unknown = await call({ authorization: "Bearer " + "x".repeat(43) });
+  assertEquals(unknown.status, 401, path);
+  assertEquals(unknown.body.message, "bearer token not recognised");
+  const asDevice = await call({ authorization: `Bearer ${device}` });
+  assertEquals(asDevice.status, 403, path);
+  assertEquals(asDevice.body, {
+    error: "forbidden",
+    message:
+      `Soldier_Alpha holds a device credential: ${path} needs an operator credential (deno task kms:enroll NAME --role operator)`,
+  });
+}
+
 Deno.test("operator endpoints: no or unknown token 401, a device token 403, and the link is untouched", async () => {
   await withMemoryKms(async (kms) => {
     const device = kms.enroll("Soldier_Alpha");
     for (const path of OPERATOR_PATHS) {
-      const none = await kms.post(path);
-      assertEquals(none.status, 401, path);
-      assertEquals(none.body.error, "unauthorized");
-      assertEquals(
-        none.headers.get("www-authenticate"),
-        'Bearer realm="qstcs-kms"',
+      await assertOperatorOnly(
+        (headers) => kms.post(path, {}, headers),
+        { path, device },
       );
-      const unknown = await kms.post(path, {}, {
-        authorization: "Bearer " + "x".repeat(43),
-      });
-      assertEquals(unknown.status, 401, path);
-      assertEquals(unknown.body.message, "bearer token not recognised");
-      const asDevice = await kms.post(path, {}, {
-        authorization: `Bearer ${device}`,
-      });
-      assertEquals(asDevice.status, 403, path);
-      assertEquals(asDevice.body, {
-        error: "forbidden",
-        message:
-          `Soldier_Alpha holds a device credential: ${path} needs an operator credential (deno task kms:enroll NAME --role operator)`,
-      });
     }
     const link = await kms.get("/link_status");
     assertEquals(link.body.attack_mode, false);
@@ -169,22 +181,10 @@ Deno.test("/events and /sessions: no token 401, a device token 403, an operator'
     const device = kms.enroll("Soldier_Alpha");
     const operator = kms.enroll("Operator", { role: "operator" });
     for (const path of ["/events", "/sessions"]) {
-      const none = await kms.get(path);
-      assertEquals(none.status, 401, path);
-      assertEquals(none.body.error, "unauthorized");
-      assertEquals(
-        none.headers.get("www-authenticate"),
-        'Bearer realm="qstcs-kms"',
+      await assertOperatorOnly(
+        (headers) => kms.get(path, headers),
+        { path, device },
       );
-      const asDevice = await kms.get(path, {
-        authorization: `Bearer ${device}`,
-      });
-      assertEquals(asDevice.status, 403, path);
-      assertEquals(asDevice.body, {
-        error: "forbidden",
-        message:
-          `Soldier_Alpha holds a device credential: ${path} needs an operator credential (deno task kms:enroll NAME --role operator)`,
-      });
     }
     const sessions = await kms.get("/sessions", {
       authorization: `Bearer ${operator}`,
@@ -251,13 +251,11 @@ Deno.test("KEY_ISSUED and ATTACK_DETECTED rows are rate-limited per device, so 6
     const alpha = kms.enroll("Soldier_Alpha");
     const operator = kms.enroll("Operator", { role: "operator" });
     await kms.post("/reset", {}, { authorization: `Bearer ${operator}` });
-    for (let i = 0; i < 60; i++) {
-      const key = await kms.post("/get_session_key", {
-        device_id: "Soldier_Alpha",
-        peer_id: "Soldier_Bravo",
-      }, { authorization: `Bearer ${alpha}` });
-      assertEquals(key.status, 200);
-    }
+    await requestKeys(kms, {
+      device: "Soldier_Alpha",
+      token: alpha,
+      count: 60,
+    });
     assertEquals(kms.kms.store.ledgerSize(), 60, "the ledger keeps every key");
     const recent = kms.kms.store.recentAudit(50);
     assert(recent.some((e) => e.tag === "RESET"), "RESET still shown");
