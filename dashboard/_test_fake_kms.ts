@@ -33,6 +33,8 @@ export class FakeKms {
   requests: string[] = [];
   /** The `Authorization` header of each operator action, in order. */
   actionAuthorizations: (string | null)[] = [];
+  /** The `Authorization` header of each `/events` subscription, in order. */
+  eventsAuthorizations: (string | null)[] = [];
   #up = true;
   #streams = new Set<ReadableStreamDefaultController<Uint8Array>>();
 
@@ -45,6 +47,7 @@ export class FakeKms {
     }
     switch (url.pathname) {
       case "/events":
+        this.eventsAuthorizations.push(authorization(init));
         return Promise.resolve(this.#events(init?.signal ?? undefined));
       case "/link_status":
         if (this.pollsFail) {
@@ -105,9 +108,7 @@ export class FakeKms {
   }
 
   #noteAuthorization(init: RequestInit | undefined): void {
-    this.actionAuthorizations.push(
-      new Headers(init?.headers).get("authorization"),
-    );
+    this.actionAuthorizations.push(authorization(init));
   }
 
   #events(signal?: AbortSignal): Response {
@@ -134,6 +135,10 @@ export class FakeKms {
       headers: { "content-type": "text/event-stream" },
     });
   }
+}
+
+function authorization(init: RequestInit | undefined): string | null {
+  return new Headers(init?.headers).get("authorization");
 }
 
 /** Resolves once `condition()` holds; rejects after `timeoutMs`. */

@@ -1,6 +1,7 @@
 /**
  * The dashboard server's one connection to the KMS: follows its `/events`
- * stream (reconnecting by itself when the KMS goes away), polls
+ * stream with the operator's credential (reconnecting by itself when the
+ * KMS goes away), polls
  * `/link_status` for the counters and the router heartbeat, and forwards the
  * operator's Force Attack and Reset.
  *
@@ -30,8 +31,8 @@ export interface KmsMonitorOptions {
   /** Where connection changes are reported. Default console.log. */
   log?: (line: string) => void;
   /**
-   * The operator's bearer token, sent on Force Attack and Reset (the KMS
-   * refuses them without one unless it runs `--open`).
+   * The operator's bearer token, sent on `/events`, Force Attack and Reset
+   * (the KMS refuses them without one unless it runs `--open`).
    */
   operatorToken?: string;
 }
@@ -147,9 +148,7 @@ export class KmsMonitor {
         method: "POST",
         headers: {
           "content-type": "application/json",
-          ...(this.#operatorToken
-            ? { authorization: `Bearer ${this.#operatorToken}` }
-            : {}),
+          ...this.#authorization(),
         },
         body: "{}",
         signal: AbortSignal.any([
@@ -180,6 +179,12 @@ export class KmsMonitor {
     };
   }
 
+  #authorization(): Record<string, string> {
+    return this.#operatorToken
+      ? { authorization: `Bearer ${this.#operatorToken}` }
+      : {};
+  }
+
   #apply(event: SocEvent): void {
     this.#state = reduceSoc(this.#state, event);
     for (const listener of this.#listeners) listener(event);
@@ -193,7 +198,7 @@ export class KmsMonitor {
       let reason = "the event stream ended";
       try {
         const response = await this.#fetch(`${this.#url}/events`, {
-          headers: { accept: "text/event-stream" },
+          headers: { accept: "text/event-stream", ...this.#authorization() },
           signal: AbortSignal.any([stream.signal, closed]),
         });
         if (!response.ok || !response.body) {

@@ -1,5 +1,5 @@
 import { assertEquals, assertStringIncludes } from "@std/assert";
-import { removeDataDir, startKms } from "../kms/_test_kms.ts";
+import { enroll, removeDataDir, startKms } from "../kms/_test_kms.ts";
 import { FakeKms, waitFor } from "./_test_fake_kms.ts";
 import { KmsMonitor } from "./kms_monitor.ts";
 import type { SocEvent } from "./soc_state.ts";
@@ -120,6 +120,76 @@ Deno.test("operator actions report the KMS's answer, refusal or absence", async 
     "POST /force_attack",
   ]);
   await monitor.close();
+});
+
+Deno.test("the operator's token goes on every /events subscription, none without one", async () => {
+  const kms = new FakeKms();
+  const monitor = new KmsMonitor({
+    kmsUrl: "http://kms.test",
+    fetch: kms.fetch,
+    retryMs: 20,
+    log: () => {},
+    operatorToken: "operator-token",
+  });
+  monitor.start();
+  try {
+    await waitFor(() => monitor.state.kms === "live", "live");
+    kms.stop();
+    await waitFor(() => monitor.state.kms === "unreachable", "unreachable");
+    kms.start();
+    await waitFor(() => monitor.state.kms === "live", "live again");
+  } finally {
+    await monitor.close();
+  }
+  assertEquals(kms.eventsAuthorizations, [
+    "Bearer operator-token",
+    "Bearer operator-token",
+  ]);
+  const anonymous = new FakeKms();
+  const seedMonitor = fakeMonitor(anonymous);
+  seedMonitor.start();
+  await waitFor(() => seedMonitor.state.kms === "live", "live");
+  await seedMonitor.close();
+  assertEquals(anonymous.eventsAuthorizations, [null]);
+});
+
+Deno.test("a secure KMS streams /events to the monitor holding an operator token, and refuses it without one", async () => {
+  const kms = await startKms({ open: false });
+  const lines: string[] = [];
+  const anonymous = new KmsMonitor({
+    kmsUrl: kms.url,
+    retryMs: 100,
+    log: (line) => lines.push(line),
+  });
+  let monitor: KmsMonitor | undefined;
+  try {
+    anonymous.start();
+    await waitFor(
+      () => lines.some((l) => l.includes("GET /events answered 401")),
+      "the 401",
+    );
+    assertEquals(anonymous.state.kms, "unreachable");
+    monitor = new KmsMonitor({
+      kmsUrl: kms.url,
+      retryMs: 100,
+      log: () => {},
+      operatorToken: await enroll(kms.dataDir, "Operator", {
+        args: ["--role", "operator"],
+      }),
+    });
+    monitor.start();
+    await waitFor(() => monitor!.state.kms === "live", "live");
+    await monitor.act("reset");
+    await waitFor(
+      () => monitor!.state.audit.at(-1)?.tag === "RESET",
+      "the RESET row streamed",
+    );
+  } finally {
+    await anonymous.close();
+    await monitor?.close();
+    await kms.stop();
+    await removeDataDir(kms.dataDir);
+  }
 });
 
 Deno.test({

@@ -2,13 +2,19 @@
  * Who may press the dashboard's buttons: the operator whose credentials file
  * (`--operator-credentials`, written by `deno task kms:enroll NAME --role
  * operator --credentials FILE`) the server holds. A browser logs in with that
- * operator's name and token, compared in constant time; every later POST
- * needs the session cookie and the session's CSRF token.
+ * operator's name and token, compared in constant time, at most
+ * {@linkcode LOGIN_LIMIT} failures per source host; every later POST needs
+ * the session cookie and the session's CSRF token.
  *
  * @module
  */
 
 import type { Credentials } from "../protocol/credentials.ts";
+import {
+  LOGIN_LIMIT,
+  type LoginLimit,
+  LoginThrottle,
+} from "./login_throttle.ts";
 import {
   cookieValue,
   type OperatorSession,
@@ -149,15 +155,35 @@ export class OperatorAuth {
   #log: (line: string) => void;
   #failures = 0;
   #lastReport = -Infinity;
+  #throttle: LoginThrottle;
 
-  /** `operator` is the configured credential, `null` for none. */
+  /**
+   * `operator` is the configured credential, `null` for none;
+   * `options.loginLimit` defaults to {@linkcode LOGIN_LIMIT}.
+   */
   constructor(
     operator: Credentials | null,
-    options: { now?: () => number; log?: (line: string) => void } = {},
+    options: {
+      now?: () => number;
+      log?: (line: string) => void;
+      loginLimit?: LoginLimit;
+    } = {},
   ) {
     this.#operator = operator;
     this.#now = options.now ?? Date.now;
     this.#log = options.log ?? (() => {});
+    this.#throttle = new LoginThrottle({
+      limit: options.loginLimit ?? LOGIN_LIMIT,
+      now: this.#now,
+    });
+  }
+
+  /**
+   * How long `host` must wait before its next login is checked, after too
+   * many failures (0: it may try now).
+   */
+  retryAfterMs(host: string): number {
+    return this.#throttle.retryAfterMs(host);
   }
 
   /** Whether an operator is configured, so logging in is possible at all. */
@@ -167,13 +193,16 @@ export class OperatorAuth {
 
   /**
    * A new session if `name` and `token` are the configured operator's
-   * (`source` goes to the log), else `null`.
+   * (`from.source`, `IP:PORT`, goes to the log), else `null`; `null`
+   * unchecked while `from.host` waits out its failures.
    */
   async login(
     name: string,
     token: string,
-    source = "unknown",
+    from: { source?: string; host?: string } = {},
   ): Promise<OperatorSession | null> {
+    const { source = "unknown", host = "unknown" } = from;
+    if (this.#throttle.retryAfterMs(host) > 0) return null;
     const operator = this.#operator;
     // Both compared, whatever the first says, so timing tells nothing.
     const matches = operator !== null &&
@@ -183,6 +212,7 @@ export class OperatorAuth {
       ].every(Boolean);
     const now = this.#now();
     if (!matches) {
+      this.#throttle.fail(host);
       this.#failures++;
       if (now - this.#lastReport >= FAILURE_REPORT_MS) {
         this.#log(

@@ -180,3 +180,22 @@ async function runEnroll(dataDir: string, args: string[]): Promise<string> {
   }
   return new TextDecoder().decode(stdout);
 }
+
+/**
+ * `options.count` pair keys for `options.device` (with Soldier_Bravo as its
+ * peer) on its token, one after another, each answered 200.
+ */
+export async function requestKeys(
+  client: TestClient,
+  options: { device: string; token: string; count: number },
+): Promise<void> {
+  for (let i = 0; i < options.count; i++) {
+    const key = await client.post("/get_session_key", {
+      device_id: options.device,
+      peer_id: "Soldier_Bravo",
+    }, { authorization: `Bearer ${options.token}` });
+    if (key.status !== 200) {
+      throw new Error(`key request ${i + 1} answered ${key.status}`);
+    }
+  }
+}

@@ -113,3 +113,24 @@ export function authorizeDevice(
     });
   }
 }
+
+/**
+ * Unless the KMS runs `--open`, the caller must hold an operator's token
+ * (401 without a known token, 403 with a device's); returns the actor its
+ * audit rows name (`anonymous` under `--open`).
+ */
+export function authorizeOperator(
+  request: Request,
+  context: RouteContext,
+): string {
+  if (context.kms.config.open) return "anonymous";
+  const caller = authenticate(request, context);
+  const path = new URL(request.url).pathname;
+  requireRole(request, context, {
+    caller,
+    role: "operator",
+    message:
+      `${caller.name} holds a device credential: ${path} needs an operator credential (deno task kms:enroll NAME --role operator)`,
+  });
+  return caller.name;
+}

@@ -192,7 +192,7 @@ export const encKeys: Handler = async (request, context) => {
     );
   }
   // One BB84 run supplies every key of the request.
-  const run = kms.link.freshKey(number * size);
+  const run = kms.link.freshKey(number * size, { device: master });
   if (!run.ok) throw new EtsiError(503, run.message);
   const bytes = size / 8;
   const keys: EtsiKeysResponse["keys"] = [];

@@ -2,8 +2,8 @@
  * How a key is made and handed out, whatever the rule that decided who gets
  * it: one BB84 run through HKDF (and an ML-KEM-768 encapsulation for `pqc`),
  * then, per device that receives it, the issued counter, a ledger line, a
- * `KEY_ISSUED` audit entry and a `key` event. Refusals are audited as
- * `KEY_REFUSED`.
+ * `KEY_ISSUED` audit entry (rate-limited per device) and a `key` event.
+ * Refusals are audited as `KEY_REFUSED`.
  *
  * @module
  */
@@ -132,6 +132,7 @@ export class KeyIssuer {
   ): { ok: true; shared: SharedKey } | RefusedKey {
     const run = this.#deps.link.freshKey(256, {
       forceEve: request.forceAttack,
+      device: request.device,
     });
     if (!run.ok) {
       this.#deps.audit.limited(
@@ -183,11 +184,15 @@ export class KeyIssuer {
       qber: shared.qber,
       kind,
     });
-    audit.record(
+    // Any device may ask for keys as often as it likes: rate-limited per
+    // device (the ledger keeps every key), so it cannot push RESET out of
+    // the recent rows.
+    audit.limited(
       "KEY_ISSUED",
       `device=${device} peer=${peer ?? "-"} key_id=${shared.keyId} qber=${
         shared.qber.toFixed(3)
       }`,
+      { source: `device=${device}` },
     );
     hub.publish({
       event: "key",

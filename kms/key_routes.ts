@@ -12,7 +12,7 @@ import {
   type LinkStatusResponse,
   wrapKey,
 } from "../protocol/mod.ts";
-import { authorizeDevice } from "./caller.ts";
+import { authorizeDevice, authorizeOperator } from "./caller.ts";
 import type { Kms } from "./context.ts";
 import {
   base64Field,
@@ -111,11 +111,20 @@ export const getSessionKey: Handler = async (request, context) => {
   if (keyId !== undefined && peer === undefined) {
     throw new HttpError(400, "bad_field", { message: "key_id needs peer_id" });
   }
+  const forceAttack = booleanField(body, "force_attack");
+  // The seeds let any caller put Eve on the channel; with tokens required
+  // that is an operator's action, which a device token cannot take.
+  if (forceAttack && !kms.config.open) {
+    throw new HttpError(403, "forbidden", {
+      message:
+        "force_attack needs an operator: use POST /force_attack with an operator credential",
+    });
+  }
   const outcome = kms.broker.pairKey({
     device,
     peer,
     pqc: booleanField(body, "pqc"),
-    forceAttack: booleanField(body, "force_attack"),
+    forceAttack,
     keyId,
   });
   if (!outcome.ok && outcome.reason === "unknown_key") {
@@ -204,6 +213,11 @@ export const joinSession: Handler = async (request, context) => {
 export const getLinkStatus: Handler = (_request, { kms }) =>
   json(linkStatus(kms));
 
-/** `GET /sessions`: session metadata, never keys. */
-export const listSessions: Handler = (_request, { kms }) =>
-  json({ sessions: kms.broker.sessions() });
+/**
+ * `GET /sessions`: session metadata, never keys; for operators unless
+ * `--open` (it names who talks to whom).
+ */
+export const listSessions: Handler = (request, context) => {
+  authorizeOperator(request, context);
+  return json({ sessions: context.kms.broker.sessions() });
+};

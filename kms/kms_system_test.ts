@@ -8,7 +8,13 @@
 import { assert, assertEquals, assertMatch } from "@std/assert";
 import { DatabaseSync } from "node:sqlite";
 import { PROJECT_ROOT } from "../common/service_process.ts";
-import { enroll, removeDataDir, startKms, type TestKms } from "./_test_kms.ts";
+import {
+  enroll,
+  removeDataDir,
+  requestKeys,
+  startKms,
+  type TestKms,
+} from "./_test_kms.ts";
 
 /** These tests' premise is the seeds' open mode: the KMS runs `--open`. */
 async function withKms(
@@ -188,6 +194,44 @@ Deno.test("one host sending 5,000 bad tokens writes a bounded number of audit ro
       rows[0],
       /\[AUTH_FAILED\] source=127\.0\.0\.1:\d+ path=\/reset$/,
     );
+  } finally {
+    await kms.stop();
+    await removeDataDir(kms.dataDir);
+  }
+});
+
+Deno.test("a secure KMS: 60 key requests leave the operator's RESET among the rows /events replays to an operator", async () => {
+  const kms = await startKms({ open: false });
+  try {
+    const alpha = await enroll(kms.dataDir, "Soldier_Alpha");
+    const operator = await enroll(kms.dataDir, "Operator", {
+      args: ["--role", "operator"],
+    });
+    const asOperator = { authorization: `Bearer ${operator}` };
+    assertEquals((await kms.post("/reset", {}, asOperator)).status, 200);
+    await requestKeys(kms, {
+      device: "Soldier_Alpha",
+      token: alpha,
+      count: 60,
+    });
+    assertEquals((await fetch(`${kms.url}/events`)).status, 401);
+    const events = await fetch(`${kms.url}/events`, {
+      headers: asOperator,
+      signal: AbortSignal.timeout(10_000),
+    });
+    assertEquals(events.status, 200);
+    const reader = events.body!.pipeThrough(new TextDecoderStream())
+      .getReader();
+    let seen = "";
+    // The replay is sent at once; without the limit, 60 KEY_ISSUED rows
+    // push RESET out of its 50 rows and this read times out.
+    while (!seen.includes('"tag":"RESET"')) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error("stream ended before RESET");
+      seen += value;
+    }
+    assertMatch(seen, /"tag":"RESET","message":"actor=Operator source=/);
+    await reader.cancel();
   } finally {
     await kms.stop();
     await removeDataDir(kms.dataDir);

@@ -8,27 +8,15 @@
  * @module
  */
 
-import { authenticate, requireRole } from "./caller.ts";
+import { authorizeOperator } from "./caller.ts";
 import { json } from "./http.ts";
 import type { OperatorAction } from "./quantum_link.ts";
 import type { Handler, RouteContext } from "./router.ts";
 
 /** The operator behind a request, as its audit rows name it. */
 function operator(request: Request, context: RouteContext): OperatorAction {
-  const { kms, source } = context;
-  let actor = "anonymous";
-  if (!kms.config.open) {
-    const caller = authenticate(request, context);
-    const path = new URL(request.url).pathname;
-    requireRole(request, context, {
-      caller,
-      role: "operator",
-      message:
-        `${caller.name} holds a device credential: ${path} needs an operator credential (deno task kms:enroll NAME --role operator)`,
-    });
-    actor = caller.name;
-  }
-  return { by: `actor=${actor} source=${source.address}` };
+  const actor = authorizeOperator(request, context);
+  return { by: `actor=${actor} source=${context.source.address}` };
 }
 
 /** `POST /force_attack` (and `/trigger_attack`): attack mode on, runs until RED. */

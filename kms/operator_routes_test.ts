@@ -1,4 +1,5 @@
 import { assert, assertEquals, assertMatch } from "@std/assert";
+import { requestKeys, type TestResponse } from "./_test_kms.ts";
 import { withMemoryKms } from "./_test_memory_kms.ts";
 
 const OPERATOR_PATHS = [
@@ -9,31 +10,42 @@ const OPERATOR_PATHS = [
   "/deactivate_eve",
 ];
 
+/**
+ * `call` without a token and with an unknown one is 401, with the device
+ * token of Soldier_Alpha (`options.device`) 403 naming `options.path`.
+ */
+async function assertOperatorOnly(
+  call: (headers?: Record<string, string>) => Promise<TestResponse>,
+  options: { path: string; device: string },
+): Promise<void> {
+  const { path, device } = options;
+  const none = await call();
+  assertEquals(none.status, 401, path);
+  assertEquals(none.body.error, "unauthorized");
+  assertEquals(
+    none.headers.get("www-authenticate"),
+    'Bearer realm="qstcs-kms"',
+  );
+  const unknown = await call({ authorization: "Bearer " + "x".repeat(43) });
+  assertEquals(unknown.status, 401, path);
+  assertEquals(unknown.body.message, "bearer token not recognised");
+  const asDevice = await call({ authorization: `Bearer ${device}` });
+  assertEquals(asDevice.status, 403, path);
+  assertEquals(asDevice.body, {
+    error: "forbidden",
+    message:
+      `Soldier_Alpha holds a device credential: ${path} needs an operator credential (deno task kms:enroll NAME --role operator)`,
+  });
+}
+
 Deno.test("operator endpoints: no or unknown token 401, a device token 403, and the link is untouched", async () => {
   await withMemoryKms(async (kms) => {
     const device = kms.enroll("Soldier_Alpha");
     for (const path of OPERATOR_PATHS) {
-      const none = await kms.post(path);
-      assertEquals(none.status, 401, path);
-      assertEquals(none.body.error, "unauthorized");
-      assertEquals(
-        none.headers.get("www-authenticate"),
-        'Bearer realm="qstcs-kms"',
+      await assertOperatorOnly(
+        (headers) => kms.post(path, {}, headers),
+        { path, device },
       );
-      const unknown = await kms.post(path, {}, {
-        authorization: "Bearer " + "x".repeat(43),
-      });
-      assertEquals(unknown.status, 401, path);
-      assertEquals(unknown.body.message, "bearer token not recognised");
-      const asDevice = await kms.post(path, {}, {
-        authorization: `Bearer ${device}`,
-      });
-      assertEquals(asDevice.status, 403, path);
-      assertEquals(asDevice.body, {
-        error: "forbidden",
-        message:
-          `Soldier_Alpha holds a device credential: ${path} needs an operator credential (deno task kms:enroll NAME --role operator)`,
-      });
     }
     const link = await kms.get("/link_status");
     assertEquals(link.body.attack_mode, false);
@@ -161,5 +173,111 @@ Deno.test("repeated refusals from one host are rate-limited and summarised; anot
     assert(rows.includes("source=127.0.0.2:40001 path=/reset"));
     assertMatch(rows.at(-1)!, /^source=10\.9\.9\.9 repeated=4995 in \d+s$/);
     assertEquals(kms.log.filter((l) => l.includes("[AUTH_FAILED]")).length, 7);
+  });
+});
+
+Deno.test("/events and /sessions: no token 401, a device token 403, an operator's token reads them", async () => {
+  await withMemoryKms(async (kms) => {
+    const device = kms.enroll("Soldier_Alpha");
+    const operator = kms.enroll("Operator", { role: "operator" });
+    for (const path of ["/events", "/sessions"]) {
+      await assertOperatorOnly(
+        (headers) => kms.get(path, headers),
+        { path, device },
+      );
+    }
+    const sessions = await kms.get("/sessions", {
+      authorization: `Bearer ${operator}`,
+    });
+    assertEquals([sessions.status, sessions.body], [200, { sessions: [] }]);
+    const events = await kms.handle(
+      new Request("http://kms/events", {
+        headers: { authorization: `Bearer ${operator}` },
+      }),
+    );
+    assertEquals(events.status, 200);
+    assertEquals(events.headers.get("content-type"), "text/event-stream");
+    await events.body!.cancel();
+    // The router guard, relays and scrapers read these without a token.
+    for (
+      const path of ["/link_status", "/healthz", "/ticket_key", "/metrics"]
+    ) {
+      assertEquals((await kms.get(path)).status, 200, path);
+    }
+  });
+});
+
+Deno.test("a device's force_attack in /get_session_key is 403 unless --open, and the link is untouched", async () => {
+  await withMemoryKms(async (kms) => {
+    const device = kms.enroll("Soldier_Alpha");
+    const refused = await kms.post("/get_session_key", {
+      device_id: "Soldier_Alpha",
+      peer_id: "Soldier_Bravo",
+      force_attack: true,
+    }, { authorization: `Bearer ${device}` });
+    assertEquals(refused.status, 403);
+    assertEquals(refused.body, {
+      error: "forbidden",
+      message:
+        "force_attack needs an operator: use POST /force_attack with an operator credential",
+    });
+    assertEquals(kms.kms.link.history, []);
+    assertEquals(kms.kms.store.ledgerSize(), 0);
+    const plain = await kms.post("/get_session_key", {
+      device_id: "Soldier_Alpha",
+      peer_id: "Soldier_Bravo",
+      force_attack: false,
+    }, { authorization: `Bearer ${device}` });
+    assertEquals(plain.status, 200);
+    assertMatch(plain.body.key_hex as string, /^[0-9a-f]{64}$/);
+  });
+});
+
+Deno.test("--open: force_attack in /get_session_key puts Eve on that run, as the seeds did", async () => {
+  await withMemoryKms(async (kms) => {
+    const attacked = await kms.post("/get_session_key", {
+      device_id: "Soldier_Alpha",
+      peer_id: "Soldier_Bravo",
+      force_attack: true,
+    });
+    assertEquals(attacked.status, 200);
+    assert((attacked.body.qber as number) > 0.11);
+    assertEquals(kms.kms.store.counter("attacks_detected"), 1);
+  }, { args: ["--open"] });
+});
+
+Deno.test("KEY_ISSUED and ATTACK_DETECTED rows are rate-limited per device, so 60 key requests leave RESET among the 50 recent rows", async () => {
+  await withMemoryKms(async (kms) => {
+    const alpha = kms.enroll("Soldier_Alpha");
+    const operator = kms.enroll("Operator", { role: "operator" });
+    await kms.post("/reset", {}, { authorization: `Bearer ${operator}` });
+    await requestKeys(kms, {
+      device: "Soldier_Alpha",
+      token: alpha,
+      count: 60,
+    });
+    assertEquals(kms.kms.store.ledgerSize(), 60, "the ledger keeps every key");
+    const recent = kms.kms.store.recentAudit(50);
+    assert(recent.some((e) => e.tag === "RESET"), "RESET still shown");
+    assertEquals(recent.filter((e) => e.tag === "KEY_ISSUED").length, 5);
+    kms.kms.audit.flush({ all: true });
+    assertMatch(
+      kms.kms.store.recentAudit(1)[0].message,
+      /^source=device=Soldier_Alpha repeated=55 in \d+s$/,
+    );
+    // In attack mode each run detects Eve; one device's runs are limited too.
+    kms.kms.link.setAttackMode(true);
+    for (let i = 0; i < 20; i++) {
+      kms.kms.link.run(256, { device: "Soldier_Alpha" });
+    }
+    const attacks = kms.kms.store.recentAudit(100).filter((e) =>
+      e.tag === "ATTACK_DETECTED"
+    );
+    assertEquals(attacks.length, 5);
+    kms.kms.audit.flush({ all: true });
+    assertMatch(
+      kms.kms.store.recentAudit(1)[0].message,
+      /^source=device=Soldier_Alpha repeated=15 in \d+s$/,
+    );
   });
 });

@@ -1,11 +1,17 @@
 /**
  * The operator's endpoints: `/healthz` (with the process's sandbox),
  * `/metrics` (Prometheus text) and `/events` (the dashboard's live feed).
+ * `/events` replays the audit log (operator names, source addresses), so it
+ * needs an operator's token unless the KMS runs `--open`. `/healthz` and
+ * `/metrics` stay public: they show only counters, the link and latencies,
+ * which `/link_status` (polled by the router guard without a token) already
+ * publishes, and a Prometheus scraper holds no KMS token.
  *
  * @module
  */
 
 import { renderMetrics } from "../common/prometheus.ts";
+import { authorizeOperator } from "./caller.ts";
 import type { Kms } from "./context.ts";
 import { json } from "./http.ts";
 import { linkStatus } from "./key_routes.ts";
@@ -83,12 +89,18 @@ export const metrics: Handler = (_request, { kms }) => {
   });
 };
 
-/** `GET /events`: the link state and the last 50 audit lines, then live events. */
-export const events: Handler = (_request, { kms }) =>
-  kms.hub.subscribe(() => [
+/**
+ * `GET /events`: the link state and the last 50 audit lines, then live
+ * events; for operators unless `--open`.
+ */
+export const events: Handler = (request, context) => {
+  authorizeOperator(request, context);
+  const { kms } = context;
+  return kms.hub.subscribe(() => [
     { event: "state", data: linkStatus(kms) },
     ...kms.store.recentAudit(50).map((data) => ({
       event: "audit" as const,
       data,
     })),
   ]);
+};

@@ -48,6 +48,18 @@ export interface QuantumLinkOptions {
   audit: Auditor;
 }
 
+/** Options of one BB84 run. */
+export interface RunOptions {
+  /** Put Eve on the channel for this run alone (a request's `force_attack`). */
+  forceEve?: boolean;
+  /**
+   * The device (or SAE) whose request made the run, which its
+   * `ATTACK_DETECTED` rows are rate-limited by; runs no device asked for
+   * (the operator's `/force_attack`) share the source `operator`.
+   */
+  device?: string;
+}
+
 /** Who asked for a link action, for its audit row. */
 export interface OperatorAction {
   /** `actor=NAME source=IP:PORT`, put before the row's own fields. */
@@ -132,17 +144,14 @@ export class QuantumLink {
    * mode, or for this run alone with `forceEve` (a request's
    * `force_attack`).
    */
-  run(
-    keyLength = 256,
-    options: { forceEve?: boolean } = {},
-  ): BB84Result {
+  run(keyLength = 256, options: RunOptions = {}): BB84Result {
     const eve = this.#attackMode || options.forceEve === true;
     const result = simulateBB84({
       keyLength,
       noiseLevel: this.#noiseLevel,
       evePresent: eve,
     });
-    this.#record(result, eve);
+    this.#record(result, { eve, device: options.device });
     return result;
   }
 
@@ -150,10 +159,7 @@ export class QuantumLink {
    * Runs BB84 for `keyLength` secret bits; refuses (no key) when the run
    * aborts or the link is RED afterwards.
    */
-  freshKey(
-    keyLength: number,
-    options: { forceEve?: boolean } = {},
-  ): LinkKey {
+  freshKey(keyLength: number, options: RunOptions = {}): LinkKey {
     const result = this.run(keyLength, options);
     const { qber } = result;
     if (this.#status === "RED") {
@@ -233,7 +239,11 @@ export class QuantumLink {
     this.#store.addCounter(KEYS_ISSUED, count);
   }
 
-  #record(result: BB84Result, eve: boolean): void {
+  #record(
+    result: BB84Result,
+    run: { eve: boolean; device?: string },
+  ): void {
+    const { eve } = run;
     const { qber } = result;
     this.#history.push(qber);
     if (this.#history.length > HISTORY_LENGTH) this.#history.shift();
@@ -241,9 +251,12 @@ export class QuantumLink {
     const time = new Date().toISOString();
     if (result.attackDetected) {
       this.#store.addCounter(ATTACKS_DETECTED, 1);
-      this.#audit.record(
+      // In attack mode every key request detects Eve: rate-limited per
+      // device, so a busy device cannot push RESET out of the recent rows.
+      this.#audit.limited(
         "ATTACK_DETECTED",
         `qber=${qber.toFixed(3)} threshold=${RED_THRESHOLD} eve=${eve}`,
+        { source: run.device ? `device=${run.device}` : "operator" },
       );
       this.#hub.publish({ event: "attack", data: { qber, time } });
     }

@@ -27,7 +27,8 @@ function page(ctx: { state: AppState }, error?: string): LoginPageData {
 /**
  * GET /login: the form (or back to the view when already logged in).
  * POST /login: the operator's name and token; right, a session cookie and
- * the view; wrong, the form again with 401.
+ * the view; wrong, the form again with 401; after too many failures from
+ * the host, 429 with `Retry-After` until its window ends.
  */
 export const handler: Handlers<LoginPageData, AppState> = {
   GET(request, ctx) {
@@ -42,15 +43,28 @@ export const handler: Handlers<LoginPageData, AppState> = {
         status: 403,
       });
     }
+    const host = ctx.remoteAddr?.hostname ?? "unknown";
+    const waitMs = ctx.state.auth.retryAfterMs(host);
+    if (waitMs > 0) {
+      const seconds = Math.ceil(waitMs / 1000);
+      const response = await ctx.render(
+        page(
+          ctx,
+          `Too many failed logins from this address: try again in ${seconds} s.`,
+        ),
+        { status: 429 },
+      );
+      response.headers.set("retry-after", String(seconds));
+      return response;
+    }
     const form = await readForm(request);
     const name = form?.get("operator");
     const token = form?.get("token");
     const session = name != null && token != null
-      ? await ctx.state.auth.login(
-        name,
-        token.trim(),
-        describeSource(ctx.remoteAddr),
-      )
+      ? await ctx.state.auth.login(name, token.trim(), {
+        source: describeSource(ctx.remoteAddr),
+        host,
+      })
       : null;
     if (!session) {
       return ctx.render(page(ctx, "Wrong operator name or token."), {

@@ -181,3 +181,23 @@ Deno.test("a login body beyond 4 KiB is not read, and no session comes of it", a
   assertEquals(response.headers.get("set-cookie"), null);
   await response.body?.cancel();
 });
+
+Deno.test("after 5 failed logins a host gets 429 with Retry-After, even with the right token, and no cookie", async () => {
+  const site = testSite(new FakeKms());
+  for (let i = 0; i < 5; i++) {
+    const wrong = await site.postLogin("Operator", "wrong-token-0123456789");
+    assertEquals(wrong.status, 401, `attempt ${i + 1}`);
+    await wrong.body?.cancel();
+  }
+  const locked = await site.postLogin(
+    TEST_OPERATOR.device_id,
+    TEST_OPERATOR.token,
+  );
+  assertEquals(locked.status, 429);
+  assertEquals(locked.headers.get("retry-after"), "60");
+  assertEquals(locked.headers.get("set-cookie"), null);
+  assertStringIncludes(
+    await locked.text(),
+    "Too many failed logins from this address: try again in 60 s.",
+  );
+});
