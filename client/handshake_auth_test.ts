@@ -182,31 +182,29 @@ Deno.test("a re-enrolled peer's new key stops the handshake until trusted", asyn
   });
 });
 
+// A device "A" with a new identity whose first offer reaches `bravo`.
+async function offerFromNewA(bravo: Device, kms: Identity, keyId: string) {
+  const alpha = await device("A", kms);
+  const [a, b] = channels(alpha, bravo);
+  const key = testKey(keyId);
+  await b.storeKey(key);
+  await b.receive((await a.adoptKey(key))!);
+  return alpha;
+}
+
 Deno.test("/trust pins only the key whose safety number /verify last showed", async () => {
   const kms = await generateIdentity();
   const bravo = await device("B", kms);
-  const first = await device("A", kms);
-  const [a1, b1] = channels(first, bravo);
-  const k1 = testKey("k-1");
-  await b1.storeKey(k1);
-  await b1.receive((await a1.adoptKey(k1))!);
+  const first = await offerFromNewA(bravo, kms, "k-1");
   // A changed key, never shown by /verify: not trusted.
-  const second = await device("A", kms);
-  const [a2, b2] = channels(second, bravo);
-  const k2 = testKey("k-2");
-  await b2.storeKey(k2);
-  await b2.receive((await a2.adoptKey(k2))!);
+  await offerFromNewA(bravo, kms, "k-2");
   assertEquals(await bravo.auth.trust("A"), {
     ok: false,
     reason: "not_verified",
   });
   const shown = await bravo.auth.safetyNumbers("A");
   // Another key replaces the one shown before /trust: not trusted either.
-  const third = await device("A", kms);
-  const [a3, b3] = channels(third, bravo);
-  const k3 = testKey("k-3");
-  await b3.storeKey(k3);
-  await b3.receive((await a3.adoptKey(k3))!);
+  const third = await offerFromNewA(bravo, kms, "k-3");
   assertEquals(await bravo.auth.trust("A"), {
     ok: false,
     reason: "not_verified",
