@@ -13,7 +13,7 @@
  * @module
  */
 
-import type { ChatPacket } from "../protocol/mod.ts";
+import { type ChatPacket, proveRegistration } from "../protocol/mod.ts";
 import { type ChatActions, chatCommands } from "./chat_commands.ts";
 import { parseCommand } from "./commands.ts";
 import type { ClientState } from "./client_state.ts";
@@ -136,6 +136,8 @@ export class ChatClient {
         deviceId: config.deviceId,
         ticket: () => tickets.ticket,
         renewTicket: () => tickets.renew(),
+        prove: (nonce) =>
+          proveRegistration(identity, { nonce, deviceId: config.deviceId }),
       });
     const send = (packet: ChatPacket) => this.#relay.send(packet);
     this.#keys = new SessionKeys({

@@ -72,7 +72,7 @@ export interface ChatActions extends CommandHost {
  *     onError: () => {},
  *   }),
  *   keys: { rekeying: false, rekey: () => Promise.resolve() },
- *   auth: { trust: () => Promise.resolve(false), safetyNumbers: () => Promise.resolve({}) },
+ *   auth: { trust: () => Promise.resolve({ ok: false, reason: "nothing_to_trust" }), safetyNumbers: () => Promise.resolve({}) },
  *   link: { link: undefined, kmsProblem: undefined },
  *   relayStarted: () => false,
  *   say: (event) => said.push(describe(event).text),
@@ -139,9 +139,8 @@ export function chatCommands(context: ChatCommandsContext): ChatActions {
       say({ kind: "safety_numbers", deviceId: config.deviceId, peer, numbers });
     },
     async trust(peer) {
-      if (!await auth.trust(peer)) {
-        return say({ kind: "nothing_to_trust", peer });
-      }
+      const trusted = await auth.trust(peer);
+      if (!trusted.ok) return say({ kind: trusted.reason, peer });
       say({ kind: "trusted", peer });
       // The handshakes refused meanwhile are redone under a fresh key.
       if (peer === conversation.peer) {

@@ -33,7 +33,14 @@ function commandsOn(conversation: Conversation, rekeying = false) {
       },
     },
     auth: {
-      trust: (peer) => Promise.resolve(peer === "Soldier_Bravo"),
+      trust: (peer) =>
+        Promise.resolve(
+          peer === "Soldier_Bravo"
+            ? { ok: true }
+            : peer === "Soldier_Delta"
+            ? { ok: false, reason: "not_verified" }
+            : { ok: false, reason: "nothing_to_trust" },
+        ),
       safetyNumbers: (peer) =>
         Promise.resolve(
           peer === "Soldier_Bravo"
@@ -130,6 +137,7 @@ Deno.test("/verify prints the safety number; /trust accepts a changed key and re
   await actions.verify("Soldier_Bravo");
   await actions.verify("Soldier_Charlie");
   await actions.trust("Soldier_Charlie");
+  await actions.trust("Soldier_Delta");
   assertEquals(calls, []);
   await actions.trust("Soldier_Bravo");
   assertEquals(conversation.channel.sendKeyId, undefined);
@@ -138,6 +146,7 @@ Deno.test("/verify prints the safety number; /trust accepts a changed key and re
     "Safety number with Soldier_Bravo: 11111 22222 33333 44444 55555 66666 — read it to Soldier_Bravo, whose /verify Soldier_Alpha must show the same digits.",
     "No identity key of Soldier_Charlie pinned yet: no authenticated handshake with it so far.",
     "Soldier_Charlie's identity key has not changed: nothing to trust.",
+    "⚠ Not trusted: run /verify Soldier_Delta again: the key changed since (or /verify has not shown it yet). Compare the new safety number by voice, then /trust Soldier_Delta.",
     "✓ Trusted Soldier_Bravo's new identity key; re-keying.",
   ]);
 });

@@ -101,6 +101,14 @@ export interface SafetyNumbers {
   changed?: string;
 }
 
+/**
+ * What `/trust` did: pinned the changed key, or not because none waits or
+ * because `/verify` has not shown the one waiting.
+ */
+export type TrustResult =
+  | { ok: true }
+  | { ok: false; reason: "nothing_to_trust" | "not_verified" };
+
 /** Options for {@linkcode HandshakeAuth}. */
 export interface HandshakeAuthOptions {
   /** This device's identity. */
@@ -159,6 +167,10 @@ export class HandshakeAuth implements ChannelAuth {
   readonly #now: () => number;
   // Changed keys waiting for /trust, by peer.
   readonly #changed = new Map<string, Uint8Array>();
+  // The changed key whose safety number /verify last showed, by peer: the
+  // only one /trust pins, so a key swapped after the soldiers compared
+  // numbers is not accepted unseen.
+  readonly #shown = new Map<string, Uint8Array>();
   // What was said about each peer, so a re-sent offer is not said again.
   readonly #said = new BoundedSet<string>({ max: 256 });
 
@@ -211,16 +223,22 @@ export class HandshakeAuth implements ChannelAuth {
   }
 
   /**
-   * Pins `peer`'s changed key (the soldier compared safety numbers):
-   * resolves false when no changed key waits.
+   * Pins `peer`'s changed key, if it is the one whose safety number
+   * {@linkcode HandshakeAuth.safetyNumbers} last showed (the soldiers
+   * compared that number, not whatever key waits now).
    */
-  async trust(peer: string): Promise<boolean> {
+  async trust(peer: string): Promise<TrustResult> {
     const key = this.#changed.get(peer);
-    if (key === undefined) return false;
+    if (key === undefined) return { ok: false, reason: "nothing_to_trust" };
+    const shown = this.#shown.get(peer);
+    if (!shown || !sameBytes(shown, key)) {
+      return { ok: false, reason: "not_verified" };
+    }
     await this.#options.pins.pinPeer(peer, key);
     this.#changed.delete(peer);
+    this.#shown.delete(peer);
     this.#forgetSaid(peer);
-    return true;
+    return { ok: true };
   }
 
   /** The safety numbers of this device with `peer`'s keys. */
@@ -228,6 +246,7 @@ export class HandshakeAuth implements ChannelAuth {
     const own = this.#options.identity.publicKey;
     const pinned = this.#options.pins.peer(peer);
     const changed = this.#changed.get(peer);
+    if (changed) this.#shown.set(peer, changed);
     return {
       ...(pinned ? { pinned: await safetyNumber(own, pinned) } : {}),
       ...(changed ? { changed: await safetyNumber(own, changed) } : {}),

@@ -1,4 +1,4 @@
-import { assertEquals } from "@std/assert";
+import { assert, assertEquals } from "@std/assert";
 import {
   decryptPacket,
   encryptPacket,
@@ -171,12 +171,50 @@ Deno.test("a re-enrolled peer's new key stops the handshake until trusted", asyn
     await safetyNumber(renewed.identity.publicKey, bravo.identity.publicKey),
   );
 
-  assertEquals(await bravo.auth.trust("A"), true);
+  assertEquals(await bravo.auth.trust("A"), { ok: true });
   assertEquals(bravo.auth.blocked("A"), false);
   assertEquals(bravo.pinned.get("A"), renewed.identity.publicKey);
   const answer = await b2.receive((await a2.offer())!);
   assertEquals(answer.kind === "handshake" && answer.established, "k-2+mlkem");
-  assertEquals(await bravo.auth.trust("A"), false);
+  assertEquals(await bravo.auth.trust("A"), {
+    ok: false,
+    reason: "nothing_to_trust",
+  });
+});
+
+// A device "A" with a new identity whose first offer reaches `bravo`.
+async function offerFromNewA(bravo: Device, kms: Identity, keyId: string) {
+  const alpha = await device("A", kms);
+  const [a, b] = channels(alpha, bravo);
+  const key = testKey(keyId);
+  await b.storeKey(key);
+  await b.receive((await a.adoptKey(key))!);
+  return alpha;
+}
+
+Deno.test("/trust pins only the key whose safety number /verify last showed", async () => {
+  const kms = await generateIdentity();
+  const bravo = await device("B", kms);
+  const first = await offerFromNewA(bravo, kms, "k-1");
+  // A changed key, never shown by /verify: not trusted.
+  await offerFromNewA(bravo, kms, "k-2");
+  assertEquals(await bravo.auth.trust("A"), {
+    ok: false,
+    reason: "not_verified",
+  });
+  const shown = await bravo.auth.safetyNumbers("A");
+  // Another key replaces the one shown before /trust: not trusted either.
+  const third = await offerFromNewA(bravo, kms, "k-3");
+  assertEquals(await bravo.auth.trust("A"), {
+    ok: false,
+    reason: "not_verified",
+  });
+  assertEquals(bravo.pinned.get("A"), first.identity.publicKey);
+  assertEquals(bravo.auth.blocked("A"), true);
+  const again = await bravo.auth.safetyNumbers("A");
+  assert(again.changed !== shown.changed, "the third key's own number");
+  assertEquals(await bravo.auth.trust("A"), { ok: true });
+  assertEquals(bravo.pinned.get("A"), third.identity.publicKey);
 });
 
 Deno.test("without a KMS ticket key the handshake goes on, said once to be unauthenticated", async () => {

@@ -26,6 +26,11 @@ export type IdentityOwnEvent =
   | { kind: "trusted"; peer: string }
   | { kind: "nothing_to_trust"; peer: string }
   | {
+    /** /trust refused: /verify has not shown the changed key waiting. */
+    kind: "not_verified";
+    peer: string;
+  }
+  | {
     /** The relay refused this device's ticket, a fresh one too. */
     kind: "relay_ticket_refused";
     deviceId: string;
@@ -44,6 +49,7 @@ const KINDS: ReadonlySet<string> = new Set<IdentityEvent["kind"]>([
   "safety_numbers",
   "trusted",
   "nothing_to_trust",
+  "not_verified",
   "relay_ticket_refused",
   "no_tickets",
   "ticket_key_changed",
@@ -178,6 +184,10 @@ export function describeIdentity(
     case "nothing_to_trust":
       return info(
         `${event.peer}'s identity key has not changed: nothing to trust.`,
+      );
+    case "not_verified":
+      return warn(
+        `⚠ Not trusted: run /verify ${event.peer} again: the key changed since (or /verify has not shown it yet). Compare the new safety number by voice, then /trust ${event.peer}.`,
       );
   }
 }

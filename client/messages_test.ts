@@ -492,6 +492,11 @@ const TABLE: {
     "info",
     "Soldier_Bravo's identity key has not changed: nothing to trust.",
   ]],
+  not_verified: [[
+    { kind: "not_verified", peer: "Soldier_Bravo" },
+    "warn",
+    "⚠ Not trusted: run /verify Soldier_Bravo again: the key changed since (or /verify has not shown it yet). Compare the new safety number by voice, then /trust Soldier_Bravo.",
+  ]],
 };
 
 Deno.test("every event reads as the soldier has always read it", () => {

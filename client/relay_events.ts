@@ -67,7 +67,8 @@ export function relayEvents(context: RelayEventsContext): RelayEvents {
       conversation.connected = true;
       conversation.online = info.online;
       if (info.reconnected) {
-        say({ kind: "relay_reconnected" });
+        // A reconnect for a fresh ticket is the link's routine, no news.
+        if (!info.ticketExpired) say({ kind: "relay_reconnected" });
         void context.keys.rekey();
       } else {
         say({
@@ -85,7 +86,7 @@ export function relayEvents(context: RelayEventsContext): RelayEvents {
       conversation.connected = false;
       delivery.connectionLost();
       if (info.wasUp) {
-        say({ kind: "connection_lost" });
+        if (!info.ticketExpired) say({ kind: "connection_lost" });
         conversation.channel.suspend();
       } else if (!warned) {
         warned = true;

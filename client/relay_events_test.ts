@@ -56,6 +56,21 @@ Deno.test("first registration offers; a reconnect re-keys; both flush", async ()
   ]);
 });
 
+Deno.test("a reconnect for an expired ticket re-keys and flushes like any other, without a word", async () => {
+  const { conversation, handlers, said, calls } = await events();
+  handlers.onUp({ online: ["Soldier_Alpha"], reconnected: false });
+  said.length = 0;
+  handlers.onDown({ wasUp: true, reason: "closed", ticketExpired: true });
+  assertEquals(conversation.connected, false);
+  handlers.onUp({
+    online: ["Soldier_Alpha", "Soldier_Bravo"],
+    reconnected: true,
+    ticketExpired: true,
+  });
+  assertEquals(calls, ["offer", "flush", "lost", "rekey", "flush"]);
+  assertEquals(said, []);
+});
+
 Deno.test("an unreachable relay is said once until it was up", async () => {
   const { handlers, said } = await events();
   handlers.onDown({ wasUp: false, reason: "refused" });

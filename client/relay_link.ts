@@ -12,59 +12,33 @@
  * A link with nothing to say sends a `ping` now and then, which the relay
  * answers with a `pong`, so an idle link finds out too.
  *
+ * A link holding a ticket registers with the proof that it is the
+ * ticket's device, answering the relay's challenge (relay_register.ts).
+ *
  * A registration refused for its ticket (`ticket_required`,
  * `ticket_invalid`) is answered once, quietly, by a fresh ticket and a new
  * attempt: one that expired while the laptop slept is no news. Refused
- * again, the refusal is handed over, for the soldier to be told why.
+ * again, the refusal is handed over, for the soldier to be told why. A
+ * live connection the relay closes because its ticket expired (a
+ * `ticket_invalid` error frame, close code 4002) is no news either: a
+ * fresh ticket, and the registration resumed at once.
  *
  * @module
  */
 
 import {
+  type ChallengeFrame,
   type ErrorCode,
   type ErrorFrame,
   parseServerFrame,
   type PingFrame,
   type PongFrame,
   type RegisteredFrame,
-  type RegisterFrame,
   type ServerFrame,
   type ServerFrameRefusal,
 } from "../protocol/mod.ts";
-
-/** Options for {@linkcode backoffDelay}. */
-export interface BackoffOptions {
-  /** Delay before the first retry. Default 500 ms. */
-  initialMs?: number;
-  /** Largest delay. Default 5000 ms. */
-  maxMs?: number;
-  /** Random number in [0, 1). Default `Math.random`. */
-  random?: () => number;
-}
-
-/**
- * The delay before reconnect attempt `attempt` (0 for the first retry):
- * `initialMs` doubling up to `maxMs`, then a random half to whole of that,
- * so that clients cut off together do not return together.
- *
- * @example
- * ```ts
- * import { assertEquals } from "@std/assert";
- * import { backoffDelay } from "./relay_link.ts";
- * assertEquals(backoffDelay(3, { random: () => 0.999 }), 3998);
- * assertEquals(backoffDelay(30, { random: () => 0 }), 2500);
- * ```
- */
-export function backoffDelay(
-  attempt: number,
-  options: BackoffOptions = {},
-): number {
-  const initial = options.initialMs ?? 500;
-  const max = options.maxMs ?? 5000;
-  const ceiling = Math.min(max, initial * 2 ** Math.min(attempt, 30));
-  const random = options.random ?? Math.random;
-  return Math.floor(ceiling / 2 + (ceiling / 2) * random());
-}
+import { backoffDelay, type BackoffOptions } from "./backoff.ts";
+import { registerFrame } from "./relay_register.ts";
 
 const CLOSE_WAIT_MS = 1000;
 const TICKET_REFUSALS: ReadonlySet<ErrorCode> = new Set([
@@ -77,14 +51,27 @@ const WATCHDOG_MS = 250;
 export type RelayState = "connecting" | "up" | "closed";
 
 /** The frames a link hands over: the rest are its own business. */
-export type LinkFrame = Exclude<ServerFrame, RegisteredFrame | PongFrame>;
+export type LinkFrame = Exclude<
+  ServerFrame,
+  RegisteredFrame | PongFrame | ChallengeFrame
+>;
 
 /** What a relay connection reports to its user. */
 export interface RelayEvents {
-  /** Registered (again): `online` lists the devices online. */
-  onUp: (info: { online: string[]; reconnected: boolean }) => void;
-  /** The connection is gone; `wasUp` if it had been registered. */
-  onDown: (info: { wasUp: boolean; reason: string }) => void;
+  /**
+   * Registered (again): `online` lists the devices online; `ticketExpired`
+   * after a reconnect for a fresh ticket, which the soldier need not hear of.
+   */
+  onUp: (
+    info: { online: string[]; reconnected: boolean; ticketExpired?: boolean },
+  ) => void;
+  /**
+   * The connection is gone; `wasUp` if it had been registered;
+   * `ticketExpired` if the relay closed it for its ticket's expiry.
+   */
+  onDown: (
+    info: { wasUp: boolean; reason: string; ticketExpired?: boolean },
+  ) => void;
   /** A chat, ack, presence or error frame from the relay. */
   onFrame: (frame: LinkFrame) => void;
   /** A frame that is none of the relay's (a malformed chat packet, say). */
@@ -115,6 +102,11 @@ export interface RelayLinkOptions {
    * one presented; resolves when the KMS answered or failed.
    */
   renewTicket?: () => Promise<void>;
+  /**
+   * Signs the relay's challenge nonce with the device's identity key
+   * (`proveRegistration`), for a registration with a ticket.
+   */
+  prove?: (nonce: string) => Promise<string>;
   /** Reconnect delays. */
   backoff?: BackoffOptions;
   /**
@@ -163,6 +155,11 @@ export class RelayLink implements RelayConnection {
   #everUp = false;
   // A refused ticket was renewed since the last registration.
   #ticketRenewed = false;
+  // The relay said the live connection's ticket expired; until registered
+  // again, the link is renewing it.
+  #ticketExpired = false;
+  // The current socket's challenge nonce, once the relay sent it.
+  #challenge?: PromiseWithResolvers<string>;
   #connectingSince?: number;
   #retryTimer?: ReturnType<typeof setTimeout>;
   #watchdog?: ReturnType<typeof setInterval>;
@@ -241,15 +238,12 @@ export class RelayLink implements RelayConnection {
         });
       }),
     );
+    const challenge = Promise.withResolvers<string>();
+    this.#challenge = challenge;
     socket.addEventListener("open", () => {
-      const ticket = this.#options.ticket?.();
-      const register: RegisterFrame = {
-        type: "register",
-        device_id: this.#options.deviceId,
-        ...(this.#resume === undefined ? {} : { resume: this.#resume }),
-        ...(ticket === undefined ? {} : { ticket }),
-      };
-      socket.send(JSON.stringify(register));
+      // A proof that cannot be made leaves the relay unanswered: the answer
+      // timeout then tries again.
+      this.#register(socket, challenge.promise).catch(() => {});
     });
     socket.addEventListener("message", (event) => {
       if (socket !== this.#socket) return;
@@ -261,12 +255,32 @@ export class RelayLink implements RelayConnection {
     });
   }
 
+  async #register(
+    socket: WebSocket,
+    challenge: Promise<string>,
+  ): Promise<void> {
+    const register = await registerFrame(challenge, {
+      deviceId: this.#options.deviceId,
+      resume: this.#resume,
+      ticket: this.#options.ticket?.(),
+      prove: this.#options.prove,
+    });
+    if (socket !== this.#socket || socket.readyState !== WebSocket.OPEN) {
+      return;
+    }
+    socket.send(JSON.stringify(register));
+  }
+
   #onMessage(socket: WebSocket, data: unknown): void {
     // The relay sends text frames; anything else is not ours to act on.
     if (typeof data !== "string") return;
     const read = parseServerFrame(data);
     if (!read.ok) return this.#events?.onBadFrame?.(read);
     const { frame } = read;
+    if (frame.type === "challenge") {
+      this.#challenge?.resolve(frame.nonce);
+      return;
+    }
     if (frame.type === "registered") {
       if (this.#state !== "connecting") return;
       this.#resume = frame.resume;
@@ -276,7 +290,13 @@ export class RelayLink implements RelayConnection {
       this.#lastSentAt = performance.now();
       const reconnected = this.#everUp;
       this.#everUp = true;
-      this.#events?.onUp({ online: frame.online, reconnected });
+      const ticketExpired = this.#ticketExpired;
+      this.#ticketExpired = false;
+      this.#events?.onUp({
+        online: frame.online,
+        reconnected,
+        ...(ticketExpired ? { ticketExpired } : {}),
+      });
       return;
     }
     if (frame.type === "pong") {
@@ -285,6 +305,11 @@ export class RelayLink implements RelayConnection {
     }
     if (frame.type === "error" && this.#state === "connecting") {
       return this.#refused(socket, frame);
+    }
+    if (frame.type === "error" && frame.code === "ticket_invalid") {
+      // The relay closes the connection next (4002): see #lost.
+      this.#ticketExpired = true;
+      return;
     }
     if (frame.type === "ack") this.#unacked.delete(frame.id);
     this.#events?.onFrame(frame);
@@ -337,6 +362,14 @@ export class RelayLink implements RelayConnection {
     this.#socket = undefined;
     this.#unacked.clear();
     this.#state = "connecting";
+    if (wasUp && this.#ticketExpired) {
+      // Closed for its ticket's expiry: renewed, and resumed at once.
+      this.#events?.onDown({ wasUp, reason, ticketExpired: true });
+      const renew = this.#options.renewTicket ?? (() => Promise.resolve());
+      renew().catch(() => {}).finally(() => this.#connect());
+      return;
+    }
+    this.#ticketExpired = false;
     this.#events?.onDown({ wasUp, reason });
     const delay = backoffDelay(this.#attempt++, this.#options.backoff);
     this.#retryTimer = setTimeout(() => this.#connect(), delay);

@@ -1,13 +1,16 @@
 import { assert, assertEquals } from "@std/assert";
 import {
   encryptPacket,
+  generateIdentity,
   importPacketKey,
+  newChallenge,
+  proveRegistration,
   type ServerFrameRefusal,
+  verifyRegistration,
 } from "../protocol/mod.ts";
 import { freePort } from "../common/service_process.ts";
 import { startRelay } from "../relay/_test_relay.ts";
 import {
-  backoffDelay,
   type LinkFrame,
   RelayLink,
   type RelayLinkOptions,
@@ -28,14 +31,20 @@ function recordedLink(
   });
   const start = () =>
     link.start({
-      onUp: ({ online, reconnected }) => {
+      onUp: ({ online, reconnected, ticketExpired }) => {
         events.push(
-          `up ${reconnected ? "again" : "first"} ${online.join(",")}`,
+          `up ${reconnected ? "again" : "first"} ${online.join(",")}${
+            ticketExpired ? " (ticket expired)" : ""
+          }`,
         );
         wake();
       },
-      onDown: ({ wasUp, reason }) => {
-        events.push(`down ${wasUp ? "was up" : "never up"}: ${reason}`);
+      onDown: ({ wasUp, reason, ticketExpired }) => {
+        events.push(
+          `down ${wasUp ? "was up" : "never up"}: ${reason}${
+            ticketExpired ? " (ticket expired)" : ""
+          }`,
+        );
         wake();
       },
       onFrame: (frame) => {
@@ -61,20 +70,6 @@ function recordedLink(
   };
   return { link, start, events, frames, refusals, until };
 }
-
-Deno.test("backoff doubles up to the maximum, with jitter in the upper half", () => {
-  const top = { random: () => 0.999999 };
-  assertEquals([0, 1, 2, 3, 4, 5].map((n) => backoffDelay(n, top)), [
-    499,
-    999,
-    1999,
-    3999,
-    4999,
-    4999,
-  ]);
-  assertEquals(backoffDelay(0, { random: () => 0 }), 250);
-  assertEquals(backoffDelay(1000, { random: () => 0, maxMs: 800 }), 400);
-});
 
 Deno.test("two links register with the real relay, exchange a frame and get its ack", async () => {
   await using relay = await startRelay({ open: true });
@@ -357,5 +352,158 @@ Deno.test("a refused ticket is renewed once, quietly, and registration tried aga
   } finally {
     await link.close();
     await server.shutdown();
+  }
+});
+
+/**
+ * A relay that opens each connection with a challenge (unless `challenge`
+ * is false), records registrations with their nonce, and admits them.
+ */
+function challengingRelay(
+  options: {
+    challenge?: boolean;
+    admitted?: (socket: WebSocket, count: number) => void;
+  } = {},
+) {
+  const registers: { frame: Record<string, unknown>; nonce?: string }[] = [];
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    (request) => {
+      const { socket, response } = Deno.upgradeWebSocket(request);
+      const nonce = options.challenge === false ? undefined : newChallenge();
+      socket.onopen = () => {
+        if (nonce) socket.send(JSON.stringify({ type: "challenge", nonce }));
+      };
+      socket.onmessage = (event) => {
+        const frame = JSON.parse(event.data);
+        if (frame.type !== "register") return;
+        registers.push({ frame, nonce });
+        socket.send(JSON.stringify({
+          type: "registered",
+          device_id: frame.device_id,
+          online: [frame.device_id],
+          resume: `token-${registers.length}`,
+        }));
+        options.admitted?.(socket, registers.length);
+      };
+      return response;
+    },
+  );
+  return { server, registers, url: `ws://127.0.0.1:${server.addr.port}` };
+}
+
+Deno.test("with a ticket, the link answers the relay's challenge with the proof of its identity key", async () => {
+  const identity = await generateIdentity();
+  const relay = challengingRelay();
+  await using _server = relay.server;
+  const prove = (nonce: string) =>
+    proveRegistration(identity, { nonce, deviceId: "Soldier_Alpha" });
+  const a = recordedLink(relay.url, {
+    deviceId: "Soldier_Alpha",
+    ticket: () => "ticket-1",
+    prove,
+  });
+  // Without a ticket there is nothing to prove: no proof, no waiting.
+  const b = recordedLink(relay.url, { deviceId: "Soldier_Bravo", prove });
+  try {
+    a.start();
+    b.start();
+    await a.until(() => a.link.state === "up" && b.link.state === "up");
+    const alpha = relay.registers.find((r) =>
+      r.frame.device_id === "Soldier_Alpha"
+    )!;
+    assertEquals(alpha.frame.ticket, "ticket-1");
+    assert(
+      await verifyRegistration(identity.publicKey, {
+        nonce: alpha.nonce!,
+        deviceId: "Soldier_Alpha",
+        proof: alpha.frame.proof,
+      }),
+    );
+    const bravo = relay.registers.find((r) =>
+      r.frame.device_id === "Soldier_Bravo"
+    )!;
+    assertEquals(bravo.frame, {
+      type: "register",
+      device_id: "Soldier_Bravo",
+    });
+    assertEquals([a.frames, b.frames], [[], []], "challenges are not news");
+  } finally {
+    await a.link.close();
+    await b.link.close();
+  }
+});
+
+Deno.test("a relay that sends no challenge gets the ticketed registration without proof, after the wait", async () => {
+  const relay = challengingRelay({ challenge: false });
+  await using _server = relay.server;
+  const a = recordedLink(relay.url, {
+    deviceId: "Soldier_Alpha",
+    ticket: () => "ticket-1",
+    prove: () => Promise.reject(new Error("nothing to sign")),
+  });
+  try {
+    a.start();
+    await a.until(() => a.link.state === "up");
+    assertEquals(relay.registers.map((r) => r.frame), [
+      { type: "register", device_id: "Soldier_Alpha", ticket: "ticket-1" },
+    ]);
+  } finally {
+    await a.link.close();
+  }
+});
+
+Deno.test("a connection closed for its expired ticket is resumed with a fresh one, without a word", async () => {
+  let ticket = "ticket-1";
+  let renewals = 0;
+  const identity = await generateIdentity();
+  const relay = challengingRelay({
+    admitted: (socket, count) => {
+      if (count > 1) return;
+      // As the relay does at the ticket's expiry.
+      socket.send(JSON.stringify({
+        type: "error",
+        code: "ticket_invalid",
+        message: "ticket expired",
+      }));
+      socket.close(4002, "ticket expired");
+    },
+  });
+  await using _server = relay.server;
+  const a = recordedLink(relay.url, {
+    deviceId: "Soldier_Alpha",
+    ticket: () => ticket,
+    renewTicket: () => {
+      ticket = `ticket-${++renewals + 1}`;
+      return Promise.resolve();
+    },
+    prove: (nonce) =>
+      proveRegistration(identity, { nonce, deviceId: "Soldier_Alpha" }),
+    // A reconnect after a backoff would show in the timing, not the events:
+    // a long one proves there was none.
+    backoff: { initialMs: 60_000, maxMs: 60_000 },
+  });
+  try {
+    a.start();
+    await a.until(() => a.events.length >= 3);
+    assertEquals(a.events, [
+      "up first Soldier_Alpha",
+      "down was up: connection closed (code 4002) (ticket expired)",
+      "up again Soldier_Alpha (ticket expired)",
+    ]);
+    assertEquals(a.frames, [], "the expiry is not handed over");
+    assertEquals(renewals, 1);
+    const [first, second] = relay.registers.map((r) => r.frame);
+    assertEquals([first.ticket, first.resume], ["ticket-1", undefined]);
+    assertEquals([second.ticket, second.resume], ["ticket-2", "token-1"]);
+    assert(
+      await verifyRegistration(identity.publicKey, {
+        nonce: relay.registers[1].nonce!,
+        deviceId: "Soldier_Alpha",
+        proof: second.proof,
+      }),
+    );
+  } finally {
+    await a.link.close();
   }
 });
