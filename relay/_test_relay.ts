@@ -6,6 +6,7 @@
  * @module
  */
 
+import { type Identity, proveRegistration } from "../protocol/mod.ts";
 import {
   freePort,
   PROJECT_ROOT,
@@ -114,12 +115,18 @@ async function relaySetReads(): Promise<string[]> {
   return config.permissions.relay.read;
 }
 
-/** A WebSocket client whose received frames queue up for {@linkcode TestClient.next}. */
+/**
+ * A WebSocket client whose received frames queue up for
+ * {@linkcode TestClient.next}; the relay's opening challenge frame is kept
+ * apart, as {@linkcode TestClient.challenge}.
+ */
 export class TestClient implements AsyncDisposable {
   /** The socket. */
   readonly socket: WebSocket;
   /** Resolves when the socket closes. */
   readonly closed: Promise<CloseEvent>;
+  /** Resolves to the nonce of the relay's challenge frame. */
+  readonly challenge: Promise<string>;
   #inbox: Received[] = [];
   #waiters: (() => void)[] = [];
 
@@ -128,9 +135,19 @@ export class TestClient implements AsyncDisposable {
     this.closed = new Promise((resolve) => {
       socket.addEventListener("close", resolve);
     });
+    let challenged: (nonce: string) => void;
+    this.challenge = new Promise((resolve) => challenged = resolve);
+    let first = true;
     socket.addEventListener("message", (event) => {
       const text = event.data as string;
-      this.#inbox.push({ text, frame: JSON.parse(text) });
+      const frame = JSON.parse(text);
+      if (first && frame.type === "challenge") {
+        first = false;
+        challenged(frame.nonce);
+        return;
+      }
+      first = false;
+      this.#inbox.push({ text, frame });
       for (const wake of this.#waiters.splice(0)) wake();
     });
     socket.addEventListener("close", () => {
@@ -150,13 +167,19 @@ export class TestClient implements AsyncDisposable {
 
   /**
    * Registers `deviceId`, with any extra fields, and returns the
-   * `registered` frame; throws with the frame received instead.
+   * `registered` frame; throws with the frame received instead. With
+   * `identity`, the frame carries its proof of this connection's challenge.
    */
   async register(
     deviceId: string,
-    fields: Record<string, unknown> = {},
+    fields: Record<string, unknown> & { identity?: Identity } = {},
   ): Promise<Record<string, unknown>> {
-    this.send({ type: "register", device_id: deviceId, ...fields });
+    const { identity, ...rest } = fields;
+    const proof = identity && await proveRegistration(identity, {
+      nonce: await this.challenge,
+      deviceId,
+    });
+    this.send({ type: "register", device_id: deviceId, ...rest, proof });
     const { frame } = await this.next((f) => f.type !== "presence");
     if (frame.type !== "registered") {
       throw new Error(`register ${deviceId}: ${JSON.stringify(frame)}`);
@@ -226,9 +249,12 @@ export class TestClient implements AsyncDisposable {
  */
 export class RawClient implements Disposable {
   #conn: Deno.TcpConn;
+  // What arrived after the handshake response in its last read.
+  #rest: Uint8Array;
 
-  private constructor(conn: Deno.TcpConn) {
+  private constructor(conn: Deno.TcpConn, rest: Uint8Array) {
     this.#conn = conn;
+    this.#rest = rest;
   }
 
   /** Connects and completes the WebSocket handshake. */
@@ -245,20 +271,25 @@ export class RawClient implements Disposable {
           "Sec-WebSocket-Version: 13\r\n\r\n",
       ),
     );
-    let response = "";
+    // The challenge frame may arrive in the same read as the response.
+    let received = new Uint8Array(0);
     const buffer = new Uint8Array(1024);
-    // The relay sends nothing after the handshake until it is spoken to, so
-    // reading up to the blank line reads exactly the response.
-    while (!response.includes("\r\n\r\n")) {
+    let end = -1;
+    while (end < 0) {
       const n = await conn.read(buffer);
       if (n === null) throw new Error("connection closed during handshake");
-      response += new TextDecoder().decode(buffer.subarray(0, n));
+      const joined = new Uint8Array(received.length + n);
+      joined.set(received);
+      joined.set(buffer.subarray(0, n), received.length);
+      received = joined;
+      end = new TextDecoder("latin1").decode(received).indexOf("\r\n\r\n");
     }
+    const response = new TextDecoder().decode(received.subarray(0, end));
     if (!response.startsWith("HTTP/1.1 101")) {
       conn.close();
       throw new Error(`handshake refused: ${response.split("\r\n")[0]}`);
     }
-    return new RawClient(conn);
+    return new RawClient(conn, received.slice(end + 4));
   }
 
   /** Sends a masked text frame, as a client must. */
@@ -322,7 +353,7 @@ export class RawClient implements Disposable {
    * close frame, or `undefined` if it sent none.
    */
   async readUntilClosed(): Promise<number | undefined> {
-    const chunks: Uint8Array[] = [];
+    const chunks: Uint8Array[] = [this.#rest];
     const buffer = new Uint8Array(64 * 1024);
     while (true) {
       const n = await this.#conn.read(buffer).catch(() => null);

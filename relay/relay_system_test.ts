@@ -519,7 +519,7 @@ Deno.test("a slow reader: frames queue within the limits, then drop with an ack;
   // relay's send buffer stays above the bound for the idle timeout.
   let metrics = await flood();
   while (
-    !relay.process.output.includes("closing Slow (#2): 4002 not reading")
+    !relay.process.output.includes("closing Slow (#2): 4003 not reading")
   ) {
     assert(batch < 400, "the stalled socket was never closed");
     metrics = await flood();
