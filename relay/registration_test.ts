@@ -2,13 +2,14 @@ import { assert, assertEquals } from "@std/assert";
 import { CloseCode } from "./connection.ts";
 import {
   generateIdentity,
+  type Identity,
   issueTicket,
   proveRegistration,
   TICKET_CLOCK_SKEW_SECONDS,
 } from "../protocol/mod.ts";
 import { chat, FakePeer, setupHub } from "./_test_hub.ts";
 import { DEFAULT_LIMITS } from "./config.ts";
-import { Hub, REGISTER_TIMEOUT_MS } from "./hub.ts";
+import { Hub, type HubOptions, REGISTER_TIMEOUT_MS } from "./hub.ts";
 
 Deno.test("Hub refuses chat before register, spoofed senders and a second register", () => {
   const { hub, connect } = setupHub();
@@ -57,25 +58,10 @@ Deno.test("Hub refuses a device id that is online, unless its socket is dead or 
 });
 
 Deno.test("Hub with a ticket key: frames sent while a ticket is checked wait for it, in order", async () => {
-  const kms = await generateIdentity();
-  const device = await generateIdentity();
-  const hub = new Hub({ limits: DEFAULT_LIMITS, kmsKey: kms.publicKey });
-  const ticket = await issueTicket(kms, {
-    deviceId: "Alpha",
-    publicKey: device.publicKey,
-    now: Date.now() / 1000,
-    lifetimeSeconds: 60,
-  });
+  const { device, ticket, hub } = await ticketedHub();
   const alpha = new FakePeer();
   hub.connect(alpha, "a");
-  const proof = await proveRegistration(device, {
-    nonce: alpha.challenge!,
-    deviceId: "Alpha",
-  });
-  hub.receive(
-    alpha,
-    JSON.stringify({ type: "register", device_id: "Alpha", ticket, proof }),
-  );
+  await registerAlpha(hub, { peer: alpha, device, ticket });
   // Sent before the registered frame came back: held, not refused.
   hub.receive(alpha, chat("Alpha", "Bravo", "m-1"));
   hub.receive(alpha, '{"type":"ping","id":"p-1"}');
@@ -100,15 +86,7 @@ Deno.test("Hub with a ticket key: frames sent while a ticket is checked wait for
 });
 
 Deno.test("Hub with a ticket key: a ticket without its proof, or with another connection's, is refused", async () => {
-  const kms = await generateIdentity();
-  const device = await generateIdentity();
-  const hub = new Hub({ limits: DEFAULT_LIMITS, kmsKey: kms.publicKey });
-  const ticket = await issueTicket(kms, {
-    deviceId: "Alpha",
-    publicKey: device.publicKey,
-    now: Date.now() / 1000,
-    lifetimeSeconds: 60,
-  });
+  const { device, ticket, hub } = await ticketedHub();
   const elsewhere = new FakePeer();
   hub.connect(elsewhere, "a");
   const mallory = await generateIdentity();
@@ -149,22 +127,12 @@ Deno.test("Hub with a ticket key: a ticket without its proof, or with another co
 });
 
 Deno.test("Hub closes a socket that does not register in time, and a ticketed one at its ticket's expiry (4002)", async () => {
-  const kms = await generateIdentity();
-  const device = await generateIdentity();
   let now = 0;
   let unixNow = 1_000_000;
-  const hub = new Hub({
-    limits: DEFAULT_LIMITS,
-    kmsKey: kms.publicKey,
+  const { device, ticket, hub } = await ticketedHub({
     open: true,
     now: () => now,
     unixNow: () => unixNow,
-  });
-  const ticket = await issueTicket(kms, {
-    deviceId: "Alpha",
-    publicKey: device.publicKey,
-    now: unixNow,
-    lifetimeSeconds: 60,
   });
   const silent = new FakePeer();
   hub.connect(silent, "s");
@@ -173,14 +141,7 @@ Deno.test("Hub closes a socket that does not register in time, and a ticketed on
   hub.receive(seed, JSON.stringify({ from: "Bravo" }));
   const alpha = new FakePeer();
   hub.connect(alpha, "a");
-  const proof = await proveRegistration(device, {
-    nonce: alpha.challenge!,
-    deviceId: "Alpha",
-  });
-  hub.receive(
-    alpha,
-    JSON.stringify({ type: "register", device_id: "Alpha", ticket, proof }),
-  );
+  await registerAlpha(hub, { peer: alpha, device, ticket });
   await new Promise((resolve) => setTimeout(resolve, 50));
   assertEquals(alpha.take()[0].type, "registered");
   now = REGISTER_TIMEOUT_MS - 1;
@@ -204,3 +165,42 @@ Deno.test("Hub closes a socket that does not register in time, and a ticketed on
   assertEquals(CloseCode.ticketExpired, 4002);
   assertEquals(seed.closed, undefined);
 });
+
+// A hub with a stand-in KMS's ticket key, and Alpha's identity and ticket
+// (60 s, issued at the hub's Unix time).
+async function ticketedHub(options: Partial<HubOptions> = {}) {
+  const kms = await generateIdentity();
+  const device = await generateIdentity();
+  const hub = new Hub({
+    limits: DEFAULT_LIMITS,
+    kmsKey: kms.publicKey,
+    ...options,
+  });
+  const ticket = await issueTicket(kms, {
+    deviceId: "Alpha",
+    publicKey: device.publicKey,
+    now: options.unixNow?.() ?? Date.now() / 1000,
+    lifetimeSeconds: 60,
+  });
+  return { device, ticket, hub };
+}
+
+// Sends Alpha's register frame with her ticket and proof of the challenge.
+async function registerAlpha(
+  hub: Hub,
+  options: { peer: FakePeer; device: Identity; ticket: string },
+): Promise<void> {
+  const proof = await proveRegistration(options.device, {
+    nonce: options.peer.challenge!,
+    deviceId: "Alpha",
+  });
+  hub.receive(
+    options.peer,
+    JSON.stringify({
+      type: "register",
+      device_id: "Alpha",
+      ticket: options.ticket,
+      proof,
+    }),
+  );
+}

@@ -258,7 +258,9 @@ Deno.test("queued frames expire with a dropped ack, kept for a sender that went 
     assertEquals((await alpha.next(ackFor("e-2"))).frame.status, "queued");
   }
   // Alpha left before e-2 expired: the ack waits for Alpha to come back.
-  await new Promise((resolve) => setTimeout(resolve, 600));
+  // e-2 expires 300 ms after it was queued and its ack then waits 300 ms
+  // more itself, so Alpha comes back in the middle of that window.
+  await new Promise((resolve) => setTimeout(resolve, 420));
   await using bravo = await TestClient.connect(relay.url);
   await bravo.register("Bravo");
   await using alpha = await TestClient.connect(relay.url);
