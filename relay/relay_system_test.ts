@@ -19,7 +19,8 @@ import {
   importPacketKey,
 } from "../protocol/mod.ts";
 import { freePort, startService } from "../common/service_process.ts";
-import { RawClient, startRelay, TestClient } from "./_test_relay.ts";
+import { RawClient } from "./_test_raw_client.ts";
+import { startRelay, TestClient } from "./_test_relay.ts";
 
 function chat(
   sender: string,

@@ -18,7 +18,8 @@ import {
 } from "../protocol/mod.ts";
 import { freePort } from "../common/service_process.ts";
 import { REGISTER_TIMEOUT_MS } from "./hub.ts";
-import { RawClient, startRelay, TestClient } from "./_test_relay.ts";
+import { RawClient } from "./_test_raw_client.ts";
+import { startRelay, TestClient } from "./_test_relay.ts";
 
 const BASE64URL = { alphabet: "base64url", omitPadding: true } as const;
 
