@@ -17,10 +17,18 @@ export class FakePeer implements Peer {
   /** While true, every frame sent stays in bufferedAmount. */
   stuck = false;
   sent: string[] = [];
+  /** The nonce of the challenge frame the hub opened with, kept out of `sent`. */
+  challenge?: string;
   closed?: { code?: number; reason?: string };
 
   send(text: string): void {
     if (this.readyState !== 1) throw new Error("send on a closed socket");
+    if (
+      this.challenge === undefined && text.startsWith('{"type":"challenge"')
+    ) {
+      this.challenge = JSON.parse(text).nonce;
+      return;
+    }
     this.sent.push(text);
     if (this.stuck) this.bufferedAmount += text.length;
   }
@@ -104,6 +112,7 @@ export function fakeConnection(number = 1): {
     label: `127.0.0.1:${number}`,
     rateLimit: 1000,
     now: 0,
+    nonce: "n",
   });
   return { peer, conn };
 }

@@ -33,8 +33,13 @@ export const CloseCode = {
   internalError: 1011,
   /** Another connection took over the device with its resume token. */
   replaced: 4001,
+  /**
+   * The ticket the connection registered with expired: renew it and
+   * register again (with the resume token).
+   */
+  ticketExpired: 4002,
   /** The client stopped reading: its send buffer stayed full. */
-  stalled: 4002,
+  stalled: 4003,
 } as const;
 
 /** Options for {@linkcode Connection}. */
@@ -47,6 +52,8 @@ export interface ConnectionOptions {
   rateLimit: number;
   /** Current time in milliseconds. */
   now: number;
+  /** This connection's challenge nonce (protocol's `newChallenge`). */
+  nonce: string;
 }
 
 const OPEN = 1;
@@ -69,6 +76,7 @@ const STRIKES_PER_SECOND = 1;
  *   label: "127.0.0.1:50000",
  *   rateLimit: 10,
  *   now: 0,
+ *   nonce: "n",
  * });
  * assertEquals(conn.name, "#7 (127.0.0.1:50000)");
  * conn.deviceId = "Soldier_Alpha";
@@ -86,8 +94,17 @@ export class Connection {
   readonly rate: TokenBucket;
   /** Refused frames it may still send before it is closed. */
   readonly strikes: TokenBucket;
+  /** When the socket opened, in milliseconds. */
+  readonly openedAt: number;
+  /** The challenge a ticketed registration must sign. */
+  readonly nonce: string;
   /** The device it registered as. */
   deviceId?: string;
+  /**
+   * Unix time in seconds when the ticket it registered with expires
+   * (`expires_at`); unset for an unticketed registration.
+   */
+  ticketExpiresAt?: number;
   /** The token that lets another connection take over the device. */
   resume?: string;
   /** The last online list this device was sent, as its presence frame. */
@@ -107,6 +124,8 @@ export class Connection {
     this.peer = peer;
     this.number = options.number;
     this.label = options.label;
+    this.openedAt = options.now;
+    this.nonce = options.nonce;
     this.rate = new TokenBucket({
       capacity: options.rateLimit,
       refillPerSecond: options.rateLimit,

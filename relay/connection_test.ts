@@ -8,6 +8,7 @@ Deno.test("Connection is named by origin until it registers, then by device", ()
     label: "10.0.0.2:4000",
     rateLimit: 5,
     now: 0,
+    nonce: "n",
   });
   assertEquals(conn.name, "#3 (10.0.0.2:4000)");
   conn.deviceId = "Soldier_Bravo";
@@ -21,6 +22,7 @@ Deno.test("Connection can send while open and below the buffer bound", () => {
     label: "a",
     rateLimit: 5,
     now: 0,
+    nonce: "n",
   });
   assertEquals(conn.canSend(10), true);
   peer.bufferedAmount = 10;

@@ -8,7 +8,8 @@
  */
 
 import { assert, assertEquals, assertLess, assertRejects } from "@std/assert";
-import { RawClient, startRelay, TestClient } from "./_test_relay.ts";
+import { RawClient } from "./_test_raw_client.ts";
+import { startRelay, TestClient } from "./_test_relay.ts";
 
 /** The documented bound on the relay's peak resident memory (VmHWM). */
 const MEMORY_BOUND_BYTES = 150 * 1024 * 1024;

@@ -1,5 +1,6 @@
 /**
- * The frames the relay itself sends: registered, presence, ack, pong and error,
+ * The frames the relay itself sends: challenge, registered, presence, ack,
+ * pong and error,
  * serialised once so that one string can go to many sockets. Each is built
  * as the {@linkcode RelayOwnFrame} that clients read with `parseServerFrame`.
  *
@@ -7,6 +8,20 @@
  */
 
 import type { AckFrame, ErrorCode, RelayOwnFrame } from "../protocol/mod.ts";
+
+/**
+ * Serialises the `challenge` frame that opens every connection.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { challengeFrame } from "./frames.ts";
+ * assertEquals(challengeFrame("n0"), '{"type":"challenge","nonce":"n0"}');
+ * ```
+ */
+export function challengeFrame(nonce: string): string {
+  return encode({ type: "challenge", nonce });
+}
 
 /**
  * Serialises a `registered` frame.

@@ -15,10 +15,16 @@
  * @module
  */
 
-import { BROADCAST, type Envelope, readEnvelope } from "../protocol/mod.ts";
+import {
+  BROADCAST,
+  type Envelope,
+  newChallenge,
+  readEnvelope,
+  TICKET_CLOCK_SKEW_SECONDS,
+} from "../protocol/mod.ts";
 import { CloseCode, Connection, type Peer } from "./connection.ts";
 import { exceedsBytes } from "./frame_size.ts";
-import { pongFrame } from "./frames.ts";
+import { challengeFrame, errorFrame, pongFrame } from "./frames.ts";
 import { type HubOptions, HubState } from "./hub_state.ts";
 import { increment, type RelayCounters, type RelayGauges } from "./metrics.ts";
 import { drainCongested, expire } from "./queue_drain.ts";
@@ -32,12 +38,20 @@ export { CloseCode, type HubOptions, type Peer };
 const MAX_HELD = 16;
 
 /**
+ * How long a socket may stay open without registering before the relay
+ * closes it (1008): an idle unregistered socket would otherwise hold a
+ * connection slot for as long as it answers pings.
+ */
+export const REGISTER_TIMEOUT_MS = 10_000;
+
+/**
  * Routes frames between registered devices.
  *
  * The server calls {@linkcode Hub.connect} when a socket opens,
  * {@linkcode Hub.receive} for each message, {@linkcode Hub.disconnect} when
  * it closes, and {@linkcode Hub.tick} a few dozen times a second to drain
- * queues, expire old frames, send presence and close stalled sockets.
+ * queues, expire old frames, send presence and close stalled,
+ * unregistered and expired-ticket sockets.
  *
  * @example
  * ```ts
@@ -54,8 +68,9 @@ const MAX_HELD = 16;
  *   close: () => {},
  * };
  * hub.connect(peer, "127.0.0.1:50000");
+ * assertEquals(JSON.parse(sent[0]).type, "challenge");
  * hub.receive(peer, '{"type":"register","device_id":"Soldier_Alpha"}');
- * const { resume, ...registered } = JSON.parse(sent[0]);
+ * const { resume, ...registered } = JSON.parse(sent[1]);
  * assertEquals(registered, {
  *   type: "registered",
  *   device_id: "Soldier_Alpha",
@@ -67,6 +82,7 @@ const MAX_HELD = 16;
 export class Hub {
   #state: HubState;
   #nextExpiry = 0;
+  #nextSweep = 0;
   #nextNumber = 1;
 
   /** Creates an empty hub. */
@@ -92,10 +108,12 @@ export class Hub {
       label,
       rateLimit: hub.limits.rateLimit,
       now: hub.now(),
+      nonce: newChallenge(),
     });
     hub.connections.set(peer, conn);
     hub.counters.connections++;
     hub.log(`connect #${conn.number} from ${label}`);
+    hub.sendControl(conn, challengeFrame(conn.nonce));
   }
 
   /** Handles one message: a text frame, or anything else to refuse. */
@@ -170,12 +188,18 @@ export class Hub {
 
   /**
    * Drains queues into sockets that have room, closes sockets stalled for
-   * the idle timeout, expires old frames and sends pending presence.
+   * the idle timeout, unregistered past {@linkcode REGISTER_TIMEOUT_MS} or
+   * past their ticket's expiry, expires old frames and sends pending
+   * presence.
    */
   tick(): void {
     const hub = this.#state;
     const now = hub.now();
     drainCongested(hub, now);
+    if (now >= this.#nextSweep) {
+      this.#nextSweep = now + 1000;
+      this.#sweep(now);
+    }
     if (now >= this.#nextExpiry) {
       this.#nextExpiry = now + Math.min(1000, hub.limits.queueMaxAgeMs / 10);
       expire(hub, now);
@@ -206,6 +230,33 @@ export class Hub {
       queueBytes: hub.queues.totalBytes,
       bufferedBytes,
     };
+  }
+
+  // Closes sockets that never registered, and ticketed ones whose ticket
+  // expired (with the same skew verifyTicket allows at registration); a
+  // device that registered again meanwhile is on a new connection.
+  #sweep(now: number): void {
+    const hub = this.#state;
+    const unixNow = hub.admission.unixNow();
+    for (const conn of hub.connections.values()) {
+      if (conn.deviceId === undefined) {
+        if (now - conn.openedAt >= REGISTER_TIMEOUT_MS) {
+          hub.close(conn, CloseCode.policyViolation, "did not register");
+        }
+      } else if (
+        conn.ticketExpiresAt !== undefined &&
+        unixNow >= conn.ticketExpiresAt + TICKET_CLOCK_SKEW_SECONDS
+      ) {
+        hub.sendControl(
+          conn,
+          errorFrame(
+            "ticket_invalid",
+            "ticket expired: renew it and register again",
+          ),
+        );
+        hub.close(conn, CloseCode.ticketExpired, "ticket expired");
+      }
+    }
   }
 
   // Holds what `conn` sends while `checking` runs, then handles it in order;

@@ -79,6 +79,7 @@ export interface Refusal {
  *   label: "a",
  *   rateLimit: 10,
  *   now: 0,
+ *   nonce: "n",
  * });
  * state.refuse(conn, { code: "bad_json", message: "frame is not valid JSON" });
  * assertEquals(sent, [

@@ -30,6 +30,7 @@ import { presenceFrame } from "./frames.ts";
  *   label: "a",
  *   rateLimit: 10,
  *   now: 0,
+ *   nonce: "n",
  * });
  * const devices = new OnlineDevices();
  * devices.add("Soldier_Alpha", conn);

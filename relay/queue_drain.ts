@@ -38,6 +38,7 @@ import { tell } from "./routing.ts";
  *   label: "b",
  *   rateLimit: 10,
  *   now: 0,
+ *   nonce: "n",
  * });
  * hub.devices.add("Bravo", bravo);
  * drain(hub, bravo);

@@ -110,7 +110,7 @@ Deno.test("Hub keeps an ack for a sender that is offline until it registers agai
   assertEquals(hub.gauges().queueFrames, 0);
 });
 
-Deno.test("Hub closes a socket whose buffer stays above the bound for the idle timeout (4002)", () => {
+Deno.test("Hub closes a socket whose buffer stays above the bound for the idle timeout (4003)", () => {
   const { hub, connect, advance } = setupHub({
     maxBufferedBytes: 100,
     idleTimeoutSeconds: 2,

@@ -1,17 +1,18 @@
 /**
  * The optional fields of a register frame beyond the device id: the
- * `resume` token of a previous connection and the KMS's relay `ticket`.
+ * `resume` token of a previous connection, the KMS's relay `ticket` and the
+ * `proof` that the sender holds the ticket's identity key.
  *
  * @module
  */
 
 /** Outcome of {@linkcode readRegisterFields}. */
 export type RegisterFieldsResult =
-  | { ok: true; resume?: string; ticket?: string }
+  | { ok: true; resume?: string; ticket?: string; proof?: string }
   | { ok: false; message: string };
 
 /**
- * Reads `resume` and `ticket` of a register frame that `readEnvelope` has
+ * Reads `resume`, `ticket` and `proof` of a register frame that `readEnvelope` has
  * already accepted. Register frames carry no message contents, so parsing
  * one whole is safe.
  *
@@ -35,8 +36,8 @@ export function readRegisterFields(
   registerFrame: string,
 ): RegisterFieldsResult {
   const fields = JSON.parse(registerFrame) as Record<string, unknown>;
-  const read: { resume?: string; ticket?: string } = {};
-  for (const name of ["resume", "ticket"] as const) {
+  const read: { resume?: string; ticket?: string; proof?: string } = {};
+  for (const name of ["resume", "ticket", "proof"] as const) {
     const value = fields[name];
     if (value === undefined) continue;
     if (typeof value !== "string") {

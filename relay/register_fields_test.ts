@@ -9,7 +9,7 @@ Deno.test("readRegisterFields() reads optional strings and refuses anything else
     ok: true,
     resume: "ab12",
   });
-  for (const name of ["resume", "ticket"]) {
+  for (const name of ["resume", "ticket", "proof"]) {
     for (const value of [1, null, ["ab"], { token: "ab" }]) {
       assertEquals(
         readRegisterFields(JSON.stringify({ device_id: "a", [name]: value })),

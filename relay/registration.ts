@@ -1,12 +1,15 @@
 /**
  * Registration: a connection claims a device id, shows the KMS's ticket for
- * it where the relay asks for one, is refused while another open socket
- * holds the id, takes it over with that socket's resume token or a valid
- * ticket, and then gets what was queued for the device.
+ * it where the relay asks for one with the proof that it holds the ticket's
+ * identity key (its signature of this connection's challenge), is refused
+ * while another open socket holds the id, takes it over with that socket's
+ * resume token or a proven ticket, and then gets what was queued for the
+ * device.
  *
  * @module
  */
 
+import { verifyRegistration } from "../protocol/mod.ts";
 import { CloseCode, type Connection } from "./connection.ts";
 import { presenceFrame, registeredFrame } from "./frames.ts";
 import type { HubState } from "./hub_state.ts";
@@ -24,9 +27,10 @@ export interface RegisterArrival {
 }
 
 /**
- * Admits `conn` as a device: checks its ticket when the hub has the KMS's
- * ticket key (unless the hub is open and the frame has none), refusing and
- * closing on a missing or bad one, then registers it. Returns a promise while
+ * Admits `conn` as a device: checks its ticket and its proof of the
+ * ticket's identity key when the hub has the KMS's ticket key (unless the
+ * hub is open and the frame has no ticket), refusing and closing on a
+ * missing or bad one, then registers it. Returns a promise while
  * the ticket is being checked, `undefined` when it is decided at once.
  *
  * @example
@@ -51,6 +55,7 @@ export interface RegisterArrival {
  *   label: "a",
  *   rateLimit: 10,
  *   now: 0,
+ *   nonce: "n",
  * });
  * await admit(hub, conn, { deviceId: "Soldier_Alpha", text: "{}" });
  * assertEquals(JSON.parse(sent[0]).code, "ticket_required");
@@ -84,14 +89,32 @@ export function admit(
     kmsKey,
     deviceId,
     now: hub.admission.unixNow(),
-  }).then((refusal) => {
+  }).then(async (checked) => {
+    // A ticket alone is a bearer credential every peer of the device has
+    // seen in its handshake; only the identity key's holder can sign.
+    const proven = checked.ok && await verifyRegistration(checked.publicKey, {
+      nonce: conn.nonce,
+      deviceId,
+      proof: fields.proof,
+    });
     if (conn.closed) return;
-    if (refusal) {
+    if (!proven) {
+      const refusal = checked.ok
+        ? {
+          code: "ticket_invalid" as const,
+          message: "no proof of the ticket's identity key",
+        }
+        : checked.refusal;
       hub.refuse(conn, refusal);
       hub.close(conn, CloseCode.policyViolation, refusal.code);
       return;
     }
-    register(hub, conn, { deviceId, resume: fields.resume, ticketed: true });
+    register(hub, conn, {
+      deviceId,
+      resume: fields.resume,
+      ticketed: true,
+      ticketExpiresAt: checked.expiresAt,
+    });
   });
 }
 
@@ -101,15 +124,18 @@ export interface Admitted {
   deviceId: string;
   /** The resume token it presented, if any. */
   resume?: string;
-  /** Whether it proved the device id with a valid ticket. */
+  /** Whether it proved the device id with a valid ticket and its proof. */
   ticketed: boolean;
+  /** When its ticket expires (Unix seconds): the hub closes it then. */
+  ticketExpiresAt?: number;
 }
 
 /**
  * Registers `conn` as a device, answering with a `registered` frame that
  * lists who is online and carries a fresh resume token. An open socket
  * already registered as the device is replaced only by a registration with
- * its resume token or with a valid ticket (which proves the identity);
+ * its resume token or with a valid ticket and proof (which prove the
+ * identity);
  * otherwise the newcomer is refused.
  *
  * @example
@@ -133,6 +159,7 @@ export interface Admitted {
  *   label: "a",
  *   rateLimit: 10,
  *   now: 0,
+ *   nonce: "n",
  * });
  * register(hub, conn, { deviceId: "Soldier_Alpha", ticketed: false });
  * const registered = JSON.parse(sent[0]);
@@ -168,6 +195,7 @@ export function register(
     );
   }
   conn.resume = newResumeToken();
+  conn.ticketExpiresAt = admitted.ticketExpiresAt;
   hub.devices.add(deviceId, conn);
   hub.counters.registrations++;
   const online = hub.devices.online();

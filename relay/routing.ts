@@ -54,6 +54,7 @@ export interface ChatArrival {
  *   label: "a",
  *   rateLimit: 10,
  *   now: 0,
+ *   nonce: "n",
  * });
  * hub.devices.add("Alpha", alpha);
  * const envelope = {
@@ -139,6 +140,7 @@ export function route(
  *   label: "a",
  *   rateLimit: 10,
  *   now: 0,
+ *   nonce: "n",
  * });
  * hub.devices.add("Alpha", alpha);
  * broadcast(hub, alpha, { id: "m-1", text: "{}" });

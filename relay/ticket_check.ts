@@ -19,9 +19,21 @@ export interface TicketCheckOptions {
   now: number;
 }
 
+/** Outcome of {@linkcode checkTicket}. */
+export type TicketCheckResult =
+  | {
+    ok: true;
+    /** The device's identity public key the ticket certifies. */
+    publicKey: Uint8Array;
+    /** Unix time in seconds when the ticket expires. */
+    expiresAt: number;
+  }
+  | { ok: false; refusal: Refusal };
+
 /**
- * Checks the ticket of a register frame: `undefined` when it is a valid
- * ticket for the device, else the refusal to send.
+ * Checks the ticket of a register frame: the identity key and expiry it
+ * certifies when it is a valid ticket for the device, else the refusal to
+ * send.
  *
  * @example
  * ```ts
@@ -38,24 +50,30 @@ export interface TicketCheckOptions {
  *   lifetimeSeconds: 3600,
  * });
  * const options = { kmsKey: kms.publicKey, deviceId: "Soldier_Alpha", now: 2000 };
- * assertEquals(await checkTicket(ticket, options), undefined);
- * assertEquals((await checkTicket(undefined, options))?.code, "ticket_required");
- * assertEquals(
- *   (await checkTicket(ticket, { ...options, deviceId: "Soldier_Bravo" }))?.code,
- *   "ticket_invalid",
- * );
+ * assertEquals(await checkTicket(ticket, options), {
+ *   ok: true,
+ *   publicKey: device.publicKey,
+ *   expiresAt: 4600,
+ * });
+ * const missing = await checkTicket(undefined, options);
+ * assertEquals(!missing.ok && missing.refusal.code, "ticket_required");
+ * const other = await checkTicket(ticket, { ...options, deviceId: "Soldier_Bravo" });
+ * assertEquals(!other.ok && other.refusal.code, "ticket_invalid");
  * ```
  */
 export async function checkTicket(
   ticket: string | undefined,
   options: TicketCheckOptions,
-): Promise<Refusal | undefined> {
+): Promise<TicketCheckResult> {
   if (ticket === undefined) {
     return {
-      code: "ticket_required",
-      message: `this relay admits ${options.deviceId} only with a relay ` +
-        "ticket from the KMS (POST /relay_ticket) in the register frame's " +
-        "ticket field",
+      ok: false,
+      refusal: {
+        code: "ticket_required",
+        message: `this relay admits ${options.deviceId} only with a relay ` +
+          "ticket from the KMS (POST /relay_ticket) in the register frame's " +
+          "ticket field",
+      },
     };
   }
   const checked = await verifyTicket(ticket, {
@@ -63,7 +81,13 @@ export async function checkTicket(
     now: options.now,
     deviceId: options.deviceId,
   });
-  if (checked.ok) return undefined;
+  if (checked.ok) {
+    return {
+      ok: true,
+      publicKey: checked.publicKey,
+      expiresAt: checked.ticket.expires_at,
+    };
+  }
   const why = {
     malformed: "it is malformed",
     bad_signature:
@@ -72,5 +96,8 @@ export async function checkTicket(
     not_yet_valid: "it is not valid yet: check the clocks of KMS and relay",
     wrong_device: `it was issued for another device, not ${options.deviceId}`,
   }[checked.reason];
-  return { code: "ticket_invalid", message: `ticket refused: ${why}` };
+  return {
+    ok: false,
+    refusal: { code: "ticket_invalid", message: `ticket refused: ${why}` },
+  };
 }

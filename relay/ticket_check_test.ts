@@ -1,6 +1,10 @@
 import { assertEquals, assertStringIncludes } from "@std/assert";
 import { generateIdentity, issueTicket } from "../protocol/mod.ts";
-import { checkTicket } from "./ticket_check.ts";
+import { checkTicket, type TicketCheckResult } from "./ticket_check.ts";
+
+function refusalOf(checked: TicketCheckResult) {
+  return checked.ok ? undefined : checked.refusal;
+}
 
 Deno.test("checkTicket() admits a valid ticket for the device and says why it refuses others", async () => {
   const kms = await generateIdentity();
@@ -14,7 +18,11 @@ Deno.test("checkTicket() admits a valid ticket for the device and says why it re
     });
   const check = (ticket: string | undefined, deviceId = "Alpha") =>
     checkTicket(ticket, { kmsKey: kms.publicKey, deviceId, now: 10_100 });
-  assertEquals(await check(await issue()), undefined);
+  assertEquals(await check(await issue()), {
+    ok: true,
+    publicKey: device.publicKey,
+    expiresAt: 13_600,
+  });
   const cases: [string | undefined, string, string][] = [
     [undefined, "ticket_required", "POST /relay_ticket"],
     ["x.y", "ticket_invalid", "malformed"],
@@ -27,12 +35,12 @@ Deno.test("checkTicket() admits a valid ticket for the device and says why it re
     [await issue({ now: 20_000 }), "ticket_invalid", "not valid yet"],
   ];
   for (const [ticket, code, words] of cases) {
-    const refusal = await check(ticket);
+    const refusal = refusalOf(await check(ticket));
     assertEquals(refusal?.code, code);
     assertStringIncludes(refusal!.message, words);
   }
   assertStringIncludes(
-    (await check(await issue(), "Bravo"))!.message,
+    refusalOf(await check(await issue(), "Bravo"))!.message,
     "another device, not Bravo",
   );
 });

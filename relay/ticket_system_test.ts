@@ -1,7 +1,9 @@
 /**
- * The relay as a real process admitting devices by the KMS's relay tickets:
- * squatters without one, forged, expired and other devices' tickets are
- * refused and closed; a valid ticket takes a name over; a restarted relay
+ * The relay as a real process admitting devices by the KMS's relay tickets
+ * and their holders' proofs: squatters without one, forged, expired and
+ * other devices' tickets, and tickets without their key's proof, are refused
+ * and closed; a proven ticket takes a name over; unregistered sockets and
+ * expired tickets are closed; a restarted relay
  * reads its key again; `--kms` waits for the KMS; `--open` still admits the
  * seeds' unticketed clients.
  */
@@ -11,14 +13,18 @@ import {
   generateIdentity,
   type Identity,
   issueTicket,
+  proveRegistration,
+  TICKET_CLOCK_SKEW_SECONDS,
 } from "../protocol/mod.ts";
 import { freePort } from "../common/service_process.ts";
+import { REGISTER_TIMEOUT_MS } from "./hub.ts";
+import { RawClient } from "./_test_raw_client.ts";
 import { startRelay, TestClient } from "./_test_relay.ts";
 
 const BASE64URL = { alphabet: "base64url", omitPadding: true } as const;
 
 // A stand-in KMS: its ticket key pair, the public key in a file as the KMS
-// writes it, and tickets for devices.
+// writes it, and devices: a fresh identity key pair with its ticket.
 async function testKms() {
   const identity = await generateIdentity();
   const dir = await Deno.makeTempDir({ prefix: "relay-ticket-" });
@@ -30,18 +36,25 @@ async function testKms() {
   return {
     identity,
     keyFile,
-    ticket: (
+    async device(
+      deviceId: string,
+      options: { issuer?: Identity; age?: number; lifetime?: number } = {},
+    ): Promise<{ identity: Identity; ticket: string }> {
+      const device = await generateIdentity();
+      const ticket = await issueTicket(options.issuer ?? identity, {
+        deviceId,
+        publicKey: device.publicKey,
+        now: Date.now() / 1000 - (options.age ?? 0),
+        lifetimeSeconds: options.lifetime ?? 3600,
+      });
+      return { identity: device, ticket };
+    },
+    async ticket(
       deviceId: string,
       options: { issuer?: Identity; age?: number } = {},
-    ) =>
-      generateIdentity().then((device) =>
-        issueTicket(options.issuer ?? identity, {
-          deviceId,
-          publicKey: device.publicKey,
-          now: Date.now() / 1000 - (options.age ?? 0),
-          lifetimeSeconds: 3600,
-        })
-      ),
+    ): Promise<string> {
+      return (await this.device(deviceId, options)).ticket;
+    },
     async [Symbol.asyncDispose]() {
       await Deno.remove(dir, { recursive: true });
     },
@@ -93,14 +106,11 @@ Deno.test("without a ticket nobody registers; a squatter cannot take a name nor 
   assertStringIncludes(other.message, "another device");
 
   await using bravo = await TestClient.connect(relay.url);
-  await bravo.register("Soldier_Bravo", {
-    ticket: await kms.ticket("Soldier_Bravo"),
-  });
+  const bravoDevice = await kms.device("Soldier_Bravo");
+  await bravo.register("Soldier_Bravo", bravoDevice);
   // Bravo reconnecting with a ticket takes over from its own old socket.
   await using again = await TestClient.connect(relay.url);
-  await again.register("Soldier_Bravo", {
-    ticket: await kms.ticket("Soldier_Bravo"),
-  });
+  await again.register("Soldier_Bravo", bravoDevice);
   assertEquals((await bravo.closed).code, 4001);
   assertEquals(
     (await refused(relay.url, squat)).code,
@@ -133,7 +143,8 @@ Deno.test("expired, forged and tampered tickets are refused with the reason", as
     await kms.ticket("Soldier_Alpha", { issuer: await generateIdentity() }),
   );
   assertStringIncludes(forged.message, "not signed by this relay's KMS");
-  const valid = await kms.ticket("Soldier_Alpha");
+  const alphaDevice = await kms.device("Soldier_Alpha");
+  const valid = alphaDevice.ticket;
   const [payload, signature] = valid.split(".");
   const claims = JSON.parse(
     new TextDecoder().decode(Uint8Array.fromBase64(payload, BASE64URL)),
@@ -148,18 +159,18 @@ Deno.test("expired, forged and tampered tickets are refused with the reason", as
   assertStringIncludes((await register("garbage")).message, "malformed");
   // Each refusal cost one check and closed its connection; the relay is up.
   await using alpha = await TestClient.connect(relay.url);
-  await alpha.register("Soldier_Alpha", { ticket: valid });
+  await alpha.register("Soldier_Alpha", alphaDevice);
   // The relay never logs a ticket.
   assert(!relay.process.output.includes(signature));
 });
 
 Deno.test("a restarted relay reads the key again and admits the same tickets", async () => {
   await using kms = await testKms();
-  const ticket = await kms.ticket("Soldier_Alpha");
+  const device = await kms.device("Soldier_Alpha");
   for (const run of [1, 2]) {
     await using relay = await ticketRelay(kms.keyFile);
     await using alpha = await TestClient.connect(relay.url);
-    const registered = await alpha.register("Soldier_Alpha", { ticket });
+    const registered = await alpha.register("Soldier_Alpha", device);
     assertEquals(registered.online, ["Soldier_Alpha"], `run ${run}`);
   }
 });
@@ -188,9 +199,7 @@ Deno.test("--kms waits for the KMS's GET /ticket_key before listening", async ()
     });
     assertStringIncludes(relay.process.output, "waiting for the KMS at");
     await using alpha = await TestClient.connect(relay.url);
-    await alpha.register("Soldier_Alpha", {
-      ticket: await kms.ticket("Soldier_Alpha"),
-    });
+    await alpha.register("Soldier_Alpha", await kms.device("Soldier_Alpha"));
   } finally {
     clearTimeout(late);
     await server?.shutdown();
@@ -238,9 +247,7 @@ Deno.test("--open with a key: unticketed seed clients register, and a ticket tak
     "Soldier_Bravo",
   );
   await using bravo = await TestClient.connect(relay.url);
-  await bravo.register("Soldier_Bravo", {
-    ticket: await kms.ticket("Soldier_Bravo"),
-  });
+  await bravo.register("Soldier_Bravo", await kms.device("Soldier_Bravo"));
   assertEquals((await seed.closed).code, 4001);
   // Without a ticket or its resume token, nobody takes the name back.
   assertEquals(
@@ -266,3 +273,101 @@ async function refusedOpen(
   client.send(frame);
   return (await client.nextOfType("error")).frame.code;
 }
+
+Deno.test("a peer holding Alpha's ticket but not her key cannot register as Alpha nor kick her; Alpha takes her name back", async () => {
+  await using kms = await testKms();
+  await using relay = await ticketRelay(kms.keyFile);
+  const alphaDevice = await kms.device("Soldier_Alpha");
+  await using stale = await TestClient.connect(relay.url);
+  await stale.register("Soldier_Alpha", alphaDevice);
+  // Every peer of Alpha gets her ticket inside her signed kem_offer.
+  const mallory = await generateIdentity();
+  for (const identity of [undefined, mallory]) {
+    await using thief = await TestClient.connect(relay.url);
+    const proof = identity && await proveRegistration(identity, {
+      nonce: await thief.challenge,
+      deviceId: "Soldier_Alpha",
+    });
+    thief.send({
+      type: "register",
+      device_id: "Soldier_Alpha",
+      ticket: alphaDevice.ticket,
+      proof,
+    });
+    assertEquals((await thief.nextOfType("error")).frame, {
+      type: "error",
+      code: "ticket_invalid",
+      message: "no proof of the ticket's identity key",
+    });
+    assertEquals((await thief.closed).code, 1008);
+  }
+  assertEquals(stale.socket.readyState, WebSocket.OPEN, "Alpha stays");
+  // The real Alpha, with her ticket and her key, takes over a stale socket.
+  await using alpha = await TestClient.connect(relay.url);
+  await alpha.register("Soldier_Alpha", alphaDevice);
+  assertEquals((await stale.closed).code, 4001);
+});
+
+Deno.test("a proof replayed from another connection is refused", async () => {
+  await using kms = await testKms();
+  await using relay = await ticketRelay(kms.keyFile);
+  const { identity, ticket } = await kms.device("Soldier_Alpha");
+  await using first = await TestClient.connect(relay.url);
+  await using second = await TestClient.connect(relay.url);
+  const nonce = await first.challenge;
+  assert(nonce !== await second.challenge, "each connection its own nonce");
+  const proof = await proveRegistration(identity, {
+    nonce,
+    deviceId: "Soldier_Alpha",
+  });
+  second.send({ type: "register", device_id: "Soldier_Alpha", ticket, proof });
+  assertEquals(
+    (await second.nextOfType("error")).frame.message,
+    "no proof of the ticket's identity key",
+  );
+  assertEquals((await second.closed).code, 1008);
+  // On its own connection the same proof is accepted.
+  first.send({ type: "register", device_id: "Soldier_Alpha", ticket, proof });
+  assertEquals((await first.nextOfType("registered")).frame.online, [
+    "Soldier_Alpha",
+  ]);
+});
+
+Deno.test("a socket that does not register is closed after the register timeout, pongs or not", async () => {
+  await using kms = await testKms();
+  await using relay = await ticketRelay(kms.keyFile, { open: true });
+  using raw = await RawClient.connect(relay.port);
+  const started = Date.now();
+  const pongs = setInterval(() => raw.sendPong().catch(() => {}), 500);
+  try {
+    assertEquals(await raw.readUntilClosed(), 1008);
+  } finally {
+    clearInterval(pongs);
+  }
+  const waited = Date.now() - started;
+  assert(
+    waited >= REGISTER_TIMEOUT_MS - 100,
+    `closed after ${waited} ms, before the timeout`,
+  );
+  assertStringIncludes(relay.process.output, "did not register");
+});
+
+Deno.test("a ticketed connection is closed with 4002 when its ticket expires", async () => {
+  await using kms = await testKms();
+  await using relay = await ticketRelay(kms.keyFile);
+  // Expired 58 s ago: still admitted within the clock skew, for 2 s more.
+  const device = await kms.device("Soldier_Alpha", {
+    age: 3600 + TICKET_CLOCK_SKEW_SECONDS - 2,
+  });
+  await using alpha = await TestClient.connect(relay.url);
+  await alpha.register("Soldier_Alpha", device);
+  assertEquals((await alpha.nextOfType("error", 10_000)).frame, {
+    type: "error",
+    code: "ticket_invalid",
+    message: "ticket expired: renew it and register again",
+  });
+  assertEquals((await alpha.closed).code, 4002);
+  // A fresh ticket admits the device again.
+  await using again = await TestClient.connect(relay.url);
+  await again.register("Soldier_Alpha", await kms.device("Soldier_Alpha"));
+});

@@ -125,6 +125,8 @@ export class RelaySockets {
         hub.close(ws, CloseCode.internalError, "internal error");
       }
     });
+    // Pongs keep a registered socket alive; an unregistered one is closed at
+    // the hub's REGISTER_TIMEOUT_MS whatever it sends.
     const alive = () => heartbeat.heard(ws);
     ws.on("pong", alive);
     ws.on("ping", alive);
