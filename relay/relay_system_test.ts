@@ -19,7 +19,8 @@ import {
   importPacketKey,
 } from "../protocol/mod.ts";
 import { freePort, startService } from "../common/service_process.ts";
-import { RawClient, startRelay, TestClient } from "./_test_relay.ts";
+import { RawClient } from "./_test_raw_client.ts";
+import { startRelay, TestClient } from "./_test_relay.ts";
 
 function chat(
   sender: string,
@@ -261,6 +262,8 @@ Deno.test("queued frames expire with a dropped ack, kept for a sender that went 
     assertEquals((await alpha.next(ackFor("e-2"))).frame.status, "queued");
   }
   // Alpha left before e-2 expired: the ack waits for Alpha to come back.
+  // e-2 expires maxAgeMs after it was queued and its ack then waits as long
+  // again itself, so Alpha comes back in the middle of that window.
   const left = Date.now();
   while ((await relay.metrics()).get("qstcs_relay_devices_online") !== 0) {
     assert(Date.now() - left < maxAgeMs, "the relay did not see Alpha leave");
@@ -527,7 +530,7 @@ Deno.test("a slow reader: frames queue within the limits, then drop with an ack;
   // relay's send buffer stays above the bound for the idle timeout.
   let metrics = await flood();
   while (
-    !relay.process.output.includes("closing Slow (#2): 4002 not reading")
+    !relay.process.output.includes("closing Slow (#2): 4003 not reading")
   ) {
     assert(batch < 400, "the stalled socket was never closed");
     metrics = await flood();
