@@ -21,6 +21,8 @@ export * from "./bits.ts";
 export * from "./cascade.ts";
 export * from "./channel.ts";
 export * from "./entropy.ts";
+export * from "./finite_key.ts";
+export * from "./finite_key_channel.ts";
 export * from "./hkdf.ts";
 export * from "./key_derivation.ts";
 export * from "./ml_kem.ts";
