@@ -24,6 +24,8 @@ export * from "./channel.ts";
 export * from "./decoy.ts";
 export * from "./entropy.ts";
 export * from "./fft.ts";
+export * from "./finite_key.ts";
+export * from "./finite_key_channel.ts";
 export * from "./hkdf.ts";
 export * from "./key_derivation.ts";
 export * from "./ml_kem.ts";
