@@ -29,7 +29,7 @@ export const DEFAULT_EPS_SEC = 1e-10;
 export const DEFAULT_EPS_COR = 1e-15;
 
 /** What Alice and Bob counted in one block for one intensity k. */
-export interface IntensityCounts {
+export interface BasisCounts {
   /** Mean photon number μ_k of the pulses. */
   intensity: number;
   /** Probability p_k that Alice picks this intensity. */
@@ -47,7 +47,7 @@ export interface IntensityCounts {
 /** The measured data of one block, for {@linkcode finiteKeyLength}. */
 export interface FiniteKeyInput {
   /** Signal μ1, weak decoy μ2 and vacuum μ3, in that order. */
-  counts: readonly [IntensityCounts, IntensityCounts, IntensityCounts];
+  counts: readonly [BasisCounts, BasisCounts, BasisCounts];
   /**
    * λ_EC: bits error correction disclosed (Cascade's parities). The
    * verification hash is not part of it: it is the log2(2/ε_cor) term.
@@ -221,7 +221,7 @@ export function finiteKeyLength(
 
 // τ_n: the probability that Alice sends n photons (below Eq. 2), for the
 // n = 0 and n = 1 the bound needs (n! = 1).
-function tau(counts: readonly IntensityCounts[], n: 0 | 1): number {
+function tau(counts: readonly BasisCounts[], n: 0 | 1): number {
   return counts.reduce(
     (total, c) =>
       total + c.probability * Math.exp(-c.intensity) * c.intensity ** n,
@@ -232,7 +232,7 @@ function tau(counts: readonly IntensityCounts[], n: 0 | 1): number {
 // Eqs. (2) and (3) for one basis, from the counts n_k and their deviation δ:
 // n±_k = e^μk / p_k · (n_k ± δ).
 function decoyBounds(
-  counts: readonly IntensityCounts[],
+  counts: readonly BasisCounts[],
   n: number[],
   delta: number,
 ): { s0: number; s1: number; rawS1: number } {

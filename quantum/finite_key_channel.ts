@@ -8,10 +8,10 @@
 
 import { binaryEntropy } from "./entropy.ts";
 import {
+  type BasisCounts,
   finiteKeyLength,
   type FiniteKeyOptions,
   type FiniteKeyResult,
-  type IntensityCounts,
 } from "./finite_key.ts";
 
 /** A decoy-state BB84 link and the block it runs, for {@linkcode expectedFiniteKeyLength}. */
@@ -96,7 +96,7 @@ export function expectedFiniteKeyLength(
     mX: c.mX * pulses,
     nZ: c.nZ * pulses,
     mZ: c.mZ * pulses,
-  })) as [IntensityCounts, IntensityCounts, IntensityCounts];
+  })) as [BasisCounts, BasisCounts, BasisCounts];
   const f = channel.reconciliationEfficiency ?? 1.16;
   const qberX = perPulse.reduce((sum, c) => sum + c.mX, 0) /
     perPulse.reduce((sum, c) => sum + c.nX, 0);
@@ -105,7 +105,7 @@ export function expectedFiniteKeyLength(
 }
 
 // Expected counts per pulse Alice sends.
-function expectedCounts(channel: FiniteKeyChannel): IntensityCounts[] {
+function expectedCounts(channel: FiniteKeyChannel): BasisCounts[] {
   const {
     distanceKm,
     attenuationDbPerKm = 0.2,
@@ -118,7 +118,7 @@ function expectedCounts(channel: FiniteKeyChannel): IntensityCounts[] {
   const eta = detectorEfficiency *
     10 ** (-attenuationDbPerKm * distanceKm / 10);
   const [x, z] = [qX ** 2, (1 - qX) ** 2];
-  const at = (k: number): IntensityCounts => {
+  const at = (k: number): BasisCounts => {
     const intensity = channel.intensities[k];
     const probability = channel.intensityProbabilities[k];
     const arrived = 1 - Math.exp(-eta * intensity);

@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertMatch, assertThrows } from "@std/assert";
 import { binaryEntropy as h } from "./entropy.ts";
-import { finiteKeyLength, type IntensityCounts } from "./finite_key.ts";
+import { type BasisCounts, finiteKeyLength } from "./finite_key.ts";
 import {
   expectedFiniteKeyLength,
   type FiniteKeyChannel,
@@ -131,7 +131,7 @@ Deno.test("Lim et al. 2014 Fig. 1: at 100 km n_X = 10^9 gives about 1.75 times t
   assert(Math.abs(ratio - 1.75) <= 0.15, `ratio ${ratio.toFixed(3)}`);
 });
 
-function counts(nX: number, qber: number, zErrors = qber): IntensityCounts[] {
+function counts(nX: number, qber: number, zErrors = qber): BasisCounts[] {
   const share = [0.43, 0.5696, 0.0004];
   return DEMO_LINK.intensities.map((intensity, k) => ({
     intensity,
