@@ -26,7 +26,7 @@ import {
   startService,
 } from "../common/service_process.ts";
 import { parseCredentials, type Role } from "../protocol/mod.ts";
-import { TICKET_PUBLIC_KEY_FILE } from "../kms/ticket_key.ts";
+import { TICKET_PUBLIC_KEY_FILE } from "../protocol/mod.ts";
 
 /** Generous deadline for anything a loaded two-core machine must do. */
 export const WAIT_MS = 30_000;

@@ -6,9 +6,11 @@
  * @module
  */
 
-import type {
-  RelayTicketRequest,
-  RelayTicketResponse,
+import {
+  publicKeyText,
+  readPublicKey,
+  type RelayTicketRequest,
+  type RelayTicketResponse,
 } from "../protocol/mod.ts";
 import {
   call,
@@ -39,8 +41,6 @@ export type TicketAnswer =
     message: string;
   };
 
-const BASE64URL = { alphabet: "base64url", omitPadding: true } as const;
-
 /**
  * Reads the KMS's public ticket key (`GET /ticket_key`), which peers'
  * tickets are checked against.
@@ -55,20 +55,15 @@ export async function fetchTicketKey(
     signal: options.signal,
   }, options.timeoutMs);
   if (status === 404) return { ok: false, reason: "no_tickets" };
-  let publicKey: Uint8Array | undefined;
-  try {
-    if (status === 200 && json.algorithm === "Ed25519") {
-      publicKey = Uint8Array.fromBase64(String(json.public_key), BASE64URL);
-    }
-  } catch {
-    // Not base64url: the same nonsense as a missing key.
-  }
-  if (publicKey?.length !== 32) {
+  const read = status === 200 && json.algorithm === "Ed25519"
+    ? readPublicKey(json.public_key)
+    : undefined;
+  if (!read?.ok) {
     throw new KmsError(`KMS ticket key: HTTP ${status}: ${describe(json)}`, {
       status,
     });
   }
-  return { ok: true, publicKey };
+  return { ok: true, publicKey: read.key };
 }
 
 /**
@@ -84,7 +79,7 @@ export async function requestRelayTicket(
 ): Promise<TicketAnswer> {
   const body: RelayTicketRequest = {
     device_id: request.deviceId,
-    public_key: request.publicKey.toBase64(BASE64URL),
+    public_key: publicKeyText(request.publicKey),
   };
   const { status, json } = await call(new URL("/relay_ticket", kmsUrl), {
     method: "POST",

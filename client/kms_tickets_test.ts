@@ -2,7 +2,7 @@ import { assertEquals, assertRejects } from "@std/assert";
 import { generateIdentity, verifyTicket } from "../protocol/mod.ts";
 import { PROJECT_ROOT } from "../common/service_process.ts";
 import { enroll, removeDataDir, startKms } from "../kms/_test_kms.ts";
-import { TICKET_PUBLIC_KEY_FILE } from "../kms/ticket_key.ts";
+import { TICKET_PUBLIC_KEY_FILE } from "../protocol/mod.ts";
 import { startOldKms } from "./_test_old_kms.ts";
 import { KmsError } from "./kms_http.ts";
 import { fetchTicketKey, requestRelayTicket } from "./kms_tickets.ts";

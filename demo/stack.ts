@@ -16,6 +16,7 @@ import {
   type ServiceSpec,
   startService,
 } from "../common/service_process.ts";
+import { TICKET_PUBLIC_KEY_FILE } from "../protocol/mod.ts";
 import { permissionList } from "./permissions.ts";
 import {
   credentialsFile,
@@ -43,9 +44,6 @@ export const DEFAULT_PORTS: StackPorts = {
 
 /** The KMS's data directory unless told otherwise. */
 export const DEFAULT_DATA_DIR = "data/kms";
-
-/** The file the KMS writes its ticket-signing public key to, in its data directory. */
-export const TICKET_PUBLIC_KEY_FILE = "ticket_key.pub";
 
 /** Options for {@linkcode startStack}. */
 export interface StackOptions {

@@ -10,7 +10,8 @@ import { KMS_COMMAND, type KmsConfig } from "./config.ts";
 import { closeKms, DATABASE_FILE, openKms } from "./context.ts";
 import { MASTER_KEY_FILE } from "./master_key.ts";
 import { createHandler } from "./server.ts";
-import { TICKET_KEY_FILE, TICKET_PUBLIC_KEY_FILE } from "./ticket_key.ts";
+import { TICKET_PUBLIC_KEY_FILE } from "../protocol/mod.ts";
+import { TICKET_KEY_FILE } from "./ticket_key.ts";
 
 /** LAN addresses to print, so laptops on the LAN know where to connect. */
 function lanAddresses(): string[] {

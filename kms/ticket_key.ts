@@ -11,15 +11,14 @@ import {
   generateIdentity,
   type Identity,
   loadIdentity,
+  publicKeyText,
+  TICKET_PUBLIC_KEY_FILE,
 } from "../protocol/mod.ts";
 import { loadKeyFile } from "./master_key.ts";
 
 /** File name of the ticket signing key inside the data directory. */
 export const TICKET_KEY_FILE = "ticket_key";
 /** File name of its public key (base64url text) inside the data directory. */
-export const TICKET_PUBLIC_KEY_FILE = "ticket_key.pub";
-
-const BASE64URL = { alphabet: "base64url", omitPadding: true } as const;
 
 /**
  * Loads the ticket key from `dir`, creating it on first use, and (re)writes
@@ -28,13 +27,14 @@ const BASE64URL = { alphabet: "base64url", omitPadding: true } as const;
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
- * import { loadTicketKey, TICKET_PUBLIC_KEY_FILE } from "./ticket_key.ts";
+ * import { readPublicKey, TICKET_PUBLIC_KEY_FILE } from "../protocol/mod.ts";
+ * import { loadTicketKey } from "./ticket_key.ts";
  *
  * const dir = await Deno.makeTempDir();
  * const key = await loadTicketKey(dir);
  * assertEquals((await loadTicketKey(dir)).publicKey, key.publicKey);
  * const text = await Deno.readTextFile(`${dir}/${TICKET_PUBLIC_KEY_FILE}`);
- * assertEquals(Uint8Array.fromBase64(text.trim(), { alphabet: "base64url" }), key.publicKey);
+ * assertEquals(readPublicKey(text), { ok: true, key: key.publicKey });
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -44,7 +44,7 @@ export async function loadTicketKey(dir: string): Promise<Identity> {
     async () => (await generateIdentity()).pkcs8,
   );
   const publicKey = await publicKeyOf(pkcs8);
-  const text = publicKey.toBase64(BASE64URL) + "\n";
+  const text = publicKeyText(publicKey) + "\n";
   const pubPath = `${dir}/${TICKET_PUBLIC_KEY_FILE}`;
   const written = await Deno.readTextFile(pubPath).catch(() => "");
   if (written !== text) await Deno.writeTextFile(pubPath, text);

@@ -14,6 +14,7 @@
 import {
   IDENTITY_PUBLIC_KEY_LENGTH,
   issueTicket,
+  publicKeyText,
   type RelayTicketResponse,
   type TicketKeyResponse,
 } from "../protocol/mod.ts";
@@ -22,14 +23,12 @@ import { base64Field, deviceField } from "./fields.ts";
 import { HttpError, json, readJsonObject } from "./http.ts";
 import type { Handler } from "./router.ts";
 
-const BASE64URL = { alphabet: "base64url", omitPadding: true } as const;
-
 /** `GET /ticket_key`. */
 export const ticketKey: Handler = (_request, { kms }) =>
   json(
     {
       algorithm: "Ed25519",
-      public_key: kms.ticketKey.publicKey.toBase64(BASE64URL),
+      public_key: publicKeyText(kms.ticketKey.publicKey),
     } satisfies TicketKeyResponse,
   );
 
@@ -48,7 +47,7 @@ export const relayTicket: Handler = async (request, context) => {
     });
   }
   authorizeDevice(request, context, { device, purpose: "relay tickets" });
-  const text = publicKey.toBase64(BASE64URL);
+  const text = publicKeyText(publicKey);
   // Under --open a device nobody enrolled gets a ticket for the key it names:
   // there is no binding to check it against.
   const binding = kms.store.bindPublicKey(device, text);

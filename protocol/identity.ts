@@ -48,6 +48,62 @@ export interface StoredIdentity {
   pkcs8: Uint8Array;
 }
 
+/** Outcome of {@linkcode readPublicKey}. */
+export type PublicKeyRead =
+  | { ok: true; key: Uint8Array }
+  | { ok: false; reason: string };
+
+const BASE64URL = { alphabet: "base64url", omitPadding: true } as const;
+
+/**
+ * An identity public key as text: base64url without padding, the form of
+ * tickets, `GET /ticket_key`, the KMS's `ticket_key.pub` and pin files.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { publicKeyText, readPublicKey } from "./identity.ts";
+ *
+ * const key = new Uint8Array(32).fill(7);
+ * assertEquals(readPublicKey(`${publicKeyText(key)}\n`), { ok: true, key });
+ * ```
+ */
+export function publicKeyText(key: Uint8Array): string {
+  return key.toBase64(BASE64URL);
+}
+
+/**
+ * Reads a 32-byte Ed25519 public key written as base64url text (surrounding
+ * whitespace allowed), saying what is wrong with anything else: such text
+ * comes from files, the KMS and the network.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { readPublicKey } from "./identity.ts";
+ *
+ * assertEquals(readPublicKey("%%%"), { ok: false, reason: "not base64url text" });
+ * assertEquals(readPublicKey("AAAA").ok, false);
+ * ```
+ */
+export function readPublicKey(text: unknown): PublicKeyRead {
+  if (typeof text !== "string") return { ok: false, reason: "not text" };
+  let key: Uint8Array;
+  try {
+    key = Uint8Array.fromBase64(text.trim(), { alphabet: "base64url" });
+  } catch {
+    return { ok: false, reason: "not base64url text" };
+  }
+  if (key.length !== IDENTITY_PUBLIC_KEY_LENGTH) {
+    return {
+      ok: false,
+      reason: `an Ed25519 public key has ${IDENTITY_PUBLIC_KEY_LENGTH} ` +
+        `bytes, this one ${key.length}`,
+    };
+  }
+  return { ok: true, key };
+}
+
 /**
  * Generates a new identity, returned with its storable form.
  *

@@ -35,7 +35,8 @@
 
 import {
   type Identity,
-  IDENTITY_PUBLIC_KEY_LENGTH,
+  publicKeyText,
+  readPublicKey,
   signMessage,
   verifyMessage,
 } from "./identity.ts";
@@ -43,6 +44,8 @@ import { isDeviceId } from "./types.ts";
 
 /** The signing context of tickets. */
 export const TICKET_CONTEXT = "qstcs-relay-ticket-v1";
+/** The file in the KMS's data directory that holds its public ticket key. */
+export const TICKET_PUBLIC_KEY_FILE = "ticket_key.pub";
 /** Longest accepted ticket text, so a hostile one costs nothing to refuse. */
 export const MAX_TICKET_LENGTH = 1024;
 /** Clock difference between KMS and verifier tolerated at both ends, in s. */
@@ -92,7 +95,7 @@ export async function issueTicket(
   const payload: RelayTicket = {
     v: 1,
     device_id: options.deviceId,
-    public_key: options.publicKey.toBase64(BASE64URL),
+    public_key: publicKeyText(options.publicKey),
     issued_at: Math.floor(options.now),
     expires_at: Math.floor(options.now + options.lifetimeSeconds),
   };
@@ -114,8 +117,9 @@ export async function verifyTicket(
 ): Promise<TicketCheck> {
   const parts = readParts(text);
   if (!parts) return { ok: false, reason: "malformed" };
-  const ticket = readPayload(parts.message);
-  if (!ticket) return { ok: false, reason: "malformed" };
+  const payload = readPayload(parts.message);
+  if (!payload) return { ok: false, reason: "malformed" };
+  const { ticket, publicKey } = payload;
   const signed = await verifyMessage(options.kmsKey, {
     context: TICKET_CONTEXT,
     message: parts.message,
@@ -134,7 +138,7 @@ export async function verifyTicket(
   return {
     ok: true,
     ticket,
-    publicKey: Uint8Array.fromBase64(ticket.public_key, BASE64URL),
+    publicKey,
   };
 }
 
@@ -154,7 +158,9 @@ function readParts(
   }
 }
 
-function readPayload(bytes: Uint8Array): RelayTicket | null {
+function readPayload(
+  bytes: Uint8Array,
+): { ticket: RelayTicket; publicKey: Uint8Array } | null {
   let body: unknown;
   try {
     body = JSON.parse(decoder.decode(bytes));
@@ -164,19 +170,14 @@ function readPayload(bytes: Uint8Array): RelayTicket | null {
   if (typeof body !== "object" || body === null) return null;
   const t = body as Record<string, unknown>;
   if (
-    t.v !== 1 || !isDeviceId(t.device_id) ||
-    typeof t.public_key !== "string" || !isTime(t.issued_at) ||
+    t.v !== 1 || !isDeviceId(t.device_id) || !isTime(t.issued_at) ||
     !isTime(t.expires_at)
   ) {
     return null;
   }
-  try {
-    const key = Uint8Array.fromBase64(t.public_key, BASE64URL);
-    if (key.length !== IDENTITY_PUBLIC_KEY_LENGTH) return null;
-  } catch {
-    return null;
-  }
-  return t as unknown as RelayTicket;
+  const key = readPublicKey(t.public_key);
+  if (!key.ok) return null;
+  return { ticket: t as unknown as RelayTicket, publicKey: key.key };
 }
 
 function isTime(value: unknown): value is number {

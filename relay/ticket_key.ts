@@ -8,52 +8,14 @@
  */
 
 import {
-  IDENTITY_PUBLIC_KEY_LENGTH,
+  type PublicKeyRead,
+  readPublicKey,
   type TicketKeyResponse,
 } from "../protocol/mod.ts";
 import type { TicketKeySource } from "./config.ts";
 
-/** Outcome of reading a ticket key. */
-export type TicketKeyResult =
-  | { ok: true; key: Uint8Array }
-  | { ok: false; reason: string };
-
-/**
- * Reads a 32-byte Ed25519 public key written as base64url text, surrounding
- * whitespace allowed.
- *
- * @example
- * ```ts
- * import { assertEquals } from "@std/assert";
- * import { readTicketKey } from "./ticket_key.ts";
- *
- * const text = new Uint8Array(32).fill(7).toBase64({
- *   alphabet: "base64url",
- *   omitPadding: true,
- * });
- * assertEquals(readTicketKey(`${text}\n`), {
- *   ok: true,
- *   key: new Uint8Array(32).fill(7),
- * });
- * assertEquals(readTicketKey("AAAA").ok, false);
- * ```
- */
-export function readTicketKey(text: string): TicketKeyResult {
-  let key: Uint8Array;
-  try {
-    key = Uint8Array.fromBase64(text.trim(), { alphabet: "base64url" });
-  } catch {
-    return { ok: false, reason: "not base64url text" };
-  }
-  if (key.length !== IDENTITY_PUBLIC_KEY_LENGTH) {
-    return {
-      ok: false,
-      reason: `an Ed25519 public key has ${IDENTITY_PUBLIC_KEY_LENGTH} ` +
-        `bytes, this one ${key.length}`,
-    };
-  }
-  return { ok: true, key };
-}
+/** Outcome of loading the ticket key. */
+export type TicketKeyResult = PublicKeyRead;
 
 /** Options for {@linkcode loadTicketKey}. */
 export interface LoadTicketKeyOptions {
@@ -89,7 +51,7 @@ export async function loadTicketKey(
         reason: `cannot read --ticket-key ${source.file}: ${describe(error)}`,
       };
     }
-    const read = readTicketKey(text);
+    const read = readPublicKey(text);
     return read.ok
       ? read
       : { ok: false, reason: `--ticket-key ${source.file}: ${read.reason}` };
@@ -137,7 +99,7 @@ async function askKms(
         "ticket key: is it a KMS that issues relay tickets?",
     };
   }
-  const read = readTicketKey(body.public_key);
+  const read = readPublicKey(body.public_key);
   return read.ok ? read : { ok: false, reason: `${url}: ${read.reason}` };
 }
 

@@ -1,13 +1,14 @@
 import { assertEquals, assertStringIncludes } from "@std/assert";
-import { loadTicketKey, readTicketKey } from "./ticket_key.ts";
+import { readPublicKey } from "../protocol/mod.ts";
+import { loadTicketKey } from "./ticket_key.ts";
 
 const KEY = new Uint8Array(32).map((_, i) => i);
 const TEXT = KEY.toBase64({ alphabet: "base64url", omitPadding: true });
 
-Deno.test("readTicketKey() takes 32 bytes of base64url and refuses the rest", () => {
-  assertEquals(readTicketKey(`  ${TEXT}\n`), { ok: true, key: KEY });
-  assertEquals(readTicketKey("%%%").ok, false);
-  const short = readTicketKey(TEXT.slice(0, 20));
+Deno.test("readPublicKey() takes 32 bytes of base64url and refuses the rest", () => {
+  assertEquals(readPublicKey(`  ${TEXT}\n`), { ok: true, key: KEY });
+  assertEquals(readPublicKey("%%%").ok, false);
+  const short = readPublicKey(TEXT.slice(0, 20));
   assertStringIncludes(short.ok ? "" : short.reason, "32 bytes");
 });
 
