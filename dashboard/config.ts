@@ -5,6 +5,7 @@
  * @module
  */
 
+import { errorMessage } from "../common/error_message.ts";
 import {
   ConfigError,
   parsePort,
@@ -115,9 +116,7 @@ export async function readOperatorCredentials(
     text = await Deno.readTextFile(path);
   } catch (error) {
     throw new ConfigError(
-      `--operator-credentials ${path}: cannot read it (${
-        error instanceof Error ? error.message : error
-      })`,
+      `--operator-credentials ${path}: cannot read it (${errorMessage(error)})`,
     );
   }
   const parsed = parseCredentials(text);

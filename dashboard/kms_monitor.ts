@@ -8,6 +8,7 @@
  * @module
  */
 
+import { errorMessage } from "../common/error_message.ts";
 import { delay, ServerSentEventParseStream } from "../common/std.ts";
 import { parseHealth, parseKmsMessage, parseLinkStatus } from "./kms_wire.ts";
 import {
@@ -55,10 +56,6 @@ const POLL_AFTER_EVENT_MS = 100;
 const POLL_TIMEOUT_MS = 5_000;
 // Force Attack runs up to five BB84 rounds on the KMS.
 const ACTION_TIMEOUT_MS = 15_000;
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /**
  * Watches one KMS and keeps the {@linkcode SocState}.
@@ -223,7 +220,7 @@ export class KmsMonitor {
           }
         }
       } catch (error) {
-        reason = describe(error);
+        reason = errorMessage(error);
       }
       if (closed.aborted) break;
       // Once per outage, not on every retry.

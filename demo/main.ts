@@ -9,6 +9,7 @@
  * @module
  */
 
+import { errorMessage } from "../common/error_message.ts";
 import { ConfigError, parsePort } from "../common/cli.ts";
 import { parseArgs } from "../common/std.ts";
 import { permissionFlags } from "./permissions.ts";
@@ -343,7 +344,7 @@ if (import.meta.main) {
   } catch (error) {
     // A bad flag or a service that would not start (a port in use): one
     // clear message, not a stack trace.
-    console.error(`[demo] ${error instanceof Error ? error.message : error}`);
+    console.error(`[demo] ${errorMessage(error)}`);
     Deno.exit(error instanceof ConfigError ? 2 : 1);
   }
 }

@@ -9,6 +9,7 @@
  * @module
  */
 
+import { errorMessage } from "../common/error_message.ts";
 import { delay } from "../common/std.ts";
 import {
   PROJECT_ROOT,
@@ -311,7 +312,7 @@ async function probe(url: string): Promise<string> {
     await response.body?.cancel();
     return response.ok ? "" : `HTTP ${response.status}`;
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return errorMessage(error);
   }
 }
 

@@ -16,6 +16,7 @@
  * @module
  */
 
+import { errorMessage } from "../common/error_message.ts";
 import { delay } from "../common/std.ts";
 import {
   type ServiceProcess,
@@ -157,7 +158,7 @@ export async function runTour(
       results.push([
         name,
         false,
-        error instanceof Error ? error.message : String(error),
+        errorMessage(error),
       ]);
     }
   };

@@ -10,6 +10,7 @@
  * @module
  */
 
+import { errorMessage } from "../common/error_message.ts";
 import { runService } from "../common/cli.ts";
 import { RELAY_COMMAND, type RelayConfig } from "./config.ts";
 import { listenUntilSignal } from "./http_listen.ts";
@@ -69,7 +70,7 @@ async function serveRelay(config: RelayConfig): Promise<void> {
   } catch (error) {
     console.error(
       `[RELAY] cannot listen on ${config.host}:${config.port}: ${
-        error instanceof Error ? error.message : error
+        errorMessage(error)
       }`,
     );
     Deno.exit(1);

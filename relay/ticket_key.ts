@@ -7,6 +7,7 @@
  * @module
  */
 
+import { errorMessage } from "../common/error_message.ts";
 import {
   type PublicKeyRead,
   readPublicKey,
@@ -48,7 +49,9 @@ export async function loadTicketKey(
     } catch (error) {
       return {
         ok: false,
-        reason: `cannot read --ticket-key ${source.file}: ${describe(error)}`,
+        reason: `cannot read --ticket-key ${source.file}: ${
+          errorMessage(error)
+        }`,
       };
     }
     const read = readPublicKey(text);
@@ -80,7 +83,7 @@ async function askKms(
   try {
     response = await fetch(url, { signal: AbortSignal.timeout(5000) });
   } catch (error) {
-    return { ok: false, reason: describe(error), retry: true };
+    return { ok: false, reason: errorMessage(error), retry: true };
   }
   if (response.status >= 500) {
     await response.body?.cancel();
@@ -101,8 +104,4 @@ async function askKms(
   }
   const read = readPublicKey(body.public_key);
   return read.ok ? read : { ok: false, reason: `${url}: ${read.reason}` };
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
