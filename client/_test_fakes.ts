@@ -22,6 +22,7 @@ import type { LineSource } from "./line_reader.ts";
 import type { RelayConnection, RelayEvents } from "./relay_link.ts";
 import { SecureChannel } from "./secure_channel.ts";
 import { Terminal } from "./terminal.ts";
+import { SAMPLE_LINK_REPORT } from "../protocol/_test_link_report.ts";
 
 /** A relay connection that records what is sent; the test plays the relay. */
 export class FakeRelay implements RelayConnection {
@@ -130,6 +131,7 @@ export class FakeKms implements KmsApi {
       history: [],
       router_last_seen: null,
       attack_mode: false,
+      link: SAMPLE_LINK_REPORT,
     });
   }
 }

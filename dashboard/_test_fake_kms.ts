@@ -7,6 +7,7 @@
 
 import type { KmsEvent, KmsEventName } from "../protocol/kms_event.ts";
 import type { LinkStatusResponse } from "../protocol/types.ts";
+import { SAMPLE_LINK_REPORT } from "../protocol/_test_link_report.ts";
 
 /** An in-memory KMS with the routes the dashboard calls. */
 export class FakeKms {
@@ -20,6 +21,7 @@ export class FakeKms {
     history: [0.02],
     router_last_seen: null,
     attack_mode: false,
+    link: SAMPLE_LINK_REPORT,
   };
   /** The `Date` header of `/link_status`, if any. */
   date: string | null = null;

@@ -19,6 +19,14 @@
  * @module
  */
 
+import { isCount, isRatio, isRecord, type Json } from "./json_checks.ts";
+import {
+  type BlockEventData,
+  isBlockEventData,
+  isLinkReport,
+  isPoolEventData,
+  type PoolEventData,
+} from "./link_report.ts";
 import type { LinkStatus, LinkStatusResponse } from "./types.ts";
 
 /** One line of the KMS audit trail. */
@@ -33,7 +41,7 @@ export interface AuditEntry {
   at: string;
 }
 
-/** One finished BB84 run on the link. */
+/** One finished block on the link: its QBER and the status it left. */
 export interface LinkEventData {
   /** The link's status after the run. */
   status: LinkStatus;
@@ -69,6 +77,8 @@ export interface KeyEventData {
 export type KmsEvent =
   | { event: "state"; data: LinkStatusResponse }
   | { event: "link"; data: LinkEventData }
+  | { event: "block"; data: BlockEventData }
+  | { event: "pool"; data: PoolEventData }
   | { event: "attack"; data: { qber: number; time: string } }
   | { event: "attack_mode"; data: { attack_mode: boolean } }
   | { event: "reset"; data: { status: "GREEN"; time: string } }
@@ -77,8 +87,6 @@ export type KmsEvent =
 
 /** The SSE event names of {@linkcode KmsEvent}. */
 export type KmsEventName = KmsEvent["event"];
-
-type Json = Record<string, unknown>;
 
 /**
  * Whether `body` is a whole `GET /link_status` answer (the same shape as the
@@ -132,11 +140,13 @@ const VALIDATORS: Record<KmsEventName, (body: Json) => boolean> = {
     isCount(b.attacks_detected) && isCount(b.active_sessions) &&
     Array.isArray(b.history) && b.history.every(isRatio) &&
     (b.router_last_seen === null || typeof b.router_last_seen === "string") &&
-    typeof b.attack_mode === "boolean",
+    typeof b.attack_mode === "boolean" && isLinkReport(b.link),
   link: (b) =>
     isStatus(b.status) && isRatio(b.qber) && isRatio(b.rolling_qber) &&
     typeof b.eve === "boolean" && isCount(b.qubits) &&
     typeof b.time === "string",
+  block: isBlockEventData,
+  pool: isPoolEventData,
   attack: (b) => isRatio(b.qber) && typeof b.time === "string",
   attack_mode: (b) => typeof b.attack_mode === "boolean",
   reset: (b) => b.status === "GREEN" && typeof b.time === "string",
@@ -150,18 +160,6 @@ const VALIDATORS: Record<KmsEventName, (body: Json) => boolean> = {
     typeof b.message === "string" && typeof b.at === "string",
 };
 
-function isRecord(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function isStatus(value: unknown): value is LinkStatus {
   return value === "GREEN" || value === "YELLOW" || value === "RED";
-}
-
-function isRatio(value: unknown): value is number {
-  return typeof value === "number" && value >= 0 && value <= 1;
-}
-
-function isCount(value: unknown): value is number {
-  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
 }

@@ -4,6 +4,7 @@ import {
   type KmsEvent,
   parseKmsEvent,
 } from "./kms_event.ts";
+import { SAMPLE_LINK_REPORT } from "./_test_link_report.ts";
 
 const EVENTS: KmsEvent[] = [
   {
@@ -17,6 +18,7 @@ const EVENTS: KmsEvent[] = [
       history: [0.02, 0.021],
       router_last_seen: null,
       attack_mode: false,
+      link: SAMPLE_LINK_REPORT,
     },
   },
   {

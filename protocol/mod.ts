@@ -35,6 +35,7 @@ export * from "./identity.ts";
 export * from "./key_wrap.ts";
 export * from "./kms_event.ts";
 export * from "./link_policy.ts";
+export * from "./link_report.ts";
 export * from "./packet.ts";
 export * from "./registration.ts";
 export * from "./relay_ticket.ts";

@@ -8,6 +8,7 @@
  * @module
  */
 
+import type { LinkReport } from "./link_report.ts";
 import type { LegacyRegisterFrame, RegisterFrame } from "./registration.ts";
 
 const DEVICE_ID = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -159,6 +160,8 @@ export interface LinkStatusResponse {
   router_last_seen: string | null;
   /** Whether the simulated eavesdropper is on the channel (demo attack mode). */
   attack_mode: boolean;
+  /** The continuously running link: settings, last block, key pool. */
+  link: LinkReport;
 }
 
 /** Body of any KMS error answer (HTTP 4xx or 5xx). */
