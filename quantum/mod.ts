@@ -19,6 +19,7 @@
 
 export * from "./bb84.ts";
 export * from "./bits.ts";
+export * from "./block_detections.ts";
 export * from "./cascade.ts";
 export * from "./channel.ts";
 export * from "./decoy.ts";
@@ -31,5 +32,7 @@ export * from "./key_derivation.ts";
 export * from "./ml_kem.ts";
 export * from "./privacy_amplification.ts";
 export * from "./pulse_channel.ts";
+export * from "./qkd_link.ts";
 export * from "./random.ts";
+export * from "./sampling.ts";
 export * from "./sifting.ts";

@@ -113,18 +113,37 @@ function poissonThresholds(mu: number): Float64Array {
 
 /**
  * Probability that a pulse of n photons leaving Alice makes Bob's detector
- * click, per n. Under PNS Eve replaces the fibre by a lossless line, keeps
- * one photon of each multi-photon pulse and forwards the rest, blocking
- * single photons as far as her budget allows: she forwards just enough that
- * the signal's photon gain is the honest 1 − e^−ημ (she cannot tell a decoy
- * from a signal, so the same rule hits every intensity). Closer than where
+ * click, indexed by n up to 24 (photon numbers beyond are folded into 24).
+ * Under PNS Eve replaces the fibre by a lossless line, keeps one photon of
+ * each multi-photon pulse and forwards the rest, blocking single photons as
+ * far as her budget allows: she forwards just enough that the signal's
+ * photon gain is the honest 1 − e^−ημ (she cannot tell a decoy from a
+ * signal, so the same rule hits every intensity). Closer than where
  * multi-photon pulses alone would match, she also passes single photons.
+ *
+ * @example
+ * ```ts
+ * import { assert, assertAlmostEquals } from "@std/assert";
+ * import { photonClickProbabilities } from "./pulse_channel.ts";
+ *
+ * const link = {
+ *   distanceKm: 50,
+ *   detectorEfficiency: 1,
+ *   darkCountProbability: 0,
+ *   misalignmentError: 0,
+ * };
+ * assertAlmostEquals(photonClickProbabilities(link)[1], 0.1); // 10 dB
+ * const pns = photonClickProbabilities(link, { pns: true });
+ * assert(pns[1] < 1e-9 && pns[2] > 0.1); // singles blocked, pairs favoured
+ * ```
  */
-function clickProbabilities(options: PulseChannelOptions): Float64Array {
-  const { link, pns = false } = options;
+export function photonClickProbabilities(
+  link: DecoyLinkParams,
+  options: { pns?: boolean } = {},
+): Float64Array {
   const eta = transmittance(link);
   const out = new Float64Array(MAX_PHOTONS + 1);
-  if (!pns) {
+  if (!options.pns) {
     for (let n = 1; n <= MAX_PHOTONS; n++) {
       out[n] = -Math.expm1(n * Math.log1p(-eta));
     }
@@ -133,19 +152,35 @@ function clickProbabilities(options: PulseChannelOptions): Float64Array {
   const mu = link.mu ?? 0.5;
   const etaBob = transmittance({ ...link, distanceKm: 0 });
   const target = -Math.expm1(-eta * mu);
-  const poisson = (n: number) =>
-    Math.exp(-mu + n * Math.log(mu) - logFactorial(n));
   let multi = 0;
   for (let n = 2; n <= MAX_PHOTONS; n++) {
     out[n] = -Math.expm1((n - 1) * Math.log1p(-etaBob));
-    multi += poisson(n) * out[n];
+    multi += poissonProbability(mu, n) * out[n];
   }
   if (multi >= target) {
     for (let n = 2; n <= MAX_PHOTONS; n++) out[n] *= target / multi;
   } else {
-    out[1] = Math.min(1, (target - multi) / (poisson(1) * etaBob)) * etaBob;
+    out[1] =
+      Math.min(1, (target - multi) / (poissonProbability(mu, 1) * etaBob)) *
+      etaBob;
   }
   return out;
+}
+
+/**
+ * Probability that a pulse of mean photon number `mu` carries `n` photons.
+ *
+ * @example
+ * ```ts
+ * import { assertAlmostEquals } from "@std/assert";
+ * import { poissonProbability } from "./pulse_channel.ts";
+ *
+ * assertAlmostEquals(poissonProbability(0.5, 0), Math.exp(-0.5));
+ * ```
+ */
+export function poissonProbability(mu: number, n: number): number {
+  if (mu === 0) return n === 0 ? 1 : 0;
+  return Math.exp(-mu + n * Math.log(mu) - logFactorial(n));
 }
 
 function logFactorial(n: number): number {
@@ -189,7 +224,7 @@ export function simulatePulses(
   const sent = new Float64Array(3), detected = new Float64Array(3);
   const sifted = new Float64Array(3), errors = new Float64Array(3);
   const photonTables = [poissonThresholds(mu), poissonThresholds(nu)];
-  const click = clickProbabilities(options).map((p) => p * TWO_32);
+  const click = photonClickProbabilities(link, options).map((p) => p * TWO_32);
   const signalCut = mix.signal * TWO_32;
   const weakCut = (mix.signal + mix.weak) * TWO_32;
   const alice = new BitWriter(), bob = new BitWriter();
