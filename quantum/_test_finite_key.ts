@@ -8,15 +8,12 @@
  */
 
 import type { FiniteKeyChannel } from "./finite_key_channel.ts";
+import { DEMO_LINK_SETTINGS } from "./qkd_link.ts";
+
+const { blockSize: _block, pulseRate: _rate, ...link } = DEMO_LINK_SETTINGS;
 
 /** Everything but the block size. */
 export const DEMO_LINK: Omit<FiniteKeyChannel, "blockSize"> = {
-  distanceKm: 25,
-  detectorEfficiency: 0.1,
-  darkCountProbability: 6e-7,
-  misalignmentError: 0.02,
-  intensities: [0.5, 0.2, 2e-4],
-  intensityProbabilities: [0.2, 0.55, 0.25],
-  keyBasisProbability: 0.7,
+  ...link,
   reconciliationEfficiency: 1.07,
 };

@@ -162,7 +162,8 @@ export function sampleBlock(
   const classCut = [inX[0] / xTotal, (inX[0] + inX[1]) / xTotal].map((p) =>
     p * TWO_32
   );
-  const errorCut = odds.map((o) => (o.error / o.detect) * TWO_32);
+  const qber = odds.map((o) => o.detect > 0 ? o.error / o.detect : 0);
+  const errorCut = qber.map((e) => e * TWO_32);
   const nX = [0, 0, 0], mX = [0, 0, 0];
   const words = (blockSize + 31) >>> 5;
   const alice = cryptoWords(words);
@@ -192,7 +193,7 @@ export function sampleBlock(
   // The other pulses: Z-basis detections per intensity, one after another
   // from what is left (a multinomial as a chain of binomials).
   let rest = pulses - blockSize, restOdds = 1 - xTotal;
-  const counts = odds.map((o, k): BasisCounts => {
+  const counts = odds.map((_, k): BasisCounts => {
     const nZ = binomial(rest, Math.min(1, inZ[k] / restOdds), rng);
     rest -= nZ;
     restOdds -= inZ[k];
@@ -202,7 +203,7 @@ export function sampleBlock(
       nX: nX[k],
       mX: mX[k],
       nZ,
-      mZ: binomial(nZ, o.error / o.detect, rng),
+      mZ: binomial(nZ, qber[k], rng),
     };
   }) as [BasisCounts, BasisCounts, BasisCounts];
   return {
