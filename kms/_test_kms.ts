@@ -11,7 +11,8 @@ import {
   type ServiceProcess,
   startService,
 } from "../common/service_process.ts";
-import type { Role } from "../protocol/mod.ts";
+import type { LinkReport, Role } from "../protocol/mod.ts";
+import { delay } from "../common/std.ts";
 
 /** Requests as the tests make them. */
 export interface TestClient {
@@ -61,16 +62,24 @@ export async function removeDataDir(dataDir: string): Promise<void> {
   );
 }
 
+/** The link flags of a test KMS unless it names its own: blocks of 10^5 detections (about 12 000 secret bits each), for speed. */
+export const TEST_LINK_ARGS: readonly string[] = ["--block-size", "100000"];
+
 /**
  * Starts the KMS with its permission set ("kms"), only the port overridden,
  * secure as shipped: bearer tokens required, operator endpoints for
  * operators only. `options.open` adds `--open` (the seeds' open mode) for
- * the tests that rely on it, which say so.
+ * the tests that rely on it, which say so. The link runs
+ * {@linkcode TEST_LINK_ARGS} unless `options.linkArgs` says otherwise, and
+ * the KMS is returned once its pool holds at least `options.poolBits`
+ * (default 256; 0 returns at once).
  */
 export async function startKms(
   options: {
     dataDir?: string;
     args?: string[];
+    linkArgs?: readonly string[];
+    poolBits?: number;
     port?: number;
     open?: boolean;
     openFilesLimit?: number;
@@ -78,7 +87,7 @@ export async function startKms(
 ): Promise<TestKms> {
   const port = options.port ?? freePort();
   const dataDir = options.dataDir ?? testDataDir();
-  const args = options.args ?? [];
+  const args = [...options.linkArgs ?? TEST_LINK_ARGS, ...options.args ?? []];
   const open = options.open ?? false;
   const process = await startService({
     permissionSet: "kms",
@@ -97,7 +106,7 @@ export async function startKms(
     openFilesLimit: options.openFilesLimit,
   }, { ready: /listening on http/ });
   const url = `http://127.0.0.1:${port}`;
-  return {
+  const kms: TestKms = {
     url,
     dataDir,
     process,
@@ -106,6 +115,36 @@ export async function startKms(
       await process.stop();
     },
   };
+  const poolBits = options.poolBits ?? 256;
+  if (poolBits > 0) {
+    await waitForPool(kms, { bits: poolBits }).catch(async (error) => {
+      await kms.stop();
+      throw error;
+    });
+  }
+  return kms;
+}
+
+/**
+ * Resolves once `/link_status` shows at least `options.bits` in the pool;
+ * rejects after `options.timeoutMs` (default 60 s).
+ */
+export async function waitForPool(
+  client: TestClient,
+  options: { bits: number; timeoutMs?: number },
+): Promise<LinkReport> {
+  const end = Date.now() + (options.timeoutMs ?? 60_000);
+  while (true) {
+    const { body } = await client.get("/link_status");
+    const link = body.link as LinkReport | undefined;
+    if (link && link.pool_bits >= options.bits) return link;
+    if (Date.now() > end) {
+      throw new Error(
+        `the pool held ${link?.pool_bits} bits, not ${options.bits}, in time`,
+      );
+    }
+    await delay(100);
+  }
 }
 
 /** {@linkcode TestClient} over any way of sending a request. */

@@ -1,6 +1,9 @@
 /**
  * Test helper: a KMS on an in-memory database whose request handler the
- * tests call directly, without a socket or a process.
+ * tests call directly, without a socket or a process. Its link is a
+ * {@linkcode ScriptedLinkSource}: blocks run when the test says so (and
+ * when an eavesdropper is switched on), and its pool starts with
+ * `options.poolBits` random bits put there directly.
  *
  * @module
  */
@@ -10,6 +13,7 @@ import { type TestClient, testClient } from "./_test_kms.ts";
 import { newToken, tokenHash } from "./auth.ts";
 import { parseKmsConfig } from "./config.ts";
 import { closeKms, createKms, type Kms } from "./context.ts";
+import { ScriptedLinkSource } from "./_test_link_source.ts";
 import { createHandler } from "./server.ts";
 import { KmsStore } from "./store.ts";
 
@@ -24,6 +28,8 @@ export interface MemoryKms extends TestClient {
   handle: ReturnType<typeof createHandler>;
   /** The audit lines it printed. */
   log: string[];
+  /** Its link's blocks. */
+  source: ScriptedLinkSource;
   /** Enrolls an SAE, device or operator and returns its token. */
   enroll(
     sae: string,
@@ -33,13 +39,26 @@ export interface MemoryKms extends TestClient {
   from(source: { hostname: string; port: number }): TestClient;
 }
 
+/** `length` random bytes (getRandomValues fills at most 64 KiB a call). */
+export function randomBytes(length: number): Uint8Array {
+  const bytes = new Uint8Array(length);
+  for (let i = 0; i < length; i += 65_536) {
+    crypto.getRandomValues(bytes.subarray(i, i + 65_536));
+  }
+  return bytes;
+}
+
+/** Bits a {@linkcode withMemoryKms} pool starts with by default (256 keys). */
+export const MEMORY_POOL_BITS = 65_536;
+
 /**
  * Runs `fn` against a KMS in memory started with `args` (e.g. `--open`),
- * then closes it. Its requests come from {@linkcode TEST_SOURCE}.
+ * its pool holding `poolBits` (default {@linkcode MEMORY_POOL_BITS}), then
+ * closes it. Its requests come from {@linkcode TEST_SOURCE}.
  */
 export async function withMemoryKms(
   fn: (kms: MemoryKms) => Promise<void>,
-  options: { args?: string[] } = {},
+  options: { args?: string[]; poolBits?: number } = {},
 ): Promise<void> {
   const log: string[] = [];
   const kms = createKms(parseKmsConfig(options.args ?? [], () => undefined), {
@@ -48,6 +67,13 @@ export async function withMemoryKms(
     ticketKey: await generateIdentity(),
     log: (line) => log.push(line),
   });
+  const source = new ScriptedLinkSource();
+  source.stopWhen = () => kms.link.status === "RED";
+  kms.link.attach(source);
+  const poolBits = options.poolBits ?? MEMORY_POOL_BITS;
+  if (poolBits > 0) {
+    await kms.pool.add(randomBytes(poolBits / 8));
+  }
   const handle = createHandler(kms);
   const from = (source: { hostname: string; port: number }) =>
     testClient((path, init) =>
@@ -60,6 +86,7 @@ export async function withMemoryKms(
       kms,
       handle,
       log,
+      source,
       ...from(TEST_SOURCE),
       from,
       enroll: (sae, enrollment) => {

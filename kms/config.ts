@@ -8,6 +8,12 @@ import { ConfigError, parsePort, type ServiceCommand } from "../common/cli.ts";
 import { parseArgs } from "../common/std.ts";
 import { HISTORY_LENGTH } from "../protocol/mod.ts";
 import type { Retention } from "./store.ts";
+import {
+  LINK_FLAGS,
+  LINK_USAGE,
+  type LinkConfig,
+  parseLinkConfig,
+} from "./link_config.ts";
 
 /** Everything the KMS process is told at start. */
 export interface KmsConfig {
@@ -22,8 +28,8 @@ export interface KmsConfig {
    * anyone, operator actions for anyone. Default false (`--open`).
    */
   open: boolean;
-  /** Channel noise of the simulated link, so the demo shows QBER about 2%. */
-  noiseLevel: number;
+  /** The simulated link and its key pool (`--misalignment` sets the ~2% QBER). */
+  link: LinkConfig;
   /** How long a relay ticket is valid, in seconds. Default 3600. */
   ticketLifetimeSeconds: number;
   /** How much QBER history, ledger and audit the database keeps. */
@@ -48,7 +54,7 @@ export const KMS_ENV = [
 
 /** Usage text for `--help`. */
 export const KMS_USAGE =
-  `QSTCS Key Management Service (Alice of the simulated BB84 link)
+  `QSTCS Key Management Service (Alice of a simulated decoy-state BB84 link)
 
 Usage: deno task kms [options]
 
@@ -59,13 +65,14 @@ Usage: deno task kms [options]
                     legacy clients, anyone may run operator actions
                     (env KMS_OPEN=1; default off: tokens required)
   --require-auth    the default; accepted for old command lines
-  --noise P         simulated channel noise   (env KMS_NOISE, default 0.02)
   --ticket-lifetime S  relay ticket lifetime in seconds (default 3600)
   --retain-days D   prune QBER history, ledger and audit rows older than D
                     days (default 30)
   --retain-rows N   keep at most the newest N rows of each (default 100000,
                     at least 20)
   --help            this text
+
+${LINK_USAGE}
 
 The permission set "kms" in deno.json allows 0.0.0.0:8000 and data/ only: to
 listen elsewhere add --allow-net=HOST:PORT; for another data directory add
@@ -92,7 +99,7 @@ export function parseKmsConfig(
       "host",
       "port",
       "data",
-      "noise",
+      ...LINK_FLAGS,
       "ticket-lifetime",
       "retain-days",
       "retain-rows",
@@ -105,12 +112,6 @@ export function parseKmsConfig(
   const port = parsePort(flags.port ?? env("KMS_PORT") ?? "8000", {
     name: "port",
   });
-  const noiseLevel = Number(flags.noise ?? env("KMS_NOISE") ?? 0.02);
-  if (!(noiseLevel >= 0 && noiseLevel <= 0.5)) {
-    throw new ConfigError(
-      `noise must be 0..0.5, got ${flags.noise ?? env("KMS_NOISE")}`,
-    );
-  }
   const requireAuth = flags["require-auth"] === true ||
     isOn(env("KMS_REQUIRE_AUTH"));
   const open = flags.open === true || isOn(env("KMS_OPEN"));
@@ -122,7 +123,7 @@ export function parseKmsConfig(
     port,
     dataDir: flags.data ?? env("KMS_DATA") ?? "data/kms",
     open,
-    noiseLevel,
+    link: parseLinkConfig(flags, env),
     ticketLifetimeSeconds: wholeNumber(flags["ticket-lifetime"], {
       name: "ticket-lifetime",
       fallback: 3600,

@@ -1,16 +1,22 @@
 import { assertEquals, assertThrows } from "@std/assert";
 import { ConfigError } from "../common/cli.ts";
+import { DEMO_LINK_SETTINGS } from "../quantum/qkd_link.ts";
 import { parseKmsConfig } from "./config.ts";
 
 const env = (vars: Record<string, string>) => (name: string) => vars[name];
 
-Deno.test("defaults: 0.0.0.0:8000, data/kms, tokens required, 2% channel noise, 1 h tickets, 30 days or 100000 rows kept", () => {
+Deno.test("defaults: 0.0.0.0:8000, data/kms, tokens required, the demo link (2% misalignment, so QBER about 2%) and a 2^24-bit pool, 1 h tickets, 30 days or 100000 rows kept", () => {
   assertEquals(parseKmsConfig([], env({})), {
     host: "0.0.0.0",
     port: 8000,
     dataDir: "data/kms",
     open: false,
-    noiseLevel: 0.02,
+    link: {
+      settings: { ...DEMO_LINK_SETTINGS },
+      epsSec: 1e-10,
+      epsCor: 1e-15,
+      poolCapacityBits: 16_777_216,
+    },
     ticketLifetimeSeconds: 3600,
     retention: { maxAgeDays: 30, maxRows: 100_000 },
   });
@@ -70,7 +76,7 @@ Deno.test("flags win over environment variables", () => {
   assertEquals(config.host, "127.0.0.1");
   assertEquals(config.dataDir, "/tmp/k");
   assertEquals(config.open, true);
-  assertEquals(config.noiseLevel, 0.05);
+  assertEquals(config.link.settings.misalignmentError, 0.05);
 });
 
 Deno.test("bad values are refused with a clear ConfigError", () => {
@@ -92,8 +98,93 @@ Deno.test("bad values are refused with a clear ConfigError", () => {
     "noise",
   );
   assertThrows(
+    () => parseKmsConfig([], env({ KMS_NOISE: "lots" })),
+    ConfigError,
+    "noise",
+  );
+  assertThrows(
     () => parseKmsConfig(["--bogus"], env({})),
     ConfigError,
     "unknown option",
   );
+});
+
+Deno.test("link flags: every setting of the simulated link, its finite-key ε's and the pool's capacity", () => {
+  const { link } = parseKmsConfig([
+    "--distance-km",
+    "50",
+    "--detector-efficiency",
+    "0.2",
+    "--dark-count",
+    "1e-6",
+    "--misalignment",
+    "0.01",
+    "--intensities",
+    "0.6,0.1,0.0002",
+    "--intensity-probabilities",
+    "0.5,0.3,0.2",
+    "--key-basis-probability",
+    "0.8",
+    "--pulse-rate",
+    "2.5e9",
+    "--block-size",
+    "100000",
+    "--eps-sec",
+    "1e-9",
+    "--eps-cor",
+    "1e-12",
+    "--pool-capacity-bits",
+    "65536",
+  ], env({ KMS_NOISE: "0.3" }));
+  assertEquals(link, {
+    settings: {
+      ...DEMO_LINK_SETTINGS,
+      distanceKm: 50,
+      detectorEfficiency: 0.2,
+      darkCountProbability: 1e-6,
+      misalignmentError: 0.01,
+      intensities: [0.6, 0.1, 0.0002],
+      intensityProbabilities: [0.5, 0.3, 0.2],
+      keyBasisProbability: 0.8,
+      pulseRate: 2.5e9,
+      blockSize: 100_000,
+    },
+    epsSec: 1e-9,
+    epsCor: 1e-12,
+    poolCapacityBits: 65_536,
+  });
+  assertEquals(
+    parseKmsConfig(["--noise", "0.04"], env({})).link.settings
+      .misalignmentError,
+    0.04,
+    "--noise is --misalignment's old name",
+  );
+});
+
+Deno.test("bad link flags are refused with a ConfigError naming the flag", () => {
+  const cases: [string[], string][] = [
+    [["--distance-km", "-1"], "distance-km"],
+    [["--distance-km", "0x10"], "distance-km"],
+    [["--detector-efficiency", "0"], "detector-efficiency"],
+    [["--detector-efficiency", "1.5"], "detector-efficiency"],
+    [["--dark-count", ""], "dark-count"],
+    [["--misalignment", "0.6"], "misalignment"],
+    [["--noise", "abc"], "noise"],
+    [["--intensities", "0.5,0.2"], "intensities"],
+    [["--intensities", "0.5,x,0"], "intensities"],
+    [["--intensities", "0.1,0.2,0.0002"], "intensities"],
+    [["--intensity-probabilities", "0.5,0.5,0.5"], "intensityProbabilities"],
+    [["--key-basis-probability", "1"], "keyBasisProbability"],
+    [["--pulse-rate", "0"], "pulse-rate"],
+    [["--pulse-rate", "Infinity"], "pulse-rate"],
+    [["--block-size", "1.5"], "block-size"],
+    [["--block-size", "10"], "blockSize"],
+    [["--eps-sec", "0"], "eps-sec"],
+    [["--eps-cor", "2"], "eps-cor"],
+    [["--pool-capacity-bits", "100"], "pool-capacity-bits"],
+    [["--pool-capacity-bits", "65537"], "multiple of 8"],
+  ];
+  for (const [args, named] of cases) {
+    assertThrows(() => parseKmsConfig(args, env({})), ConfigError, named);
+  }
 });

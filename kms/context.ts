@@ -9,6 +9,8 @@ import { Auditor } from "./audit.ts";
 import type { KmsConfig } from "./config.ts";
 import { EventHub } from "./events.ts";
 import { KeyBroker } from "./key_broker.ts";
+import { KeyPool } from "./key_pool.ts";
+import { LinkRunner } from "./link_runner.ts";
 import { loadMasterKey } from "./master_key.ts";
 import { LatencyHistogram } from "../common/prometheus.ts";
 import { QuantumLink } from "./quantum_link.ts";
@@ -33,8 +35,10 @@ export interface Kms {
   hub: EventHub;
   /** Where audit entries go: SQLite, the console and the event feed. */
   audit: Auditor;
-  /** The BB84 link. */
+  /** The continuously running (simulated) QKD link. */
   link: QuantumLink;
+  /** The link's secret bits, waiting for key requests. */
+  pool: KeyPool;
   /** Pairing rules and sessions. */
   broker: KeyBroker;
   /** Seals ETSI keys at rest. */
@@ -62,7 +66,8 @@ export interface KmsParts {
 }
 
 /**
- * Builds the KMS on an open database and master key.
+ * Builds the KMS on an open database and master key, its pool empty and its
+ * link not running yet (`kms.link.attach(source)` starts it).
  *
  * @example
  * ```ts
@@ -86,9 +91,15 @@ export function createKms(config: KmsConfig, parts: KmsParts): Kms {
   const { store, masterKey, ticketKey } = parts;
   const hub = new EventHub();
   const audit = new Auditor(store, hub, { log: parts.log });
+  const pool = new KeyPool(store, {
+    capacityBits: config.link.poolCapacityBits,
+    masterKey,
+    hub,
+  });
   const link = new QuantumLink(store, hub, {
-    noiseLevel: config.noiseLevel,
     audit,
+    pool,
+    config: config.link,
   });
   return {
     config,
@@ -96,6 +107,7 @@ export function createKms(config: KmsConfig, parts: KmsParts): Kms {
     hub,
     audit,
     link,
+    pool,
     broker: new KeyBroker({ link, store, hub, audit }),
     masterKey,
     ticketKey,
@@ -106,8 +118,9 @@ export function createKms(config: KmsConfig, parts: KmsParts): Kms {
 }
 
 /**
- * Opens the data directory (database, master key, ticket key) and builds
- * the KMS; prunes the database now and every {@linkcode PRUNE_INTERVAL_MS}.
+ * Opens the data directory (database, master key, ticket key), builds the
+ * KMS, restores its key pool and starts the link's worker; prunes the
+ * database now and every {@linkcode PRUNE_INTERVAL_MS}.
  *
  * @example
  * ```ts ignore
@@ -121,6 +134,8 @@ export async function openKms(config: KmsConfig): Promise<Kms> {
     masterKey: await loadMasterKey(config.dataDir),
     ticketKey: await loadTicketKey(config.dataDir),
   });
+  await kms.pool.restore();
+  kms.link.attach(new LinkRunner(config.link));
   const prune = () => kms.store.prune(config.retention);
   prune();
   kms.timers.push(
@@ -130,8 +145,10 @@ export async function openKms(config: KmsConfig): Promise<Kms> {
   return kms;
 }
 
-/** Stops the timers, ends event streams and closes the database. */
+/** Stops the link and the timers, ends event streams, closes the database. */
 export function closeKms(kms: Kms): void {
+  kms.link.stop();
+  kms.pool.close();
   for (const timer of kms.timers) clearInterval(timer);
   kms.audit.flush({ all: true });
   kms.hub.close();

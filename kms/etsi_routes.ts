@@ -5,7 +5,10 @@
  * errors `{message, details}` with the standard's statuses (400, 401, 503).
  *
  * Every caller authenticates with its bearer token; the token names the
- * calling SAE. Keys wait for the slave sealed under the master key.
+ * calling SAE. Keys come from the link's key pool in one atomic take (an
+ * empty pool answers 503 at once) and wait for the slave sealed under the
+ * master key. `status` describes the pool: `stored_key_count` keys of
+ * `key_size` it holds now, `max_key_count` its capacity in such keys.
  *
  * @module
  */
@@ -31,7 +34,7 @@ export const MAX_KEY_SIZE = 4096;
 /** Most keys in one request. */
 export const MAX_KEY_PER_REQUEST = 128;
 /** Most undelivered keys held for one master/slave pair. */
-export const MAX_KEY_COUNT = 4096;
+export const MAX_UNDELIVERED_KEYS = 4096;
 /** The name every ETSI request has in the latency metric. */
 export const ETSI_LABEL = "/api/v1/keys";
 
@@ -137,8 +140,8 @@ export const etsiStatus: Handler = (request, context) => {
     master_SAE_ID: master,
     slave_SAE_ID: slave,
     key_size: DEFAULT_KEY_SIZE,
-    stored_key_count: context.kms.store.etsiKeyCount({ master, slave }),
-    max_key_count: MAX_KEY_COUNT,
+    stored_key_count: Math.floor(context.kms.pool.bits / DEFAULT_KEY_SIZE),
+    max_key_count: Math.floor(context.kms.pool.capacityBits / DEFAULT_KEY_SIZE),
     max_key_per_request: MAX_KEY_PER_REQUEST,
     max_key_size: MAX_KEY_SIZE,
     min_key_size: MIN_KEY_SIZE,
@@ -185,15 +188,27 @@ export const encKeys: Handler = async (request, context) => {
   if (master === slave) {
     throw new EtsiError(400, "master and slave SAE must differ");
   }
-  if (kms.store.etsiKeyCount({ master, slave }) + number > MAX_KEY_COUNT) {
+  if (
+    kms.store.etsiKeyCount({ master, slave }) + number > MAX_UNDELIVERED_KEYS
+  ) {
     throw new EtsiError(
       400,
-      `at most ${MAX_KEY_COUNT} undelivered keys per SAE pair`,
+      `at most ${MAX_UNDELIVERED_KEYS} undelivered keys per SAE pair`,
     );
   }
-  // One BB84 run supplies every key of the request.
-  const run = kms.link.freshKey(number * size, { device: master });
-  if (!run.ok) throw new EtsiError(503, run.message);
+  // Every key of the request in one take: all of them, or a 503 at once.
+  const run = kms.link.takeBits(number * size);
+  if (!run.ok) {
+    throw new EtsiError(503, run.message, {
+      details: run.reason === "pool_empty"
+        ? [{
+          pool_bits: run.poolBits,
+          requested_bits: number * size,
+          key_rate_bps: run.keyRateBps,
+        }]
+        : undefined,
+    });
+  }
   const bytes = size / 8;
   const keys: EtsiKeysResponse["keys"] = [];
   const sealed = [];

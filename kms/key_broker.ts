@@ -4,14 +4,14 @@
  * (`/create_session`, `/join_session`).
  *
  * Rules (README "Pairing rules"):
- * - With a peer, a key belongs to the unordered pair. The first request runs
- *   BB84 and creates it; the peer's request receives the same key and key id.
+ * - With a peer, a key belongs to the unordered pair. The first request takes
+ *   it from the key pool; the peer's request receives the same key and key id.
  *   A party that asks again while it already holds the current key gets a
  *   fresh one, which its peer then receives.
  * - Without a peer (legacy clients), a device receives the key that another
  *   device received last if no second device has taken it yet; otherwise it
  *   gets a fresh key, which waits for the next device.
- * Issuing is synchronous from the request to the stored key (the BB84 run
+ * Issuing is synchronous from the request to the stored key (the pool's take
  * included), so parallel requests cannot interleave and never split a pair
  * between two keys.
  *
@@ -53,8 +53,6 @@ export interface KeyRequest {
   peer?: string;
   /** Mix an ML-KEM-768 secret into the key. */
   pqc?: boolean;
-  /** Put Eve on the channel for this run (the request's `force_attack`). */
-  forceAttack?: boolean;
   /** Fetch this recent key of the pair instead of the current one. */
   keyId?: string;
 }
@@ -76,7 +74,7 @@ export interface Session extends SharedKey {
 
 /** Everything the broker works with. */
 export interface KeyBrokerDeps {
-  /** The BB84 link. */
+  /** The link and its key pool. */
   link: QuantumLink;
   /** Counters and the key ledger. */
   store: KmsStore;

@@ -1,6 +1,7 @@
 /**
  * How a key is made and handed out, whatever the rule that decided who gets
- * it: one BB84 run through HKDF (and an ML-KEM-768 encapsulation for `pqc`),
+ * it: 256 bits from the link's key pool through HKDF (and an ML-KEM-768
+ * encapsulation for `pqc`),
  * then, per device that receives it, the issued counter, a ledger line, a
  * `KEY_ISSUED` audit entry (rate-limited per device) and a `key` event.
  * Refusals are audited as `KEY_REFUSED`.
@@ -26,7 +27,7 @@ export interface IssuedKey {
   key: Uint8Array;
   /** Its id (UUID). */
   keyId: string;
-  /** QBER of the run that produced it. */
+  /** The link's QBER when its bits left the pool. */
   qber: number;
   /** Link status when issued. */
   status: LinkStatus;
@@ -34,7 +35,7 @@ export interface IssuedKey {
   pqc: boolean;
 }
 
-/** No key: the link refused. */
+/** No key: the link refused (RED, its worker down, or the pool short). */
 export type RefusedKey = LinkRefusal;
 
 /**
@@ -51,7 +52,7 @@ export interface SharedKey {
   key: Uint8Array;
   /** Its id (UUID). */
   keyId: string;
-  /** QBER of the run that produced it. */
+  /** The link's QBER when its bits left the pool. */
   qber: number;
   /** Whether an ML-KEM secret was mixed in. */
   pqc: boolean;
@@ -61,7 +62,7 @@ export interface SharedKey {
 
 /** Everything the issuer works with. */
 export interface KeyIssuerDeps {
-  /** The BB84 link. */
+  /** The link and its key pool. */
   link: QuantumLink;
   /** Counters and the key ledger. */
   store: KmsStore;
@@ -102,46 +103,27 @@ export class KeyIssuer {
     this.#deps = deps;
   }
 
-  /** No key leaves the KMS while the link is RED, not even an existing one. */
+  /**
+   * No key leaves the KMS while the link is RED (or its worker is down), not
+   * even an existing one.
+   */
   refusalIfRed(device: string, peer: string): RefusedKey | undefined {
-    const { link, audit } = this.#deps;
-    if (link.status !== "RED") return undefined;
-    // A device polling a RED link is refused each time: rate-limited.
-    audit.limited(
-      "KEY_REFUSED",
-      `device=${device} peer=${peer} status=RED qber=${link.qber.toFixed(3)}`,
-      { source: `device=${device}` },
-    );
-    return {
-      ok: false,
-      reason: "link_red",
-      message:
-        "QKD link compromised: the link is RED. No keys until an operator resets the link.",
-      qber: link.qber,
-      status: "RED",
-    };
+    const refusal = this.#deps.link.refusal();
+    if (refusal) this.#refused(refusal, { device, peer });
+    return refusal;
   }
 
   /**
-   * A fresh key from one BB84 run for `request.device` and `peer` (`*` when
-   * it waits for any device), held by nobody yet.
+   * A fresh key from 256 pool bits for `request.device` and `peer` (`*`
+   * when it waits for any device), held by nobody yet.
    */
   mint(
-    request: { device: string; pqc?: boolean; forceAttack?: boolean },
+    request: { device: string; pqc?: boolean },
     peer: string,
   ): { ok: true; shared: SharedKey } | RefusedKey {
-    const run = this.#deps.link.freshKey(256, {
-      forceEve: request.forceAttack,
-      device: request.device,
-    });
+    const run = this.#deps.link.takeBits(256);
     if (!run.ok) {
-      this.#deps.audit.limited(
-        "KEY_REFUSED",
-        `device=${request.device} peer=${peer} status=${run.status} qber=${
-          run.qber.toFixed(3)
-        }`,
-        { source: `device=${request.device}` },
-      );
+      this.#refused(run, { device: request.device, peer });
       return run;
     }
     let key = deriveSessionKey(run.secret, {
@@ -166,6 +148,18 @@ export class KeyIssuer {
         holders: new Set(),
       },
     };
+  }
+
+  // A device polling a RED link or an empty pool is refused each time:
+  // rate-limited per device.
+  #refused(refusal: RefusedKey, to: { device: string; peer: string }): void {
+    this.#deps.audit.limited(
+      "KEY_REFUSED",
+      `device=${to.device} peer=${to.peer} status=${refusal.status} reason=${refusal.reason} qber=${
+        refusal.qber.toFixed(3)
+      }`,
+      { source: `device=${to.device}` },
+    );
   }
 
   /** Hands `shared` to `to.device`, on the record. */

@@ -37,16 +37,31 @@ export function linkStatus(kms: Kms): LinkStatusResponse {
     history: kms.link.history,
     router_last_seen: kms.routerLastSeen,
     attack_mode: kms.link.attackMode,
+    link: kms.link.report(),
   };
 }
 
+/**
+ * A refusal as the pair-key API has always sent RED: HTTP 200 on purpose
+ * (clients branch on `status`, not on the code) with `{error, qber, status}`;
+ * an empty pool or a stopped link say so by name, with a `message`.
+ */
 function refused(outcome: RefusedKey): Response {
-  // HTTP 200 on purpose: clients branch on status, not on the code.
-  return json({
-    error: outcome.message,
-    qber: outcome.qber,
-    status: outcome.status,
-  });
+  const common = { qber: outcome.qber, status: outcome.status };
+  switch (outcome.reason) {
+    case "link_red":
+      return json({ error: outcome.message, ...common });
+    case "pool_empty":
+      return json({
+        error: "key_pool_empty",
+        message: outcome.message,
+        ...common,
+        pool_bits: outcome.poolBits,
+        key_rate_bps: outcome.keyRateBps,
+      });
+    case "link_down":
+      return json({ error: "link_down", message: outcome.message, ...common });
+  }
 }
 
 /**
@@ -120,11 +135,23 @@ export const getSessionKey: Handler = async (request, context) => {
         "force_attack needs an operator: use POST /force_attack with an operator credential",
     });
   }
+  if (forceAttack) {
+    // The seeds' demo: Eve goes on the link as /force_attack puts her, and
+    // this request, made to show the attack, gets no key.
+    await kms.link.forceAttack({
+      by: `actor=anonymous source=${context.source.address}`,
+    });
+    return json({
+      error:
+        "force_attack: an intercept-resend eavesdropper is on the link; no key for this request",
+      qber: kms.link.qber,
+      status: kms.link.status,
+    });
+  }
   const outcome = kms.broker.pairKey({
     device,
     peer,
     pqc: booleanField(body, "pqc"),
-    forceAttack,
     keyId,
   });
   if (!outcome.ok && outcome.reason === "unknown_key") {

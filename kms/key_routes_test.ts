@@ -5,7 +5,7 @@ import {
   assertNotEquals,
 } from "@std/assert";
 import { generateKemKeyPair, unwrapKey } from "../protocol/mod.ts";
-import { withMemoryKms } from "./_test_memory_kms.ts";
+import { MEMORY_POOL_BITS, withMemoryKms } from "./_test_memory_kms.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -64,9 +64,14 @@ Deno.test("pair-key API contract: /get_session_key pairs two devices on one key,
     assertEquals(link.body.attacks_detected, 0);
     assertEquals(typeof link.body.active_sessions, "number");
     assertEquals(
-      (link.body.history as number[]).length,
-      3,
-      "one BB84 run per fresh key",
+      link.body.history,
+      [],
+      "key requests run no block: the link runs by itself",
+    );
+    assertEquals(
+      (link.body.link as { pool_bits: number }).pool_bits,
+      MEMORY_POOL_BITS - 3 * 256,
+      "each of the three fresh keys took 256 bits from the pool",
     );
     assertEquals(link.body.router_last_seen, null);
   }, { args: ["--open"] });
@@ -131,6 +136,9 @@ Deno.test("three acts: GREEN, force_attack turns RED and refuses keys, reset res
     assertEquals(after.body.status, "GREEN");
     assertEquals(after.body.history, []);
     assertEquals(after.body.active_sessions, 0);
+    // The pool was flushed at RED; the link's next block refills it.
+    assertEquals((after.body.link as { pool_bits: number }).pool_bits, 0);
+    await kms.source.emit();
     const act3 = await kms.post("/get_session_key", {
       device_id: "Soldier_Alpha",
       peer_id: "Soldier_Bravo",
@@ -139,20 +147,25 @@ Deno.test("three acts: GREEN, force_attack turns RED and refuses keys, reset res
   }, { args: ["--open"] });
 });
 
-Deno.test("activate_eve and deactivate_eve switch attack mode without a run; trigger_attack is force_attack", async () => {
+Deno.test("activate_eve and deactivate_eve switch the eavesdropper of the next blocks; trigger_attack is force_attack", async () => {
   await withMemoryKms(async (kms) => {
+    kms.source.stopWhen = () => true;
     assertEquals((await kms.post("/activate_eve")).body.attack_mode, true);
     let link = await kms.get("/link_status");
-    assertEquals(link.body.history, []);
+    assertEquals(link.body.history, [], "the switch itself runs nothing");
     assertEquals(link.body.attack_mode, true);
+    assertEquals(kms.source.eve, { mode: "intercept_resend", rate: 1 });
+    await kms.source.emit();
     const run = await kms.post("/get_session_key", {
       device_id: "A",
       peer_id: "B",
     });
-    assert((run.body.qber as number) > 0.11);
+    assert((run.body.qber as number) > 0.11, "the next block had Eve");
     assertEquals(run.body.key_hex, undefined);
     assertEquals((await kms.post("/deactivate_eve")).body.attack_mode, false);
+    assertEquals(kms.source.eve, { mode: "none" });
     await kms.post("/reset");
+    kms.source.stopWhen = () => kms.kms.link.status === "RED";
     assertEquals((await kms.post("/trigger_attack")).body.status, "RED");
     link = await kms.get("/link_status");
     assertEquals(link.body.attack_mode, true);

@@ -27,13 +27,20 @@ function lanAddresses(): string[] {
 async function serveKms(config: KmsConfig): Promise<void> {
   const kms = await openKms(config);
   console.log(
-    "[KMS] QSTCS Key Management Service: Alice of a simulated BB84 link " +
-      "(classical simulation; HKDF, AES-256-GCM and ML-KEM-768 are real)",
+    "[KMS] QSTCS Key Management Service: Alice of a simulated decoy-state " +
+      "BB84 link (classical simulation of the channel; finite-key bound, " +
+      "Cascade, Toeplitz hashing, HKDF, AES-256-GCM and ML-KEM-768 are real)",
   );
   console.log(
     `[KMS] data in ${config.dataDir}/ (${DATABASE_FILE}, ${MASTER_KEY_FILE}, ` +
-      `${TICKET_KEY_FILE}); link ${kms.link.status}, channel noise ${config.noiseLevel}` +
+      `${TICKET_KEY_FILE}); link ${kms.link.status}` +
       (config.open ? "" : "; bearer tokens required"),
+  );
+  const s = config.link.settings;
+  console.log(
+    `[KMS] simulated link: ${s.distanceKm} km, misalignment ${s.misalignmentError}, ` +
+      `${s.pulseRate} pulses/s, blocks of ${s.blockSize} detections; ` +
+      `key pool ${kms.pool.bits}/${config.link.poolCapacityBits} bits`,
   );
   console.log(
     `[KMS] relay ticket key: ${config.dataDir}/${TICKET_PUBLIC_KEY_FILE} ` +
@@ -59,8 +66,12 @@ async function serveKms(config: KmsConfig): Promise<void> {
         }
       }
     },
-    // Ends the dashboards' event streams, which would keep the server open.
-    onStop: () => kms.hub.close(),
+    // Stops the link's worker and ends the dashboards' event streams, which
+    // would keep the server open.
+    onStop: () => {
+      kms.link.stop();
+      kms.hub.close();
+    },
   });
   closeKms(kms);
 }

@@ -8,8 +8,9 @@
  * @module
  */
 
+import type { Eavesdropper } from "../quantum/block_detections.ts";
 import { authorizeOperator } from "./caller.ts";
-import { json } from "./http.ts";
+import { HttpError, json, readJsonObject } from "./http.ts";
 import type { OperatorAction } from "./quantum_link.ts";
 import type { Handler, RouteContext } from "./router.ts";
 
@@ -19,10 +20,13 @@ function operator(request: Request, context: RouteContext): OperatorAction {
   return { by: `actor=${actor} source=${context.source.address}` };
 }
 
-/** `POST /force_attack` (and `/trigger_attack`): attack mode on, runs until RED. */
-export const forceAttack: Handler = (request, context) => {
+/**
+ * `POST /force_attack` (and `/trigger_attack`): intercept-resend Eve on,
+ * answered once the next blocks turned the link RED (at most 5 s).
+ */
+export const forceAttack: Handler = async (request, context) => {
   const by = operator(request, context);
-  const { status, qber } = context.kms.link.forceAttack(by);
+  const { status, qber } = await context.kms.link.forceAttack(by);
   return json({ status, qber });
 };
 
@@ -34,12 +38,47 @@ export const reset: Handler = (request, context) => {
   return json({ status: "reset_complete" });
 };
 
-/** `POST /activate_eve` and `/deactivate_eve`: attack mode without a run. */
+/**
+ * The eavesdropper `/activate_eve`'s optional body names:
+ * `{mode: "intercept_resend" | "pns", rate?}`, by default intercept-resend
+ * at rate 1 (the seeds' Eve).
+ */
+function eveOf(body: Record<string, unknown>): Eavesdropper {
+  const mode = body.mode ?? "intercept_resend";
+  if (mode === "pns") {
+    if (body.rate !== undefined) {
+      throw new HttpError(400, "bad_field", {
+        message: "rate applies to intercept_resend only",
+      });
+    }
+    return { mode };
+  }
+  if (mode !== "intercept_resend") {
+    throw new HttpError(400, "bad_field", {
+      message: 'mode must be "intercept_resend" or "pns"',
+    });
+  }
+  const rate = body.rate ?? 1;
+  if (typeof rate !== "number" || !(rate > 0 && rate <= 1)) {
+    throw new HttpError(400, "bad_field", {
+      message: "rate must be a number above 0 and at most 1",
+    });
+  }
+  return { mode, rate };
+}
+
+/**
+ * `POST /activate_eve` (body optional, see {@linkcode eveOf}) and
+ * `/deactivate_eve`: the eavesdropper of the next blocks.
+ */
 export function setEve(on: boolean): Handler {
-  return (request, context) => {
+  return async (request, context) => {
     const by = operator(request, context);
+    const eve: Eavesdropper = on
+      ? eveOf(await readJsonObject(request))
+      : { mode: "none" };
     const { link } = context.kms;
-    link.setAttackMode(on, by);
+    link.setEve(eve, by);
     return json({ attack_mode: on, status: link.status });
   };
 }

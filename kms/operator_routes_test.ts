@@ -233,7 +233,7 @@ Deno.test("a device's force_attack in /get_session_key is 403 unless --open, and
   });
 });
 
-Deno.test("--open: force_attack in /get_session_key puts Eve on that run, as the seeds did", async () => {
+Deno.test("--open: force_attack in /get_session_key puts Eve on the link as /force_attack does, and that request gets no key", async () => {
   await withMemoryKms(async (kms) => {
     const attacked = await kms.post("/get_session_key", {
       device_id: "Soldier_Alpha",
@@ -242,11 +242,19 @@ Deno.test("--open: force_attack in /get_session_key puts Eve on that run, as the
     });
     assertEquals(attacked.status, 200);
     assert((attacked.body.qber as number) > 0.11);
+    assertEquals(attacked.body.status, "RED");
+    assertEquals(attacked.body.key_hex, undefined);
     assertEquals(kms.kms.store.counter("attacks_detected"), 1);
+    assertEquals(kms.kms.link.attackMode, true);
+    assertMatch(
+      kms.kms.store.recentAudit(10).find((e) => e.tag === "EVE_ACTIVATED")!
+        .message,
+      /^actor=anonymous source=127\.0\.0\.1:51234 mode=intercept-resend rate=1\.0$/,
+    );
   }, { args: ["--open"] });
 });
 
-Deno.test("KEY_ISSUED and ATTACK_DETECTED rows are rate-limited per device, so 60 key requests leave RESET among the 50 recent rows", async () => {
+Deno.test("KEY_ISSUED rows are rate-limited per device and ATTACK_DETECTED rows per link, so 60 key requests leave RESET among the 50 recent rows", async () => {
   await withMemoryKms(async (kms) => {
     const alpha = kms.enroll("Soldier_Alpha");
     const operator = kms.enroll("Operator", { role: "operator" });
@@ -265,10 +273,11 @@ Deno.test("KEY_ISSUED and ATTACK_DETECTED rows are rate-limited per device, so 6
       kms.kms.store.recentAudit(1)[0].message,
       /^source=device=Soldier_Alpha repeated=55 in \d+s$/,
     );
-    // In attack mode each run detects Eve; one device's runs are limited too.
+    // Under attack every block detects Eve, a few a second: limited too.
+    kms.source.stopWhen = () => true;
     kms.kms.link.setAttackMode(true);
     for (let i = 0; i < 20; i++) {
-      kms.kms.link.run(256, { device: "Soldier_Alpha" });
+      await kms.source.emit();
     }
     const attacks = kms.kms.store.recentAudit(100).filter((e) =>
       e.tag === "ATTACK_DETECTED"
@@ -277,7 +286,7 @@ Deno.test("KEY_ISSUED and ATTACK_DETECTED rows are rate-limited per device, so 6
     kms.kms.audit.flush({ all: true });
     assertMatch(
       kms.kms.store.recentAudit(1)[0].message,
-      /^source=device=Soldier_Alpha repeated=15 in \d+s$/,
+      /^source=link repeated=15 in \d+s$/,
     );
   });
 });

@@ -32,15 +32,17 @@ function sandbox(kms: Kms) {
 }
 
 /**
- * `GET /healthz`: up, whether bearer tokens are required (`auth`:
- * `required`, or `open` under `--open`), the link status, open streams and
- * the sandbox.
+ * `GET /healthz`: up (`ok` false while the link's worker is down), whether
+ * bearer tokens are required (`auth`: `required`, or `open` under
+ * `--open`), the link status and whether its blocks run (`link`: `running`
+ * or `down`), open streams and the sandbox.
  */
 export const health: Handler = (_request, { kms }) =>
   json({
-    ok: true,
+    ok: !kms.link.down,
     auth: kms.config.open ? "open" : "required",
     status: kms.link.status,
+    link: kms.link.down ? "down" : "running",
     subscribers: kms.hub.size,
     sandbox: sandbox(kms),
   });
@@ -58,14 +60,26 @@ export const metrics: Handler = (_request, { kms }) => {
     {
       name: "qstcs_kms_attacks_detected_total",
       type: "counter",
-      help: "BB84 runs whose QBER was above the 11% threshold.",
+      help: "Link blocks whose QBER was at or above the 11% threshold.",
       samples: [{ value: kms.store.counter(ATTACKS_DETECTED) }],
     },
     {
       name: "qstcs_kms_qber",
       type: "gauge",
-      help: "QBER of the latest BB84 run.",
+      help: "QBER of the link's latest block.",
       samples: [{ value: kms.link.qber }],
+    },
+    {
+      name: "qstcs_kms_pool_bits",
+      type: "gauge",
+      help: "Secret bits in the key pool.",
+      samples: [{ value: kms.pool.bits }],
+    },
+    {
+      name: "qstcs_kms_key_rate_bps",
+      type: "gauge",
+      help: "The simulated link's secret key rate over recent blocks, bits/s.",
+      samples: [{ value: kms.link.report().key_rate_bps }],
     },
     {
       name: "qstcs_kms_link_status",

@@ -1,63 +1,73 @@
 /**
- * The KMS's side of the simulated BB84 link: runs the engine, keeps the QBER
- * history and the link status, counts attacks, and reports every change to
- * the audit log and the live event feed.
+ * The KMS's side of its continuously running (simulated) decoy-state QKD
+ * link. Blocks arrive from a {@linkcode LinkSource} (the worker of
+ * `link_runner.ts`); each one's QBER joins the history the link status
+ * follows (`protocol/link_policy.ts`: RED at a rolling 11%), its secret
+ * bits go to the key pool, and every change goes to the audit log and the
+ * live event feed. Key requests take bits from the pool, synchronously,
+ * and never wait for the link.
+ *
+ * Pool policy: when the link turns RED the pool is flushed
+ * (`POOL_FLUSHED bits=N reason=link_red`) and no bits are added while it is
+ * RED; blocks still run, measured only (QBER and decoy estimates), so an
+ * attack stays visible. A reset clears the history and switches Eve off; the
+ * pool refills from the next blocks. Keys already handed out are not
+ * recalled. While the link's worker is down (after an uncaught error, until
+ * it restarts) no key leaves.
  *
  * @module
  */
 
-import { type BB84Result, simulateBB84 } from "../quantum/mod.ts";
+import type { Eavesdropper } from "../quantum/block_detections.ts";
 import {
+  type BlockEventData,
+  type BlockReport,
   HISTORY_LENGTH,
+  type LinkReport,
   type LinkStatus,
   linkStatusFor,
   RED_THRESHOLD,
-  ROLLING_WINDOW,
   rollingQber,
 } from "../protocol/mod.ts";
 import type { Auditor } from "./audit.ts";
+import { blockReport, KeyRate } from "./block_report.ts";
 import type { EventHub } from "./events.ts";
+import type { KeyPool } from "./key_pool.ts";
+import { type LinkConfig, linkSettingsReport } from "./link_config.ts";
+import type { BlockArrival, LinkSource } from "./link_runner.ts";
 import type { KmsStore } from "./store.ts";
+import { eveFields, NO_EVE, readEve, sameEve, saveEve } from "./eve.ts";
 
-/** Key bits from one run: enough for the wanted key, or a refusal. */
+/** Bits from the pool, or why not. */
 export type LinkKey =
   | { ok: true; secret: Uint8Array; qber: number; status: LinkStatus }
   | LinkRefusal;
 
-/**
- * No key from the link: it is RED, or the run aborted. `message` is the
- * sentence the caller is shown.
- */
+/** No key from the link. `message` is the sentence the caller is shown. */
 export interface LinkRefusal {
   ok: false;
-  /** Why: the link is (now) RED, or this run could not yield a key. */
-  reason: "link_red" | "run_aborted";
+  /** RED, the pool holds too few bits, or the link's worker is down. */
+  reason: "link_red" | "pool_empty" | "link_down";
   /** What the caller is told. */
   message: string;
-  /** QBER of the run. */
+  /** The link's latest QBER. */
   qber: number;
-  /** Link status after the run. */
+  /** The link status. */
   status: LinkStatus;
+  /** Bits the pool held (for `pool_empty`). */
+  poolBits?: number;
+  /** The link's recent secret key rate, bits/s (for `pool_empty`). */
+  keyRateBps?: number;
 }
 
 /** Options for {@linkcode QuantumLink}. */
 export interface QuantumLinkOptions {
-  /** Noise of the simulated channel (0.02 shows QBER about 2%). */
-  noiseLevel: number;
   /** Where audit entries go. */
   audit: Auditor;
-}
-
-/** Options of one BB84 run. */
-export interface RunOptions {
-  /** Put Eve on the channel for this run alone (a request's `force_attack`). */
-  forceEve?: boolean;
-  /**
-   * The device (or SAE) whose request made the run, which its
-   * `ATTACK_DETECTED` rows are rate-limited by; runs no device asked for
-   * (the operator's `/force_attack`) share the source `operator`.
-   */
-  device?: string;
+  /** Where the blocks' secret bits go. */
+  pool: KeyPool;
+  /** The link's settings, as `/link_status` shows them. */
+  config: LinkConfig;
 }
 
 /** Who asked for a link action, for its audit row. */
@@ -66,57 +76,76 @@ export interface OperatorAction {
   by?: string;
 }
 
-function actionMessage(options: OperatorAction, fields: string): string {
-  return options.by === undefined ? fields : `${options.by} ${fields}`;
-}
+/** How long `/force_attack` waits for the blocks to turn the link RED. */
+export const FORCE_ATTACK_TIMEOUT_MS = 5000;
 
 /** Counter names shared with the store. */
 export const KEYS_ISSUED = "total_keys_issued";
-/** Counter of runs whose QBER showed an eavesdropper. */
+/** Counter of blocks whose QBER showed an eavesdropper. */
 export const ATTACKS_DETECTED = "attacks_detected";
-const ATTACK_MODE = "attack_mode";
+
+function actionMessage(options: OperatorAction, fields: string): string {
+  return options.by === undefined ? fields : `${options.by} ${fields}`;
+}
 
 /**
  * The link as the KMS sees it.
  *
  * @example
- * ```ts
- * import { assertEquals } from "@std/assert";
- * import { Auditor } from "./audit.ts";
- * import { EventHub } from "./events.ts";
- * import { QuantumLink } from "./quantum_link.ts";
- * import { KmsStore } from "./store.ts";
- *
- * const store = new KmsStore(":memory:");
- * const hub = new EventHub();
- * const audit = new Auditor(store, hub, { log: () => {} });
- * const link = new QuantumLink(store, hub, { noiseLevel: 0.02, audit });
- * const key = link.freshKey(256);
- * assertEquals(key.ok && key.secret.length, 32);
- * link.forceAttack();
- * const refused = link.freshKey(256);
- * assertEquals([refused.ok, link.status], [false, "RED"]);
- * store.close();
+ * ```ts ignore
+ * const link = new QuantumLink(store, hub, { audit, pool, config: config.link });
+ * link.attach(new LinkRunner(config.link));
+ * const key = link.takeBits(256);
  * ```
  */
 export class QuantumLink {
   #store: KmsStore;
   #hub: EventHub;
-  #noiseLevel: number;
   #audit: Auditor;
+  #pool: KeyPool;
+  #config: LinkConfig;
+  #source: LinkSource | undefined;
   #history: number[];
-  #attackMode: boolean;
+  #eve: Eavesdropper;
   #status: LinkStatus;
+  #blocks = 0;
+  #lastBlock: BlockReport | null = null;
+  #rate = new KeyRate();
+  #down = false;
+  #waiters = new Set<() => void>();
 
-  /** Restores history, attack mode and status from the store. */
+  /** Restores history, the eavesdropper and the status from the store. */
   constructor(store: KmsStore, hub: EventHub, options: QuantumLinkOptions) {
     this.#store = store;
     this.#hub = hub;
-    this.#noiseLevel = options.noiseLevel;
     this.#audit = options.audit;
+    this.#pool = options.pool;
+    this.#config = options.config;
     this.#history = store.recentQber(HISTORY_LENGTH);
-    this.#attackMode = store.setting(ATTACK_MODE) === "on";
+    this.#eve = readEve(store);
     this.#status = linkStatusFor(this.#history);
+  }
+
+  /** Starts `source` with the link's switches; its blocks feed the link. */
+  attach(source: LinkSource): void {
+    this.#source = source;
+    source.start({
+      onBlock: (arrival) =>
+        this.addBlock(arrival).catch((error) => {
+          console.error(
+            "[KMS] a link block could not be recorded:",
+            error instanceof Error ? error.name : typeof error,
+          );
+        }),
+      onFailure: (message, retryMs) => this.#failed(message, retryMs),
+    }, { eve: this.#eve, postProcess: this.#postProcess() });
+  }
+
+  /** Stops the source (shutdown) and wakes anyone waiting for blocks. */
+  stop(): void {
+    this.#source?.stop();
+    this.#source = undefined;
+    for (const wake of this.#waiters) wake();
   }
 
   /** GREEN, YELLOW or RED. */
@@ -124,105 +153,205 @@ export class QuantumLink {
     return this.#status;
   }
 
-  /** Whether every run has Eve on the channel. */
-  get attackMode(): boolean {
-    return this.#attackMode;
+  /** The eavesdropper on the fibre now. */
+  get eve(): Eavesdropper {
+    return { ...this.#eve };
   }
 
-  /** Latest QBER (0 before any run). */
+  /** Whether an eavesdropper is on. */
+  get attackMode(): boolean {
+    return this.#eve.mode !== "none";
+  }
+
+  /** Latest block's QBER (0 before any). */
   get qber(): number {
     return this.#history.at(-1) ?? 0;
   }
 
-  /** The last {@linkcode HISTORY_LENGTH} QBER values, oldest first. */
+  /** The last {@linkcode HISTORY_LENGTH} blocks' QBER, oldest first. */
   get history(): number[] {
     return [...this.#history];
   }
 
-  /**
-   * Runs BB84 once and records the outcome. Eve is on the channel in attack
-   * mode, or for this run alone with `forceEve` (a request's
-   * `force_attack`).
-   */
-  run(keyLength = 256, options: RunOptions = {}): BB84Result {
-    const eve = this.#attackMode || options.forceEve === true;
-    const result = simulateBB84({
-      keyLength,
-      noiseLevel: this.#noiseLevel,
-      evePresent: eve,
+  /** Whether the link's worker failed and has not delivered a block since. */
+  get down(): boolean {
+    return this.#down;
+  }
+
+  /** `/link_status`'s `link`. */
+  report(): LinkReport {
+    return {
+      settings: linkSettingsReport(this.#config),
+      eve: this.#eve.mode,
+      pool_bits: this.#pool.bits,
+      pool_capacity_bits: this.#pool.capacityBits,
+      key_rate_bps: this.#rate.bitsPerSecond,
+      blocks: this.#blocks,
+      last_block: this.#lastBlock,
+    };
+  }
+
+  /** Records a finished block; its secret (if any) goes to the pool. */
+  async addBlock(arrival: BlockArrival): Promise<void> {
+    const { block } = arrival;
+    // A block that ran under the previous eavesdropper (it was under way at
+    // a switch or a reset) says nothing about the link now.
+    if (!sameEve(arrival.eve, this.#eve)) {
+      if (block.ok) block.secret.fill(0);
+      return;
+    }
+    if (this.#down) {
+      this.#down = false;
+      this.#audit.record("LINK_WORKER_RESTARTED", "blocks=running");
+    }
+    const index = ++this.#blocks;
+    const time = new Date().toISOString();
+    this.#recordQber(block.qber, arrival.eve);
+    let secretBits = 0;
+    if (block.ok) {
+      if (this.#status !== "RED") {
+        secretBits = await this.#pool.add(block.secret);
+      }
+      block.secret.fill(0);
+    }
+    // Blocks skipped for a full pool say nothing about the rate; those
+    // lost to an attack count as none.
+    if (block.ok || block.reason !== "discarded" || this.#status === "RED") {
+      this.#rate.add({
+        secretBits: block.secretBits,
+        linkSeconds: block.durationSeconds,
+        wallSeconds: arrival.wallSeconds,
+      });
+    }
+    this.#lastBlock = blockReport(arrival, { index, time, secretBits });
+    const data: BlockEventData = {
+      ...this.#lastBlock,
+      pool_bits: this.#pool.bits,
+      pool_capacity_bits: this.#pool.capacityBits,
+      key_rate_bps: this.#rate.bitsPerSecond,
+    };
+    this.#hub.publish({ event: "block", data });
+    this.#hub.publish({
+      event: "link",
+      data: {
+        status: this.#status,
+        qber: block.qber,
+        rolling_qber: rollingQber(this.#history),
+        eve: arrival.eve.mode !== "none",
+        qubits: block.pulses,
+        time,
+      },
     });
-    this.#record(result, { eve, device: options.device });
-    return result;
+    this.#source?.setPostProcess(this.#postProcess());
+    for (const wake of this.#waiters) wake();
   }
 
   /**
-   * Runs BB84 for `keyLength` secret bits; refuses (no key) when the run
-   * aborts or the link is RED afterwards.
+   * The refusal every key request gets now whatever the pool holds (RED, or
+   * the worker down), if any.
    */
-  freshKey(keyLength: number, options: RunOptions = {}): LinkKey {
-    const result = this.run(keyLength, options);
-    const { qber } = result;
+  refusal(): LinkRefusal | undefined {
+    const common = {
+      ok: false,
+      qber: this.qber,
+      status: this.#status,
+    } as const;
     if (this.#status === "RED") {
       return {
-        ok: false,
+        ...common,
         reason: "link_red",
-        qber,
-        status: "RED",
-        message:
-          `QKD link compromised: rolling QBER ${
-            pct(rollingQber(this.#history))
-          } ` +
-          `is at or above 11%. No keys until an operator resets the link.`,
+        message: `QKD link compromised: the link is RED (rolling QBER ${
+          pct(rollingQber(this.#history))
+        }, threshold ${
+          pct(RED_THRESHOLD)
+        }). No keys until an operator resets the link.`,
       };
     }
-    if (!result.ok) {
+    if (this.#down) {
+      return {
+        ...common,
+        reason: "link_down",
+        message:
+          "the QKD link is down (its worker failed and restarts): no keys until it runs again",
+      };
+    }
+    return undefined;
+  }
+
+  /**
+   * Takes `bits` from the pool, or refuses at once: RED, the worker down,
+   * or fewer bits pooled (the refusal names the level and the key rate).
+   */
+  takeBits(bits: number): LinkKey {
+    const refusal = this.refusal();
+    if (refusal) return refusal;
+    const taken = this.#pool.take(bits);
+    if (!taken.ok) {
+      const keyRateBps = this.#rate.bitsPerSecond;
       return {
         ok: false,
-        reason: "run_aborted",
-        qber,
+        reason: "pool_empty",
+        qber: this.qber,
         status: this.#status,
-        message: `QKD run aborted: ${result.message}`,
+        poolBits: taken.poolBits,
+        keyRateBps,
+        message:
+          `key pool empty: ${taken.poolBits} bits pooled, ${bits} needed; ` +
+          `the (simulated) link adds about ${Math.round(keyRateBps)} bits/s`,
       };
     }
-    return { ok: true, secret: result.key, qber, status: this.#status };
+    return {
+      ok: true,
+      secret: taken.secret,
+      qber: this.qber,
+      status: this.#status,
+    };
   }
 
   /**
-   * Turns attack mode on or off without a run (`/activate_eve`,
+   * Puts `eve` on the fibre from the next block on (`/activate_eve`,
    * `/deactivate_eve`). An operator's switch (`options.by`, e.g.
    * `actor=Operator source=10.0.0.7:51234`, leading the row) is audited even
-   * when the mode was already so; otherwise only a change is.
+   * when nothing changes; otherwise only a change is.
    */
-  setAttackMode(on: boolean, options: OperatorAction = {}): void {
-    if (on === this.#attackMode && options.by === undefined) return;
-    this.#attackMode = on;
-    this.#store.setSetting(ATTACK_MODE, on ? "on" : "off");
+  setEve(eve: Eavesdropper, options: OperatorAction = {}): void {
+    const before = this.#eve;
+    if (sameEve(eve, before) && options.by === undefined) return;
+    this.#eve = { ...eve };
+    saveEve(this.#store, this.#eve);
+    const on = eve.mode !== "none";
     this.#audit.record(
       on ? "EVE_ACTIVATED" : "EVE_DEACTIVATED",
-      actionMessage(options, "mode=intercept-resend rate=1.0"),
+      actionMessage(options, eveFields(on ? eve : before)),
     );
     this.#hub.publish({ event: "attack_mode", data: { attack_mode: on } });
+    this.#source?.setEve(this.#eve);
+  }
+
+  /** Intercept-resend at rate 1 on, or Eve off. */
+  setAttackMode(on: boolean, options: OperatorAction = {}): void {
+    this.setEve(on ? { mode: "intercept_resend", rate: 1 } : NO_EVE, options);
   }
 
   /**
-   * Turns attack mode on and runs Eve-attacked BB84 until the rolling average
-   * turns the link RED (at most one window of runs).
+   * Switches intercept-resend Eve on and waits (at most
+   * {@linkcode FORCE_ATTACK_TIMEOUT_MS}) until the next blocks turn the
+   * link RED.
    */
-  forceAttack(
+  async forceAttack(
     options: OperatorAction = {},
-  ): { status: LinkStatus; qber: number } {
+  ): Promise<{ status: LinkStatus; qber: number }> {
     this.setAttackMode(true, options);
-    for (let i = 0; i < ROLLING_WINDOW && this.#status !== "RED"; i++) {
-      this.run();
-    }
+    await this.#until(() => this.#status === "RED", FORCE_ATTACK_TIMEOUT_MS);
     return { status: this.#status, qber: this.qber };
   }
 
-  /** Attack off, history cleared, link GREEN. */
+  /** Eve off, history cleared, link GREEN; the pool refills from new blocks. */
   reset(options: OperatorAction = {}): void {
-    if (this.#attackMode) this.setAttackMode(false, options);
+    if (this.attackMode) this.setAttackMode(false, options);
     this.#history = [];
     this.#store.clearQber();
+    this.#rate.clear();
     this.#status = "GREEN";
     this.#audit.record(
       "RESET",
@@ -232,6 +361,7 @@ export class QuantumLink {
       event: "reset",
       data: { status: "GREEN", time: new Date().toISOString() },
     });
+    this.#source?.setPostProcess(this.#postProcess());
   }
 
   /** Counts keys handed out, for `total_keys_issued`. */
@@ -239,46 +369,64 @@ export class QuantumLink {
     this.#store.addCounter(KEYS_ISSUED, count);
   }
 
-  #record(
-    result: BB84Result,
-    run: { eve: boolean; device?: string },
-  ): void {
-    const { eve } = run;
-    const { qber } = result;
+  #postProcess(): boolean {
+    return this.#status !== "RED" && !this.#pool.full;
+  }
+
+  #until(done: () => boolean, timeoutMs: number): Promise<void> {
+    if (done()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const finish = () => {
+        clearTimeout(timer);
+        this.#waiters.delete(check);
+        resolve();
+      };
+      const check = () => {
+        if (done() || this.#source === undefined) finish();
+      };
+      const timer = setTimeout(finish, timeoutMs);
+      this.#waiters.add(check);
+    });
+  }
+
+  #failed(message: string, retryMs: number): void {
+    this.#down = true;
+    console.error(`[KMS] the link's worker failed: ${message}`);
+    this.#audit.record(
+      "LINK_WORKER_FAILED",
+      `error=${JSON.stringify(message)} restart_in=${retryMs}ms keys=refused`,
+    );
+  }
+
+  #recordQber(qber: number, eve: Eavesdropper): void {
     this.#history.push(qber);
     if (this.#history.length > HISTORY_LENGTH) this.#history.shift();
-    this.#store.addQber(qber, eve);
-    const time = new Date().toISOString();
-    if (result.attackDetected) {
+    this.#store.addQber(qber, eve.mode !== "none");
+    if (qber >= RED_THRESHOLD) {
       this.#store.addCounter(ATTACKS_DETECTED, 1);
-      // In attack mode every key request detects Eve: rate-limited per
-      // device, so a busy device cannot push RESET out of the recent rows.
+      // Under attack every block detects Eve, a few a second: rate-limited,
+      // so they cannot push RESET out of the recent rows.
       this.#audit.limited(
         "ATTACK_DETECTED",
-        `qber=${qber.toFixed(3)} threshold=${RED_THRESHOLD} eve=${eve}`,
-        { source: run.device ? `device=${run.device}` : "operator" },
+        `qber=${qber.toFixed(3)} threshold=${RED_THRESHOLD} eve=${eve.mode}`,
+        { source: "link" },
       );
-      this.#hub.publish({ event: "attack", data: { qber, time } });
+      this.#hub.publish({
+        event: "attack",
+        data: { qber, time: new Date().toISOString() },
+      });
     }
     const before = this.#status;
     this.#status = linkStatusFor(this.#history);
-    if (this.#status !== before) {
-      this.#audit.record(
-        `LINK_${this.#status}`,
-        `from=${before} rolling_qber=${rollingQber(this.#history).toFixed(3)}`,
-      );
+    if (this.#status === before) return;
+    this.#audit.record(
+      `LINK_${this.#status}`,
+      `from=${before} rolling_qber=${rollingQber(this.#history).toFixed(3)}`,
+    );
+    if (this.#status === "RED") {
+      const bits = this.#pool.flush();
+      this.#audit.record("POOL_FLUSHED", `bits=${bits} reason=link_red`);
     }
-    this.#hub.publish({
-      event: "link",
-      data: {
-        status: this.#status,
-        qber,
-        rolling_qber: rollingQber(this.#history),
-        eve,
-        qubits: result.qubitsUsed,
-        time,
-      },
-    });
   }
 }
 

@@ -1,7 +1,8 @@
 import { assert, assertEquals, assertMatch } from "@std/assert";
+import { parseKmsEvent } from "../protocol/mod.ts";
 import { withMemoryKms } from "./_test_memory_kms.ts";
 
-Deno.test("/events streams the state first, then link and key events without key material", async () => {
+Deno.test("/events streams the state first, then key, block, link and pool events without key material", async () => {
   await withMemoryKms(async (kms) => {
     const response = await kms.handle(new Request("http://kms/events"));
     assertEquals(response.headers.get("content-type"), "text/event-stream");
@@ -21,8 +22,17 @@ Deno.test("/events streams the state first, then link and key events without key
       peer_id: "Soldier_Bravo",
     });
     await readUntil("event:key");
+    await kms.source.emit();
     await readUntil("event:link");
     assert(seen.indexOf("event:state") < seen.indexOf("event:link"));
+    await readUntil("event:pool");
+    const events = [...seen.matchAll(/event:(\w+)\ndata:(.*)\n/g)].map((
+      [, name, data],
+    ) => parseKmsEvent(name, data));
+    assert(events.every((e) => e !== null), "every event parses");
+    const block = events.find((e) => e?.event === "block");
+    assertEquals(block?.data.outcome, "key");
+    assertEquals(block?.data.secret_bits, 8192);
     assert(seen.includes(key.body.key_id as string));
     assert(
       !seen.includes(key.body.key_hex as string),

@@ -1,7 +1,8 @@
 /**
  * The KMS's SQLite database (`node:sqlite`): everything that must survive a
- * restart. Key material is stored only for undelivered ETSI keys, and then
- * encrypted under the master key (see `master_key.ts`).
+ * restart. Key material is stored only for undelivered ETSI keys and the key
+ * pool (`key_pool.ts`), and then encrypted under the master key (see
+ * `master_key.ts`).
  *
  * @module
  */
@@ -104,7 +105,11 @@ export class KmsStore {
     this.#db.close();
   }
 
-  #prepare(sql: string): StatementSync {
+  /**
+   * The prepared statement of `sql`, prepared once and reused (for the
+   * tables of other modules, e.g. the key pool's).
+   */
+  statement(sql: string): StatementSync {
     let statement = this.#statements.get(sql);
     if (!statement) {
       statement = this.#db.prepare(sql);
@@ -115,14 +120,14 @@ export class KmsStore {
 
   /** Current value of a counter (0 when never set). */
   counter(name: string): number {
-    const row = this.#prepare("SELECT value FROM counters WHERE name = ?")
+    const row = this.statement("SELECT value FROM counters WHERE name = ?")
       .get(name) as { value: number } | undefined;
     return row?.value ?? 0;
   }
 
   /** Adds `delta` to a counter. */
   addCounter(name: string, delta: number): void {
-    this.#prepare(
+    this.statement(
       `INSERT INTO counters (name, value) VALUES (?, ?)
        ON CONFLICT(name) DO UPDATE SET value = value + excluded.value`,
     ).run(name, delta);
@@ -130,14 +135,14 @@ export class KmsStore {
 
   /** Reads a setting. */
   setting(name: string): string | undefined {
-    const row = this.#prepare("SELECT value FROM settings WHERE name = ?")
+    const row = this.statement("SELECT value FROM settings WHERE name = ?")
       .get(name) as { value: string } | undefined;
     return row?.value;
   }
 
   /** Writes a setting. */
   setSetting(name: string, value: string): void {
-    this.#prepare(
+    this.statement(
       `INSERT INTO settings (name, value) VALUES (?, ?)
        ON CONFLICT(name) DO UPDATE SET value = excluded.value`,
     ).run(name, value);
@@ -145,7 +150,7 @@ export class KmsStore {
 
   /** Appends a QBER measurement. */
   addQber(qber: number, eve: boolean): void {
-    this.#prepare(
+    this.statement(
       "INSERT INTO qber_history (qber, eve, at) VALUES (?, ?, ?)",
     )
       .run(qber, eve ? 1 : 0, new Date().toISOString());
@@ -153,7 +158,7 @@ export class KmsStore {
 
   /** The last `limit` QBER values, oldest first. */
   recentQber(limit: number): number[] {
-    const rows = this.#prepare(
+    const rows = this.statement(
       "SELECT qber FROM qber_history ORDER BY id DESC LIMIT ?",
     ).all(limit) as { qber: number }[];
     return rows.map((r) => r.qber).reverse();
@@ -166,7 +171,7 @@ export class KmsStore {
 
   /** Records that `device` received key `keyId` (metadata only). */
   addLedger(entry: LedgerEntry): void {
-    this.#prepare(
+    this.statement(
       "INSERT OR REPLACE INTO key_ledger (key_id, device, peer, qber, kind, issued_at) VALUES (?, ?, ?, ?, ?, ?)",
     ).run(
       entry.keyId,
@@ -180,14 +185,14 @@ export class KmsStore {
 
   /** Number of ledger lines. */
   ledgerSize(): number {
-    return (this.#prepare("SELECT count(*) AS n FROM key_ledger").get() as {
+    return (this.statement("SELECT count(*) AS n FROM key_ledger").get() as {
       n: number;
     }).n;
   }
 
   /** Stores sealed ETSI keys in one transaction. */
   addEtsiKeys(keys: SealedEtsiKey[]): void {
-    const insert = this.#prepare(
+    const insert = this.statement(
       "INSERT INTO etsi_keys (key_id, master, slave, sealed, created_at) VALUES (?, ?, ?, ?, ?)",
     );
     const at = new Date().toISOString();
@@ -206,10 +211,10 @@ export class KmsStore {
     keyIds: string[],
     pair: { master: string; slave: string },
   ): TakenEtsiKeys {
-    const select = this.#prepare(
+    const select = this.statement(
       "SELECT key_id, master, slave, sealed FROM etsi_keys WHERE key_id = ? AND master = ? AND slave = ?",
     );
-    const remove = this.#prepare("DELETE FROM etsi_keys WHERE key_id = ?");
+    const remove = this.statement("DELETE FROM etsi_keys WHERE key_id = ?");
     return this.batch((): TakenEtsiKeys => {
       const keys: SealedEtsiKey[] = [];
       const missing: string[] = [];
@@ -239,7 +244,7 @@ export class KmsStore {
 
   /** Undelivered ETSI keys from `master` to `slave`. */
   etsiKeyCount(pair: { master: string; slave: string }): number {
-    return (this.#prepare(
+    return (this.statement(
       "SELECT count(*) AS n FROM etsi_keys WHERE master = ? AND slave = ?",
     ).get(pair.master, pair.slave) as { n: number }).n;
   }
@@ -254,7 +259,7 @@ export class KmsStore {
     tokenHash: string,
     options: { role?: Role; publicKey?: string } = {},
   ): void {
-    this.#prepare(
+    this.statement(
       `INSERT INTO sae_tokens (sae_id, token_hash, enrolled_at, role, public_key) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT(sae_id) DO UPDATE SET token_hash = excluded.token_hash, enrolled_at = excluded.enrolled_at,
          role = excluded.role, public_key = excluded.public_key`,
@@ -281,7 +286,7 @@ export class KmsStore {
     column: "sae_id" | "token_hash",
     value: string,
   ): Enrollment | undefined {
-    const row = this.#prepare(
+    const row = this.statement(
       `SELECT sae_id, role, public_key FROM sae_tokens WHERE ${column} = ?`,
     ).get(value) as
       | { sae_id: string; role: Role; public_key: string | null }
@@ -295,7 +300,7 @@ export class KmsStore {
    * is the bound one.
    */
   bindPublicKey(name: string, publicKey: string): KeyBinding {
-    const { changes } = this.#prepare(
+    const { changes } = this.statement(
       "UPDATE sae_tokens SET public_key = ? WHERE sae_id = ? AND public_key IS NULL",
     ).run(publicKey, name);
     if (changes > 0) return { ok: true, firstUse: true };
@@ -340,7 +345,7 @@ export class KmsStore {
   /** Appends an audit line and returns it. */
   audit(tag: string, message: string): AuditEntry {
     const at = new Date().toISOString();
-    const { lastInsertRowid } = this.#prepare(
+    const { lastInsertRowid } = this.statement(
       "INSERT INTO audit_log (tag, message, at) VALUES (?, ?, ?)",
     ).run(tag, message, at);
     return { id: Number(lastInsertRowid), tag, message, at };
@@ -348,14 +353,14 @@ export class KmsStore {
 
   /** Audit lines with an id above `afterId`, oldest first, at most `limit`. */
   auditSince(afterId: number, limit = 1000): AuditEntry[] {
-    return this.#prepare(
+    return this.statement(
       "SELECT id, tag, message, at FROM audit_log WHERE id > ? ORDER BY id LIMIT ?",
     ).all(afterId, limit) as unknown as AuditEntry[];
   }
 
   /** The last `limit` audit lines, oldest first. */
   recentAudit(limit: number): AuditEntry[] {
-    const rows = this.#prepare(
+    const rows = this.statement(
       "SELECT id, tag, message, at FROM audit_log ORDER BY id DESC LIMIT ?",
     ).all(limit) as unknown as AuditEntry[];
     return rows.reverse();
