@@ -1,4 +1,4 @@
-import { assertEquals, assertMatch } from "@std/assert";
+import { assert, assertEquals, assertMatch } from "@std/assert";
 import { MEMORY_POOL_BITS, withMemoryKms } from "./_test_memory_kms.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -174,4 +174,54 @@ Deno.test("ETSI status reports this KME and the pool: the keys of key_size it ho
       /\[ETSI_KEYS_ISSUED\] master=SAE_A slave=SAE_B count=3 size=256 qber=\d\.\d{3}$/,
     );
   });
+});
+
+Deno.test("16 concurrent enc_keys near the pool's level: each gets all its keys or a 503, no bits twice, never more than the pool held", async () => {
+  await withMemoryKms(async (kms) => {
+    const asA = { authorization: `Bearer ${kms.enroll("SAE_A")}` };
+    // Ten requests' worth of bits for sixteen requests of 4 x 256 bits.
+    const answers = await Promise.all(
+      Array.from(
+        { length: 16 },
+        () =>
+          kms.post(
+            "/api/v1/keys/SAE_B/enc_keys",
+            { number: 4, size: 256 },
+            asA,
+          ),
+      ),
+    );
+    const served = answers.filter((a) => a.status === 200);
+    assertEquals(served.length, 10);
+    for (const refused of answers.filter((a) => a.status !== 200)) {
+      assertEquals(refused.status, 503);
+      assertMatch(refused.body.message as string, /^key pool empty/);
+    }
+    const keys = served.flatMap((a) =>
+      (a.body.keys as { key: string }[]).map((k) => k.key)
+    );
+    assertEquals(keys.length, 40);
+    assertEquals(new Set(keys).size, 40, "no key handed out twice");
+    assertEquals(kms.kms.pool.bits, 0);
+  }, { poolBits: 10 * 4 * 256 });
+});
+
+Deno.test("enc_keys of 128 x 4096 bits from a pool that holds them does not hold up another SAE's status", async () => {
+  await withMemoryKms(async (kms) => {
+    const asA = { authorization: `Bearer ${kms.enroll("SAE_A")}` };
+    const asC = { authorization: `Bearer ${kms.enroll("SAE_C")}` };
+    const finished: string[] = [];
+    const big = kms.get("/api/v1/keys/SAE_B/enc_keys?number=128&size=4096", asA)
+      .then((r) => (finished.push("enc_keys"), r));
+    const status = kms.get("/api/v1/keys/SAE_D/status", asC)
+      .then((r) => (finished.push("status"), r));
+    const [keys, other] = await Promise.all([big, status]);
+    assertEquals(finished, ["status", "enc_keys"]);
+    assertEquals(other.status, 200);
+    assertEquals(other.body.stored_key_count, 0, "the pool is taken already");
+    assertEquals(keys.status, 200);
+    const delivered = keys.body.keys as { key: string }[];
+    assertEquals(delivered.length, 128);
+    assert(delivered.every((k) => Uint8Array.fromBase64(k.key).length === 512));
+  }, { poolBits: 128 * 4096 });
 });

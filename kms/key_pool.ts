@@ -140,16 +140,18 @@ export class KeyPool {
    * order; one a flush overtook adds nothing.
    */
   add(secret: Uint8Array): Promise<number> {
-    const added = this.#adding.then(() => this.#append(secret));
+    const generation = this.#generation;
+    const added = this.#adding.then(() => this.#append(secret, generation));
     this.#adding = added.catch(() => {});
     return added;
   }
 
-  async #append(secret: Uint8Array): Promise<number> {
+  async #append(secret: Uint8Array, generation: number): Promise<number> {
     const room = this.#capacityBytes - this.#levelBytes;
-    if (room <= 0 || secret.length === 0) return 0;
+    if (room <= 0 || secret.length === 0 || generation !== this.#generation) {
+      return 0;
+    }
     const bytes = secret.slice(0, Math.min(room, secret.length));
-    const generation = this.#generation;
     const chunkId = crypto.randomUUID();
     const sealed = await sealAtRest(this.#masterKey, bytes, {
       context: this.#context(chunkId),
