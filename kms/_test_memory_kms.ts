@@ -14,6 +14,7 @@ import { newToken, tokenHash } from "./auth.ts";
 import { parseKmsConfig } from "./config.ts";
 import { closeKms, createKms, type Kms } from "./context.ts";
 import { ScriptedLinkSource } from "./_test_link_source.ts";
+import { randomBytes } from "./_test_bytes.ts";
 import { createHandler } from "./server.ts";
 import { KmsStore } from "./store.ts";
 
@@ -37,15 +38,6 @@ export interface MemoryKms extends TestClient {
   ): string;
   /** A client whose requests come from another address. */
   from(source: { hostname: string; port: number }): TestClient;
-}
-
-/** `length` random bytes (getRandomValues fills at most 64 KiB a call). */
-export function randomBytes(length: number): Uint8Array {
-  const bytes = new Uint8Array(length);
-  for (let i = 0; i < length; i += 65_536) {
-    crypto.getRandomValues(bytes.subarray(i, i + 65_536));
-  }
-  return bytes;
 }
 
 /** Bits a {@linkcode withMemoryKms} pool starts with by default (256 keys). */

@@ -5,7 +5,7 @@ import { EventHub } from "./events.ts";
 import { KeyPool, type PoolTake } from "./key_pool.ts";
 import { KmsStore } from "./store.ts";
 import { removeDataDir, testDataDir } from "./_test_kms.ts";
-import { randomBytes } from "./_test_memory_kms.ts";
+import { includesBytes, randomBytes } from "./_test_bytes.ts";
 
 const MASTER = await importAesKey(crypto.getRandomValues(new Uint8Array(32)));
 
@@ -109,7 +109,7 @@ Deno.test("a restart never hands out consumed bits again, and the database holds
     store.close();
     const disk = await Deno.readFile(path);
     for (const probe of [secret.subarray(0, 32), secret.subarray(512, 544)]) {
-      assert(!includes(disk, probe), "no pooled bits in clear on disk");
+      assert(!includesBytes(disk, probe), "no pooled bits in clear on disk");
     }
     store = new KmsStore(path);
     keys = pool(store);
@@ -132,14 +132,4 @@ Deno.test("a restart never hands out consumed bits again, and the database holds
 function secretOf(take: PoolTake): Uint8Array {
   if (!take.ok) throw new Error(`refused: ${take.poolBits} bits pooled`);
   return take.secret;
-}
-
-function includes(haystack: Uint8Array, needle: Uint8Array): boolean {
-  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
-    for (let j = 0; j < needle.length; j++) {
-      if (haystack[i + j] !== needle[j]) continue outer;
-    }
-    return true;
-  }
-  return false;
 }
