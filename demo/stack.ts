@@ -167,15 +167,26 @@ const READY = {
 };
 
 /** What each service answers with 200 once it really serves. */
-// The dashboard's view needs a login; its login page answers anyone.
+// The KMS's /readyz waits for its link's first block (the soldiers' first
+// keys come from its pool); the dashboard's view needs a login, and its
+// login page answers anyone.
 const HEALTH_PATHS = {
-  kms: "/healthz",
+  kms: "/readyz",
   relay: "/healthz",
   dashboard: "/login",
 };
 
 /** How long a service may take by default to answer after its ready line. */
 const HEALTH_TIMEOUT_MS = 5_000;
+/**
+ * How long each may take: the KMS's first block of 10^6 detections can take
+ * seconds of CPU on a loaded machine.
+ */
+const HEALTH_TIMEOUTS_MS = {
+  kms: 30_000,
+  relay: HEALTH_TIMEOUT_MS,
+  dashboard: HEALTH_TIMEOUT_MS,
+};
 /** Pause between health probes. */
 const HEALTH_RETRY_MS = 200;
 
@@ -221,7 +232,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         name,
         service,
         `http://${probeHost}:${ports[name]}${HEALTH_PATHS[name]}`,
-        { netns, signal },
+        { netns, signal, timeoutMs: HEALTH_TIMEOUTS_MS[name] },
       );
     }
   } catch (error) {

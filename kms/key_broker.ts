@@ -90,17 +90,19 @@ export interface KeyBrokerDeps {
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
- * import { Auditor } from "./audit.ts";
- * import { EventHub } from "./events.ts";
- * import { KeyBroker } from "./key_broker.ts";
- * import { QuantumLink } from "./quantum_link.ts";
+ * import { generateIdentity, importAesKey } from "../protocol/mod.ts";
+ * import { parseKmsConfig } from "./config.ts";
+ * import { closeKms, createKms } from "./context.ts";
  * import { KmsStore } from "./store.ts";
  *
- * const store = new KmsStore(":memory:");
- * const hub = new EventHub();
- * const audit = new Auditor(store, hub, { log: () => {} });
- * const link = new QuantumLink(store, hub, { noiseLevel: 0.02, audit });
- * const broker = new KeyBroker({ link, store, hub, audit });
+ * const kms = createKms(parseKmsConfig([], () => undefined), {
+ *   store: new KmsStore(":memory:"),
+ *   masterKey: await importAesKey(new Uint8Array(32)),
+ *   ticketKey: await generateIdentity(),
+ *   log: () => {},
+ * });
+ * await kms.pool.add(new Uint8Array(64)); // bits the link's blocks distilled
+ * const { broker } = kms;
  * const a = broker.pairKey({ device: "Soldier_Alpha", peer: "Soldier_Bravo" });
  * const b = broker.pairKey({ device: "Soldier_Bravo", peer: "Soldier_Alpha" });
  * assertEquals(a.ok && b.ok && a.keyId === b.keyId, true);
@@ -108,7 +110,7 @@ export interface KeyBrokerDeps {
  *   ok: false,
  *   reason: "unknown_key",
  * });
- * store.close();
+ * closeKms(kms);
  * ```
  */
 export class KeyBroker {
@@ -150,12 +152,12 @@ export class KeyBroker {
       // A device that sees a packet under a key it lacks fetches that key.
       const wanted = keys.find((k) => k.keyId === request.keyId);
       if (!wanted) return { ok: false, reason: "unknown_key" };
-      return this.#issuer.refusalIfRed(device, peer) ??
+      return this.#issuer.refusalNow(device, peer) ??
         this.#issuer.hand(wanted, to);
     }
     const current = keys.at(-1);
     if (current && !current.holders.has(device)) {
-      return this.#issuer.refusalIfRed(device, peer) ??
+      return this.#issuer.refusalNow(device, peer) ??
         this.#issuer.hand(current, to);
     }
     const fresh = this.#issuer.mint(request, peer);
@@ -203,7 +205,7 @@ export class KeyBroker {
     if (device !== session.peer && device !== session.initiator) {
       return { ok: false, reason: "not_session_peer" };
     }
-    const refusal = this.#issuer.refusalIfRed(device, session.initiator);
+    const refusal = this.#issuer.refusalNow(device, session.initiator);
     if (refusal) return refusal;
     if (device === session.peer && !session.holders.has(device)) {
       this.#audit.record(
@@ -240,7 +242,7 @@ export class KeyBroker {
     const { device } = request;
     const slot = this.#unpaired;
     if (slot && slot.owner !== device) {
-      const refusal = this.#issuer.refusalIfRed(device, slot.owner);
+      const refusal = this.#issuer.refusalNow(device, slot.owner);
       if (refusal) return refusal;
       this.#unpaired = null;
       return this.#issuer.hand(slot, {

@@ -78,22 +78,27 @@ export interface KeyIssuerDeps {
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
- * import { Auditor } from "./audit.ts";
- * import { EventHub } from "./events.ts";
  * import { KeyIssuer } from "./key_issuer.ts";
- * import { QuantumLink } from "./quantum_link.ts";
+ * import { generateIdentity, importAesKey } from "../protocol/mod.ts";
+ * import { parseKmsConfig } from "./config.ts";
+ * import { closeKms, createKms } from "./context.ts";
  * import { KmsStore } from "./store.ts";
  *
- * const store = new KmsStore(":memory:");
- * const hub = new EventHub();
- * const audit = new Auditor(store, hub, { log: () => {} });
- * const link = new QuantumLink(store, hub, { noiseLevel: 0.02, audit });
- * const issuer = new KeyIssuer({ link, store, hub, audit });
+ * const kms = createKms(parseKmsConfig([], () => undefined), {
+ *   store: new KmsStore(":memory:"),
+ *   masterKey: await importAesKey(new Uint8Array(32)),
+ *   ticketKey: await generateIdentity(),
+ *   log: () => {},
+ * });
+ * await kms.pool.add(new Uint8Array(32).fill(7)); // bits a block distilled
+ * const issuer = new KeyIssuer(kms);
  * const made = issuer.mint({ device: "A" }, "B");
  * if (!made.ok) throw new Error(made.message);
  * const issued = issuer.hand(made.shared, { device: "A", peer: "B", kind: "pair" });
- * assertEquals([issued.key.length, store.ledgerSize()], [32, 1]);
- * store.close();
+ * assertEquals([issued.key.length, kms.store.ledgerSize()], [32, 1]);
+ * const empty = issuer.mint({ device: "A" }, "B");
+ * assertEquals(!empty.ok && empty.reason, "pool_empty");
+ * closeKms(kms);
  * ```
  */
 export class KeyIssuer {
@@ -107,7 +112,7 @@ export class KeyIssuer {
    * No key leaves the KMS while the link is RED (or its worker is down), not
    * even an existing one.
    */
-  refusalIfRed(device: string, peer: string): RefusedKey | undefined {
+  refusalNow(device: string, peer: string): RefusedKey | undefined {
     const refusal = this.#deps.link.refusal();
     if (refusal) this.#refused(refusal, { device, peer });
     return refusal;

@@ -47,6 +47,20 @@ export const health: Handler = (_request, { kms }) =>
     sandbox: sandbox(kms),
   });
 
+/**
+ * `GET /readyz`: 200 once the link runs (a block arrived since the start)
+ * or the pool holds a key, 503 before, or while the link's worker is down;
+ * what `deno task demo` waits for before the soldiers ask for keys.
+ */
+export const ready: Handler = (_request, { kms }) => {
+  const { blocks, pool_bits } = kms.link.report();
+  const up = !kms.link.down && (blocks > 0 || pool_bits >= 256);
+  return json(
+    { ready: up, status: kms.link.status, blocks, pool_bits },
+    { status: up ? 200 : 503 },
+  );
+};
+
 /** `GET /metrics`: counters, the link and request latency, as Prometheus text. */
 export const metrics: Handler = (_request, { kms }) => {
   const status = kms.link.status;

@@ -92,10 +92,26 @@ function actionMessage(options: OperatorAction, fields: string): string {
  * The link as the KMS sees it.
  *
  * @example
- * ```ts ignore
- * const link = new QuantumLink(store, hub, { audit, pool, config: config.link });
- * link.attach(new LinkRunner(config.link));
- * const key = link.takeBits(256);
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { generateIdentity, importAesKey } from "../protocol/mod.ts";
+ * import { parseKmsConfig } from "./config.ts";
+ * import { closeKms, createKms } from "./context.ts";
+ * import { KmsStore } from "./store.ts";
+ *
+ * const kms = createKms(parseKmsConfig([], () => undefined), {
+ *   store: new KmsStore(":memory:"),
+ *   masterKey: await importAesKey(new Uint8Array(32)),
+ *   ticketKey: await generateIdentity(),
+ *   log: () => {},
+ * });
+ * // openKms attaches the worker's runner: kms.link.attach(new LinkRunner(...)).
+ * await kms.pool.add(new Uint8Array(64)); // bits the link's blocks distilled
+ * const key = kms.link.takeBits(256);
+ * assertEquals(key.ok && key.secret.length, 32);
+ * const short = kms.link.takeBits(512); // 256 bits left: refused at once
+ * assertEquals([short.ok, kms.link.report().pool_bits], [false, 256]);
+ * closeKms(kms);
  * ```
  */
 export class QuantumLink {

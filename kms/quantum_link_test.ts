@@ -64,8 +64,17 @@ Deno.test("an empty pool answers at once: the seed API's {error, message, status
     }]);
     assertMatch(etsi.body.message as string, /^key pool empty/);
     assertEquals(kms.kms.link.report().blocks, 0, "no block ran meanwhile");
+    const notReady = await kms.get("/readyz");
+    assertEquals(notReady.status, 503);
+    assertEquals(notReady.body.ready, false);
     // A block later, keys flow.
     await kms.source.emit();
+    assertEquals((await kms.get("/readyz")).body, {
+      ready: true,
+      status: "GREEN",
+      blocks: 1,
+      pool_bits: 8192,
+    });
     const key = await kms.post("/get_session_key", PAIR);
     assertMatch(key.body.key_hex as string, /^[0-9a-f]{64}$/);
     assertEquals(

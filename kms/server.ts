@@ -25,7 +25,7 @@ import {
   listSessions,
 } from "./key_routes.ts";
 import { forceAttack, reset, setEve } from "./operator_routes.ts";
-import { events, health, metrics } from "./ops_routes.ts";
+import { events, health, metrics, ready } from "./ops_routes.ts";
 import {
   type Handler,
   noRoute,
@@ -66,6 +66,7 @@ export const ROUTES: readonly Route[] = [
   { path: "/relay_ticket", methods: { POST: relayTicket } },
   // The operator's endpoints.
   { path: "/healthz", methods: { GET: health } },
+  { path: "/readyz", methods: { GET: ready } },
   { path: "/metrics", methods: { GET: metrics } },
   { path: "/events", methods: { GET: events } },
   // ETSI GS QKD 014, errors in the standard's shape.
