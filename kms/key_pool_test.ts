@@ -9,11 +9,23 @@ import { includesBytes, randomBytes } from "./_test_bytes.ts";
 
 const MASTER = await importAesKey(crypto.getRandomValues(new Uint8Array(32)));
 
-function pool(store: KmsStore, capacityBits = 1 << 16): KeyPool {
+/** A pool on `store`; the events it publishes go to `options.events`. */
+function pool(
+  store: KmsStore,
+  options: {
+    capacityBits?: number;
+    events?: KmsEvent[];
+    takeEventMs?: number;
+  } = {},
+): KeyPool {
+  const hub = new EventHub();
+  const events = options.events;
+  if (events) hub.publish = (event) => void events.push(event);
   return new KeyPool(store, {
-    capacityBits,
+    capacityBits: options.capacityBits ?? 1 << 16,
     masterKey: MASTER,
-    hub: new EventHub(),
+    hub,
+    takeEventMs: options.takeEventMs,
   });
 }
 
@@ -49,13 +61,7 @@ Deno.test("a take returns exactly the bits asked for, oldest first, or refuses a
 Deno.test("the pool keeps at most its capacity; a flush empties it and overtakes an add under way", async () => {
   const store = new KmsStore(":memory:");
   const events: KmsEvent[] = [];
-  const hub = new EventHub();
-  hub.publish = (event) => void events.push(event);
-  const keys = new KeyPool(store, {
-    capacityBits: 4096,
-    masterKey: MASTER,
-    hub,
-  });
+  const keys = pool(store, { capacityBits: 4096, events });
   assertEquals(await keys.add(randomBytes(400)), 3200);
   assertEquals(await keys.add(randomBytes(400)), 896, "only what fits");
   assert(keys.full);
@@ -74,14 +80,7 @@ Deno.test("the pool keeps at most its capacity; a flush empties it and overtakes
 Deno.test("take events are coalesced: a burst of takes publishes a few pool events, summing the bits", async () => {
   const store = new KmsStore(":memory:");
   const events: KmsEvent[] = [];
-  const hub = new EventHub();
-  hub.publish = (event) => void events.push(event);
-  const keys = new KeyPool(store, {
-    capacityBits: 1 << 16,
-    masterKey: MASTER,
-    hub,
-    takeEventMs: 50,
-  });
+  const keys = pool(store, { events, takeEventMs: 50 });
   await keys.add(randomBytes(8192));
   for (let i = 0; i < 200; i++) keys.take(256);
   await new Promise((resolve) => setTimeout(resolve, 80));
