@@ -17,7 +17,8 @@ import {
 import type { LinkStatus } from "../protocol/mod.ts";
 import type { Auditor } from "./audit.ts";
 import type { EventHub } from "./events.ts";
-import type { LinkRefusal, QuantumLink } from "./quantum_link.ts";
+import type { LinkRefusal } from "./link_refusal.ts";
+import type { QuantumLink } from "./quantum_link.ts";
 import type { KmsStore } from "./store.ts";
 
 /** A key handed to a device. */

@@ -36,29 +36,15 @@ import type { KeyPool } from "./key_pool.ts";
 import { type LinkConfig, linkSettingsReport } from "./link_config.ts";
 import type { BlockArrival, LinkSource } from "./link_runner.ts";
 import type { KmsStore } from "./store.ts";
+import { BlockWaiters } from "./block_waiters.ts";
+import {
+  type LinkKey,
+  type LinkRefusal,
+  linkRefusal,
+  type LinkState,
+  poolEmpty,
+} from "./link_refusal.ts";
 import { eveFields, NO_EVE, readEve, sameEve, saveEve } from "./eve.ts";
-
-/** Bits from the pool, or why not. */
-export type LinkKey =
-  | { ok: true; secret: Uint8Array; qber: number; status: LinkStatus }
-  | LinkRefusal;
-
-/** No key from the link. `message` is the sentence the caller is shown. */
-export interface LinkRefusal {
-  ok: false;
-  /** RED, the pool holds too few bits, or the link's worker is down. */
-  reason: "link_red" | "pool_empty" | "link_down";
-  /** What the caller is told. */
-  message: string;
-  /** The link's latest QBER. */
-  qber: number;
-  /** The link status. */
-  status: LinkStatus;
-  /** Bits the pool held (for `pool_empty`). */
-  poolBits?: number;
-  /** The link's recent secret key rate, bits/s (for `pool_empty`). */
-  keyRateBps?: number;
-}
 
 /** Options for {@linkcode QuantumLink}. */
 export interface QuantumLinkOptions {
@@ -128,7 +114,7 @@ export class QuantumLink {
   #lastBlock: BlockReport | null = null;
   #rate = new KeyRate();
   #down = false;
-  #waiters = new Set<() => void>();
+  #waiters = new BlockWaiters();
 
   /** Restores history, the eavesdropper and the status from the store. */
   constructor(store: KmsStore, hub: EventHub, options: QuantumLinkOptions) {
@@ -161,7 +147,7 @@ export class QuantumLink {
   stop(): void {
     this.#source?.stop();
     this.#source = undefined;
-    for (const wake of this.#waiters) wake();
+    this.#waiters.release();
   }
 
   /** GREEN, YELLOW or RED. */
@@ -259,7 +245,7 @@ export class QuantumLink {
       },
     });
     this.#source?.setPostProcess(this.#postProcess());
-    for (const wake of this.#waiters) wake();
+    this.#waiters.wake();
   }
 
   /**
@@ -267,31 +253,7 @@ export class QuantumLink {
    * the worker down), if any.
    */
   refusal(): LinkRefusal | undefined {
-    const common = {
-      ok: false,
-      qber: this.qber,
-      status: this.#status,
-    } as const;
-    if (this.#status === "RED") {
-      return {
-        ...common,
-        reason: "link_red",
-        message: `QKD link compromised: the link is RED (rolling QBER ${
-          pct(rollingQber(this.#history))
-        }, threshold ${
-          pct(RED_THRESHOLD)
-        }). No keys until an operator resets the link.`,
-      };
-    }
-    if (this.#down) {
-      return {
-        ...common,
-        reason: "link_down",
-        message:
-          "the QKD link is down (its worker failed and restarts): no keys until it runs again",
-      };
-    }
-    return undefined;
+    return linkRefusal(this.#state());
   }
 
   /**
@@ -303,18 +265,11 @@ export class QuantumLink {
     if (refusal) return refusal;
     const taken = this.#pool.take(bits);
     if (!taken.ok) {
-      const keyRateBps = this.#rate.bitsPerSecond;
-      return {
-        ok: false,
-        reason: "pool_empty",
-        qber: this.qber,
-        status: this.#status,
+      return poolEmpty({
+        bits,
         poolBits: taken.poolBits,
-        keyRateBps,
-        message:
-          `key pool empty: ${taken.poolBits} bits pooled, ${bits} needed; ` +
-          `the (simulated) link adds about ${Math.round(keyRateBps)} bits/s`,
-      };
+        keyRateBps: this.#rate.bitsPerSecond,
+      }, this.#state());
     }
     return {
       ok: true,
@@ -358,7 +313,10 @@ export class QuantumLink {
     options: OperatorAction = {},
   ): Promise<{ status: LinkStatus; qber: number }> {
     this.setAttackMode(true, options);
-    await this.#until(() => this.#status === "RED", FORCE_ATTACK_TIMEOUT_MS);
+    await this.#waiters.until(
+      () => this.#status === "RED",
+      FORCE_ATTACK_TIMEOUT_MS,
+    );
     return { status: this.#status, qber: this.qber };
   }
 
@@ -389,20 +347,8 @@ export class QuantumLink {
     return this.#status !== "RED" && !this.#pool.full;
   }
 
-  #until(done: () => boolean, timeoutMs: number): Promise<void> {
-    if (done()) return Promise.resolve();
-    return new Promise((resolve) => {
-      const finish = () => {
-        clearTimeout(timer);
-        this.#waiters.delete(check);
-        resolve();
-      };
-      const check = () => {
-        if (done() || this.#source === undefined) finish();
-      };
-      const timer = setTimeout(finish, timeoutMs);
-      this.#waiters.add(check);
-    });
+  #state(): LinkState {
+    return { status: this.#status, history: this.#history, down: this.#down };
   }
 
   #failed(message: string, retryMs: number): void {
@@ -444,8 +390,4 @@ export class QuantumLink {
       this.#audit.record("POOL_FLUSHED", `bits=${bits} reason=link_red`);
     }
   }
-}
-
-function pct(x: number): string {
-  return `${(x * 100).toFixed(1)}%`;
 }
