@@ -117,27 +117,33 @@ export async function startKms(
   };
   const poolBits = options.poolBits ?? 256;
   if (poolBits > 0) {
-    await waitForPool(kms, { bits: poolBits }).catch(async (error) => {
-      await kms.stop();
-      throw error;
-    });
+    // A KMS restarted RED or under attack adds nothing: its first block will do.
+    await waitForPool(kms, { bits: poolBits, orBlocked: true }).catch(
+      async (error) => {
+        await kms.stop();
+        throw error;
+      },
+    );
   }
   return kms;
 }
 
 /**
- * Resolves once `/link_status` shows at least `options.bits` in the pool;
- * rejects after `options.timeoutMs` (default 60 s).
+ * Resolves once `/link_status` shows at least `options.bits` in the pool (or,
+ * with `options.orBlocked`, a block of a link that adds none: RED or
+ * attacked); rejects after `options.timeoutMs` (default 60 s).
  */
 export async function waitForPool(
   client: TestClient,
-  options: { bits: number; timeoutMs?: number },
+  options: { bits: number; orBlocked?: boolean; timeoutMs?: number },
 ): Promise<LinkReport> {
   const end = Date.now() + (options.timeoutMs ?? 60_000);
   while (true) {
     const { body } = await client.get("/link_status");
     const link = body.link as LinkReport | undefined;
     if (link && link.pool_bits >= options.bits) return link;
+    const blocked = body.status === "RED" || link?.eve !== "none";
+    if (link && options.orBlocked && link.blocks > 0 && blocked) return link;
     if (Date.now() > end) {
       throw new Error(
         `the pool held ${link?.pool_bits} bits, not ${options.bits}, in time`,

@@ -3,8 +3,8 @@
  * `runLinkBlock` block after block, off the KMS's request path, paced to
  * link time (a block of P pulses takes P / pulseRate seconds; when the CPU
  * is slower, blocks run back to back and the KMS's key rate shows it). Each
- * finished block goes to the main thread, its secret by structured clone,
- * and the worker's copy is zeroed. Messages switch the eavesdropper and
+ * finished block goes to the main thread, its secret's buffer transferred
+ * (the worker keeps no copy). Messages switch the eavesdropper and
  * post-processing between blocks. It imports only `quantum/` (its
  * permission set reads that folder and this file) and logs nothing.
  *
@@ -53,6 +53,20 @@ function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** `bytes` alone in its buffer, so that the buffer can be transferred. */
+function ownBuffer(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  const { buffer } = bytes;
+  if (
+    buffer instanceof ArrayBuffer && bytes.byteOffset === 0 &&
+    bytes.byteLength === buffer.byteLength
+  ) {
+    return bytes as Uint8Array<ArrayBuffer>;
+  }
+  const own = bytes.slice();
+  bytes.fill(0);
+  return own;
+}
+
 async function run(): Promise<void> {
   let clock = performance.now();
   while (state) {
@@ -70,14 +84,14 @@ async function run(): Promise<void> {
     if (clock < now) clock = now;
     // Also lets the main thread's messages in between blocks.
     await pause(clock - now);
+    const secret = block.ok ? ownBuffer(block.secret) : undefined;
     const message: FromLinkWorker = {
       type: "block",
-      block,
+      block: block.ok ? { ...block, secret: secret! } : block,
       eve,
       wallSeconds: (performance.now() - started) / 1000,
     };
-    self.postMessage(message);
-    if (block.ok) block.secret.fill(0);
+    self.postMessage(message, secret ? [secret.buffer] : []);
   }
 }
 
