@@ -35,14 +35,15 @@ function root(e: number, n: number, out: Float64Array, at: number): void {
 function rootTable(
   n: number,
 ): (e: number, out: Float64Array, at: number) => void {
-  let k = 1;
-  while (k * k < 4 * n) k *= 2;
-  const fine = new Float64Array(2 * k),
-    coarse = new Float64Array(2 * Math.ceil((4 * n) / k));
+  let bits = 0;
+  while (1 << (2 * bits) < 4 * n) bits++;
+  const k = 1 << bits, mask = k - 1;
+  const fine = new Float64Array(2 * k);
+  const coarse = new Float64Array(2 * Math.ceil((4 * n) / k));
   for (let e = 0; e < k; e++) root(e, n, fine, 2 * e);
   for (let h = 0; h * k < 4 * n; h++) root(h * k, n, coarse, 2 * h);
   return (e, out, at) => {
-    const h = 2 * Math.floor(e / k), f = 2 * (e % k);
+    const h = 2 * (e >>> bits), f = 2 * (e & mask);
     const a = coarse[h], b = coarse[h + 1], c = fine[f], d = fine[f + 1];
     out[at] = a * c - b * d;
     out[at + 1] = a * d + b * c;
@@ -80,20 +81,24 @@ export function buildLevels(n: number): Level[] {
   const levels: Level[] = [], zeta = rootTable(n);
   // Each block is x^size − ζ^e, ζ = e^{2πi/(4n)}; the whole is x^n − i.
   let exponents = Int32Array.of(n), size = n;
-  for (const radix of radices) {
+  for (const [depth, radix] of radices.entries()) {
     const twiddles = new Float64Array(exponents.length * (radix - 1) * 2);
-    const next = new Int32Array(exponents.length * radix);
+    // The last level's parts are single points: no blocks below.
+    const next = new Int32Array(
+      depth + 1 < radices.length ? exponents.length * radix : 0,
+    );
     // The radix-th roots of unity as powers of ζ, in output order.
     const turns = radix === 4
       ? [0, 2 * n, n, 3 * n]
       : radix === 2
       ? [0, 2 * n]
       : [0, (4 * n) / 3, (8 * n) / 3];
-    for (let b = 0; b < exponents.length; b++) {
+    for (let b = 0, at = 0; b < exponents.length; b++) {
       const eta = exponents[b] / radix;
-      for (let j = 1; j < radix; j++) {
-        zeta((j * eta) % (4 * n), twiddles, 2 * (b * (radix - 1) + j - 1));
+      for (let j = 1; j < radix; j++, at += 2) {
+        zeta((j * eta) % (4 * n), twiddles, at);
       }
+      if (next.length === 0) continue;
       for (let k = 0; k < radix; k++) {
         next[b * radix + k] = (eta + turns[k]) % (4 * n);
       }
