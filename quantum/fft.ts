@@ -27,10 +27,11 @@
  * two additions and one twiddle product, counts as two such levels; the
  * radix-3 one (three additions, a twiddle and √3/2) as three; so n ≤ log2 L
  * + 2. Entries of x and y are 0, 1, i or 1 + i, so ‖x‖·‖y‖ ≤ 2N = L, and
- * β < 10^−15: each twiddle is `Math.cos`/`Math.sin` (within an ulp) of an
- * angle below π/4 computed with three roundings, the rest of the circle by
- * exact symmetries. At the largest length accepted, L = 2^26 (n ≤ 28), the
- * error is below 2^26·(84·ε + 85·√5·ε + 84·β + ε) < 10^−5, counting the
+ * β < 2·10^−15: each twiddle is one rounded product of two roots that are
+ * `Math.cos`/`Math.sin` (within an ulp) of an angle below π/4 computed with
+ * three roundings, the rest of the circle by exact symmetries (each root
+ * within 5·10^−16). At the largest length accepted, L = 2^26 (n ≤ 28), the
+ * error is below 2^26·(84·ε + 85·√5·ε + 84·β + ε) < 2·10^−5, counting the
  * last multiplication by 1/N (higher-order terms are under 10^−20): rounding
  * each coefficient to the nearest integer gives the exact integer
  * convolution, whose parity is the product over GF(2). Each rounded
@@ -235,12 +236,16 @@ export function convolveBits(
   forward(x, levels, 0, 0);
   multiplyBack(x, y, levels, 0, 0);
   const scale = 1 / n, out = new Float64Array(count);
-  for (let k = 0; k < count; k++) {
-    const j = from + k, v = x[j < n ? 2 * j : 2 * (j - n) + 1] * scale;
-    out[k] = Math.round(v);
-    if (Math.abs(v - out[k]) > 0.25) {
-      throw new Error("FFT rounding error past its proven bound");
-    }
+  // Coefficient j < n is the real part of point j, j ≥ n the imaginary
+  // part of point j − n.
+  let worst = 0;
+  let p = from < n ? 2 * from : 2 * (from - n) + 1;
+  for (let k = 0; k < count; k++, p += 2) {
+    if (p === 2 * n) p = 1;
+    const v = x[p] * scale, rounded = Math.round(v);
+    out[k] = rounded;
+    worst = Math.max(worst, Math.abs(v - rounded));
   }
+  if (worst > 0.25) throw new Error("FFT rounding error past its proven bound");
   return out;
 }
