@@ -50,12 +50,7 @@
  */
 
 import type { BitString } from "./bits.ts";
-import {
-  buildLevels,
-  forwardLevel,
-  inverseLevel,
-  type Level,
-} from "./fft_levels.ts";
+import { buildLevels, type Level, transformLevel } from "./fft_levels.ts";
 
 /** Largest convolution length {@linkcode convolveBits} accepts (exactness). */
 export const MAX_FFT_LENGTH = 1 << 26;
@@ -116,12 +111,12 @@ function forward(x: Float64Array, levels: Level[], depth: number, lo: number) {
   const size = depth < levels.length ? levels[depth].size : 1;
   if (size <= BLOCK) {
     for (let d = depth; d < levels.length; d++) {
-      forwardLevel(x, levels[d], lo, lo + size);
+      transformLevel(x, levels[d], { lo, hi: lo + size });
     }
     return;
   }
   const level = levels[depth], part = size / level.radix;
-  forwardLevel(x, level, lo, lo + size);
+  transformLevel(x, level, { lo, hi: lo + size });
   for (let k = 0; k < level.radix; k++) {
     forward(x, levels, depth + 1, lo + k * part);
   }
@@ -142,7 +137,7 @@ function multiplyBack(
   const size = depth < levels.length ? levels[depth].size : 1;
   if (size <= BLOCK) {
     for (let d = depth; d < levels.length; d++) {
-      forwardLevel(y, levels[d], lo, lo + size);
+      transformLevel(y, levels[d], { lo, hi: lo + size });
     }
     for (let p = 2 * lo; p < 2 * (lo + size); p += 2) {
       const r = x[p], i = x[p + 1], s = y[p], t = y[p + 1];
@@ -150,16 +145,16 @@ function multiplyBack(
       x[p + 1] = r * t + i * s;
     }
     for (let d = levels.length - 1; d >= depth; d--) {
-      inverseLevel(x, levels[d], lo, lo + size);
+      transformLevel(x, levels[d], { lo, hi: lo + size, inverse: true });
     }
     return;
   }
   const level = levels[depth], part = size / level.radix;
-  forwardLevel(y, level, lo, lo + size);
+  transformLevel(y, level, { lo, hi: lo + size });
   for (let k = 0; k < level.radix; k++) {
     multiplyBack(x, y, levels, depth + 1, lo + k * part);
   }
-  inverseLevel(x, level, lo, lo + size);
+  transformLevel(x, level, { lo, hi: lo + size, inverse: true });
 }
 
 /** The 32 bits from bit `start` on, zero past `length`. */

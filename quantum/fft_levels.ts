@@ -110,8 +110,17 @@ export function buildLevels(n: number): Level[] {
   return levels;
 }
 
-/** x^{4q} − γ into x^q − η, x^q + η, x^q − iη, x^q + iη on [lo, hi). */
-function forward4(x: Float64Array, level: Level, lo: number, hi: number) {
+/**
+ * Radix 4 on the blocks of [lo, hi): x^{4q} − γ into x^q − η, x^q + η,
+ * x^q − iη and x^q + iη, or back (times 4) if `inverse`.
+ */
+function radix4(
+  x: Float64Array,
+  level: Level,
+  lo: number,
+  hi: number,
+  inverse: boolean,
+) {
   const { size, twiddles: w } = level, q2 = size >>> 1;
   for (
     let block = 2 * lo, t = (lo / size) * 6;
@@ -119,8 +128,31 @@ function forward4(x: Float64Array, level: Level, lo: number, hi: number) {
     block += 2 * size, t += 6
   ) {
     const c1 = w[t], s1 = w[t + 1], c2 = w[t + 2], s2 = w[t + 3];
-    const c3 = w[t + 4], s3 = w[t + 5];
-    for (let p = block, end = block + q2; p < end; p += 2) {
+    const c3 = w[t + 4], s3 = w[t + 5], end = block + q2;
+    if (inverse) {
+      for (let p = block; p < end; p += 2) {
+        const pb = p + q2, pc = pb + q2, pd = pc + q2;
+        const y0r = x[p], y0i = x[p + 1], y1r = x[pb], y1i = x[pb + 1];
+        const y2r = x[pc], y2i = x[pc + 1], y3r = x[pd], y3i = x[pd + 1];
+        const er = y0r + y1r, ei = y0i + y1i, fr = y0r - y1r, fi = y0i - y1i;
+        // g = y2 + y3, h = −i·(y2 − y3)
+        const gr = y2r + y3r, gi = y2i + y3i, hr = y2i - y3i, hi_ = y3r - y2r;
+        x[p] = er + gr;
+        x[p + 1] = ei + gi;
+        // Times the conjugate twiddles.
+        let r = fr + hr, i = fi + hi_;
+        x[pb] = r * c1 + i * s1;
+        x[pb + 1] = i * c1 - r * s1;
+        r = er - gr, i = ei - gi;
+        x[pc] = r * c2 + i * s2;
+        x[pc + 1] = i * c2 - r * s2;
+        r = fr - hr, i = fi - hi_;
+        x[pd] = r * c3 + i * s3;
+        x[pd + 1] = i * c3 - r * s3;
+      }
+      continue;
+    }
+    for (let p = block; p < end; p += 2) {
       const pb = p + q2, pc = pb + q2, pd = pc + q2;
       const ar = x[p], ai = x[p + 1];
       let r = x[pb], i = x[pb + 1];
@@ -144,80 +176,53 @@ function forward4(x: Float64Array, level: Level, lo: number, hi: number) {
   }
 }
 
-/** The inverse of {@linkcode forward4}, times 4. */
-function inverse4(x: Float64Array, level: Level, lo: number, hi: number) {
-  const { size, twiddles: w } = level, q2 = size >>> 1;
-  for (
-    let block = 2 * lo, t = (lo / size) * 6;
-    block < 2 * hi;
-    block += 2 * size, t += 6
-  ) {
-    const c1 = w[t], s1 = w[t + 1], c2 = w[t + 2], s2 = w[t + 3];
-    const c3 = w[t + 4], s3 = w[t + 5];
-    for (let p = block, end = block + q2; p < end; p += 2) {
-      const pb = p + q2, pc = pb + q2, pd = pc + q2;
-      const y0r = x[p], y0i = x[p + 1], y1r = x[pb], y1i = x[pb + 1];
-      const y2r = x[pc], y2i = x[pc + 1], y3r = x[pd], y3i = x[pd + 1];
-      const er = y0r + y1r, ei = y0i + y1i, fr = y0r - y1r, fi = y0i - y1i;
-      const gr = y2r + y3r, gi = y2i + y3i;
-      // −i·(y2 − y3)
-      const hr = y2i - y3i, hi_ = y3r - y2r;
-      x[p] = er + gr;
-      x[p + 1] = ei + gi;
-      // Times the conjugate twiddles.
-      let r = fr + hr, i = fi + hi_;
-      x[pb] = r * c1 + i * s1;
-      x[pb + 1] = i * c1 - r * s1;
-      r = er - gr, i = ei - gi;
-      x[pc] = r * c2 + i * s2;
-      x[pc + 1] = i * c2 - r * s2;
-      r = fr - hr, i = fi - hi_;
-      x[pd] = r * c3 + i * s3;
-      x[pd + 1] = i * c3 - r * s3;
-    }
-  }
-}
-
-/** x^{2q} − γ into x^q − δ, x^q + δ; `sign` −1 for the inverse (times 2). */
-function level2(
+/** Radix 2: x^{2q} − γ into x^q − δ and x^q + δ, or back (times 2). */
+function radix2(
   x: Float64Array,
   level: Level,
   lo: number,
   hi: number,
-  sign: number,
+  inverse: boolean,
 ) {
-  const { size, twiddles: w } = level, h2 = size;
+  const { size, twiddles: w } = level;
   for (
     let block = 2 * lo, t = (lo / size) * 2;
     block < 2 * hi;
     block += 2 * size, t += 2
   ) {
-    const c = w[t], s = sign * w[t + 1];
-    for (let p = block, end = block + h2; p < end; p += 2) {
-      const pb = p + h2;
-      if (sign > 0) {
-        const r = x[pb], i = x[pb + 1];
-        const br = r * c - i * s, bi = r * s + i * c, ar = x[p], ai = x[p + 1];
+    const c = w[t], s = inverse ? -w[t + 1] : w[t + 1], end = block + size;
+    if (inverse) {
+      for (let p = block; p < end; p += 2) {
+        const pb = p + size, ar = x[p], ai = x[p + 1], br = x[pb];
+        const bi = x[pb + 1], r = ar - br, i = ai - bi;
         x[p] = ar + br;
         x[p + 1] = ai + bi;
-        x[pb] = ar - br;
-        x[pb + 1] = ai - bi;
-      } else {
-        const ar = x[p], ai = x[p + 1], br = x[pb], bi = x[pb + 1];
-        x[p] = ar + br;
-        x[p + 1] = ai + bi;
-        const r = ar - br, i = ai - bi;
         x[pb] = r * c - i * s;
         x[pb + 1] = r * s + i * c;
       }
+      continue;
+    }
+    for (let p = block; p < end; p += 2) {
+      const pb = p + size, r = x[pb], i = x[pb + 1];
+      const br = r * c - i * s, bi = r * s + i * c, ar = x[p], ai = x[p + 1];
+      x[p] = ar + br;
+      x[p + 1] = ai + bi;
+      x[pb] = ar - br;
+      x[pb + 1] = ai - bi;
     }
   }
 }
 
 const HALF_SQRT3 = Math.sqrt(3) / 2;
 
-/** x^{3q} − γ into x^q − η·ω^k, ω = e^{2πi/3}. */
-function forward3(x: Float64Array, level: Level, lo: number, hi: number) {
+/** Radix 3: x^{3q} − γ into x^q − η·ω^k, ω = e^{2πi/3}, or back (times 3). */
+function radix3(
+  x: Float64Array,
+  level: Level,
+  lo: number,
+  hi: number,
+  inverse: boolean,
+) {
   const { size, twiddles: w } = level, q2 = (2 * size) / 3;
   for (
     let block = 2 * lo, t = (lo / size) * 4;
@@ -225,7 +230,28 @@ function forward3(x: Float64Array, level: Level, lo: number, hi: number) {
     block += 2 * size, t += 4
   ) {
     const c1 = w[t], s1 = w[t + 1], c2 = w[t + 2], s2 = w[t + 3];
-    for (let p = block, end = block + q2; p < end; p += 2) {
+    const end = block + q2;
+    if (inverse) {
+      for (let p = block; p < end; p += 2) {
+        const pb = p + q2, pc = pb + q2;
+        const y0r = x[p], y0i = x[p + 1], y1r = x[pb], y1i = x[pb + 1];
+        const y2r = x[pc], y2i = x[pc + 1];
+        const sr = y1r + y2r, si = y1i + y2i;
+        const tr = y0r - 0.5 * sr, ti = y0i - 0.5 * si;
+        // −i·(√3/2)·(y1 − y2)
+        const ur = HALF_SQRT3 * (y1i - y2i), ui = HALF_SQRT3 * (y2r - y1r);
+        x[p] = y0r + sr;
+        x[p + 1] = y0i + si;
+        let r = tr + ur, i = ti + ui;
+        x[pb] = r * c1 + i * s1;
+        x[pb + 1] = i * c1 - r * s1;
+        r = tr - ur, i = ti - ui;
+        x[pc] = r * c2 + i * s2;
+        x[pc + 1] = i * c2 - r * s2;
+      }
+      continue;
+    }
+    for (let p = block; p < end; p += 2) {
       const pb = p + q2, pc = pb + q2;
       let r = x[pb], i = x[pb + 1];
       const br = r * c1 - i * s1, bi = r * s1 + i * c1;
@@ -245,73 +271,42 @@ function forward3(x: Float64Array, level: Level, lo: number, hi: number) {
   }
 }
 
-/** The inverse of {@linkcode forward3}, times 3. */
-function inverse3(x: Float64Array, level: Level, lo: number, hi: number) {
-  const { size, twiddles: w } = level, q2 = (2 * size) / 3;
-  for (
-    let block = 2 * lo, t = (lo / size) * 4;
-    block < 2 * hi;
-    block += 2 * size, t += 4
-  ) {
-    const c1 = w[t], s1 = w[t + 1], c2 = w[t + 2], s2 = w[t + 3];
-    for (let p = block, end = block + q2; p < end; p += 2) {
-      const pb = p + q2, pc = pb + q2;
-      const y0r = x[p], y0i = x[p + 1], y1r = x[pb], y1i = x[pb + 1];
-      const y2r = x[pc], y2i = x[pc + 1];
-      const sr = y1r + y2r, si = y1i + y2i;
-      const tr = y0r - 0.5 * sr, ti = y0i - 0.5 * si;
-      // −i·(√3/2)·(y1 − y2)
-      const ur = HALF_SQRT3 * (y1i - y2i), ui = HALF_SQRT3 * (y2r - y1r);
-      x[p] = y0r + sr;
-      x[p + 1] = y0i + si;
-      let r = tr + ur, i = ti + ui;
-      x[pb] = r * c1 + i * s1;
-      x[pb + 1] = i * c1 - r * s1;
-      r = tr - ur, i = ti - ui;
-      x[pc] = r * c2 + i * s2;
-      x[pc + 1] = i * c2 - r * s2;
-    }
-  }
+/** The points a {@linkcode transformLevel} call works on, and which way. */
+export interface LevelRange {
+  /** First point: a multiple of the level's block size. */
+  lo: number;
+  /** Past the last point: a whole number of blocks after `lo`. */
+  hi: number;
+  /** Take the level back, times its radix, rather than forward. */
+  inverse?: boolean;
 }
 
 /**
- * One level of the forward transform on the points [lo, hi) of the
- * interleaved (re, im) array `x`, a whole number of the level's blocks.
+ * One level of the transform on the points [lo, hi) of the interleaved
+ * (re, im) array `x`.
  *
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
- * import { buildLevels, forwardLevel, inverseLevel } from "./fft_levels.ts";
+ * import { buildLevels, transformLevel } from "./fft_levels.ts";
  *
  * // 1 + x modulo x^4 − i, at the four roots x = e^(iπ(4k+1)/8) in the
  * // level's output order, then back: 4 times the input.
  * const [level] = buildLevels(4);
  * const x = Float64Array.of(1, 0, 1, 0, 0, 0, 0, 0);
- * forwardLevel(x, level, 0, 4);
+ * transformLevel(x, level, { lo: 0, hi: 4 });
  * assertEquals(x[0].toFixed(12), (1 + Math.cos(Math.PI / 8)).toFixed(12));
- * inverseLevel(x, level, 0, 4);
+ * transformLevel(x, level, { lo: 0, hi: 4, inverse: true });
  * assertEquals([...x].map((v) => Math.round(v)), [4, 0, 4, 0, 0, 0, 0, 0]);
  * ```
  */
-export function forwardLevel(
+export function transformLevel(
   x: Float64Array,
   level: Level,
-  lo: number,
-  hi: number,
-) {
-  if (level.radix === 4) forward4(x, level, lo, hi);
-  else if (level.radix === 2) level2(x, level, lo, hi, 1);
-  else forward3(x, level, lo, hi);
-}
-
-/** The inverse of {@linkcode forwardLevel}, times the level's radix. */
-export function inverseLevel(
-  x: Float64Array,
-  level: Level,
-  lo: number,
-  hi: number,
-) {
-  if (level.radix === 4) inverse4(x, level, lo, hi);
-  else if (level.radix === 2) level2(x, level, lo, hi, -1);
-  else inverse3(x, level, lo, hi);
+  range: LevelRange,
+): void {
+  const { lo, hi, inverse = false } = range;
+  if (level.radix === 4) radix4(x, level, lo, hi, inverse);
+  else if (level.radix === 2) radix2(x, level, lo, hi, inverse);
+  else radix3(x, level, lo, hi, inverse);
 }
