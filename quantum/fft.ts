@@ -241,6 +241,8 @@ export function convolveBits(
     out[k] = rounded;
     worst = Math.max(worst, Math.abs(v - rounded));
   }
-  if (worst > 0.25) throw new Error("FFT rounding error past its proven bound");
+  if (!(worst <= 0.25)) {
+    throw new Error("FFT rounding error past its proven bound");
+  }
   return out;
 }
