@@ -6,11 +6,10 @@
  * at QBER 2% including reconciliation and privacy amplification, and the mean
  * Cascade efficiency on 10,000-bit blocks at QBER 2%; then the decoy-state
  * pulse link's simulated pulses per second, and the cut-off distances of
- * `decoyKeyRate` on Ma et al. 2005's GYS parameters; and privacy
- * amplification throughput (input bits per second, hashing to half the input)
- * by FFT at 10^6 and 10^7 bits and by the direct product at 10^5; then, as
- * figures of the bound rather than timings, the finite-key secret length (Lim et al. 2014) of
- * blocks of 10^4 to 10^8 signals on the demo's ~2% QBER link.
+ * `decoyKeyRate` on Ma et al. 2005's GYS parameters; then, as figures of the
+ * bound rather than timings, the finite-key secret length (Lim et al. 2014) of
+ * blocks of 10^4 to 10^8 signals on the demo's ~2% QBER link. Privacy
+ * amplification's throughput is pa_bench.ts's.
  *
  * @module
  */
@@ -24,11 +23,6 @@ import { estimateQber, siftKeys } from "./sifting.ts";
 import { popcount } from "./bits.ts";
 import { decoyCutoffKm } from "./decoy.ts";
 import { simulatePulses } from "./pulse_channel.ts";
-import {
-  toeplitzHashDirect,
-  toeplitzHashFft,
-  toeplitzSeedBits,
-} from "./privacy_amplification.ts";
 import { expectedFiniteKeyLength } from "./finite_key_channel.ts";
 import { DEMO_LINK } from "./_test_finite_key.ts";
 
@@ -102,26 +96,6 @@ function pulseRate(pns: boolean): number {
   return percentiles(rates.slice(3)).p50;
 }
 
-/** Median input bits per second of `hash` over `runs` runs after one warm-up. */
-function amplificationRate(
-  hash: typeof toeplitzHashFft,
-  inputBits: number,
-  runs: number,
-): number {
-  const input = { words: cryptoWords(inputBits >>> 5), length: inputBits };
-  const outputBits = inputBits / 2;
-  const seed = cryptoWords(
-    Math.ceil(toeplitzSeedBits(inputBits, outputBits) / 32),
-  );
-  const rates: number[] = [];
-  for (let i = 0; i <= runs; i++) {
-    const start = performance.now();
-    hash(input, outputBits, seed);
-    if (i > 0) rates.push(inputBits / ((performance.now() - start) / 1000));
-  }
-  return percentiles(rates).p50;
-}
-
 if (import.meta.main) {
   const m = (x: number) => (x / 1e6).toFixed(0);
   console.log("BB84 engine (quantum/)");
@@ -162,22 +136,6 @@ if (import.meta.main) {
     `  GYS cut-off (Ma et al. 2005): infinite decoys ${
       km(decoyCutoffKm({ ...gys, estimate: "infinite" }))
     } km, vacuum + weak (nu 0.1) ${km(decoyCutoffKm(gys))} km (paper: ~142 km)`,
-  );
-  const mbps = (x: number) => (x / 1e6).toFixed(2);
-  console.log(
-    `  privacy amplification, FFT, 10^6 bits:    ${
-      mbps(amplificationRate(toeplitzHashFft, 1e6, 5))
-    } Mb/s input (target >= 50)`,
-  );
-  console.log(
-    `  privacy amplification, FFT, 10^7 bits:    ${
-      mbps(amplificationRate(toeplitzHashFft, 1e7, 2))
-    } Mb/s input`,
-  );
-  console.log(
-    `  privacy amplification, direct, 10^5 bits: ${
-      mbps(amplificationRate(toeplitzHashDirect, 1e5, 3))
-    } Mb/s input`,
   );
   console.log(
     "Finite-key secret length (figures of the bound, not timings): Lim et al.,",

@@ -72,6 +72,21 @@ Deno.test("toeplitzHashFft equals the direct product on small and odd sizes", ()
   assertFftMatchesDirect(sizes);
 });
 
+Deno.test("toeplitzHashFft equals the direct product on random sizes", () => {
+  // Lengths off multiples of 32, outputs as long as the input or nearly,
+  // and the empty input.
+  const rng = new Xoshiro128();
+  const sizes: number[][] = [[0, 5], [5, 0]];
+  for (let t = 0; t < 60; t++) {
+    const m = 1 + rng.below(6000);
+    sizes.push([m, m], [m, Math.max(1, m - rng.below(40))], [
+      m,
+      m + 1 + rng.below(40),
+    ]);
+  }
+  assertFftMatchesDirect(sizes);
+});
+
 Deno.test("toeplitzHashFft equals the direct product on larger blocks", () => {
   // Transforms of 2^15 to 2^18 points, past the FFT's 4096-point cache block.
   assertFftMatchesDirect([[20011, 9973], [65536, 32768], [100003, 4099]]);
@@ -91,6 +106,32 @@ Deno.test("toeplitzHashFft is exact on all-ones blocks, its largest sums", () =>
     );
     const out = toeplitzHashFft(input, r, seed);
     for (let i = 0; i < r; i++) assertEquals(getBit(out, i), m & 1, `bit ${i}`);
+  }
+});
+
+Deno.test("toeplitzHashFft at 10^6 bits matches output bits computed one by one", () => {
+  // Transforms of 1.5·2^20 and 2^21 points, checked on sampled bits against
+  // the matrix product's definition.
+  const rng = new Xoshiro128();
+  for (const [m, r] of [[1_000_000, 500_000], [1_000_003, 999_999]]) {
+    const input = randomBits(m);
+    const seed = cryptoWords(Math.ceil(toeplitzSeedBits(m, r) / 32));
+    const out = toeplitzHashFft(input, r, seed);
+    const sample = [
+      0,
+      1,
+      31,
+      32,
+      r - 1,
+      ...Array.from({ length: 7 }, () => rng.below(r)),
+    ];
+    for (const i of sample) {
+      let bit = 0;
+      for (let j = 0; j < m; j++) {
+        bit ^= getBit(seed, i - j + m - 1) & getBit(input.words, j);
+      }
+      assertEquals(getBit(out, i), bit, `m=${m} r=${r} bit ${i}`);
+    }
   }
 });
 
