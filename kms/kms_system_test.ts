@@ -47,7 +47,7 @@ async function waitForBlocks(kms: TestClient, count: number): Promise<void> {
 /** These tests' premise is the seeds' open mode: the KMS runs `--open`. */
 async function withKms(
   fn: (kms: TestKms) => Promise<void>,
-  options: { args?: string[] } = {},
+  options: { args?: string[]; poolBits?: number } = {},
 ): Promise<void> {
   const kms = await startKms({ ...options, open: true });
   try {
@@ -72,7 +72,7 @@ Deno.test("parallel requests never split a pair between two keys", async () => {
       assertEquals(x.body.key_hex, y.body.key_hex);
     }
     assertEquals(new Set(results.map((r) => r.body.key_id)).size, pairs.length);
-  });
+  }, { poolBits: 16 * 256 });
 });
 
 Deno.test("the running KMS can read its data directory and nothing else", async () => {
