@@ -16,20 +16,19 @@
  *
  * const waiters = new BlockWaiters();
  * let red = false;
- * const waiting = waiters.until(() => red, 5000);
+ * let done = false;
+ * const waiting = waiters.until(() => red, 5000).then(() => done = true);
+ * waiters.wake(); // a block that did not turn it RED
+ * await Promise.resolve();
+ * assertEquals(done, false);
  * red = true;
  * waiters.wake();
  * await waiting;
- * assertEquals(waiters.size, 0);
+ * assertEquals(done, true);
  * ```
  */
 export class BlockWaiters {
   #waiting = new Set<(all: boolean) => void>();
-
-  /** How many wait. */
-  get size(): number {
-    return this.#waiting.size;
-  }
 
   /** Resolves once `done()` holds after a block, or after `timeoutMs`. */
   until(done: () => boolean, timeoutMs: number): Promise<void> {

@@ -155,11 +155,6 @@ export class QuantumLink {
     return this.#status;
   }
 
-  /** The eavesdropper on the fibre now. */
-  get eve(): Eavesdropper {
-    return { ...this.#eve };
-  }
-
   /** Whether an eavesdropper is on. */
   get attackMode(): boolean {
     return this.#eve.mode !== "none";
