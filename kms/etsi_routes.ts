@@ -140,7 +140,10 @@ export const etsiStatus: Handler = (request, context) => {
     master_SAE_ID: master,
     slave_SAE_ID: slave,
     key_size: DEFAULT_KEY_SIZE,
-    stored_key_count: Math.floor(context.kms.pool.bits / DEFAULT_KEY_SIZE),
+    // What enc_keys can serve now: none while the link refuses every key.
+    stored_key_count: context.kms.link.refusal()
+      ? 0
+      : Math.floor(context.kms.pool.bits / DEFAULT_KEY_SIZE),
     max_key_count: Math.floor(context.kms.pool.capacityBits / DEFAULT_KEY_SIZE),
     max_key_per_request: MAX_KEY_PER_REQUEST,
     max_key_size: MAX_KEY_SIZE,

@@ -2,8 +2,8 @@
  * The continuous link in the real KMS process, with its worker and its
  * permission set: blocks fill the pool by themselves, an attack turns the
  * link RED within a few blocks and flushes the pool, a reset refills it,
- * PNS stays GREEN without keys, and a restart never hands out pool bits a
- * key already took.
+ * PNS stays GREEN without keys, SIGINT and SIGTERM stop it cleanly, and a
+ * restart never hands out pool bits a key already took.
  */
 
 import { assert, assertEquals, assertMatch } from "@std/assert";
@@ -69,7 +69,8 @@ Deno.test("the real link: blocks fill the pool, force_attack turns RED through b
       peer_id: "B",
     });
     assertMatch(key.body.key_hex as string, /^[0-9a-f]{64}$/);
-    await kms.stop();
+    // SIGTERM stops the worker with the server: a clean exit.
+    assertEquals((await kms.process.stop("SIGTERM")).code, 0);
     const text = await events.text();
     const parsed = [...text.matchAll(/event:(\w+)\ndata:(.*)\n/g)].map((
       [, name, data],
@@ -103,6 +104,7 @@ Deno.test("the real link under PNS: GREEN QBER, but blocks without key (insuffic
     const last = (body.link as LinkReport).last_block!;
     assert(last.qber < 0.05, `QBER ${last.qber}`);
     assertEquals(last.outcome, "insufficient_secret_bits");
+    assertEquals((await kms.process.stop("SIGINT")).code, 0, "SIGINT too");
   } finally {
     await kms.stop();
     await removeDataDir(kms.dataDir);

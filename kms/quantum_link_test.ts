@@ -212,6 +212,8 @@ Deno.test("a failed link worker: audited, /healthz says down, no key leaves unti
     const etsi = await kms.get("/api/v1/keys/SAE_B/enc_keys", asA);
     assertEquals(etsi.status, 503);
     assertMatch(etsi.body.message as string, /link is down/);
+    const status = await kms.get("/api/v1/keys/SAE_B/status", asA);
+    assertEquals(status.body.stored_key_count, 0, "none can be served now");
     await kms.source.emit();
     assertEquals(kms.kms.store.recentAudit(1)[0].tag, "LINK_WORKER_RESTARTED");
     assertEquals((await kms.get("/healthz")).body.link, "running");
