@@ -315,3 +315,17 @@ Deno.test("--retain-rows prunes QBER history, ledger and audit rows at start", a
     await removeDataDir(dataDir);
   }
 });
+
+Deno.test("a KMS whose --allow-read leaves out its worker's modules says so and exits 2", async () => {
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-P=kms", "--allow-read=./data", "kms/main.ts"],
+    cwd: PROJECT_ROOT,
+    env: { NO_COLOR: "1" },
+    stdout: "null",
+  }).output();
+  assertEquals(code, 2);
+  assertMatch(
+    new TextDecoder().decode(stderr),
+    /\[KMS\] the link's worker cannot load: no read permission for .*kms\/link_worker\.ts/,
+  );
+});

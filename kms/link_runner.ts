@@ -65,6 +65,28 @@ export interface LinkRunnerOptions {
 
 const MESSAGE_LIMIT = 200;
 
+const WORKER_URL = new URL("./link_worker.ts", import.meta.url);
+
+/**
+ * The worker's files this process may not read, if any: a Worker's modules
+ * are read at run time (the `kms` permission set grants `kms/link_worker.ts`
+ * and `quantum/`; an `--allow-read` flag replaces that list).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { unreadableWorkerFiles } from "./link_runner.ts";
+ *
+ * assertEquals(unreadableWorkerFiles(), []); // the tests may read everything
+ * ```
+ */
+export function unreadableWorkerFiles(): string[] {
+  const files = [WORKER_URL, new URL("../quantum/", import.meta.url)];
+  return files.map((url) => decodeURIComponent(url.pathname)).filter((path) =>
+    Deno.permissions.querySync({ name: "read", path }).state !== "granted"
+  );
+}
+
 /**
  * Runs the link in a Deno Worker.
  *
@@ -91,8 +113,7 @@ export class LinkRunner implements LinkSource {
   /** A runner of `link`, not started yet. */
   constructor(link: LinkConfig, options: LinkRunnerOptions = {}) {
     this.#link = link;
-    this.#workerUrl = options.workerUrl ??
-      new URL("./link_worker.ts", import.meta.url);
+    this.#workerUrl = options.workerUrl ?? WORKER_URL;
     this.#firstDelay = options.restartMs ?? 1000;
     this.#maxDelay = options.maxRestartMs ?? 30_000;
     this.#delay = this.#firstDelay;

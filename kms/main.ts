@@ -9,6 +9,7 @@ import { serveUntilSignal } from "../common/serve.ts";
 import { KMS_COMMAND, type KmsConfig } from "./config.ts";
 import { closeKms, DATABASE_FILE, openKms } from "./context.ts";
 import { MASTER_KEY_FILE } from "./master_key.ts";
+import { unreadableWorkerFiles } from "./link_runner.ts";
 import { createHandler } from "./server.ts";
 import { TICKET_PUBLIC_KEY_FILE } from "../protocol/mod.ts";
 import { TICKET_KEY_FILE } from "./ticket_key.ts";
@@ -25,6 +26,16 @@ function lanAddresses(): string[] {
 }
 
 async function serveKms(config: KmsConfig): Promise<void> {
+  const unreadable = unreadableWorkerFiles();
+  if (unreadable.length > 0) {
+    console.error(
+      `[KMS] the link's worker cannot load: no read permission for ${
+        unreadable.join(", ")
+      } (the kms permission set grants ./kms/link_worker.ts and ./quantum; ` +
+        "an --allow-read flag replaces that list, so name them in it too)",
+    );
+    Deno.exit(2);
+  }
   const kms = await openKms(config);
   console.log(
     "[KMS] QSTCS Key Management Service: Alice of a simulated decoy-state " +
