@@ -6,6 +6,12 @@
  */
 
 import type { KmsEvent, KmsEventName } from "../protocol/kms_event.ts";
+import type {
+  BlockEventData,
+  BlockReport,
+  PoolChange,
+  PoolEventData,
+} from "../protocol/link_report.ts";
 import type { LinkStatusResponse } from "../protocol/types.ts";
 import { SAMPLE_LINK_REPORT } from "../protocol/_test_link_report.ts";
 
@@ -95,6 +101,73 @@ export class FakeKms {
       `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`,
     );
     for (const stream of this.#streams) stream.enqueue(bytes);
+  }
+
+  /**
+   * Finishes the link's next block as the KMS does: the link report (what
+   * `/link_status` and new subscriptions see) moves on, and a `block` event
+   * goes out. `fields` replace the sample block's; a keyless outcome adds
+   * no bits to the pool.
+   */
+  finishBlock(fields: Partial<BlockReport> = {}): BlockEventData {
+    const link = this.linkStatus.link;
+    const previous = link.last_block ?? SAMPLE_LINK_REPORT.last_block!;
+    const block: BlockReport = {
+      ...previous,
+      index: link.blocks + 1,
+      time: new Date(Date.parse(previous.time) + 1000).toISOString(),
+      ...fields,
+    };
+    if (block.outcome !== "key") block.secret_bits = 0;
+    const poolBits = Math.min(
+      link.pool_capacity_bits,
+      link.pool_bits + block.secret_bits,
+    );
+    const keyRate = Math.round(block.secret_bits / block.duration_s);
+    this.linkStatus = {
+      ...this.linkStatus,
+      link: {
+        ...link,
+        eve: block.eve,
+        key_rate_bps: keyRate,
+        pool_bits: poolBits,
+        blocks: block.index,
+        last_block: block,
+      },
+    };
+    const data: BlockEventData = {
+      ...block,
+      pool_bits: poolBits,
+      pool_capacity_bits: link.pool_capacity_bits,
+      key_rate_bps: keyRate,
+    };
+    this.emit("block", data);
+    return data;
+  }
+
+  /** Takes `bits` from the pool, or flushes it, sending a `pool` event. */
+  changePool(change: PoolChange, bits: number): PoolEventData {
+    const link = this.linkStatus.link;
+    const taken = change === "flushed" ? link.pool_bits : bits;
+    const poolBits = Math.max(0, link.pool_bits - taken);
+    this.linkStatus = {
+      ...this.linkStatus,
+      link: { ...link, pool_bits: poolBits },
+    };
+    const data: PoolEventData = {
+      change,
+      bits: taken,
+      pool_bits: poolBits,
+      pool_capacity_bits: link.pool_capacity_bits,
+      time: new Date(
+        Date.parse(
+          link.last_block?.time ?? SAMPLE_LINK_REPORT.last_block!.time,
+        ) +
+          500,
+      ).toISOString(),
+    };
+    this.emit("pool", data);
+    return data;
   }
 
   /** Goes down: open streams end, requests fail. */

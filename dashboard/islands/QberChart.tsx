@@ -10,6 +10,7 @@ import {
   Tooltip,
 } from "chart.js";
 import { useEffect, useRef } from "preact/hooks";
+import { CHART_COLORS as COLORS } from "../components/chart_theme.ts";
 import { percent, wholePercent, zuluTime } from "../format.ts";
 import { useLive } from "../live.ts";
 import type { QberPoint } from "../soc_state.ts";
@@ -24,15 +25,6 @@ Chart.register(
   CategoryScale,
   Tooltip,
 );
-
-const COLORS = {
-  green: "#22c55e",
-  yellow: "#eab308",
-  red: "#ef4444",
-  line: "#60a5fa",
-  grid: "rgba(148, 163, 184, 0.14)",
-  text: "#94a3b8",
-};
 
 function colorOf(percentValue: number): string {
   return percentValue >= RED_THRESHOLD * 100

@@ -1,0 +1,110 @@
+import { count, percent, scientific, withPrefix, zuluTime } from "../format.ts";
+import { useLive } from "../live.ts";
+import {
+  decoyRows,
+  type LinkPanelView,
+  linkPanelView,
+  outcomeSentence,
+  simulatedAttack,
+} from "../link_views.ts";
+
+/**
+ * The simulated link now: key rate, pool level, the latest block's outcome
+ * in words and its decoy estimates, and the demo's attack when the KMS's
+ * operator switched one on.
+ *
+ * @example
+ * ```tsx
+ * import { assertStringIncludes } from "@std/assert";
+ * import { renderToString } from "preact-render-to-string";
+ * import QuantumLink from "./QuantumLink.tsx";
+ * import { SAMPLE_LINK_REPORT } from "../../protocol/_test_link_report.ts";
+ * import { linkFromReport } from "../link_state.ts";
+ *
+ * const { series: _, ...link } = linkFromReport(SAMPLE_LINK_REPORT, null);
+ * const html = renderToString(<QuantumLink initial={{ live: true, link }} />);
+ * assertStringIncludes(html, '<dd data-testid="key-rate">1.04 Mbit/s</dd>');
+ * assertStringIncludes(html, "Key: 320,960 secret bits to the pool");
+ * ```
+ */
+export default function QuantumLink(props: { initial: LinkPanelView }) {
+  const { live, link } = useLive(props.initial, linkPanelView);
+  if (!link) {
+    return (
+      <p class="qlink-none" data-testid="quantum-link">
+        No link report from the KMS yet.
+      </p>
+    );
+  }
+  const block = link.lastBlock;
+  const attack = simulatedAttack(link.eve);
+  const flushed = link.lastPoolChange?.change === "flushed"
+    ? link.lastPoolChange
+    : null;
+  return (
+    <div
+      class={`qlink ${live ? "" : "stale"}`}
+      data-testid="quantum-link"
+      data-blocks={link.blocks}
+      data-outcome={block?.outcome ?? ""}
+    >
+      <dl class="qlink-figures">
+        <div class="counter">
+          <dt>Secret key rate</dt>
+          <dd data-testid="key-rate">{withPrefix(link.keyRateBps, "bit/s")}</dd>
+        </div>
+        <div class="counter">
+          <dt>Key pool</dt>
+          <dd data-testid="pool-level">{withPrefix(link.poolBits, "bit")}</dd>
+          <meter
+            min={0}
+            max={Math.max(1, link.poolCapacityBits)}
+            value={link.poolBits}
+            aria-label="Key pool level"
+          />
+          <span class="qlink-note">
+            {percent(link.poolBits / Math.max(1, link.poolCapacityBits))} of
+            {" "}
+            {withPrefix(link.poolCapacityBits, "bit")}
+          </span>
+        </div>
+        <div class="counter">
+          <dt>Blocks</dt>
+          <dd data-testid="link-blocks">{count(link.blocks)}</dd>
+        </div>
+      </dl>
+      {block
+        ? (
+          <div class={`qlink-block outcome-${block.outcome}`}>
+            <h3>
+              Block {count(block.index)} · {zuluTime(block.time)} ·{" "}
+              {scientific(block.pulses)} pulses in{" "}
+              {Number(block.duration_s.toPrecision(3))} s of link time
+            </h3>
+            <p data-testid="block-outcome">{outcomeSentence(block)}</p>
+            {block.message && <p class="qlink-note">KMS: {block.message}</p>}
+            {block.decoy && (
+              <dl class="qlink-decoy" data-testid="decoy-estimates">
+                {decoyRows(block).map((row) => (
+                  <div>
+                    <dt>{row.label}</dt>
+                    <dd>{row.value}</dd>
+                  </div>
+                ))}
+              </dl>
+            )}
+          </div>
+        )
+        : <p class="qlink-note">No block finished yet.</p>}
+      {attack && (
+        <p class="qlink-attack" data-testid="simulated-attack">{attack}</p>
+      )}
+      {flushed && (
+        <p class="qlink-note" data-testid="pool-flushed">
+          Pool flushed at {zuluTime(flushed.time)}: {count(flushed.bits)}{" "}
+          bits discarded.
+        </p>
+      )}
+    </div>
+  );
+}
