@@ -216,6 +216,34 @@ function authorization(init: RequestInit | undefined): string | null {
   return new Headers(init?.headers).get("authorization");
 }
 
+/** A {@linkcode FakeKms} served over HTTP on loopback, for real processes. */
+export interface ServedFakeKms {
+  /** Base URL, e.g. http://127.0.0.1:43125. */
+  url: string;
+  /** Stops serving (open streams end first). */
+  close(): Promise<void>;
+}
+
+/** Serves `kms` on a free loopback port, as a dashboard process reaches a KMS. */
+export function serveFakeKms(kms: FakeKms): ServedFakeKms {
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    // No signal: a browser that leaves cancels its event stream's body.
+    (request) =>
+      kms.fetch(request.url, {
+        method: request.method,
+        headers: request.headers,
+      }),
+  );
+  return {
+    url: `http://127.0.0.1:${server.addr.port}`,
+    close: async () => {
+      kms.stop();
+      await server.shutdown();
+    },
+  };
+}
+
 /** Resolves once `condition()` holds; rejects after `timeoutMs`. */
 export async function waitFor(
   condition: () => boolean | Promise<boolean>,

@@ -201,7 +201,7 @@ export function outcomeSentence(block: BlockReport): string {
  *
  * assertEquals(decoyRows(SAMPLE_BLOCK)[1], {
  *   label: "Single-photon detections s_X,1 ≥",
- *   value: "420,000 (42.0% of 1,000,000)",
+ *   value: "420,000 (42.0% of n_X)",
  * });
  * ```
  */
@@ -209,9 +209,7 @@ export function decoyRows(block: BlockReport): Row[] {
   const { decoy, detections } = block;
   if (decoy === null) return [];
   const share = detections > 0
-    ? ` (${percent(decoy.single_photon_detections_lower / detections)} of ${
-      count(detections)
-    })`
+    ? ` (${percent(decoy.single_photon_detections_lower / detections)} of n_X)`
     : "";
   return [
     {

@@ -86,7 +86,7 @@ Deno.test("simulatedAttack labels the operator's switch as the demo's", () => {
 Deno.test("decoyRows writes the three estimates, none without a bound", () => {
   assertEquals(decoyRows(SAMPLE_BLOCK).map((row) => row.value), [
     "1,200",
-    "420,000 (42.0% of 1,000,000)",
+    "420,000 (42.0% of n_X)",
     "4.1%",
   ]);
   assertEquals(decoyRows(block({ decoy: null })), []);

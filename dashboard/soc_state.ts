@@ -239,7 +239,14 @@ export function reduceSoc(state: SocState, event: SocEvent): SocState {
         ? { ...state, link: withPool(state.link, event) }
         : state;
     case "attack_mode":
-      return { ...state, attackMode: event.attackMode };
+      // Attack mode off is Eve off; which attack comes on, the next block says.
+      return {
+        ...state,
+        attackMode: event.attackMode,
+        link: state.link && !event.attackMode
+          ? { ...state.link, eve: "none" }
+          : state.link,
+      };
     case "reset":
       return withStatus({ ...state, history: [] }, "GREEN");
     case "audit": {

@@ -146,6 +146,19 @@ Deno.test("block and pool events fold into the link once a snapshot gave it", ()
     "T9",
   ]);
   assertEquals(state.link?.poolBits, 2_500_000 - 4096);
+  const attacked = reduceSoc(state, {
+    ...blockEvent,
+    block: { ...blockEvent.block, index: 9, eve: "pns" },
+  });
+  assertEquals(attacked.link?.eve, "pns");
+  assertEquals(
+    reduceSoc(attacked, { type: "attack_mode", attackMode: true }).link?.eve,
+    "pns",
+  );
+  assertEquals(
+    reduceSoc(attacked, { type: "attack_mode", attackMode: false }).link?.eve,
+    "none",
+  );
   // An operator's reset leaves the link's own series alone.
   assertEquals(reduceSoc(state, { type: "reset" }).link, state.link);
 });

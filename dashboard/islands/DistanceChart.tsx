@@ -1,30 +1,11 @@
 /// <reference lib="dom" />
-import {
-  Chart,
-  Legend,
-  LinearScale,
-  LineController,
-  LineElement,
-  LogarithmicScale,
-  PointElement,
-  Tooltip,
-} from "chart.js";
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect } from "preact/hooks";
 import { axisStyle, CHART_COLORS } from "../components/chart_theme.ts";
+import { useLineChart } from "../components/line_chart.ts";
 import { count, scientific, withPrefix } from "../format.ts";
 import type { KeyRateCurveResult } from "../key_rate_curve.ts";
 import { useLive } from "../live.ts";
 import { type OperatingPoint, operatingPoint } from "../link_views.ts";
-
-Chart.register(
-  LineController,
-  LineElement,
-  PointElement,
-  LinearScale,
-  LogarithmicScale,
-  Legend,
-  Tooltip,
-);
 
 /** Props of {@linkcode DistanceChart}. */
 export interface DistanceChartProps {
@@ -68,48 +49,36 @@ export default function DistanceChart(props: DistanceChartProps) {
   const point = useLive(props.initial, operatingPoint);
   const result = props.curve;
   const curve = result?.ok ? result.curve : null;
-  const canvas = useRef<HTMLCanvasElement>(null);
-  const chart = useRef<Chart<"line"> | null>(null);
   const rate = point?.keyRateBps ?? 0;
   const distance = point?.distanceKm ?? 0;
 
-  useEffect(() => {
-    if (!curve) return;
-    chart.current = new Chart(canvas.current!, {
-      type: "line",
-      data: { datasets: [] },
-      options: {
-        animation: false,
-        maintainAspectRatio: false,
-        scales: {
-          x: {
-            type: "linear",
-            min: 0,
-            ...axisStyle("fibre length (km)", (value) => `${value}`),
-          },
-          y: {
-            type: "logarithmic",
-            ...axisStyle(
-              "simulated secret key rate (bit/s, log)",
-              (value) => withPrefix(value, "bit/s"),
-            ),
-          },
-        },
-        plugins: {
-          legend: { labels: { color: CHART_COLORS.text } },
-          tooltip: {
-            callbacks: {
-              label: (item) =>
-                `${item.dataset.label}: ${
-                  withPrefix(item.parsed.y ?? 0, "bit/s")
-                } at ${item.parsed.x} km`,
-            },
-          },
+  const { canvas, chart } = useLineChart({
+    scales: {
+      x: {
+        type: "linear",
+        min: 0,
+        ...axisStyle("fibre length (km)", (value) => `${value}`),
+      },
+      y: {
+        type: "logarithmic",
+        ...axisStyle(
+          "simulated secret key rate (bit/s, log)",
+          (value) => withPrefix(value, "bit/s"),
+        ),
+      },
+    },
+    plugins: {
+      legend: { labels: { color: CHART_COLORS.text } },
+      tooltip: {
+        callbacks: {
+          label: (item) =>
+            `${item.dataset.label}: ${
+              withPrefix(item.parsed.y ?? 0, "bit/s")
+            } at ${item.parsed.x} km`,
         },
       },
-    });
-    return () => chart.current?.destroy();
-  }, []);
+    },
+  });
 
   useEffect(() => {
     const current = chart.current;
@@ -198,22 +167,29 @@ export default function DistanceChart(props: DistanceChartProps) {
         )}
         <details>
           <summary>The curve's points</summary>
-          <table class="curve-table" data-testid="curve-table">
-            <thead>
-              <tr>
-                <th scope="col">Fibre (km)</th>
-                <th scope="col">Model key rate (simulated)</th>
-              </tr>
-            </thead>
-            <tbody>
-              {points.map((p) => (
+          <div
+            class="curve-table-box"
+            tabIndex={0}
+            role="region"
+            aria-label="The curve's points"
+          >
+            <table class="curve-table" data-testid="curve-table">
+              <thead>
                 <tr>
-                  <td>{p.km}</td>
-                  <td>{withPrefix(p.bps, "bit/s")}</td>
+                  <th scope="col">Fibre (km)</th>
+                  <th scope="col">Model key rate (simulated)</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {points.map((p) => (
+                  <tr>
+                    <td>{p.km}</td>
+                    <td>{withPrefix(p.bps, "bit/s")}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         </details>
       </figcaption>
     </figure>

@@ -1,15 +1,7 @@
 /// <reference lib="dom" />
-import {
-  Chart,
-  Legend,
-  LinearScale,
-  LineController,
-  LineElement,
-  PointElement,
-  Tooltip,
-} from "chart.js";
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect } from "preact/hooks";
 import { axisStyle, CHART_COLORS } from "../components/chart_theme.ts";
+import { useLineChart } from "../components/line_chart.ts";
 import { percent, withPrefix, zuluTime } from "../format.ts";
 import { useLive } from "../live.ts";
 import {
@@ -18,15 +10,8 @@ import {
   linkSeriesView,
 } from "../link_views.ts";
 
-// Only the parts a line chart on linear axes needs.
-Chart.register(
-  LineController,
-  LineElement,
-  PointElement,
-  LinearScale,
-  Legend,
-  Tooltip,
-);
+// A lone point or a burst still gets a readable stretch of time.
+const MIN_SPAN_MS = 60_000;
 
 function utcTime(ms: number): string {
   return zuluTime(new Date(ms).toISOString());
@@ -65,58 +50,47 @@ function summary(view: LinkSeriesView): string {
  */
 export default function KeyRateChart(props: { initial: LinkSeriesView }) {
   const view = useLive(props.initial, linkSeriesView);
-  const canvas = useRef<HTMLCanvasElement>(null);
-  const chart = useRef<Chart<"line"> | null>(null);
 
-  useEffect(() => {
-    chart.current = new Chart(canvas.current!, {
-      type: "line",
-      data: { datasets: [] },
-      options: {
-        animation: false,
-        maintainAspectRatio: false,
-        scales: {
-          x: {
-            type: "linear",
-            ...axisStyle("time (UTC)", utcTime),
-          },
-          y: {
-            type: "linear",
-            min: 0,
-            position: "left",
-            ...axisStyle(
-              "simulated secret key rate (bit/s)",
-              (value) => withPrefix(value, "bit/s"),
-            ),
-          },
-          pool: {
-            type: "linear",
-            min: 0,
-            max: 100,
-            position: "right",
-            ...axisStyle(
-              "simulated key pool (% of capacity)",
-              (value) => `${value}%`,
-            ),
-            grid: { drawOnChartArea: false },
-          },
-        },
-        plugins: {
-          legend: { labels: { color: CHART_COLORS.text } },
-          tooltip: {
-            callbacks: {
-              title: (items) => utcTime(items[0]?.parsed.x ?? 0),
-              label: (item) =>
-                item.datasetIndex === 0
-                  ? `key rate ${withPrefix(item.parsed.y ?? 0, "bit/s")}`
-                  : `pool ${(item.parsed.y ?? 0).toFixed(1)}% of capacity`,
-            },
-          },
+  const { canvas, chart } = useLineChart({
+    scales: {
+      x: {
+        type: "linear",
+        ...axisStyle("time (UTC)", utcTime),
+      },
+      y: {
+        type: "linear",
+        min: 0,
+        position: "left",
+        ...axisStyle(
+          "simulated secret key rate (bit/s)",
+          (value) => withPrefix(value, "bit/s"),
+        ),
+      },
+      pool: {
+        type: "linear",
+        min: 0,
+        max: 100,
+        position: "right",
+        ...axisStyle(
+          "simulated key pool (% of capacity)",
+          (value) => `${value}%`,
+        ),
+        grid: { drawOnChartArea: false },
+      },
+    },
+    plugins: {
+      legend: { labels: { color: CHART_COLORS.text } },
+      tooltip: {
+        callbacks: {
+          title: (items) => utcTime(items[0]?.parsed.x ?? 0),
+          label: (item) =>
+            item.datasetIndex === 0
+              ? `key rate ${withPrefix(item.parsed.y ?? 0, "bit/s")}`
+              : `pool ${(item.parsed.y ?? 0).toFixed(1)}% of capacity`,
         },
       },
-    });
-    return () => chart.current?.destroy();
-  }, []);
+    },
+  });
 
   useEffect(() => {
     const current = chart.current;
@@ -139,11 +113,16 @@ export default function KeyRateChart(props: { initial: LinkSeriesView }) {
         backgroundColor: CHART_COLORS.amber,
         borderWidth: 2,
         borderDash: [5, 3],
-        pointRadius: 0,
+        pointRadius: 1,
         stepped: true,
         yAxisID: "pool",
       },
     ];
+    const x = current.options.scales!.x!;
+    x.min = rate[0]?.x;
+    x.max = rate.length
+      ? Math.max(rate.at(-1)!.x, rate[0].x + MIN_SPAN_MS)
+      : undefined;
     current.update();
     // What the chart itself holds, for the browser tests.
     canvas.current!.dataset.points = String(rate.length);

@@ -1,3 +1,4 @@
+import { RowList } from "../components/RowList.tsx";
 import { useLive } from "../live.ts";
 import { settingsRows } from "../link_views.ts";
 import type { LinkSettingsReport } from "../../protocol/link_report.ts";
@@ -31,16 +32,7 @@ export default function LinkSettings(
         fibre or detectors, only the model's parameters.
       </p>
       {settings
-        ? (
-          <dl>
-            {settingsRows(settings).map((row) => (
-              <div>
-                <dt>{row.label}</dt>
-                <dd>{row.value}</dd>
-              </div>
-            ))}
-          </dl>
-        )
+        ? <RowList rows={settingsRows(settings)} />
         : <p class="qlink-note">No link report from the KMS yet.</p>}
     </div>
   );

@@ -1,30 +1,12 @@
 /// <reference lib="dom" />
-import {
-  CategoryScale,
-  Chart,
-  LinearScale,
-  LineController,
-  LineElement,
-  type Plugin,
-  PointElement,
-  Tooltip,
-} from "chart.js";
-import { useEffect, useRef } from "preact/hooks";
+import type { Plugin } from "chart.js";
+import { useEffect } from "preact/hooks";
 import { CHART_COLORS as COLORS } from "../components/chart_theme.ts";
+import { useLineChart } from "../components/line_chart.ts";
 import { percent, wholePercent, zuluTime } from "../format.ts";
 import { useLive } from "../live.ts";
 import type { QberPoint } from "../soc_state.ts";
 import { RED_THRESHOLD, YELLOW_THRESHOLD } from "../../protocol/link_policy.ts";
-
-// Only the parts a line chart needs, so the bundle leaves the rest out.
-Chart.register(
-  LineController,
-  LineElement,
-  PointElement,
-  LinearScale,
-  CategoryScale,
-  Tooltip,
-);
 
 function colorOf(percentValue: number): string {
   return percentValue >= RED_THRESHOLD * 100
@@ -114,40 +96,27 @@ function summary(points: QberPoint[]): string {
  */
 export default function QberChart(props: { initial: QberPoint[] }) {
   const points = useLive(props.initial, (state) => state.history);
-  const canvas = useRef<HTMLCanvasElement>(null);
-  const chart = useRef<Chart<"line"> | null>(null);
-
-  useEffect(() => {
-    chart.current = new Chart(canvas.current!, {
-      type: "line",
-      data: { labels: [], datasets: [] },
-      options: {
-        animation: false,
-        maintainAspectRatio: false,
-        scales: {
-          x: {
-            ticks: { color: COLORS.text, maxRotation: 0, autoSkipPadding: 12 },
-            grid: { color: COLORS.grid },
-          },
-          y: {
-            min: 0,
-            ticks: { color: COLORS.text, callback: (value) => `${value}%` },
-            grid: { color: COLORS.grid },
-            title: { display: true, text: "QBER", color: COLORS.text },
-          },
-        },
-        plugins: {
-          tooltip: {
-            callbacks: {
-              label: (item) => `QBER ${(item.parsed.y ?? 0).toFixed(1)}%`,
-            },
-          },
+  const { canvas, chart } = useLineChart({
+    scales: {
+      x: {
+        ticks: { color: COLORS.text, maxRotation: 0, autoSkipPadding: 12 },
+        grid: { color: COLORS.grid },
+      },
+      y: {
+        min: 0,
+        ticks: { color: COLORS.text, callback: (value) => `${value}%` },
+        grid: { color: COLORS.grid },
+        title: { display: true, text: "QBER", color: COLORS.text },
+      },
+    },
+    plugins: {
+      tooltip: {
+        callbacks: {
+          label: (item) => `QBER ${(item.parsed.y ?? 0).toFixed(1)}%`,
         },
       },
-      plugins: [thresholds],
-    });
-    return () => chart.current?.destroy();
-  }, []);
+    },
+  }, [thresholds]);
 
   useEffect(() => {
     const current = chart.current;

@@ -1,4 +1,5 @@
 import { count, percent, scientific, withPrefix, zuluTime } from "../format.ts";
+import { RowList } from "../components/RowList.tsx";
 import { useLive } from "../live.ts";
 import {
   decoyRows,
@@ -84,14 +85,7 @@ export default function QuantumLink(props: { initial: LinkPanelView }) {
             <p data-testid="block-outcome">{outcomeSentence(block)}</p>
             {block.message && <p class="qlink-note">KMS: {block.message}</p>}
             {block.decoy && (
-              <dl class="qlink-decoy" data-testid="decoy-estimates">
-                {decoyRows(block).map((row) => (
-                  <div>
-                    <dt>{row.label}</dt>
-                    <dd>{row.value}</dd>
-                  </div>
-                ))}
-              </dl>
+              <RowList rows={decoyRows(block)} testId="decoy-estimates" />
             )}
           </div>
         )
