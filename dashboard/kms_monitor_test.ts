@@ -217,7 +217,17 @@ Deno.test({
         peer_id: "Soldier_Bravo",
       });
       await waitFor(() => monitor.state.keysIssued === 1, "a key counted");
-      assertEquals(monitor.state.history.length, 1);
+      // The continuous link puts each block's QBER in the history by itself.
+      assertEquals(monitor.state.history.length >= 1, true);
+      // Its blocks and its settings come with the stream.
+      const blocks = monitor.state.link?.blocks ?? 0;
+      await waitFor(
+        () => (monitor.state.link?.blocks ?? 0) > blocks,
+        "a block of the link",
+        10_000,
+      );
+      assertEquals(monitor.state.link?.settings.simulated, true);
+      assertEquals(monitor.state.link!.series.length >= 1, true);
       assertEquals(monitor.state.audit.at(-1)?.tag, "KEY_ISSUED");
 
       const attack = await monitor.act("force_attack");
