@@ -9,11 +9,30 @@ import type { KmsEvent, KmsEventName } from "../protocol/kms_event.ts";
 import type {
   BlockEventData,
   BlockReport,
+  LinkReport,
   PoolChange,
   PoolEventData,
 } from "../protocol/link_report.ts";
 import type { LinkStatusResponse } from "../protocol/types.ts";
 import { SAMPLE_LINK_REPORT } from "../protocol/_test_link_report.ts";
+
+/**
+ * The protocol's sample link with its last block's decoy estimates as the
+ * engine measures them on the demo link (`runLinkBlock`: s_X,1 ≈ 64% of
+ * 10^6 detections, φ_X ≈ 4.6%); the sample's 42% would read as lost single
+ * photons next to the model's honest block.
+ */
+export const FAKE_LINK_REPORT: LinkReport = {
+  ...SAMPLE_LINK_REPORT,
+  last_block: {
+    ...SAMPLE_LINK_REPORT.last_block!,
+    decoy: {
+      vacuum_detections_lower: 1200,
+      single_photon_detections_lower: 640_156,
+      phase_error_upper: 0.046,
+    },
+  },
+};
 
 /** An in-memory KMS with the routes the dashboard calls. */
 export class FakeKms {
@@ -27,7 +46,7 @@ export class FakeKms {
     history: [0.02],
     router_last_seen: null,
     attack_mode: false,
-    link: SAMPLE_LINK_REPORT,
+    link: FAKE_LINK_REPORT,
   };
   /** The `Date` header of `/link_status`, if any. */
   date: string | null = null;

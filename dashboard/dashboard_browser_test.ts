@@ -460,8 +460,27 @@ Deno.test({
       );
 
       await t.step(
-        "PNS: a normal QBER, collapsed single photons, no key; the operator's attack labelled as the demo's",
+        "PNS: a normal QBER, fewer single photons, a smaller key, then none; the operator's attack labelled as the demo's",
         async () => {
+          // As the engine's PNS block of 10^6 detections on the demo link.
+          fake.finishBlock({
+            eve: "pns",
+            qber: 0.0202,
+            duration_s: 0.357,
+            secret_bits: 29_056,
+            decoy: {
+              vacuum_detections_lower: 1100,
+              single_photon_detections_lower: 312_325,
+              phase_error_upper: 0.088,
+            },
+          });
+          await page.getByTestId("block-outcome").getByText(
+            "Key, smaller: 29,056 secret bits to the pool. PNS suspected: QBER 2.0% looks normal but the decoy estimate of single-photon detections fell to 312,325 (49% of the 642,972 an honest link gives at these settings)",
+          ).waitFor();
+          await page.getByTestId("decoy-estimates").getByText(
+            "s_X,1 ≥ 642,972 · φ_X ≤ 4.5%",
+          ).waitFor();
+          await shot(page, "link_pns_key");
           fake.finishBlock({
             outcome: "insufficient_secret_bits",
             message: "the single-photon bound s_X,1 is 0",
@@ -473,7 +492,7 @@ Deno.test({
             },
           });
           await page.getByTestId("block-outcome").getByText(
-            "PNS suspected: QBER 2.1% looks normal but the decoy estimate of single-photon detections fell to 0: no key.",
+            "PNS suspected: QBER 2.0% looks normal but the decoy estimate of single-photon detections fell to 0 (0% of the 642,972 an honest link gives at these settings): no key.",
           ).waitFor();
           await page.getByTestId("simulated-attack").getByText(
             "photon-number splitting (PNS)",
@@ -498,7 +517,7 @@ Deno.test({
         await waitFor(
           async () =>
             await canvasNumber(page, "key-rate-chart", "last-pool") === 0 &&
-            await points() === 6,
+            await points() === 7,
           "the pool at 0%",
           WAIT_MS,
         );

@@ -13,6 +13,7 @@ import type {
   LinkReport,
   LinkSettingsReport,
 } from "../protocol/link_report.ts";
+import { honestBlock } from "./link_expectation.ts";
 import type { SocEvent } from "./soc_state.ts";
 
 // 128 bits or more of hex in one run looks like key material; key ids are
@@ -54,6 +55,8 @@ function toSocEvent(event: KmsEvent): SocEvent | null {
         history: [...event.data.history],
         attackMode: event.data.attack_mode,
         link: linkReport(event.data.link),
+        // Here, on the server: browsers fold the snapshot without the model.
+        expected: honestBlock(event.data.link.settings),
       };
     case "link": {
       const { status, qber, time } = event.data;

@@ -1,6 +1,7 @@
 import { assertEquals } from "@std/assert";
 import { parseKmsMessage, parseLinkStatus } from "./kms_wire.ts";
 import { SAMPLE_LINK_REPORT } from "../protocol/_test_link_report.ts";
+import { honestBlock } from "./link_expectation.ts";
 
 /** A valid `state` event's data with some fields replaced. */
 function stateData(fields: Record<string, unknown>): string {
@@ -58,6 +59,7 @@ Deno.test("parseKmsMessage keeps only the fields the view shows", () => {
       history: [0.02, 0.25],
       attackMode: true,
       link: SAMPLE_LINK_REPORT,
+      expected: honestBlock(SAMPLE_LINK_REPORT.settings),
     },
   );
   assertEquals(parseKmsMessage("reset", '{"status":"GREEN","time":"T"}'), {

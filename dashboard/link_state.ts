@@ -16,6 +16,7 @@ import type {
   LinkSettingsReport,
   PoolChange,
 } from "../protocol/link_report.ts";
+import type { HonestBlock } from "./link_expectation.ts";
 
 /** Points of the key-rate and pool chart the state keeps. */
 export const LINK_POINTS = 300;
@@ -33,6 +34,8 @@ export interface LinkPoint {
 /** The link as the SOC view shows it. */
 export interface LinkState {
   settings: LinkSettingsReport;
+  /** What an honest block shows at these settings (`link_expectation.ts`), if known. */
+  expected: HonestBlock | null;
   /** The attack the KMS's operator has the simulated eavesdropper run. */
   eve: EveMode;
   keyRateBps: number;
@@ -71,6 +74,15 @@ function appended(series: LinkPoint[], point: LinkPoint): LinkPoint[] {
   return [...series, point].slice(-LINK_POINTS);
 }
 
+/** Options for {@linkcode linkFromReport}. */
+export interface LinkReportOptions {
+  /**
+   * An honest block at the report's settings, which the dashboard server
+   * computes (`link_expectation.ts`) so that browsers need no model.
+   */
+  expected?: HonestBlock | null;
+}
+
 /**
  * The link after a `state` event (a subscription or resubscription). The
  * series is the dashboard's own: it carries on when `report` continues it
@@ -97,6 +109,7 @@ function appended(series: LinkPoint[], point: LinkPoint): LinkPoint[] {
 export function linkFromReport(
   report: LinkReport,
   previous: LinkState | null,
+  options: LinkReportOptions = {},
 ): LinkState {
   const continues = previous !== null && report.blocks >= previous.blocks;
   const kept = continues ? previous.series : [];
@@ -110,6 +123,7 @@ export function linkFromReport(
     : kept;
   return {
     settings: report.settings,
+    expected: options.expected ?? null,
     eve: report.eve,
     keyRateBps: report.key_rate_bps,
     poolBits: report.pool_bits,

@@ -10,6 +10,7 @@ import {
   withBlock,
   withPool,
 } from "./link_state.ts";
+import { honestBlock } from "./link_expectation.ts";
 
 const CAPACITY = SAMPLE_LINK_REPORT.pool_capacity_bits;
 
@@ -42,6 +43,13 @@ Deno.test("blocks append points and become the last block", () => {
   ]);
   assertEquals(link.keyRateBps, 960_000);
   assertEquals(link.settings, SAMPLE_LINK_REPORT.settings);
+  // The honest expectation comes with the snapshot, computed on the server.
+  assertEquals(link.expected, null);
+  const expected = honestBlock(SAMPLE_LINK_REPORT.settings);
+  assertEquals(
+    linkFromReport(SAMPLE_LINK_REPORT, link, { expected }).expected,
+    expected,
+  );
 });
 
 Deno.test("the series keeps the newest LINK_POINTS points", () => {

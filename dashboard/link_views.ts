@@ -25,17 +25,19 @@ import {
   wholePercent,
   withPrefix,
 } from "./format.ts";
+import type { HonestBlock } from "./link_expectation.ts";
 import type { LinkPoint, LinkState } from "./link_state.ts";
 import type { SocState } from "./soc_state.ts";
 
 /**
- * Below this share of the block's detections, the decoy estimate of
- * single-photon detections has collapsed: an honest demo link gives ~40%
- * (the contract's sample: 420,000 of 10^6), a block too small for a key
- * still tens of per cent, while a photon-number-splitting attack, which
- * forwards only multi-photon pulses, drives the bound to about 0.
+ * A block whose single-photon estimate s_X,1 (as a share of its detections)
+ * falls below this fraction of an honest block's at the same settings
+ * (`link_expectation.ts`) has lost single photons. Honest blocks of the
+ * demo link measure 93–100% of the expectation (10^4 to 10^6 detections),
+ * while a photon-number-splitting attack, which blocks single photons and
+ * forwards multi-photon pulses, leaves about 40–50%.
  */
-export const SINGLE_PHOTON_COLLAPSE = 0.05;
+export const SINGLE_PHOTON_SHORTFALL = 0.75;
 
 /** One labelled figure. */
 export interface Row {
@@ -107,32 +109,61 @@ export function settingsRows(settings: LinkSettingsReport): Row[] {
 }
 
 /**
- * Whether the block's decoy estimate of single-photon detections fell below
- * {@linkcode SINGLE_PHOTON_COLLAPSE} of its detections.
+ * The block's single-photon estimate as a fraction of an honest block's at
+ * the same settings; `null` without a decoy estimate or an expectation.
  *
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
- * import { singlePhotonsCollapsed } from "./link_views.ts";
+ * import { singlePhotonRatio } from "./link_views.ts";
  * import { SAMPLE_BLOCK } from "../protocol/_test_link_report.ts";
  *
- * assertEquals(singlePhotonsCollapsed(SAMPLE_BLOCK), false);
- * const pns = { ...SAMPLE_BLOCK, decoy: { ...SAMPLE_BLOCK.decoy!, single_photon_detections_lower: 0 } };
- * assertEquals(singlePhotonsCollapsed(pns), true);
+ * const honest = { qber: 0.02, singlePhotonDetectionsLower: 640_000, phaseErrorUpper: 0.045, secretBits: 3e5 };
+ * const decoy = { ...SAMPLE_BLOCK.decoy!, single_photon_detections_lower: 320_000 };
+ * assertEquals(singlePhotonRatio({ ...SAMPLE_BLOCK, decoy }, honest, 1e6), 0.5);
+ * assertEquals(singlePhotonRatio({ ...SAMPLE_BLOCK, decoy: null }, honest, 1e6), null);
  * ```
  */
-export function singlePhotonsCollapsed(block: BlockReport): boolean {
-  return block.decoy !== null && block.detections > 0 &&
-    block.decoy.single_photon_detections_lower <
-      SINGLE_PHOTON_COLLAPSE * block.detections;
+export function singlePhotonRatio(
+  block: BlockReport,
+  expected: HonestBlock | null,
+  blockSize: number,
+): number | null {
+  if (!block.decoy || !expected || block.detections === 0) return null;
+  const honestShare = expected.singlePhotonDetectionsLower / blockSize;
+  if (!(honestShare > 0)) return null;
+  return block.decoy.single_photon_detections_lower / block.detections /
+    honestShare;
 }
 
-function singlePhotons(block: BlockReport): string {
-  return count(block.decoy?.single_photon_detections_lower ?? 0);
+/** The honest figures a block is judged against, for {@linkcode outcomeSentence}. */
+export interface Expectation {
+  /** An honest block at the link's settings, or `null` when unknown. */
+  expected: HonestBlock | null;
+  /** The link's block size n_X the expectation is for. */
+  blockSize: number;
+}
+
+function pnsClause(block: BlockReport, honest: Expectation): string | null {
+  const ratio = singlePhotonRatio(block, honest.expected, honest.blockSize);
+  if (
+    ratio === null || ratio >= SINGLE_PHOTON_SHORTFALL ||
+    block.qber >= RED_THRESHOLD
+  ) return null;
+  const expected = honest.expected!.singlePhotonDetectionsLower *
+    block.detections / honest.blockSize;
+  return `PNS suspected: QBER ${
+    percent(block.qber)
+  } looks normal but the decoy estimate of single-photon detections fell to ${
+    count(block.decoy!.single_photon_detections_lower)
+  } (${wholePercent(ratio)} of the ${
+    count(expected)
+  } an honest link gives at these settings)`;
 }
 
 /**
- * The block's outcome in words, from what an analyst measures.
+ * The block's outcome in words, from what an analyst measures and what an
+ * honest block at the same settings shows.
  *
  * @example
  * ```ts
@@ -140,6 +171,10 @@ function singlePhotons(block: BlockReport): string {
  * import { outcomeSentence } from "./link_views.ts";
  * import { SAMPLE_BLOCK } from "../protocol/_test_link_report.ts";
  *
+ * const honest = {
+ *   expected: { qber: 0.02, singlePhotonDetectionsLower: 640_000, phaseErrorUpper: 0.045, secretBits: 3e5 },
+ *   blockSize: 1e6,
+ * };
  * const pns = {
  *   ...SAMPLE_BLOCK,
  *   outcome: "insufficient_secret_bits" as const,
@@ -147,24 +182,27 @@ function singlePhotons(block: BlockReport): string {
  *   decoy: { ...SAMPLE_BLOCK.decoy!, single_photon_detections_lower: 0 },
  * };
  * assertEquals(
- *   outcomeSentence(pns),
- *   "PNS suspected: QBER 2.1% looks normal but the decoy estimate of single-photon detections fell to 0: no key.",
+ *   outcomeSentence(pns, honest),
+ *   "PNS suspected: QBER 2.1% looks normal but the decoy estimate of single-photon detections fell to 0 (0% of the 640,000 an honest link gives at these settings): no key.",
  * );
  * ```
  */
-export function outcomeSentence(block: BlockReport): string {
+export function outcomeSentence(
+  block: BlockReport,
+  honest: Expectation,
+): string {
   const qber = percent(block.qber);
-  const normal = block.qber < RED_THRESHOLD;
-  const pns = normal && singlePhotonsCollapsed(block)
-    ? `PNS suspected: QBER ${qber} looks normal but the decoy estimate of single-photon detections fell to ${
-      singlePhotons(block)
-    }`
-    : null;
+  const pns = pnsClause(block, honest);
+  const singlePhotons = count(block.decoy?.single_photon_detections_lower ?? 0);
   switch (block.outcome) {
     case "key":
-      return `Key: ${count(block.secret_bits)} secret bits to the pool from ${
-        count(block.detections)
-      } detections at QBER ${qber} (finite-key bound, Lim et al. 2014).`;
+      return pns
+        ? `Key, smaller: ${
+          count(block.secret_bits)
+        } secret bits to the pool. ${pns}; the finite-key bound (Lim et al. 2014) counts only those, so the smaller key stays secret.`
+        : `Key: ${count(block.secret_bits)} secret bits to the pool from ${
+          count(block.detections)
+        } detections at QBER ${qber} (finite-key bound, Lim et al. 2014).`;
     case "qber_above_threshold":
       return `Eavesdropper or fault suspected: QBER ${qber} is above the ${
         wholePercent(RED_THRESHOLD)
@@ -177,9 +215,7 @@ export function outcomeSentence(block: BlockReport): string {
         } detections (QBER ${qber}).`
         : `No key: the finite-key bound (Lim et al. 2014) left no secret bits from ${
           count(block.detections)
-        } detections at QBER ${qber}, single-photon estimate ${
-          singlePhotons(block)
-        }.`;
+        } detections at QBER ${qber}, single-photon estimate ${singlePhotons}.`;
     case "verification_failed":
       return `No key: the keys still differed after error correction (verification hash mismatch) at QBER ${qber}; block discarded.`;
     case "discarded":
@@ -199,18 +235,36 @@ export function outcomeSentence(block: BlockReport): string {
  * import { decoyRows } from "./link_views.ts";
  * import { SAMPLE_BLOCK } from "../protocol/_test_link_report.ts";
  *
- * assertEquals(decoyRows(SAMPLE_BLOCK)[1], {
+ * const honest = {
+ *   expected: { qber: 0.02, singlePhotonDetectionsLower: 640_000, phaseErrorUpper: 0.045, secretBits: 3e5 },
+ *   blockSize: 1e6,
+ * };
+ * const rows = decoyRows(SAMPLE_BLOCK, honest);
+ * assertEquals(rows[1], {
  *   label: "Single-photon detections s_X,1 ≥",
  *   value: "420,000 (42.0% of n_X)",
  * });
+ * assertEquals(rows[3], {
+ *   label: "An honest block here (model)",
+ *   value: "s_X,1 ≥ 640,000 · φ_X ≤ 4.5%",
+ * });
  * ```
  */
-export function decoyRows(block: BlockReport): Row[] {
+export function decoyRows(block: BlockReport, honest: Expectation): Row[] {
   const { decoy, detections } = block;
   if (decoy === null) return [];
   const share = detections > 0
     ? ` (${percent(decoy.single_photon_detections_lower / detections)} of n_X)`
     : "";
+  const { expected, blockSize } = honest;
+  const model = expected
+    ? [{
+      label: "An honest block here (model)",
+      value: `s_X,1 ≥ ${
+        count(expected.singlePhotonDetectionsLower * detections / blockSize)
+      } · φ_X ≤ ${percent(expected.phaseErrorUpper)}`,
+    }]
+    : [];
   return [
     {
       label: "Vacuum detections s_X,0 ≥",
@@ -224,6 +278,7 @@ export function decoyRows(block: BlockReport): Row[] {
       label: "Phase error rate φ_X ≤",
       value: percent(decoy.phase_error_upper),
     },
+    ...model,
   ];
 }
 

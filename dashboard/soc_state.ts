@@ -12,6 +12,7 @@
 
 import type { AuditEntry } from "../protocol/kms_event.ts";
 import type { LinkReport } from "../protocol/link_report.ts";
+import type { HonestBlock } from "./link_expectation.ts";
 import type { LinkStatus } from "../protocol/types.ts";
 import {
   type LinkBlockUpdate,
@@ -97,6 +98,8 @@ export type SocEvent =
     attackMode: boolean;
     /** The link, its pool and its latest block. */
     link: LinkReport;
+    /** An honest block at the link's settings, `null` when the model refuses them. */
+    expected: HonestBlock | null;
   }
   | {
     /** Counters and the router heartbeat, from a `/link_status` poll. */
@@ -217,7 +220,9 @@ export function reduceSoc(state: SocState, event: SocEvent): SocState {
         ...state,
         history: mergeHistory(state.history, event.history),
         attackMode: event.attackMode,
-        link: linkFromReport(event.link, state.link),
+        link: linkFromReport(event.link, state.link, {
+          expected: event.expected,
+        }),
       }, event.status);
     case "counters": {
       const { type: _, ...counters } = event;

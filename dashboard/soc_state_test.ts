@@ -50,6 +50,7 @@ Deno.test("a snapshot keeps timed points that the KMS's history continues", () =
     history: [0.03],
     attackMode: false,
     link: SAMPLE_LINK_REPORT,
+    expected: null,
   });
   assertEquals(same.history, before.history);
   const other = reduceSoc(before, {
@@ -58,6 +59,7 @@ Deno.test("a snapshot keeps timed points that the KMS's history continues", () =
     history: [0.25, 0.26],
     attackMode: true,
     link: SAMPLE_LINK_REPORT,
+    expected: null,
   });
   assertEquals(other.history, [
     { qber: 0.25, time: null },
@@ -74,6 +76,7 @@ Deno.test("a snapshot keeps timed points that the KMS's history continues", () =
     history: [],
     attackMode: false,
     link: SAMPLE_LINK_REPORT,
+    expected: null,
   });
   assertEquals(cleared.history, []);
 });
@@ -128,6 +131,7 @@ Deno.test("block and pool events fold into the link once a snapshot gave it", ()
       history: [],
       attackMode: false,
       link: SAMPLE_LINK_REPORT,
+      expected: null,
     },
     blockEvent,
     {

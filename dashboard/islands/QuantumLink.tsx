@@ -19,10 +19,10 @@ import {
  * import { assertStringIncludes } from "@std/assert";
  * import { renderToString } from "preact-render-to-string";
  * import QuantumLink from "./QuantumLink.tsx";
- * import { SAMPLE_LINK_REPORT } from "../../protocol/_test_link_report.ts";
+ * import { FAKE_LINK_REPORT } from "../_test_fake_kms.ts";
  * import { linkFromReport } from "../link_state.ts";
  *
- * const { series: _, ...link } = linkFromReport(SAMPLE_LINK_REPORT, null);
+ * const { series: _, ...link } = linkFromReport(FAKE_LINK_REPORT, null);
  * const html = renderToString(<QuantumLink initial={{ live: true, link }} />);
  * assertStringIncludes(html, '<dd data-testid="key-rate">1.04 Mbit/s</dd>');
  * assertStringIncludes(html, "Key: 320,960 secret bits to the pool");
@@ -38,6 +38,10 @@ export default function QuantumLink(props: { initial: LinkPanelView }) {
     );
   }
   const block = link.lastBlock;
+  const honest = {
+    expected: link.expected,
+    blockSize: link.settings.block_size,
+  };
   const attack = simulatedAttack(link.eve);
   const flushed = link.lastPoolChange?.change === "flushed"
     ? link.lastPoolChange
@@ -82,10 +86,13 @@ export default function QuantumLink(props: { initial: LinkPanelView }) {
               {scientific(block.pulses)} pulses in{" "}
               {Number(block.duration_s.toPrecision(3))} s of link time
             </h3>
-            <p data-testid="block-outcome">{outcomeSentence(block)}</p>
+            <p data-testid="block-outcome">{outcomeSentence(block, honest)}</p>
             {block.message && <p class="qlink-note">KMS: {block.message}</p>}
             {block.decoy && (
-              <RowList rows={decoyRows(block)} testId="decoy-estimates" />
+              <RowList
+                rows={decoyRows(block, honest)}
+                testId="decoy-estimates"
+              />
             )}
           </div>
         )

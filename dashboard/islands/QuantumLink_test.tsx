@@ -1,10 +1,10 @@
 import { assertEquals, assertStringIncludes } from "@std/assert";
 import { renderToString } from "preact-render-to-string";
-import { SAMPLE_LINK_REPORT } from "../../protocol/_test_link_report.ts";
+import { FAKE_LINK_REPORT } from "../_test_fake_kms.ts";
 import { linkFromReport, withPool } from "../link_state.ts";
 import QuantumLink from "./QuantumLink.tsx";
 
-function view(link = linkFromReport(SAMPLE_LINK_REPORT, null), live = true) {
+function view(link = linkFromReport(FAKE_LINK_REPORT, null), live = true) {
   const { series: _, ...rest } = link;
   return { live, link: rest };
 }
@@ -21,7 +21,7 @@ Deno.test("QuantumLink shows the pool in bits and % of capacity, and the block",
 });
 
 Deno.test("QuantumLink says a flush, and goes stale with the KMS", () => {
-  const flushed = withPool(linkFromReport(SAMPLE_LINK_REPORT, null), {
+  const flushed = withPool(linkFromReport(FAKE_LINK_REPORT, null), {
     change: "flushed",
     bits: 2_246_720,
     poolBits: 0,

@@ -88,7 +88,7 @@ Deno.test("GET / shows the simulated link: settings, the block's outcome in word
   const kms = new FakeKms();
   const { html } = await page(kms, (m) => {
     if (m.state.kms === "live" && m.state.link?.blocks === 7) {
-      // A photon-number-splitting block: normal QBER, no single photons.
+      // A photon-number-splitting block: normal QBER, no single photons left.
       kms.finishBlock({
         outcome: "insufficient_secret_bits",
         message: "the single-photon bound s_X,1 is 0",
@@ -123,7 +123,7 @@ Deno.test("GET / shows the simulated link: settings, the block's outcome in word
   ) assertStringIncludes(html, row);
   assertStringIncludes(
     html,
-    "PNS suspected: QBER 2.1% looks normal but the decoy estimate of single-photon detections fell to 0: no key.",
+    "PNS suspected: QBER 2.1% looks normal but the decoy estimate of single-photon detections fell to 0 (0% of the 642,972 an honest link gives at these settings): no key.",
   );
   assertStringIncludes(html, "KMS: the single-photon bound s_X,1 is 0");
   assertStringIncludes(
