@@ -3,11 +3,10 @@ import { RowList } from "../components/RowList.tsx";
 import { useLive } from "../live.ts";
 import {
   decoyRows,
-  type LinkPanelView,
-  linkPanelView,
   outcomeSentence,
   simulatedAttack,
-} from "../link_views.ts";
+} from "../block_outcome.ts";
+import { type LinkPanelView, linkPanelView } from "../link_views.ts";
 
 /**
  * The simulated link now: key rate, pool level, the latest block's outcome

@@ -10,7 +10,7 @@ import {
   type Expectation,
   outcomeSentence,
   simulatedAttack,
-} from "./link_views.ts";
+} from "./block_outcome.ts";
 
 const { settings } = SAMPLE_LINK_REPORT;
 
