@@ -59,18 +59,22 @@ export default function QuantumLink(props: { initial: LinkPanelView }) {
         </div>
         <div class="counter">
           <dt>Key pool</dt>
-          <dd data-testid="pool-level">{withPrefix(link.poolBits, "bit")}</dd>
-          <meter
-            min={0}
-            max={Math.max(1, link.poolCapacityBits)}
-            value={link.poolBits}
-            aria-label="Key pool level"
-          />
-          <span class="qlink-note">
-            {percent(link.poolBits / Math.max(1, link.poolCapacityBits))} of
-            {" "}
-            {withPrefix(link.poolCapacityBits, "bit")}
-          </span>
+          <dd>
+            <span data-testid="pool-level">
+              {withPrefix(link.poolBits, "bit")}
+            </span>
+            <meter
+              min={0}
+              max={Math.max(1, link.poolCapacityBits)}
+              value={link.poolBits}
+              aria-label="Key pool level"
+            />
+            <span class="qlink-note">
+              {percent(link.poolBits / Math.max(1, link.poolCapacityBits))} of
+              {" "}
+              {withPrefix(link.poolCapacityBits, "bit")}
+            </span>
+          </dd>
         </div>
         <div class="counter">
           <dt>Blocks</dt>

@@ -11,7 +11,7 @@ function view(link = linkFromReport(FAKE_LINK_REPORT, null), live = true) {
 
 Deno.test("QuantumLink shows the pool in bits and % of capacity, and the block", () => {
   const html = renderToString(<QuantumLink initial={view()} />);
-  assertStringIncludes(html, '<dd data-testid="pool-level">2.25 Mbit</dd>');
+  assertStringIncludes(html, '<span data-testid="pool-level">2.25 Mbit</span>');
   assertStringIncludes(html, "13.4% of");
   assertStringIncludes(html, 'aria-label="Key pool level"');
   assertStringIncludes(html, "Block 7 · 00:00:00Z · 3.09×10⁸ pulses");
