@@ -129,6 +129,7 @@ export default function KeyRateChart(props: { initial: LinkSeriesView }) {
     canvas.current!.dataset.lastRate = rate.length
       ? String(rate.at(-1)!.y)
       : "";
+    canvas.current!.dataset.lastTime = view.series.at(-1)?.time ?? "";
     canvas.current!.dataset.lastPool = pool.length
       ? String(pool.at(-1)!.y)
       : "";

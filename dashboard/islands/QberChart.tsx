@@ -138,6 +138,7 @@ export default function QberChart(props: { initial: QberPoint[] }) {
     // What the chart itself holds, for the browser tests.
     canvas.current!.dataset.points = String(data.length);
     canvas.current!.dataset.last = data.length ? String(data.at(-1)) : "";
+    canvas.current!.dataset.lastTime = points.at(-1)?.time ?? "";
   }, [points]);
 
   return (
