@@ -12,6 +12,7 @@
 import { assertEquals } from "@std/assert";
 import type { Browser, Page } from "playwright-core";
 import { PROJECT_ROOT } from "../common/service_process.ts";
+import type { LinkReport } from "../protocol/link_report.ts";
 import {
   enroll,
   removeDataDir,
@@ -179,6 +180,17 @@ Deno.test({
           // to the chart's 60), and one that runs BB84 per request adds one
           // for the key below: either way a newer point comes.
           const before = await lastTime(page, "qber-chart");
+          // Keys come from the link's pool: the first block must have filled it.
+          await waitFor(
+            async () => {
+              const { link } = (await kms.get("/link_status")).body as {
+                link?: LinkReport;
+              };
+              return (link?.pool_bits ?? 0) > 0;
+            },
+            "key in the pool",
+            WAIT_MS,
+          );
           await kms.post("/get_session_key", {
             device_id: "Soldier_Alpha",
             peer_id: "Soldier_Bravo",

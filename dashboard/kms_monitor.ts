@@ -93,6 +93,7 @@ export class KmsMonitor {
   #stream: AbortController | null = null;
   #following: Promise<void> | null = null;
   #pollTimer: ReturnType<typeof setTimeout> | undefined;
+  #pollDue = 0;
   #polling = false;
   #pollAgain = false;
 
@@ -259,8 +260,17 @@ export class KmsMonitor {
 
   #schedulePoll(delayMs: number): void {
     if (this.#closed.signal.aborted) return;
+    const due = Date.now() + delayMs;
+    // A poll already due sooner stays: a continuous link's blocks arrive
+    // faster than POLL_AFTER_EVENT_MS, and pushing the poll back on each
+    // one would starve the counters.
+    if (this.#pollTimer !== undefined && this.#pollDue <= due) return;
     clearTimeout(this.#pollTimer);
-    this.#pollTimer = setTimeout(() => this.#poll(), delayMs);
+    this.#pollDue = due;
+    this.#pollTimer = setTimeout(() => {
+      this.#pollTimer = undefined;
+      this.#poll();
+    }, delayMs);
   }
 
   async #poll(): Promise<void> {

@@ -199,6 +199,32 @@ Deno.test("a secure KMS streams /events to the monitor holding an operator token
   }
 });
 
+Deno.test("blocks faster than the poll's delay do not starve the counters", async () => {
+  const kms = new FakeKms();
+  // The poll after events comes 100 ms after one; blocks come every 20 ms.
+  const monitor = new KmsMonitor({
+    kmsUrl: "http://kms.test",
+    fetch: kms.fetch,
+    pollMs: 60_000,
+    log: () => {},
+  });
+  monitor.start();
+  const blocks = setInterval(() => kms.finishBlock(), 20);
+  try {
+    await waitFor(() => monitor.state.kms === "live", "live");
+    await waitFor(() => (monitor.state.link?.blocks ?? 0) > 8, "blocks");
+    kms.linkStatus = { ...kms.linkStatus, total_keys_issued: 3 };
+    await waitFor(
+      () => monitor.state.keysIssued === 3,
+      "the counters polled while blocks stream",
+      2_000,
+    );
+  } finally {
+    clearInterval(blocks);
+    await monitor.close();
+  }
+});
+
 Deno.test({
   name: "with the real KMS: state, live runs, Force Attack, Reset, restart",
   async fn() {
@@ -212,6 +238,12 @@ Deno.test({
     try {
       await waitFor(() => monitor.state.kms === "live", "live");
       assertEquals(monitor.state.status, "GREEN");
+      // Keys come from the link's pool: the first block must have filled it.
+      await waitFor(
+        () => (monitor.state.link?.poolBits ?? 0) > 0,
+        "key in the pool",
+        10_000,
+      );
       await kms.post("/get_session_key", {
         device_id: "Soldier_Alpha",
         peer_id: "Soldier_Bravo",
