@@ -49,8 +49,12 @@ export interface ActionResult {
   message: string;
 }
 
-// Counters change with most live events: refresh them just after a burst.
+// Refresh the counters just after a burst of the events that change them.
 const POLL_AFTER_EVENT_MS = 100;
+// The events after which a counter has changed: keys issued and sessions
+// (key), attacks detected (attack), and an operator's action. The link's
+// blocks and pool changes come several times a second and change none.
+const COUNTER_EVENTS = new Set(["key", "attack", "attack_mode", "reset"]);
 // Generous: a loaded machine may answer slowly, and a poll that gives up
 // restarts the subscription.
 const POLL_TIMEOUT_MS = 5_000;
@@ -216,7 +220,7 @@ export class KmsMonitor {
           }
           const event = parseKmsMessage(message.event, message.data);
           if (event) this.#apply(event);
-          if (message.event !== "audit" && message.event !== "state") {
+          if (COUNTER_EVENTS.has(message.event)) {
             this.#schedulePoll(POLL_AFTER_EVENT_MS);
           }
         }
@@ -261,9 +265,9 @@ export class KmsMonitor {
   #schedulePoll(delayMs: number): void {
     if (this.#closed.signal.aborted) return;
     const due = Date.now() + delayMs;
-    // A poll already due sooner stays: a continuous link's blocks arrive
-    // faster than POLL_AFTER_EVENT_MS, and pushing the poll back on each
-    // one would starve the counters.
+    // A poll already due sooner stays: events can come faster than
+    // POLL_AFTER_EVENT_MS (a burst of ETSI keys), and pushing the poll back
+    // on each one would starve the counters.
     if (this.#pollTimer !== undefined && this.#pollDue <= due) return;
     clearTimeout(this.#pollTimer);
     this.#pollDue = due;

@@ -199,9 +199,9 @@ Deno.test("a secure KMS streams /events to the monitor holding an operator token
   }
 });
 
-Deno.test("blocks faster than the poll's delay do not starve the counters", async () => {
+Deno.test("a stream of key events does not starve the counters; blocks poll nothing", async () => {
   const kms = new FakeKms();
-  // The poll after events comes 100 ms after one; blocks come every 20 ms.
+  // The poll after an event comes 100 ms after it; keys come every 20 ms.
   const monitor = new KmsMonitor({
     kmsUrl: "http://kms.test",
     fetch: kms.fetch,
@@ -209,18 +209,45 @@ Deno.test("blocks faster than the poll's delay do not starve the counters", asyn
     log: () => {},
   });
   monitor.start();
-  const blocks = setInterval(() => kms.finishBlock(), 20);
+  let keys = 0;
+  const stream = setInterval(() => {
+    kms.finishBlock();
+    kms.emit("key", {
+      device: "Soldier_Alpha",
+      peer: null,
+      key_id: `k${keys++}`,
+      qber: 0.02,
+      kind: "etsi",
+      time: "T",
+    });
+  }, 20);
   try {
     await waitFor(() => monitor.state.kms === "live", "live");
-    await waitFor(() => (monitor.state.link?.blocks ?? 0) > 8, "blocks");
     kms.linkStatus = { ...kms.linkStatus, total_keys_issued: 3 };
     await waitFor(
       () => monitor.state.keysIssued === 3,
-      "the counters polled while blocks stream",
+      "the counters polled while keys stream",
       2_000,
     );
+    clearInterval(stream);
+    const polls = () =>
+      kms.requests.filter((r) => r === "GET /link_status").length;
+    // Let the poll the last key asked for come and go.
+    let settled = -1;
+    await waitFor(async () => {
+      const now = polls();
+      if (now === settled) return true;
+      settled = now;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return false;
+    }, "the polls to settle");
+    const before = polls();
+    for (let i = 0; i < 20; i++) kms.finishBlock();
+    await waitFor(() => (monitor.state.link?.blocks ?? 0) >= 20, "blocks");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assertEquals(polls(), before, "blocks alone ask the KMS nothing");
   } finally {
-    clearInterval(blocks);
+    clearInterval(stream);
     await monitor.close();
   }
 });
