@@ -45,8 +45,7 @@ let built: Promise<unknown> | null = null;
  * permission set may read).
  */
 export async function enrollOperator(dataDir: string): Promise<TestOperator> {
-  const folder = `credentials/test-${crypto.randomUUID().slice(0, 8)}`;
-  const file = `${folder}/Operator.json`;
+  const { file, remove } = operatorFile();
   const { code, stderr } = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -67,15 +66,36 @@ export async function enrollOperator(dataDir: string): Promise<TestOperator> {
   const { token } = JSON.parse(
     await Deno.readTextFile(`${PROJECT_ROOT}${file}`),
   );
+  return { name: "Operator", token, file, remove };
+}
+
+/** A fresh folder under credentials/ for an operator's file, and its removal. */
+function operatorFile(): { file: string; remove: () => Promise<void> } {
+  const folder = `credentials/test-${crypto.randomUUID().slice(0, 8)}`;
   return {
-    name: "Operator",
-    token,
-    file,
+    file: `${folder}/Operator.json`,
     remove: () =>
       Deno.remove(`${PROJECT_ROOT}${folder}`, { recursive: true }).catch(
         () => {},
       ),
   };
+}
+
+/**
+ * An operator's credentials file written directly, for a dashboard over a
+ * fake KMS (which checks no tokens), under credentials/ like
+ * {@linkcode enrollOperator}'s.
+ */
+export async function writeOperator(): Promise<TestOperator> {
+  const { file, remove } = operatorFile();
+  const token = `operator-${crypto.randomUUID()}`;
+  const path = `${PROJECT_ROOT}${file}`;
+  await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+  await Deno.writeTextFile(
+    path,
+    JSON.stringify({ device_id: "Operator", token, role: "operator" }),
+  );
+  return { name: "Operator", token, file, remove };
 }
 
 /**

@@ -6,8 +6,33 @@
  */
 
 import type { KmsEvent, KmsEventName } from "../protocol/kms_event.ts";
+import type {
+  BlockEventData,
+  BlockReport,
+  LinkReport,
+  PoolChange,
+  PoolEventData,
+} from "../protocol/link_report.ts";
 import type { LinkStatusResponse } from "../protocol/types.ts";
 import { SAMPLE_LINK_REPORT } from "../protocol/_test_link_report.ts";
+
+/**
+ * The protocol's sample link with its last block's decoy estimates as the
+ * engine measures them on the demo link (`runLinkBlock`: s_X,1 ≈ 64% of
+ * 10^6 detections, φ_X ≈ 4.6%); the sample's 42% would read as lost single
+ * photons next to the model's honest block.
+ */
+export const FAKE_LINK_REPORT: LinkReport = {
+  ...SAMPLE_LINK_REPORT,
+  last_block: {
+    ...SAMPLE_LINK_REPORT.last_block!,
+    decoy: {
+      vacuum_detections_lower: 1200,
+      single_photon_detections_lower: 640_156,
+      phase_error_upper: 0.046,
+    },
+  },
+};
 
 /** An in-memory KMS with the routes the dashboard calls. */
 export class FakeKms {
@@ -21,7 +46,7 @@ export class FakeKms {
     history: [0.02],
     router_last_seen: null,
     attack_mode: false,
-    link: SAMPLE_LINK_REPORT,
+    link: FAKE_LINK_REPORT,
   };
   /** The `Date` header of `/link_status`, if any. */
   date: string | null = null;
@@ -97,6 +122,73 @@ export class FakeKms {
     for (const stream of this.#streams) stream.enqueue(bytes);
   }
 
+  /**
+   * Finishes the link's next block as the KMS does: the link report (what
+   * `/link_status` and new subscriptions see) moves on, and a `block` event
+   * goes out. `fields` replace the sample block's; a keyless outcome adds
+   * no bits to the pool.
+   */
+  finishBlock(fields: Partial<BlockReport> = {}): BlockEventData {
+    const link = this.linkStatus.link;
+    const previous = link.last_block ?? SAMPLE_LINK_REPORT.last_block!;
+    const block: BlockReport = {
+      ...previous,
+      index: link.blocks + 1,
+      time: new Date(Date.parse(previous.time) + 1000).toISOString(),
+      ...fields,
+    };
+    if (block.outcome !== "key") block.secret_bits = 0;
+    const poolBits = Math.min(
+      link.pool_capacity_bits,
+      link.pool_bits + block.secret_bits,
+    );
+    const keyRate = Math.round(block.secret_bits / block.duration_s);
+    this.linkStatus = {
+      ...this.linkStatus,
+      link: {
+        ...link,
+        eve: block.eve,
+        key_rate_bps: keyRate,
+        pool_bits: poolBits,
+        blocks: block.index,
+        last_block: block,
+      },
+    };
+    const data: BlockEventData = {
+      ...block,
+      pool_bits: poolBits,
+      pool_capacity_bits: link.pool_capacity_bits,
+      key_rate_bps: keyRate,
+    };
+    this.emit("block", data);
+    return data;
+  }
+
+  /** Takes `bits` from the pool, or flushes it, sending a `pool` event. */
+  changePool(change: PoolChange, bits: number): PoolEventData {
+    const link = this.linkStatus.link;
+    const taken = change === "flushed" ? link.pool_bits : bits;
+    const poolBits = Math.max(0, link.pool_bits - taken);
+    this.linkStatus = {
+      ...this.linkStatus,
+      link: { ...link, pool_bits: poolBits },
+    };
+    const data: PoolEventData = {
+      change,
+      bits: taken,
+      pool_bits: poolBits,
+      pool_capacity_bits: link.pool_capacity_bits,
+      time: new Date(
+        Date.parse(
+          link.last_block?.time ?? SAMPLE_LINK_REPORT.last_block!.time,
+        ) +
+          500,
+      ).toISOString(),
+    };
+    this.emit("pool", data);
+    return data;
+  }
+
   /** Goes down: open streams end, requests fail. */
   stop(): void {
     this.#up = false;
@@ -141,6 +233,34 @@ export class FakeKms {
 
 function authorization(init: RequestInit | undefined): string | null {
   return new Headers(init?.headers).get("authorization");
+}
+
+/** A {@linkcode FakeKms} served over HTTP on loopback, for real processes. */
+export interface ServedFakeKms {
+  /** Base URL, e.g. http://127.0.0.1:43125. */
+  url: string;
+  /** Stops serving (open streams end first). */
+  close(): Promise<void>;
+}
+
+/** Serves `kms` on a free loopback port, as a dashboard process reaches a KMS. */
+export function serveFakeKms(kms: FakeKms): ServedFakeKms {
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    // No signal: a browser that leaves cancels its event stream's body.
+    (request) =>
+      kms.fetch(request.url, {
+        method: request.method,
+        headers: request.headers,
+      }),
+  );
+  return {
+    url: `http://127.0.0.1:${server.addr.port}`,
+    close: async () => {
+      kms.stop();
+      await server.shutdown();
+    },
+  };
 }
 
 /** Resolves once `condition()` holds; rejects after `timeoutMs`. */

@@ -49,8 +49,12 @@ export interface ActionResult {
   message: string;
 }
 
-// Counters change with most live events: refresh them just after a burst.
+// Refresh the counters just after a burst of the events that change them.
 const POLL_AFTER_EVENT_MS = 100;
+// The events after which a counter has changed: keys issued and sessions
+// (key), attacks detected (attack), and an operator's action. The link's
+// blocks and pool changes come several times a second and change none.
+const COUNTER_EVENTS = new Set(["key", "attack", "attack_mode", "reset"]);
 // Generous: a loaded machine may answer slowly, and a poll that gives up
 // restarts the subscription.
 const POLL_TIMEOUT_MS = 5_000;
@@ -93,6 +97,7 @@ export class KmsMonitor {
   #stream: AbortController | null = null;
   #following: Promise<void> | null = null;
   #pollTimer: ReturnType<typeof setTimeout> | undefined;
+  #pollDue = 0;
   #polling = false;
   #pollAgain = false;
 
@@ -215,7 +220,7 @@ export class KmsMonitor {
           }
           const event = parseKmsMessage(message.event, message.data);
           if (event) this.#apply(event);
-          if (message.event !== "audit" && message.event !== "state") {
+          if (COUNTER_EVENTS.has(message.event)) {
             this.#schedulePoll(POLL_AFTER_EVENT_MS);
           }
         }
@@ -259,8 +264,17 @@ export class KmsMonitor {
 
   #schedulePoll(delayMs: number): void {
     if (this.#closed.signal.aborted) return;
+    const due = Date.now() + delayMs;
+    // A poll already due sooner stays: events can come faster than
+    // POLL_AFTER_EVENT_MS (a burst of ETSI keys), and pushing the poll back
+    // on each one would starve the counters.
+    if (this.#pollTimer !== undefined && this.#pollDue <= due) return;
     clearTimeout(this.#pollTimer);
-    this.#pollTimer = setTimeout(() => this.#poll(), delayMs);
+    this.#pollDue = due;
+    this.#pollTimer = setTimeout(() => {
+      this.#pollTimer = undefined;
+      this.#poll();
+    }, delayMs);
   }
 
   async #poll(): Promise<void> {

@@ -199,6 +199,59 @@ Deno.test("a secure KMS streams /events to the monitor holding an operator token
   }
 });
 
+Deno.test("a stream of key events does not starve the counters; blocks poll nothing", async () => {
+  const kms = new FakeKms();
+  // The poll after an event comes 100 ms after it; keys come every 20 ms.
+  const monitor = new KmsMonitor({
+    kmsUrl: "http://kms.test",
+    fetch: kms.fetch,
+    pollMs: 60_000,
+    log: () => {},
+  });
+  monitor.start();
+  let keys = 0;
+  const stream = setInterval(() => {
+    kms.finishBlock();
+    kms.emit("key", {
+      device: "Soldier_Alpha",
+      peer: null,
+      key_id: `k${keys++}`,
+      qber: 0.02,
+      kind: "etsi",
+      time: "T",
+    });
+  }, 20);
+  try {
+    await waitFor(() => monitor.state.kms === "live", "live");
+    kms.linkStatus = { ...kms.linkStatus, total_keys_issued: 3 };
+    await waitFor(
+      () => monitor.state.keysIssued === 3,
+      "the counters polled while keys stream",
+      2_000,
+    );
+    clearInterval(stream);
+    const polls = () =>
+      kms.requests.filter((r) => r === "GET /link_status").length;
+    // Let the poll the last key asked for come and go.
+    let settled = -1;
+    await waitFor(async () => {
+      const now = polls();
+      if (now === settled) return true;
+      settled = now;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return false;
+    }, "the polls to settle");
+    const before = polls();
+    for (let i = 0; i < 20; i++) kms.finishBlock();
+    await waitFor(() => (monitor.state.link?.blocks ?? 0) >= 20, "blocks");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assertEquals(polls(), before, "blocks alone ask the KMS nothing");
+  } finally {
+    clearInterval(stream);
+    await monitor.close();
+  }
+});
+
 Deno.test({
   name: "with the real KMS: state, live runs, Force Attack, Reset, restart",
   async fn() {
@@ -212,12 +265,28 @@ Deno.test({
     try {
       await waitFor(() => monitor.state.kms === "live", "live");
       assertEquals(monitor.state.status, "GREEN");
+      // Keys come from the link's pool: the first block must have filled it.
+      await waitFor(
+        () => (monitor.state.link?.poolBits ?? 0) > 0,
+        "key in the pool",
+        10_000,
+      );
       await kms.post("/get_session_key", {
         device_id: "Soldier_Alpha",
         peer_id: "Soldier_Bravo",
       });
       await waitFor(() => monitor.state.keysIssued === 1, "a key counted");
-      assertEquals(monitor.state.history.length, 1);
+      // The continuous link puts each block's QBER in the history by itself.
+      assertEquals(monitor.state.history.length >= 1, true);
+      // Its blocks and its settings come with the stream.
+      const blocks = monitor.state.link?.blocks ?? 0;
+      await waitFor(
+        () => (monitor.state.link?.blocks ?? 0) > blocks,
+        "a block of the link",
+        10_000,
+      );
+      assertEquals(monitor.state.link?.settings.simulated, true);
+      assertEquals(monitor.state.link!.series.length >= 1, true);
       assertEquals(monitor.state.audit.at(-1)?.tag, "KEY_ISSUED");
 
       const attack = await monitor.act("force_attack");

@@ -8,6 +8,12 @@
  */
 
 import { type KmsEvent, parseKmsEvent } from "../protocol/kms_event.ts";
+import type {
+  BlockReport,
+  LinkReport,
+  LinkSettingsReport,
+} from "../protocol/link_report.ts";
+import { honestBlock } from "./link_expectation.ts";
 import type { SocEvent } from "./soc_state.ts";
 
 // 128 bits or more of hex in one run looks like key material; key ids are
@@ -48,10 +54,34 @@ function toSocEvent(event: KmsEvent): SocEvent | null {
         status: event.data.status,
         history: [...event.data.history],
         attackMode: event.data.attack_mode,
+        link: linkReport(event.data.link),
+        // Here, on the server: browsers fold the snapshot without the model.
+        expected: honestBlock(event.data.link.settings),
       };
     case "link": {
       const { status, qber, time } = event.data;
       return { type: "link", status, qber, time };
+    }
+    case "block": {
+      const { key_rate_bps, pool_bits, pool_capacity_bits } = event.data;
+      return {
+        type: "block",
+        block: blockReport(event.data),
+        keyRateBps: key_rate_bps,
+        poolBits: pool_bits,
+        poolCapacityBits: pool_capacity_bits,
+      };
+    }
+    case "pool": {
+      const { change, bits, pool_bits, pool_capacity_bits, time } = event.data;
+      return {
+        type: "pool",
+        change,
+        bits,
+        poolBits: pool_bits,
+        poolCapacityBits: pool_capacity_bits,
+        time,
+      };
     }
     case "attack_mode":
       return { type: "attack_mode", attackMode: event.data.attack_mode };
@@ -61,13 +91,74 @@ function toSocEvent(event: KmsEvent): SocEvent | null {
       const { id, tag, message, at } = event.data;
       return {
         type: "audit",
-        entry: { id, tag, message: message.replace(HEX_RUN, "[redacted]"), at },
+        entry: { id, tag, message: redacted(message), at },
       };
     }
     case "attack":
     case "key":
       return null;
   }
+}
+
+function redacted(message: string): string {
+  return message.replace(HEX_RUN, "[redacted]");
+}
+
+// Field by field, so that nothing else a KMS adds reaches a browser.
+function linkReport(link: LinkReport): LinkReport {
+  return {
+    settings: linkSettings(link.settings),
+    eve: link.eve,
+    key_rate_bps: link.key_rate_bps,
+    pool_bits: link.pool_bits,
+    pool_capacity_bits: link.pool_capacity_bits,
+    blocks: link.blocks,
+    last_block: link.last_block && blockReport(link.last_block),
+  };
+}
+
+function linkSettings(settings: LinkSettingsReport): LinkSettingsReport {
+  const [signal, weak, vacuum] = settings.intensities;
+  const [pSignal, pWeak, pVacuum] = settings.intensity_probabilities;
+  return {
+    simulated: true,
+    distance_km: settings.distance_km,
+    attenuation_db_per_km: settings.attenuation_db_per_km,
+    detector_efficiency: settings.detector_efficiency,
+    dark_count_probability: settings.dark_count_probability,
+    misalignment_error: settings.misalignment_error,
+    intensities: [signal, weak, vacuum],
+    intensity_probabilities: [pSignal, pWeak, pVacuum],
+    key_basis_probability: settings.key_basis_probability,
+    pulse_rate_hz: settings.pulse_rate_hz,
+    block_size: settings.block_size,
+    eps_sec: settings.eps_sec,
+    eps_cor: settings.eps_cor,
+  };
+}
+
+function blockReport(block: BlockReport): BlockReport {
+  const { decoy } = block;
+  return {
+    index: block.index,
+    time: block.time,
+    outcome: block.outcome,
+    ...(block.message === undefined
+      ? {}
+      : { message: redacted(block.message) }),
+    eve: block.eve,
+    qber: block.qber,
+    pulses: block.pulses,
+    duration_s: block.duration_s,
+    detections: block.detections,
+    leaked_bits: block.leaked_bits,
+    secret_bits: block.secret_bits,
+    decoy: decoy && {
+      vacuum_detections_lower: decoy.vacuum_detections_lower,
+      single_photon_detections_lower: decoy.single_photon_detections_lower,
+      phase_error_upper: decoy.phase_error_upper,
+    },
+  };
 }
 
 type Json = Record<string, unknown>;

@@ -1,5 +1,7 @@
 import { assertEquals } from "@std/assert";
 import { parseKmsMessage, parseLinkStatus } from "./kms_wire.ts";
+import { SAMPLE_LINK_REPORT } from "../protocol/_test_link_report.ts";
+import { honestBlock } from "./link_expectation.ts";
 
 /** A valid `state` event's data with some fields replaced. */
 function stateData(fields: Record<string, unknown>): string {
@@ -12,6 +14,7 @@ function stateData(fields: Record<string, unknown>): string {
     history: [0.02, 0.25],
     router_last_seen: null,
     attack_mode: true,
+    link: SAMPLE_LINK_REPORT,
     ...fields,
   });
 }
@@ -55,6 +58,8 @@ Deno.test("parseKmsMessage keeps only the fields the view shows", () => {
       status: "RED",
       history: [0.02, 0.25],
       attackMode: true,
+      link: SAMPLE_LINK_REPORT,
+      expected: honestBlock(SAMPLE_LINK_REPORT.settings),
     },
   );
   assertEquals(parseKmsMessage("reset", '{"status":"GREEN","time":"T"}'), {
@@ -180,4 +185,61 @@ Deno.test("parseLinkStatus reads counters and the router's age by the KMS clock"
     routerAgeSeconds: null,
   });
   assertEquals(parseLinkStatus("nope", kmsNow), null);
+});
+
+Deno.test("parseKmsMessage reads block and pool events, field by field", () => {
+  const block = {
+    ...SAMPLE_LINK_REPORT.last_block!,
+    outcome: "insufficient_secret_bits",
+    message: `single-photon bound 0 ${"ab".repeat(32)}`,
+    secret_bits: 0,
+    pool_bits: 4096,
+    pool_capacity_bits: 16_777_216,
+    key_rate_bps: 0,
+    extra: "not for browsers",
+  };
+  const event = parseKmsMessage("block", JSON.stringify(block));
+  assertEquals(event, {
+    type: "block",
+    block: {
+      ...SAMPLE_LINK_REPORT.last_block!,
+      outcome: "insufficient_secret_bits",
+      message: "single-photon bound 0 [redacted]",
+      secret_bits: 0,
+    },
+    keyRateBps: 0,
+    poolBits: 4096,
+    poolCapacityBits: 16_777_216,
+  });
+  assertEquals(
+    parseKmsMessage("block", JSON.stringify({ ...block, outcome: "maybe" })),
+    null,
+  );
+  const pool = {
+    change: "flushed",
+    bits: 4096,
+    pool_bits: 0,
+    pool_capacity_bits: 16_777_216,
+    time: "T",
+  };
+  assertEquals(parseKmsMessage("pool", JSON.stringify(pool)), {
+    type: "pool",
+    change: "flushed",
+    bits: 4096,
+    poolBits: 0,
+    poolCapacityBits: 16_777_216,
+    time: "T",
+  });
+  assertEquals(
+    parseKmsMessage("pool", JSON.stringify({ ...pool, bits: -1 })),
+    null,
+  );
+  // A state whose link has a field too many still carries only the known ones.
+  const state = parseKmsMessage(
+    "state",
+    stateData({ link: { ...SAMPLE_LINK_REPORT, secret: "x" } }),
+  );
+  assertEquals(state?.type === "snapshot" && state.link, SAMPLE_LINK_REPORT);
+  // One without a link is not this KMS's.
+  assertEquals(parseKmsMessage("state", stateData({ link: undefined })), null);
 });

@@ -9,7 +9,7 @@
  */
 
 import { signal } from "@preact/signals";
-import { useEffect } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { reduceSoc, type SocEvent, type SocState } from "./soc_state.ts";
 
 /** The live state; `null` until the stream's first snapshot. */
@@ -33,9 +33,29 @@ function connect(): void {
   });
 }
 
+/** Equal values, or objects whose own fields are each the same value. */
+function sameView(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (
+    typeof a !== "object" || typeof b !== "object" || a === null ||
+    b === null || Array.isArray(a) || Array.isArray(b)
+  ) return false;
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length &&
+    keys.every((key) =>
+      Object.is(
+        (a as Record<string, unknown>)[key],
+        (b as Record<string, unknown>)[key],
+      )
+    );
+}
+
 /**
  * An island's view of the live state: `initial` (its server-rendered props)
- * until the stream delivers, then `select(state)` on every change.
+ * until the stream delivers, then `select(state)`. The island renders again
+ * only when its view changes (field by field), not on every event: a
+ * continuous link sends many blocks a second, and an island that re-rendered
+ * on each would, among other things, reset what its form fields hold.
  *
  * @example
  * ```tsx
@@ -51,9 +71,22 @@ function connect(): void {
  * ```
  */
 export function useLive<T>(initial: T, select: (state: SocState) => T): T {
-  useEffect(connect, []);
-  const state = socState.value;
-  return state ? select(state) : initial;
+  const selector = useRef(select);
+  selector.current = select;
+  const [view, setView] = useState<T>(() => {
+    const state = socState.peek();
+    return state ? select(state) : initial;
+  });
+  useEffect(() => {
+    connect();
+    // subscribe calls back at once with the current state, then on changes.
+    return socState.subscribe((state) => {
+      if (!state) return;
+      const next = selector.current(state);
+      setView((current) => sameView(current, next) ? current : next);
+    });
+  }, []);
+  return view;
 }
 
 /**

@@ -8,12 +8,16 @@
 import type { Site } from "./_fresh/server.ts";
 import AuditLog from "./islands/AuditLog.tsx";
 import Bb84Explainer from "./islands/Bb84Explainer.tsx";
+import DistanceChart from "./islands/DistanceChart.tsx";
+import KeyRateChart from "./islands/KeyRateChart.tsx";
 import LinkCounters from "./islands/LinkCounters.tsx";
+import LinkSettings from "./islands/LinkSettings.tsx";
 import LinkStatusBanner from "./islands/LinkStatusBanner.tsx";
 import OpenKmsBanner from "./islands/OpenKmsBanner.tsx";
 import OperatorControls from "./islands/OperatorControls.tsx";
 import QberChart from "./islands/QberChart.tsx";
 import QberGauge from "./islands/QberGauge.tsx";
+import QuantumLink from "./islands/QuantumLink.tsx";
 import RouterStatus from "./islands/RouterStatus.tsx";
 import App from "./routes/_app.tsx";
 import * as action from "./routes/api/[action].ts";
@@ -36,12 +40,16 @@ export const site: Site = {
   islands: {
     AuditLog,
     Bb84Explainer,
+    DistanceChart,
+    KeyRateChart,
     LinkCounters,
+    LinkSettings,
     LinkStatusBanner,
     OpenKmsBanner,
     OperatorControls,
     QberChart,
     QberGauge,
+    QuantumLink,
     RouterStatus,
   },
 };

@@ -11,7 +11,17 @@
  */
 
 import type { AuditEntry } from "../protocol/kms_event.ts";
+import type { LinkReport } from "../protocol/link_report.ts";
+import type { HonestBlock } from "./link_expectation.ts";
 import type { LinkStatus } from "../protocol/types.ts";
+import {
+  type LinkBlockUpdate,
+  linkFromReport,
+  type LinkPoolUpdate,
+  type LinkState,
+  withBlock,
+  withPool,
+} from "./link_state.ts";
 
 /** QBER points the history chart keeps. */
 export const HISTORY_POINTS = 60;
@@ -68,6 +78,8 @@ export interface SocState {
   audit: AuditEntry[];
   /** The KMS's authentication mode, from its `/healthz`. */
   kmsAuth: KmsAuth;
+  /** The simulated QKD link and its key pool; `null` until the KMS was reached. */
+  link: LinkState | null;
 }
 
 /** A change to the {@linkcode SocState}. */
@@ -84,6 +96,10 @@ export type SocEvent =
     /** The KMS's recent QBER values, oldest first. */
     history: number[];
     attackMode: boolean;
+    /** The link, its pool and its latest block. */
+    link: LinkReport;
+    /** An honest block at the link's settings, `null` when the model refuses them. */
+    expected: HonestBlock | null;
   }
   | {
     /** Counters and the router heartbeat, from a `/link_status` poll. */
@@ -104,6 +120,14 @@ export type SocEvent =
     /** ISO time of the run. */
     time: string;
   }
+  | ({
+    /** A block of the link finished. */
+    type: "block";
+  } & LinkBlockUpdate)
+  | ({
+    /** Keys were taken from the pool, or it was flushed. */
+    type: "pool";
+  } & LinkPoolUpdate)
   | {
     /** Attack mode switched. */
     type: "attack_mode";
@@ -138,6 +162,7 @@ export const INITIAL_SOC_STATE: SocState = {
   chatBlocked: false,
   audit: [],
   kmsAuth: null,
+  link: null,
 };
 
 function withStatus(state: SocState, next: LinkStatus): SocState {
@@ -195,6 +220,9 @@ export function reduceSoc(state: SocState, event: SocEvent): SocState {
         ...state,
         history: mergeHistory(state.history, event.history),
         attackMode: event.attackMode,
+        link: linkFromReport(event.link, state.link, {
+          expected: event.expected,
+        }),
       }, event.status);
     case "counters": {
       const { type: _, ...counters } = event;
@@ -206,8 +234,24 @@ export function reduceSoc(state: SocState, event: SocEvent): SocState {
         history: [...state.history, { qber: event.qber, time: event.time }]
           .slice(-HISTORY_POINTS),
       }, event.status);
+    // Every subscription starts with a snapshot, so a link is known by then.
+    case "block":
+      return state.link
+        ? { ...state, link: withBlock(state.link, event) }
+        : state;
+    case "pool":
+      return state.link
+        ? { ...state, link: withPool(state.link, event) }
+        : state;
     case "attack_mode":
-      return { ...state, attackMode: event.attackMode };
+      // Attack mode off is Eve off; which attack comes on, the next block says.
+      return {
+        ...state,
+        attackMode: event.attackMode,
+        link: state.link && !event.attackMode
+          ? { ...state.link, eve: "none" }
+          : state.link,
+      };
     case "reset":
       return withStatus({ ...state, history: [] }, "GREEN");
     case "audit": {

@@ -7,6 +7,7 @@ import {
   type SocEvent,
   type SocState,
 } from "./soc_state.ts";
+import { SAMPLE_LINK_REPORT } from "../protocol/_test_link_report.ts";
 import { bannerView, rollingQber } from "./soc_views.ts";
 
 const live: SocState = { ...INITIAL_SOC_STATE, kms: "live", status: "GREEN" };
@@ -48,6 +49,8 @@ Deno.test("a snapshot keeps timed points that the KMS's history continues", () =
     status: "GREEN",
     history: [0.03],
     attackMode: false,
+    link: SAMPLE_LINK_REPORT,
+    expected: null,
   });
   assertEquals(same.history, before.history);
   const other = reduceSoc(before, {
@@ -55,6 +58,8 @@ Deno.test("a snapshot keeps timed points that the KMS's history continues", () =
     status: "RED",
     history: [0.25, 0.26],
     attackMode: true,
+    link: SAMPLE_LINK_REPORT,
+    expected: null,
   });
   assertEquals(other.history, [
     { qber: 0.25, time: null },
@@ -70,6 +75,8 @@ Deno.test("a snapshot keeps timed points that the KMS's history continues", () =
     status: "GREEN",
     history: [],
     attackMode: false,
+    link: SAMPLE_LINK_REPORT,
+    expected: null,
   });
   assertEquals(cleared.history, []);
 });
@@ -105,4 +112,57 @@ Deno.test("the audit list keeps the newest entries", () => {
   );
   assertEquals(state.audit.length, AUDIT_ENTRIES);
   assertEquals(state.audit.at(-1)?.id, AUDIT_ENTRIES + 2);
+});
+
+Deno.test("block and pool events fold into the link once a snapshot gave it", () => {
+  const blockEvent: SocEvent = {
+    type: "block",
+    block: { ...SAMPLE_LINK_REPORT.last_block!, index: 8, time: "T8" },
+    keyRateBps: 1_000_000,
+    poolBits: 2_500_000,
+    poolCapacityBits: SAMPLE_LINK_REPORT.pool_capacity_bits,
+  };
+  // Before any snapshot there are no settings to show a block against.
+  assertEquals(reduceSoc(live, blockEvent).link, null);
+  const state = fold(live, [
+    {
+      type: "snapshot",
+      status: "GREEN",
+      history: [],
+      attackMode: false,
+      link: SAMPLE_LINK_REPORT,
+      expected: null,
+    },
+    blockEvent,
+    {
+      type: "pool",
+      change: "taken",
+      bits: 4096,
+      poolBits: 2_500_000 - 4096,
+      poolCapacityBits: SAMPLE_LINK_REPORT.pool_capacity_bits,
+      time: "T9",
+    },
+  ]);
+  assertEquals(state.link?.lastBlock?.index, 8);
+  assertEquals(state.link?.series.map((point) => point.time), [
+    SAMPLE_LINK_REPORT.last_block!.time,
+    "T8",
+    "T9",
+  ]);
+  assertEquals(state.link?.poolBits, 2_500_000 - 4096);
+  const attacked = reduceSoc(state, {
+    ...blockEvent,
+    block: { ...blockEvent.block, index: 9, eve: "pns" },
+  });
+  assertEquals(attacked.link?.eve, "pns");
+  assertEquals(
+    reduceSoc(attacked, { type: "attack_mode", attackMode: true }).link?.eve,
+    "pns",
+  );
+  assertEquals(
+    reduceSoc(attacked, { type: "attack_mode", attackMode: false }).link?.eve,
+    "none",
+  );
+  // An operator's reset leaves the link's own series alone.
+  assertEquals(reduceSoc(state, { type: "reset" }).link, state.link);
 });

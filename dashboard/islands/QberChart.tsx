@@ -1,38 +1,12 @@
 /// <reference lib="dom" />
-import {
-  CategoryScale,
-  Chart,
-  LinearScale,
-  LineController,
-  LineElement,
-  type Plugin,
-  PointElement,
-  Tooltip,
-} from "chart.js";
-import { useEffect, useRef } from "preact/hooks";
+import type { Plugin } from "chart.js";
+import { useEffect } from "preact/hooks";
+import { CHART_COLORS as COLORS } from "../components/chart_theme.ts";
+import { useLineChart } from "../components/line_chart.ts";
 import { percent, wholePercent, zuluTime } from "../format.ts";
 import { useLive } from "../live.ts";
 import type { QberPoint } from "../soc_state.ts";
 import { RED_THRESHOLD, YELLOW_THRESHOLD } from "../../protocol/link_policy.ts";
-
-// Only the parts a line chart needs, so the bundle leaves the rest out.
-Chart.register(
-  LineController,
-  LineElement,
-  PointElement,
-  LinearScale,
-  CategoryScale,
-  Tooltip,
-);
-
-const COLORS = {
-  green: "#22c55e",
-  yellow: "#eab308",
-  red: "#ef4444",
-  line: "#60a5fa",
-  grid: "rgba(148, 163, 184, 0.14)",
-  text: "#94a3b8",
-};
 
 function colorOf(percentValue: number): string {
   return percentValue >= RED_THRESHOLD * 100
@@ -122,40 +96,27 @@ function summary(points: QberPoint[]): string {
  */
 export default function QberChart(props: { initial: QberPoint[] }) {
   const points = useLive(props.initial, (state) => state.history);
-  const canvas = useRef<HTMLCanvasElement>(null);
-  const chart = useRef<Chart<"line"> | null>(null);
-
-  useEffect(() => {
-    chart.current = new Chart(canvas.current!, {
-      type: "line",
-      data: { labels: [], datasets: [] },
-      options: {
-        animation: false,
-        maintainAspectRatio: false,
-        scales: {
-          x: {
-            ticks: { color: COLORS.text, maxRotation: 0, autoSkipPadding: 12 },
-            grid: { color: COLORS.grid },
-          },
-          y: {
-            min: 0,
-            ticks: { color: COLORS.text, callback: (value) => `${value}%` },
-            grid: { color: COLORS.grid },
-            title: { display: true, text: "QBER", color: COLORS.text },
-          },
-        },
-        plugins: {
-          tooltip: {
-            callbacks: {
-              label: (item) => `QBER ${(item.parsed.y ?? 0).toFixed(1)}%`,
-            },
-          },
+  const { canvas, chart } = useLineChart({
+    scales: {
+      x: {
+        ticks: { color: COLORS.text, maxRotation: 0, autoSkipPadding: 12 },
+        grid: { color: COLORS.grid },
+      },
+      y: {
+        min: 0,
+        ticks: { color: COLORS.text, callback: (value) => `${value}%` },
+        grid: { color: COLORS.grid },
+        title: { display: true, text: "QBER", color: COLORS.text },
+      },
+    },
+    plugins: {
+      tooltip: {
+        callbacks: {
+          label: (item) => `QBER ${(item.parsed.y ?? 0).toFixed(1)}%`,
         },
       },
-      plugins: [thresholds],
-    });
-    return () => chart.current?.destroy();
-  }, []);
+    },
+  }, [thresholds]);
 
   useEffect(() => {
     const current = chart.current;
@@ -177,6 +138,7 @@ export default function QberChart(props: { initial: QberPoint[] }) {
     // What the chart itself holds, for the browser tests.
     canvas.current!.dataset.points = String(data.length);
     canvas.current!.dataset.last = data.length ? String(data.at(-1)) : "";
+    canvas.current!.dataset.lastTime = points.at(-1)?.time ?? "";
   }, [points]);
 
   return (

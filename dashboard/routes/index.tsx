@@ -4,12 +4,16 @@ import { Panel } from "../components/Panel.tsx";
 import { SimulationNotice } from "../components/SimulationNotice.tsx";
 import AuditLog from "../islands/AuditLog.tsx";
 import Bb84Explainer from "../islands/Bb84Explainer.tsx";
+import DistanceChart from "../islands/DistanceChart.tsx";
+import KeyRateChart from "../islands/KeyRateChart.tsx";
 import LinkCounters from "../islands/LinkCounters.tsx";
+import LinkSettings from "../islands/LinkSettings.tsx";
 import LinkStatusBanner from "../islands/LinkStatusBanner.tsx";
 import OpenKmsBanner from "../islands/OpenKmsBanner.tsx";
 import OperatorControls from "../islands/OperatorControls.tsx";
 import QberChart from "../islands/QberChart.tsx";
 import QberGauge from "../islands/QberGauge.tsx";
+import QuantumLink from "../islands/QuantumLink.tsx";
 import RouterStatus from "../islands/RouterStatus.tsx";
 import { CSRF_FIELD } from "../operator_auth.ts";
 import type { AppState } from "../app_state.ts";
@@ -20,6 +24,12 @@ import {
   gaugeView,
   routerView,
 } from "../soc_views.ts";
+import {
+  linkPanelView,
+  linkSeriesView,
+  operatingPoint,
+} from "../link_views.ts";
+import { keyRateCurve } from "../key_rate_curve.ts";
 import { wholePercent } from "../format.ts";
 import { RED_THRESHOLD, YELLOW_THRESHOLD } from "../../protocol/link_policy.ts";
 
@@ -63,7 +73,9 @@ export const handler: Handlers<SocPageData, AppState> = {
 
 /**
  * The security operations view: link status, QBER gauge and history,
- * counters, router guard, controls, audit log and the BB84 explainer.
+ * counters, router guard, controls, audit log, the simulated QKD link (its
+ * key rate, pool, latest block, key-rate-vs-distance curve and settings)
+ * and the BB84 explainer.
  *
  * @example
  * ```tsx
@@ -144,6 +156,37 @@ export default function SocPage({ data }: PageProps<SocPageData, AppState>) {
         </Panel>
         <Panel title="Audit log" note="from the KMS" class="span-4">
           <AuditLog initial={state.audit} />
+        </Panel>
+        <Panel
+          title="Quantum link (simulated)"
+          note="decoy-state BB84, block after block"
+          class="span-4"
+        >
+          <QuantumLink initial={linkPanelView(state)} />
+        </Panel>
+        <Panel
+          title="Key rate and pool (simulated)"
+          note="every block and pool change, live"
+          class="span-8"
+        >
+          <KeyRateChart initial={linkSeriesView(state)} />
+        </Panel>
+        <Panel
+          title="Key rate vs distance (simulated)"
+          note="model curve and the running link"
+          class="span-8"
+        >
+          <DistanceChart
+            curve={state.link && keyRateCurve(state.link.settings)}
+            initial={operatingPoint(state)}
+          />
+        </Panel>
+        <Panel
+          title="Link settings (simulated)"
+          note="from the KMS's flags"
+          class="span-4"
+        >
+          <LinkSettings initial={state.link?.settings ?? null} />
         </Panel>
         <Panel
           title="How BB84 catches an eavesdropper"
