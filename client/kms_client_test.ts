@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertRejects } from "@std/assert";
 import { freePort } from "../common/service_process.ts";
-import { removeDataDir, startKms } from "../kms/_test_kms.ts";
+import { removeDataDir, startKms, waitForPool } from "../kms/_test_kms.ts";
 import {
   fetchLinkStatus,
   type KeyAnswer,
@@ -62,6 +62,8 @@ Deno.test("a RED link gives no key; link status follows", async () => {
       assert(refused.qber! > 0.11);
     }
     await kms.post("/reset");
+    // RED flushed the pool; keys come again once the link's blocks refill it.
+    await waitForPool(kms, { bits: 256 });
     keyOf(await requestSessionKey(kms.url, alpha));
   } finally {
     await kms.stop();

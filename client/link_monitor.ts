@@ -30,6 +30,7 @@ export interface LinkMonitorOptions {
  * ```ts
  * import { assertEquals } from "@std/assert";
  * import { LinkMonitor } from "./link_monitor.ts";
+ * import { SAMPLE_LINK_REPORT } from "../protocol/_test_link_report.ts";
  * const seen = Promise.withResolvers<string>();
  * const kms = {
  *   linkStatus: () =>
@@ -42,6 +43,7 @@ export interface LinkMonitorOptions {
  *       history: [0.02],
  *       router_last_seen: null,
  *       attack_mode: false,
+ *       link: SAMPLE_LINK_REPORT,
  *     }),
  * };
  * const monitor = new LinkMonitor(kms, {

@@ -159,7 +159,7 @@ Deno.test({
       );
 
       await t.step(
-        "logs in, loads GREEN and follows BB84 runs without a reload",
+        "logs in, loads GREEN and follows the link's blocks without a reload",
         async () => {
           await logInAs(page, operator!.name, operator!.token);
           await banner(page, "GREEN").waitFor();

@@ -58,7 +58,7 @@ const COUNTER_EVENTS = new Set(["key", "attack", "attack_mode", "reset"]);
 // Generous: a loaded machine may answer slowly, and a poll that gives up
 // restarts the subscription.
 const POLL_TIMEOUT_MS = 5_000;
-// Force Attack runs up to five BB84 rounds on the KMS.
+// Force Attack waits on the KMS for the link's blocks to turn RED.
 const ACTION_TIMEOUT_MS = 15_000;
 
 /**

@@ -38,11 +38,11 @@ export type KmsConnection = "connecting" | "live" | "unreachable";
  */
 export type KmsAuth = "open" | "required" | null;
 
-/** One BB84 run on the history chart. */
+/** One block of the link on the history chart. */
 export interface QberPoint {
   /** QBER of the run, 0 to 1. */
   qber: number;
-  /** ISO time of the run; `null` for runs from before the dashboard subscribed. */
+  /** ISO time of the block; `null` for blocks from before the dashboard subscribed. */
   time: string | null;
 }
 
@@ -52,7 +52,7 @@ export interface SocState {
   kms: KmsConnection;
   /** Link status as the KMS reports it; `null` until the KMS was reached. */
   status: LinkStatus | null;
-  /** Recent runs, oldest first, at most {@linkcode HISTORY_POINTS}. */
+  /** Recent blocks, oldest first, at most {@linkcode HISTORY_POINTS}. */
   history: QberPoint[];
   /** Session keys issued (KMS counter). */
   keysIssued: number;
@@ -111,7 +111,7 @@ export type SocEvent =
     routerAgeSeconds: number | null;
   }
   | {
-    /** One BB84 run. */
+    /** One block of the link. */
     type: "link";
     /** Status after the run. */
     status: LinkStatus;

@@ -71,14 +71,14 @@ export function bannerView(state: SocState): BannerView {
 
 /** What the QBER gauge shows. */
 export interface GaugeView {
-  /** QBER of the latest run, `null` with none. */
+  /** QBER of the latest block, `null` with none. */
   qber: number | null;
   rollingQber: number | null;
   live: boolean;
 }
 
 /**
- * The gauge's part of the state: the latest run and the rolling average.
+ * The gauge's part of the state: the latest block and the rolling average.
  *
  * @example
  * ```ts

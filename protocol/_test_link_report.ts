@@ -21,8 +21,8 @@ export const SAMPLE_BLOCK: BlockReport = {
   secret_bits: 320_960,
   decoy: {
     vacuum_detections_lower: 1200,
-    single_photon_detections_lower: 420_000,
-    phase_error_upper: 0.041,
+    single_photon_detections_lower: 640_000,
+    phase_error_upper: 0.045,
   },
 };
 

@@ -202,9 +202,9 @@ export interface EtsiStatusResponse {
   slave_SAE_ID: string;
   /** Key size when a request names none, in bits. */
   key_size: number;
-  /** Keys waiting for the slave SAE. */
+  /** Whole keys of `key_size` bits the key pool holds now (0 while the link refuses keys). */
   stored_key_count: number;
-  /** Most keys that may wait for one master and slave pair. */
+  /** Whole keys of `key_size` bits the pool can hold (its capacity). */
   max_key_count: number;
   /** Most keys in one request. */
   max_key_per_request: number;

@@ -69,16 +69,16 @@ function yMax(points: QberPoint[]): number {
 }
 
 function summary(points: QberPoint[]): string {
-  if (points.length === 0) return "No BB84 runs yet.";
+  if (points.length === 0) return "No blocks yet.";
   const last = points.at(-1)!.qber;
   const above = points.filter((p) => p.qber >= RED_THRESHOLD).length;
-  return `${points.length} runs shown · latest ${
+  return `${points.length} blocks shown · latest ${
     percent(last)
   } · ${above} at or above ${wholePercent(RED_THRESHOLD)}`;
 }
 
 /**
- * The QBER of each BB84 run as a live line chart (chart.js), with the YELLOW
+ * The QBER of each block of the link as a live line chart (chart.js), with the YELLOW
  * and RED thresholds drawn.
  *
  * @example
@@ -90,7 +90,7 @@ function summary(points: QberPoint[]): string {
  * const points = [{ qber: 0.02, time: null }, { qber: 0.25, time: "2026-02-23T05:00:00Z" }];
  * assertStringIncludes(
  *   renderToString(<QberChart initial={points} />),
- *   "<figcaption>2 runs shown · latest 25.0% · 1 at or above 11%</figcaption>",
+ *   "<figcaption>2 blocks shown · latest 25.0% · 1 at or above 11%</figcaption>",
  * );
  * ```
  */

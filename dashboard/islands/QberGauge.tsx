@@ -34,7 +34,7 @@ function zone(qber: number | null): string {
 }
 
 /**
- * A half-dial of the latest run's QBER with the YELLOW and RED thresholds, and
+ * A half-dial of the latest block's QBER with the YELLOW and RED thresholds, and
  * the rolling average the link status follows.
  *
  * @example
@@ -47,7 +47,7 @@ function zone(qber: number | null): string {
  *   <QberGauge initial={{ qber: 0.25, rollingQber: 0.07, live: false }} />,
  * );
  * assertStringIncludes(html, 'class="gauge-value zone-text-red"');
- * assertStringIncludes(html, "rolling 7.0% over the last 5 runs (stale)");
+ * assertStringIncludes(html, "rolling 7.0% over the last 5 blocks (stale)");
  * ```
  */
 export default function QberGauge(props: { initial: GaugeView }) {
@@ -59,7 +59,7 @@ export default function QberGauge(props: { initial: GaugeView }) {
       <svg
         viewBox="0 0 240 146"
         role="img"
-        aria-label={`QBER of the latest run ${percent(qber)}`}
+        aria-label={`QBER of the latest block ${percent(qber)}`}
       >
         <path class="gauge-zone zone-green" d={arc(0, YELLOW_THRESHOLD)} />
         <path
@@ -96,8 +96,8 @@ export default function QberGauge(props: { initial: GaugeView }) {
         </text>
       </svg>
       <p class="gauge-caption">
-        latest run · rolling {percent(rollingQber)} over the last{" "}
-        {ROLLING_WINDOW} runs
+        latest block · rolling {percent(rollingQber)} over the last{" "}
+        {ROLLING_WINDOW} blocks
         {live ? "" : " (stale)"}
       </p>
     </div>

@@ -149,7 +149,7 @@ export default function SocPage({ data }: PageProps<SocPageData, AppState>) {
         </Panel>
         <Panel
           title="QBER history"
-          note="every BB84 run, live"
+          note="every block of the link, live"
           class="span-8"
         >
           <QberChart initial={state.history} />
