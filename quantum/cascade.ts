@@ -9,22 +9,24 @@
  * errors are then found in turn (the cascade). Every parity revealed is
  * counted as leaked information for privacy amplification.
  *
- * The exchange: Alice's string never changes, so the block parities of all
- * passes go in the first message. Then every bisection level of all odd
- * blocks, of every pass, is one message, as in the parallel bisection of
- * Pedersen and Toyran ("High performance information reconciliation for QKD
- * with CASCADE", arXiv:1307.7829, 2013). Both sides keep the same public
- * record, so each message answers the previous level (which half was odd)
- * and carries its sender's parities of the next level's halves: this
- * module's own pairing of answer and request, which halves the messages of a
- * request/answer exchange (two per level) without revealing more, since
- * either way each half's parity of Alice becomes public once. Every parity
- * of a sub-block stays known, so a correction that makes one odd again is
- * searched from there (sub-block reuse, as cascade-cpp's options call it).
- * Odd blocks of different passes that share a bit are not searched in the
- * same level (the smaller goes first): two searches could find the same
- * error, and the later passes would pay for what the first pass's small
- * blocks find cheaply.
+ * The exchange. Alice's string never changes, so the block parities of all
+ * passes go in the first message. Then every bisection level of all the odd
+ * blocks of every pass, the blocks the cascade makes odd again included, is
+ * one message: the odd blocks are searched in parallel, the idea Pedersen
+ * and Toyran develop for fewer rounds ("High performance information
+ * reconciliation for QKD with CASCADE", arXiv:1307.7829). Both sides keep
+ * the same public record, so each message answers the previous level (which
+ * half was odd) and carries its sender's parities of the next level's first
+ * halves: this module's pairing of answer and request, which halves the
+ * messages of a request/answer exchange (two per level) and reveals no more,
+ * since either way each half's parity of Alice becomes public once and is
+ * counted once. Every sub-block parity stays known, so a correction that
+ * makes one odd again is searched from that sub-block (sub-block reuse, as
+ * cascade-cpp's options call it). Odd blocks of different passes that share
+ * a bit are not searched in the same level, the smaller goes first, and a
+ * half-string block goes alone: two searches could find the same error, and
+ * a large block would pay for what the first pass's small blocks find
+ * cheaply.
  *
  * @example
  * ```ts
@@ -38,8 +40,8 @@
  * const bob = { words: alice.words.map((w, i) => w ^ errors[i]), length: n };
  * const result = cascade(alice, bob, { qber: 0.02 }, rng);
  * assertEquals(result.corrected.words, alice.words);
- * // 1,605 parities in 93 messages (one round trip per parity: ~2,800).
- * assertEquals([result.leakedBits, result.messages], [1605, 93]);
+ * // 1,606 parities in 94 messages; one round trip per parity would take 2,500.
+ * assertEquals([result.leakedBits, result.messages], [1606, 94]);
  * assertEquals(result.rounds, Math.ceil(result.messages / 2));
  * ```
  *
@@ -94,12 +96,13 @@ export interface CascadeResult {
  * that, then half the string (as Martinez-Mateo et al., "Demystifying the
  * Information Reconciliation Protocol Cascade", 2015, recommend for the later
  * passes). The two factors were tuned by simulation of the batched exchange
- * on 10,000-bit blocks, where they give an efficiency of 1.066 to 1.075 at
- * QBER 1% to 8% in about 90 to 100 messages (a second block four times the
- * first costs 1.07 to 1.086 in about 60: searching the blocks of a pass in
- * parallel spends more than one search after another, and bigger second
- * blocks leave less for it; the classic 0.73 / QBER doubling schedule gives
- * about 1.15 to 1.2).
+ * on 10,000-bit blocks, where they give an efficiency of 1.06 to 1.072 at
+ * QBER 1% to 8% in about 95 to 110 messages. A second block four times the
+ * first, best for one search after another, gives 1.067 to 1.084 in 50 to 67
+ * messages here: searched in parallel, the second pass's blocks find errors
+ * that the cascade would have found in the first pass's smaller blocks, and
+ * bigger second blocks leave fewer of them. (The classic 0.73 / QBER
+ * doubling schedule gives about 1.15 to 1.2.)
  *
  * @example
  * ```ts
@@ -135,6 +138,8 @@ interface Node {
   /** The halves, once a search revealed them. */
   left: Node | null;
   right: Node | null;
+  /** Index in the list of odd nodes to search, -1 when not in it. */
+  slot: number;
 }
 
 /**
@@ -170,13 +175,24 @@ export function cascade(
   const blockSizes = options.blockSizes ??
     cascadeBlockSizes(options.qber, n, options.passes ?? 24);
   const roots: Node[][] = []; // per pass, per block
-  const odd = new Set<Node>(); // odd nodes without known halves
+  // Odd nodes without known halves, each holding an error to find. A list
+  // with slots in the nodes, not a Set: every correction settles a node in
+  // each of the 24 passes.
+  const odd: Node[] = [];
   let leakedBits = 0;
   let correctedErrors = 0;
 
+  const unlist = (node: Node) => {
+    const last = odd.pop()!;
+    if (last !== node) {
+      odd[node.slot] = last;
+      last.slot = node.slot;
+    }
+    node.slot = -1;
+  };
   const settle = (node: Node) => {
-    if (node.parity) odd.add(node);
-    else odd.delete(node);
+    if (node.parity && node.slot < 0) node.slot = odd.push(node) - 1;
+    else if (!node.parity && node.slot >= 0) unlist(node);
   };
 
   // A corrected bit toggles, in every pass, the known nodes that hold it;
@@ -220,7 +236,7 @@ export function cascade(
     for (let block = 0; block < pass.blocks; block++) {
       const lo = pass.start(block), hi = pass.end(block);
       const parity = pass.parity(lo, hi);
-      blocks.push({ pass, lo, hi, parity, left: null, right: null });
+      blocks.push({ pass, lo, hi, parity, left: null, right: null, slot: -1 });
       settle(blocks[block]);
     }
     roots.push(blocks);
@@ -232,7 +248,7 @@ export function cascade(
   let levels = 0;
   const bySize: Node[][] = Array.from({ length: 32 }, () => []);
   const found: Node[] = [];
-  while (odd.size > 0) {
+  while (odd.length > 0) {
     levels++;
     for (const node of odd) {
       bySize[31 - Math.clz32(node.hi - node.lo)].push(node);
@@ -258,8 +274,16 @@ export function cascade(
       const mid = (lo + hi) >>> 1;
       const parity = pass.parity(lo, mid);
       leakedBits++;
-      odd.delete(node);
-      node.left = { pass, lo, hi: mid, parity, left: null, right: null };
+      unlist(node);
+      node.left = {
+        pass,
+        lo,
+        hi: mid,
+        parity,
+        left: null,
+        right: null,
+        slot: -1,
+      };
       node.right = {
         pass,
         lo: mid,
@@ -267,6 +291,7 @@ export function cascade(
         parity: parity ^ node.parity,
         left: null,
         right: null,
+        slot: -1,
       };
       for (const half of [node.left, node.right]) {
         settle(half);
