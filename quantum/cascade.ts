@@ -142,6 +142,10 @@ interface Node {
   slot: number;
 }
 
+function node(pass: CascadePass, lo: number, hi: number, parity: number): Node {
+  return { pass, lo, hi, parity, left: null, right: null, slot: -1 };
+}
+
 /**
  * Reconciles Bob's string with Alice's.
  *
@@ -202,18 +206,18 @@ export function cascade(
     diff[bit >>> 5] ^= 1 << (bit & 31);
     correctedErrors++;
     for (const blocks of roots) {
-      let node = blocks[blocks[0].pass.blockOf(bit)];
+      let at = blocks[blocks[0].pass.blockOf(bit)];
       // Halves are known only where a search went: most passes stop at the
       // block without ranking the bit.
-      if (node.left) {
-        const position = node.pass.rank(bit);
-        while (node.left) {
-          node.parity ^= 1;
-          node = position < node.left.hi ? node.left : node.right!;
+      if (at.left) {
+        const position = at.pass.rank(bit);
+        while (at.left) {
+          at.parity ^= 1;
+          at = position < at.left.hi ? at.left : at.right!;
         }
       }
-      node.parity ^= 1;
-      settle(node);
+      at.parity ^= 1;
+      settle(at);
     }
   };
 
@@ -235,11 +239,15 @@ export function cascade(
     const blocks: Node[] = [];
     for (let block = 0; block < pass.blocks; block++) {
       const lo = pass.start(block), hi = pass.end(block);
-      const parity = pass.parity(lo, hi);
-      blocks.push({ pass, lo, hi, parity, left: null, right: null, slot: -1 });
+      blocks.push(node(pass, lo, hi, pass.parity(lo, hi)));
       settle(blocks[block]);
     }
     roots.push(blocks);
+  }
+
+  // A one-bit block (the first pass's last, say) that is odd is an error.
+  for (const single of odd.filter(({ lo, hi }) => hi - lo === 1)) {
+    if (single.parity) flip(single.pass.bitAt(single.lo));
   }
 
   // Bits of the nodes chosen for the current level, to keep them disjoint.
@@ -250,50 +258,35 @@ export function cascade(
   const found: Node[] = [];
   while (odd.length > 0) {
     levels++;
-    for (const node of odd) {
-      bySize[31 - Math.clz32(node.hi - node.lo)].push(node);
+    for (const candidate of odd) {
+      bySize[31 - Math.clz32(candidate.hi - candidate.lo)].push(candidate);
     }
     const chosen: Node[] = [];
     for (const nodes of bySize) {
-      for (const node of nodes) {
-        const large = 8 * (node.hi - node.lo) > n;
+      for (const candidate of nodes) {
+        const { pass, lo, hi } = candidate;
+        const large = 8 * (hi - lo) > n;
         // A node this large meets nearly every other: it goes alone.
-        if (chosen.length > 0) {
-          if (large || node.pass.touches(node.lo, node.hi, taken)) continue;
+        if (chosen.length > 0 && (large || pass.touches(lo, hi, taken))) {
+          continue;
         }
-        chosen.push(node);
-        if (!large) node.pass.cover(node.lo, node.hi, taken);
+        chosen.push(candidate);
+        if (!large) pass.cover(lo, hi, taken);
       }
       nodes.length = 0;
     }
     taken.fill(0);
     // The level's message: the parity of each chosen node's first half; the
     // differences are those of the level's start, as both sides sent them.
-    for (const node of chosen) {
-      const { pass, lo, hi } = node;
+    for (const search of chosen) {
+      const { pass, lo, hi } = search;
       const mid = (lo + hi) >>> 1;
       const parity = pass.parity(lo, mid);
       leakedBits++;
-      unlist(node);
-      node.left = {
-        pass,
-        lo,
-        hi: mid,
-        parity,
-        left: null,
-        right: null,
-        slot: -1,
-      };
-      node.right = {
-        pass,
-        lo: mid,
-        hi,
-        parity: parity ^ node.parity,
-        left: null,
-        right: null,
-        slot: -1,
-      };
-      for (const half of [node.left, node.right]) {
+      unlist(search);
+      search.left = node(pass, lo, mid, parity);
+      search.right = node(pass, mid, hi, parity ^ search.parity);
+      for (const half of [search.left, search.right]) {
         settle(half);
         if (half.parity && half.hi - half.lo === 1) found.push(half);
       }

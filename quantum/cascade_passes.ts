@@ -16,8 +16,6 @@ import type { Xoshiro128 } from "./random.ts";
 export interface CascadePass {
   /** Number of blocks. */
   readonly blocks: number;
-  /** Node keys per block: room for the heap-numbered bisection tree. */
-  readonly stride: number;
   /** First position of a block. */
   start(block: number): number;
   /** Position after a block's last. */
@@ -34,12 +32,6 @@ export interface CascadePass {
   touches(lo: number, hi: number, bitmap: Uint32Array): boolean;
   /** Sets in `bitmap` the bits at positions `[lo, hi)`. */
   cover(lo: number, hi: number, bitmap: Uint32Array): void;
-}
-
-function strideFor(size: number): number {
-  let stride = 4;
-  while (stride < 4 * size) stride *= 2;
-  return stride;
 }
 
 /**
@@ -110,7 +102,6 @@ export function blockPass(
 ): CascadePass {
   const common = {
     blocks: Math.ceil(n / size),
-    stride: strideFor(size),
     start: (block: number) => block * size,
     end: (block: number) => Math.min(n, (block + 1) * size),
   };
@@ -210,7 +201,6 @@ export function splitPass(
   const words = wordOps(mask, diff);
   return {
     blocks: 2,
-    stride: strideFor(Math.max(ones, zeros)),
     start: (block) => block ? zeros : 0,
     end: (block) => block ? n : zeros,
     blockOf,
