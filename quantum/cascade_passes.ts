@@ -77,12 +77,16 @@ function wordOps(mask: Uint32Array | null, diff: Uint32Array) {
   };
 }
 
-/** A public random permutation of `0..n-1` (Fisher-Yates). */
+/**
+ * A public random permutation of `0..n-1` (Fisher-Yates), the same as with
+ * `rng.below(i + 1)` at each step, from one batch of words.
+ */
 export function shuffledOrder(n: number, rng: Xoshiro128): Uint32Array {
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
+  const words = rng.fill(new Uint32Array(Math.max(0, n - 1)));
   for (let i = n - 1; i > 0; i--) {
-    const j = rng.below(i + 1);
+    const j = Math.floor((words[n - 1 - i] / 4294967296) * (i + 1));
     const t = order[i];
     order[i] = order[j];
     order[j] = t;
@@ -100,15 +104,17 @@ export function blockPass(
   diff: Uint32Array,
   order: Uint32Array | null,
 ): CascadePass {
-  const common = {
-    blocks: Math.ceil(n / size),
-    start: (block: number) => block * size,
-    end: (block: number) => Math.min(n, (block + 1) * size),
-  };
+  // The same properties in the same order for every kind of pass: flip()
+  // reads them for all 24 passes at each correction.
+  const blocks = Math.ceil(n / size);
+  const start = (block: number) => block * size;
+  const end = (block: number) => Math.min(n, (block + 1) * size);
   if (!order) {
     const words = wordOps(null, diff);
     return {
-      ...common,
+      blocks,
+      start,
+      end,
       blockOf: (bit) => (bit / size) | 0,
       rank: (bit) => bit,
       bitAt: (position) => position,
@@ -120,9 +126,12 @@ export function blockPass(
   const position = new Uint32Array(n);
   for (let i = 0; i < n; i++) position[order[i]] = i;
   return {
-    ...common,
+    blocks,
+    start,
+    end,
     blockOf: (bit) => (position[bit] / size) | 0,
     rank: (bit) => position[bit],
+    bitAt: (position) => order[position],
     parity: (lo, hi) => {
       let p = 0;
       for (let i = lo; i < hi; i++) {
@@ -130,7 +139,6 @@ export function blockPass(
       }
       return p & 1;
     },
-    bitAt: (position) => order[position],
     touches: (lo, hi, bitmap) => {
       for (let i = lo; i < hi; i++) {
         if ((bitmap[order[i] >>> 5] >>> (order[i] & 31)) & 1) return true;
