@@ -35,8 +35,9 @@ export interface CascadePass {
 }
 
 /**
- * Bits `[lo, hi)` of a word array, kept only where `mask ^ invert` is set
- * (all of them without a mask): one word `w` at a time, `x` its kept bits.
+ * Walks bits `[lo, hi)` of a word array one word `w` at a time, `keep`
+ * selecting those of the range where `mask ^ invert` is set (all of them
+ * without a mask), until `f` returns true.
  */
 function eachWord(
   lo: number,
