@@ -68,8 +68,76 @@ Deno.test("a single pass leaves even-error blocks uncorrected", () => {
   assert(result.corrected.words.some((w, i) => w !== alice.words[i]));
 });
 
-Deno.test("cascadeBlockSizes starts near 0.65/QBER and ends at half the string", () => {
-  assertEquals(cascadeBlockSizes(0.02, 10000, 4), [33, 132, 5000, 5000]);
+Deno.test("batched Cascade keeps f <= 1.08 at QBER 1% to 8% in at most 150 messages per 10,000-bit block", () => {
+  const rng = new Xoshiro128();
+  const n = 10000, trials = 300;
+  for (const q of [0.01, 0.02, 0.05, 0.08]) {
+    let efficiency = 0, messages = 0;
+    for (let i = 0; i < trials; i++) {
+      const { alice, bob, errors } = noisyPair(n, q, rng);
+      const result = cascade(alice, bob, { qber: q }, rng);
+      efficiency += result.leakedBits / (n * binaryEntropy(errors / n)) /
+        trials;
+      messages += result.messages / trials;
+      assertEquals(result.rounds, Math.ceil(result.messages / 2));
+    }
+    assert(efficiency <= 1.08, `q=${q}: f = ${efficiency.toFixed(4)} > 1.08`);
+    assert(efficiency > 1, `q=${q}: f = ${efficiency} below the Shannon limit`);
+    assert(
+      messages <= 150,
+      `q=${q}: ${messages.toFixed(1)} messages per block`,
+    );
+  }
+});
+
+Deno.test("no residual errors in 10^4 runs at 10^4 bits and QBER 2% (and 10^3 runs at 1%, 5%, 8%)", () => {
+  const rng = new Xoshiro128();
+  for (
+    const [q, runs] of [[0.02, 10000], [0.01, 1000], [0.05, 1000], [0.08, 1000]]
+  ) {
+    let failed = 0;
+    for (let i = 0; i < runs; i++) {
+      const { alice, bob, errors } = noisyPair(10000, q, rng);
+      const result = cascade(alice, bob, { qber: q }, rng);
+      if (result.corrected.words.some((w, j) => w !== alice.words[j])) failed++;
+      else assertEquals(result.correctedErrors, errors);
+    }
+    assertEquals(
+      failed,
+      0,
+      `q=${q}: ${failed} of ${runs} blocks left with errors`,
+    );
+  }
+});
+
+Deno.test("a block without errors costs its parities and two messages", () => {
+  const rng = new Xoshiro128();
+  const { alice } = noisyPair(4096, 0, rng);
+  const result = cascade(alice, { ...alice, words: alice.words.slice() }, {
+    qber: 0.02,
+  }, rng);
+  assertEquals([result.messages, result.rounds], [2, 1]);
+  assertEquals(
+    cascade({ words: new Uint32Array(0), length: 0 }, {
+      words: new Uint32Array(0),
+      length: 0,
+    }, { qber: 0.02 }).messages,
+    0,
+  );
+});
+
+Deno.test("Cascade reconciles 10^6 bits at QBER 2% with f below 1.06", () => {
+  const rng = new Xoshiro128();
+  const n = 1_000_000;
+  const { alice, bob, errors } = noisyPair(n, 0.02, rng);
+  const result = cascade(alice, bob, { qber: 0.02 }, rng);
+  assertEquals(result.corrected.words, alice.words);
+  assertEquals(result.correctedErrors, errors);
+  assert(result.leakedBits / (n * binaryEntropy(errors / n)) < 1.06);
+});
+
+Deno.test("cascadeBlockSizes starts near 0.65/QBER, then 7 times that, and ends at half the string", () => {
+  assertEquals(cascadeBlockSizes(0.02, 10000, 4), [33, 231, 5000, 5000]);
   assertEquals(cascadeBlockSizes(0, 100, 2), [50, 50]);
   assertThrows(
     () =>
