@@ -1,26 +1,23 @@
 /**
- * `deno task bench` part 1: the BB84 engine's speed and Cascade's efficiency.
+ * `deno task bench` part 1: the single-photon BB84 engine's speed.
  *
  * Prints simulated qubits per second for the quantum phase with sifting and
  * QBER estimation (with and without Eve), the time for one full 256-bit key
- * at QBER 2% including reconciliation and privacy amplification, and the mean
- * Cascade efficiency on 10,000-bit blocks at QBER 2%; then the decoy-state
+ * at QBER 2% including reconciliation and privacy amplification; then the decoy-state
  * pulse link's simulated pulses per second, and the cut-off distances of
  * `decoyKeyRate` on Ma et al. 2005's GYS parameters; then, as figures of the
  * bound rather than timings, the finite-key secret length (Lim et al. 2014) of
- * blocks of 10^4 to 10^8 signals on the demo's ~2% QBER link. Privacy
- * amplification's throughput is pa_bench.ts's.
+ * blocks of 10^4 to 10^8 signals on the demo's ~2% QBER link. Cascade's
+ * efficiency and messages are cascade_bench.ts's, privacy amplification's
+ * throughput pa_bench.ts's.
  *
  * @module
  */
 
-import { binaryEntropy } from "./entropy.ts";
-import { bernoulliMask, cryptoWords, Xoshiro128 } from "./random.ts";
-import { cascade } from "./cascade.ts";
+import { Xoshiro128 } from "./random.ts";
 import { transmitQubits } from "./channel.ts";
 import { simulateBB84 } from "./bb84.ts";
 import { estimateQber, siftKeys } from "./sifting.ts";
-import { popcount } from "./bits.ts";
 import { decoyCutoffKm } from "./decoy.ts";
 import { simulatePulses } from "./pulse_channel.ts";
 import { expectedFiniteKeyLength } from "./finite_key_channel.ts";
@@ -62,22 +59,6 @@ function keyTimes(): { p50: number; p99: number } {
   return percentiles(times);
 }
 
-function cascadeEfficiency(): number {
-  const rng = new Xoshiro128();
-  const n = 10000;
-  let sum = 0;
-  const trials = 200;
-  for (let t = 0; t < trials; t++) {
-    const words = cryptoWords((n + 31) >>> 5);
-    words[words.length - 1] &= (1 << (n & 31)) - 1;
-    const errors = bernoulliMask(n, 0.02, rng);
-    const bob = { words: words.map((w, i) => w ^ errors[i]), length: n };
-    const result = cascade({ words, length: n }, bob, { qber: 0.02 }, rng);
-    sum += result.leakedBits / (n * binaryEntropy(popcount(errors) / n));
-  }
-  return sum / trials;
-}
-
 function pulseRate(pns: boolean): number {
   const pulses = 1 << 24;
   const link = {
@@ -112,11 +93,6 @@ if (import.meta.main) {
     `  full 256-bit key at QBER 2%:    p50 ${key.p50.toFixed(3)} ms, p99 ${
       key.p99.toFixed(3)
     } ms (target < 2 ms)`,
-  );
-  console.log(
-    `  Cascade efficiency, 10,000-bit blocks at QBER 2%: f = ${
-      cascadeEfficiency().toFixed(3)
-    } (target <= 1.25)`,
   );
   console.log("Decoy-state link (quantum/pulse_channel.ts, simulated)");
   console.log(

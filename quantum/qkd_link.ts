@@ -278,6 +278,7 @@ export function runLinkBlock(
     qber: (mZ + 1) / (nZ + 2),
   }, rng);
   stats.leakedBits = reconciled.leakedBits;
+  stats.cascadeMessages = reconciled.messages;
   // Equal strings hash alike, so the tags (and below, the amplified keys)
   // are compared only where Bob's string differs from Alice's: the outcome
   // is that of computing both sides, at half the cost.
