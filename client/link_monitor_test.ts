@@ -2,6 +2,7 @@ import { assertEquals } from "@std/assert";
 import type { LinkStatus } from "../protocol/mod.ts";
 import { httpKms } from "./kms_client.ts";
 import { LinkMonitor } from "./link_monitor.ts";
+import { SAMPLE_LINK_STATUS } from "../protocol/_test_link_report.ts";
 
 Deno.test("the monitor reports every poll, and failures, until stopped", async () => {
   const statuses: LinkStatus[] = ["GREEN", "RED", "GREEN"];
@@ -11,16 +12,7 @@ Deno.test("the monitor reports every poll, and failures, until stopped", async (
     () => {
       const status = statuses[polls++];
       return status
-        ? Response.json({
-          status,
-          qber: 0.02,
-          total_keys_issued: 0,
-          attacks_detected: 0,
-          active_sessions: 0,
-          history: [0.02],
-          router_last_seen: null,
-          attack_mode: false,
-        })
+        ? Response.json({ ...SAMPLE_LINK_STATUS, status })
         : new Response("down", { status: 503 });
     },
   );

@@ -14,13 +14,15 @@ import type {
   PoolEventData,
 } from "../protocol/link_report.ts";
 import type { LinkStatusResponse } from "../protocol/types.ts";
-import { SAMPLE_LINK_REPORT } from "../protocol/_test_link_report.ts";
+import {
+  SAMPLE_LINK_REPORT,
+  SAMPLE_LINK_STATUS,
+} from "../protocol/_test_link_report.ts";
 
 /**
- * The protocol's sample link with its last block's decoy estimates as the
- * engine measures them on the demo link (`runLinkBlock`: s_X,1 ≈ 64% of
- * 10^6 detections, φ_X ≈ 4.6%); the sample's 42% would read as lost single
- * photons next to the model's honest block.
+ * The protocol's sample link with its last block's decoy estimates exactly as
+ * one run of the engine measured them on the demo link (`runLinkBlock`:
+ * s_X,1 ≈ 64% of 10^6 detections, φ_X ≈ 4.6%).
  */
 export const FAKE_LINK_REPORT: LinkReport = {
   ...SAMPLE_LINK_REPORT,
@@ -38,14 +40,7 @@ export const FAKE_LINK_REPORT: LinkReport = {
 export class FakeKms {
   /** What `/link_status` answers (and `/events` starts with). */
   linkStatus: LinkStatusResponse = {
-    status: "GREEN",
-    qber: 0.02,
-    total_keys_issued: 0,
-    attacks_detected: 0,
-    active_sessions: 0,
-    history: [0.02],
-    router_last_seen: null,
-    attack_mode: false,
+    ...SAMPLE_LINK_STATUS,
     link: FAKE_LINK_REPORT,
   };
   /** The `Date` header of `/link_status`, if any. */

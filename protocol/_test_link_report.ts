@@ -1,11 +1,13 @@
 /**
- * Test helper: a link report as a KMS on the demo's link sends it, for the
- * tests of the readers of `/link_status` and the `state` event.
+ * Test helper: a link report and a link status as a KMS on the demo's link
+ * sends them, for the tests of the readers of `/link_status` and the `state`
+ * event.
  *
  * @module
  */
 
 import type { BlockReport, LinkReport } from "./link_report.ts";
+import type { LinkStatusResponse } from "./types.ts";
 
 /** One block of the demo link that gave key. */
 export const SAMPLE_BLOCK: BlockReport = {
@@ -49,4 +51,17 @@ export const SAMPLE_LINK_REPORT: LinkReport = {
   pool_capacity_bits: 16_777_216,
   blocks: 7,
   last_block: SAMPLE_BLOCK,
+};
+
+/** A whole `GET /link_status` answer of a GREEN demo KMS. */
+export const SAMPLE_LINK_STATUS: LinkStatusResponse = {
+  status: "GREEN",
+  qber: 0.02,
+  total_keys_issued: 0,
+  attacks_detected: 0,
+  active_sessions: 0,
+  history: [0.02],
+  router_last_seen: null,
+  attack_mode: false,
+  link: SAMPLE_LINK_REPORT,
 };
