@@ -162,7 +162,7 @@ export function outcomeSentence(
  * const rows = decoyRows(SAMPLE_BLOCK, honest);
  * assertEquals(rows[1], {
  *   label: "Single-photon detections s_X,1 ≥",
- *   value: "420,000 (42.0% of n_X)",
+ *   value: "640,000 (64.0% of n_X)",
  * });
  * assertEquals(rows[3], {
  *   label: "An honest block here (model)",
