@@ -276,10 +276,11 @@ Deno.test("the named methods answer only the standard's codes: a wrong method or
     });
     const unknown = await kms.get("/api/v1/keys/SAE_B/nonsense", SAE_A);
     assertEquals(unknown.status, 404);
+    // Other paths under the prefix: the common 404, whose JSON has a message.
     for (const path of ["/api/v1/keys/", "/api/v1/keys/SAE_B/status/extra"]) {
       const other = await kms.get(path, SAE_A);
       assertEquals(other.status, 404);
-      assertEquals(other.body, { message: `no route ${path}` });
+      assertEquals(other.body.message, `no route ${path}`);
     }
   });
 });

@@ -11,6 +11,7 @@ import type { Kms } from "./context.ts";
 import {
   decKeys,
   encKeys,
+  ETSI_LABEL,
   etsiRoute,
   etsiStatus,
   unknownOperation,
@@ -73,8 +74,8 @@ export const ROUTES: readonly Route[] = [
   etsiRoute("/api/v1/keys/:sae/enc_keys", { GET: encKeys, POST: encKeys }),
   etsiRoute("/api/v1/keys/:sae/dec_keys", { GET: decKeys, POST: decKeys }),
   etsiRoute("/api/v1/keys/:sae/:operation", { "*": unknownOperation }),
-  // Other paths under the ETSI prefix: the common 404, in the ETSI shape.
-  etsiRoute("/api/v1/keys/*", { "*": noRoute }),
+  // Other paths under the ETSI prefix: the common 404, counted as ETSI.
+  { path: "/api/v1/keys/*", label: ETSI_LABEL, methods: { "*": noRoute } },
 ];
 
 /** What a serve handler is told about the connection besides the request. */
