@@ -1,6 +1,7 @@
 // ETSI GS QKD 014 V1.1.1 conformance, written from the standard's text
 // (clause 6 and Tables 2 to 13): the codes and messages of issue 15.
 import { assert, assertEquals, assertMatch } from "@std/assert";
+import { encKeysAtOnce } from "./_test_etsi.ts";
 import { type MemoryKms, withMemoryKms } from "./_test_memory_kms.ts";
 
 type Keys = { key_ID: string; key: string }[];
@@ -387,23 +388,16 @@ Deno.test("the cap of 4,096 undelivered keys holds per slave, for 16 concurrent 
     await issue(kms, { as: SAE_A, body: { number: 84, size: 64 } });
     const pair = { master: "SAE_A", slave: "SAE_B" };
     assertEquals(kms.kms.etsi.count(pair), 3796);
-    const answers = await Promise.all(
-      Array.from(
-        { length: 16 },
-        () =>
-          kms.post(
-            "/api/v1/keys/SAE_B/enc_keys",
-            { number: 128, size: 64 },
-            SAE_A,
-          ),
-      ),
-    );
-    const served = answers.filter((a) => a.status === 200);
+    const { served, refused } = await encKeysAtOnce(kms, {
+      as: SAE_A,
+      count: 16,
+      body: { number: 128, size: 64 },
+    });
     assertEquals(served.length, 2);
-    for (const refused of answers.filter((a) => a.status !== 200)) {
-      assertEquals(refused.status, 400);
+    for (const refusal of refused) {
+      assertEquals(refusal.status, 400);
       assertMatch(
-        refused.body.message as string,
+        refusal.body.message as string,
         /^at most 4096 undelivered keys per SAE pair: SAE_B has \d+ to collect$/,
       );
     }

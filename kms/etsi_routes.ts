@@ -317,7 +317,7 @@ export const decKeys: Handler = async (request, context) => {
   settleDelivery(request, {
     kms,
     claim: claimed.claim,
-    pair: `master=${master} slave=${slave} count=${keys.length}`,
+    detail: `master=${master} slave=${slave} count=${keys.length}`,
   });
   return json({ keys } satisfies EtsiKeysResponse);
 };
@@ -329,18 +329,18 @@ export const decKeys: Handler = async (request, context) => {
  */
 function settleDelivery(
   request: Request,
-  options: { kms: Kms; claim: string; pair: string },
+  options: { kms: Kms; claim: string; detail: string },
 ): void {
-  const { kms, claim, pair } = options;
+  const { kms, claim, detail } = options;
   const settle = (written: boolean) => {
     if (written) {
       kms.etsi.deliver(claim);
-      kms.audit.record("ETSI_KEYS_DELIVERED", pair);
+      kms.audit.record("ETSI_KEYS_DELIVERED", detail);
     } else {
       kms.etsi.release(claim);
       kms.audit.record(
         "ETSI_KEYS_RELEASED",
-        `${pair} reason=the answer was not written in full`,
+        `${detail} reason=the answer was not written in full`,
       );
     }
   };

@@ -1,4 +1,5 @@
 import { assert, assertEquals, assertMatch } from "@std/assert";
+import { encKeysAtOnce } from "./_test_etsi.ts";
 import { MEMORY_POOL_BITS, withMemoryKms } from "./_test_memory_kms.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -186,20 +187,13 @@ Deno.test("16 concurrent enc_keys near the pool's level: each gets all its keys 
     const asA = { authorization: `Bearer ${kms.enroll("SAE_A")}` };
     kms.enroll("SAE_B");
     // Ten requests' worth of bits for sixteen requests of 4 x 256 bits.
-    const answers = await Promise.all(
-      Array.from(
-        { length: 16 },
-        () =>
-          kms.post(
-            "/api/v1/keys/SAE_B/enc_keys",
-            { number: 4, size: 256 },
-            asA,
-          ),
-      ),
-    );
-    const served = answers.filter((a) => a.status === 200);
+    const { served, refused: refusals } = await encKeysAtOnce(kms, {
+      as: asA,
+      count: 16,
+      body: { number: 4, size: 256 },
+    });
     assertEquals(served.length, 10);
-    for (const refused of answers.filter((a) => a.status !== 200)) {
+    for (const refused of refusals) {
       assertEquals(refused.status, 503);
       assertMatch(refused.body.message as string, /^key pool empty/);
     }
