@@ -249,7 +249,7 @@ Deno.test("enc_keys for a slave that could never collect the keys (not enrolled,
   });
 });
 
-Deno.test("the named methods answer only the standard's codes: a wrong method or a body too large is a 400; an unknown operation stays 404; all in JSON {message}", async () => {
+Deno.test("the named methods answer only the standard's codes: a wrong method or a body too large is a 400, an operator's token a 401; an unknown operation stays 404; all in JSON {message}", async () => {
   await withMemoryKms(async (kms) => {
     const { SAE_A } = saes(kms, "SAE_A", "SAE_B");
     for (
@@ -274,6 +274,14 @@ Deno.test("the named methods answer only the standard's codes: a wrong method or
     assertEquals(large.status, 400);
     assertEquals(large.body, {
       message: "request body is larger than 16384 bytes",
+    });
+    const operator = kms.enroll("Operator", { role: "operator" });
+    const notSae = await kms.get("/api/v1/keys/SAE_B/status", {
+      authorization: `Bearer ${operator}`,
+    });
+    assertEquals(notSae.status, 401, "no 403 in Tables 4, 6 and 8");
+    assertEquals(notSae.body, {
+      message: "Operator is an operator: ETSI keys are for SAEs",
     });
     const unknown = await kms.get("/api/v1/keys/SAE_B/nonsense", SAE_A);
     assertEquals(unknown.status, 404);

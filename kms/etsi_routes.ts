@@ -58,7 +58,8 @@ export const RED_NO_DELIVERY =
  * shares with the rest of the KMS (body reading, authentication), in the
  * standard's shape and within its status codes (200, 400, 401, 503): a
  * method the route does not serve and a body too large are a "bad request
- * format", 400; an unexpected failure is an "error on server side", 503.
+ * format", 400; an operator's token is "unauthorized", 401; an unexpected
+ * failure is an "error on server side", 503.
  * Counted under {@linkcode ETSI_LABEL}.
  *
  * @example
@@ -95,6 +96,10 @@ export function etsiRoute(
   };
 }
 
+// The shared code's statuses the standard has no row for: a body too large
+// is a bad request format; an operator's token is no SAE's, unauthorized.
+const WITHIN_STANDARD: Record<number, number> = { 413: 400, 403: 401 };
+
 function etsiErrors(handler: Handler): Handler {
   return async (request, context) => {
     try {
@@ -102,8 +107,9 @@ function etsiErrors(handler: Handler): Handler {
     } catch (error) {
       if (error instanceof HttpError) {
         const shaped = EtsiError.from(error);
-        throw shaped.status === 413
-          ? new EtsiError(400, shaped.message)
+        const status = WITHIN_STANDARD[shaped.status];
+        throw status
+          ? new EtsiError(status, shaped.message, { headers: shaped.headers })
           : shaped;
       }
       // Never echo internals (or anything secret): the kind only.
