@@ -24,6 +24,29 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 /** Request body bytes buffered ahead of the handler before reading pauses. */
 const BODY_HIGH_WATER_BYTES = 64 * 1024;
 
+const written = new WeakMap<Request, Promise<boolean>>();
+
+/**
+ * Whether the response to a {@linkcode toRequest} `Request` was written in
+ * full: resolves when its connection's response ends, `true` once every
+ * byte went to the socket, `false` when the client went away (or the body
+ * failed) first. Undefined for a `Request` that came another way. For
+ * handlers that must commit only what was delivered, e.g. a one-time key.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { responseWritten } from "./fetch_bridge.ts";
+ *
+ * assertEquals(responseWritten(new Request("http://kms/")), undefined);
+ * ```
+ */
+export function responseWritten(
+  request: Request,
+): Promise<boolean> | undefined {
+  return written.get(request);
+}
+
 /**
  * The `Request` for a Node request. Its URL is built from the Host header,
  * as Deno.serve builds it, or from `fallbackHost` without one. Throws a
@@ -45,18 +68,22 @@ export function toRequest(
     ? new URL(`http://${req.headers.host ?? fallbackHost}${target}`)
     : new URL(target);
   const aborted = new AbortController();
+  const finished = Promise.withResolvers<boolean>();
   // "close" after the response finished is a normal end, not an abort.
   res.once("close", () => {
     if (!res.writableFinished) aborted.abort();
+    finished.resolve(res.writableFinished);
   });
   const method = req.method ?? "GET";
   const hasBody = method !== "GET" && method !== "HEAD";
-  return new Request(url, {
+  const request = new Request(url, {
     method,
     headers,
     body: hasBody ? bodyStream(req) : null,
     signal: aborted.signal,
   });
+  written.set(request, finished.promise);
+  return request;
 }
 
 // Pull-driven, so a handler that reads slowly (or never) stops the socket

@@ -7,6 +7,7 @@
 import type { Identity } from "../protocol/mod.ts";
 import { Auditor } from "./audit.ts";
 import type { KmsConfig } from "./config.ts";
+import { EtsiKeyStore } from "./etsi_keys.ts";
 import { EventHub } from "./events.ts";
 import { KeyBroker } from "./key_broker.ts";
 import { KeyPool } from "./key_pool.ts";
@@ -31,6 +32,8 @@ export interface Kms {
   config: KmsConfig;
   /** Counters, history, ledger, ETSI keys, tokens and the audit log. */
   store: KmsStore;
+  /** ETSI keys waiting for their slaves, and the cap's reservations. */
+  etsi: EtsiKeyStore;
   /** Live event feed. */
   hub: EventHub;
   /** Where audit entries go: SQLite, the console and the event feed. */
@@ -104,6 +107,7 @@ export function createKms(config: KmsConfig, parts: KmsParts): Kms {
   return {
     config,
     store,
+    etsi: new EtsiKeyStore(store),
     hub,
     audit,
     link,
@@ -135,6 +139,12 @@ export async function openKms(config: KmsConfig): Promise<Kms> {
     ticketKey: await loadTicketKey(config.dataDir),
   });
   await kms.pool.restore();
+  // dec_keys answers the last process was writing when it died: their keys
+  // may not have reached the slave, so it can collect them again.
+  const reclaimed = kms.etsi.releaseAll();
+  if (reclaimed > 0) {
+    kms.audit.record("ETSI_KEYS_RECLAIMED", `count=${reclaimed}`);
+  }
   kms.link.attach(new LinkRunner(config.link));
   const prune = () => kms.store.prune(config.retention);
   prune();

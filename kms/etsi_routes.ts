@@ -6,9 +6,17 @@
  *
  * Every caller authenticates with its bearer token; the token names the
  * calling SAE. Keys come from the link's key pool in one atomic take (an
- * empty pool answers 503 at once) and wait for the slave sealed under the
- * master key. `status` describes the pool: `stored_key_count` keys of
- * `key_size` it holds now, `max_key_count` its capacity in such keys.
+ * empty pool answers 503 at once), number x size bits once for all slaves,
+ * and wait sealed under the master key for each slave the master named (the
+ * path's and any `additional_slave_SAE_IDs`: key multicast), at most
+ * {@linkcode MAX_UNDELIVERED_KEYS} per master/slave pair. `status`
+ * describes the pool: `stored_key_count` keys of `key_size` it holds now,
+ * `max_key_count` its capacity in such keys.
+ *
+ * `dec_keys` is all or nothing: every named key, or none and a 400 (401
+ * when the caller is no slave of one of them, Table 7). Its keys count as
+ * delivered only once the answer was written in full (see `etsi_keys.ts`);
+ * while the link is RED it delivers none (503), and keeps them.
  *
  * @module
  */
@@ -18,32 +26,41 @@ import {
   type EtsiStatusResponse,
   isDeviceId,
 } from "../protocol/mod.ts";
+import { responseWritten } from "../common/fetch_bridge.ts";
 import { authenticate, requireRole } from "./caller.ts";
+import type { Kms } from "./context.ts";
+import { MAX_UNDELIVERED_KEYS, type OverCap } from "./etsi_keys.ts";
+import {
+  checkKeyIds,
+  DEFAULT_KEY_SIZE,
+  keyIdsOfBody,
+  KEYS_NOT_FOUND,
+  MAX_KEY_PER_REQUEST,
+  MAX_KEY_SIZE,
+  MAX_SAE_ID_COUNT,
+  MIN_KEY_SIZE,
+  parseKeyRequest,
+} from "./etsi_request.ts";
 import { EtsiError, HttpError, json, readJsonObject } from "./http.ts";
 import { openAtRest, sealAtRest } from "./master_key.ts";
 import type { Handler, Route, RouteContext } from "./router.ts";
 
 /** This KME's id in status answers. */
 export const KME_ID = "QSTCS-KMS";
-/** Key size when the request names none (bits). */
-export const DEFAULT_KEY_SIZE = 256;
-/** Smallest key size served (bits). */
-export const MIN_KEY_SIZE = 64;
-/** Largest key size served (bits). */
-export const MAX_KEY_SIZE = 4096;
-/** Most keys in one request. */
-export const MAX_KEY_PER_REQUEST = 128;
-/** Most undelivered keys held for one master/slave pair. */
-export const MAX_UNDELIVERED_KEYS = 4096;
 /** The name every ETSI request has in the latency metric. */
 export const ETSI_LABEL = "/api/v1/keys";
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** The 503 of a `dec_keys` while the link is RED. */
+export const RED_NO_DELIVERY =
+  "QKD link is RED: keys are not delivered until an operator resets the link";
 
 /**
  * A route of the ETSI API: every refusal, including those of the code it
- * shares with the rest of the KMS (body reading, authentication, the 405),
- * in the standard's shape; counted under {@linkcode ETSI_LABEL}.
+ * shares with the rest of the KMS (body reading, authentication), in the
+ * standard's shape and within its status codes (200, 400, 401, 503): a
+ * method the route does not serve and a body too large are a "bad request
+ * format", 400; an operator's token is "unauthorized", 401; an unexpected
+ * failure is an "error on server side", 503.
+ * Counted under {@linkcode ETSI_LABEL}.
  *
  * @example
  * ```ts
@@ -72,36 +89,37 @@ export function etsiRoute(
     label: ETSI_LABEL,
     refuseMethod: (request, allow) =>
       new EtsiError(
-        405,
+        400,
         `${request.method} not allowed: use ${allow.join(" or ")}`,
         { headers: { allow: allow.join(", ") } },
       ),
   };
 }
 
+// The shared code's statuses the standard has no row for: a body too large
+// is a bad request format; an operator's token is no SAE's, unauthorized.
+const WITHIN_STANDARD: Record<number, number> = { 413: 400, 403: 401 };
+
 function etsiErrors(handler: Handler): Handler {
   return async (request, context) => {
     try {
       return await handler(request, context);
     } catch (error) {
-      throw error instanceof HttpError ? EtsiError.from(error) : error;
+      if (error instanceof HttpError) {
+        const shaped = EtsiError.from(error);
+        const status = WITHIN_STANDARD[shaped.status];
+        throw status
+          ? new EtsiError(status, shaped.message, { headers: shaped.headers })
+          : shaped;
+      }
+      // Never echo internals (or anything secret): the kind only.
+      console.error(
+        `[KMS] internal error on ETSI ${request.method}:`,
+        error instanceof Error ? error.name : typeof error,
+      );
+      throw new EtsiError(503, "the KME could not handle this request");
     }
   };
-}
-
-function intParam(
-  value: unknown,
-  options: { name: string; fallback: number },
-): number {
-  const { name, fallback } = options;
-  if (value === undefined || value === null) return fallback;
-  const n = typeof value === "string" && /^\d+$/.test(value)
-    ? Number(value)
-    : value;
-  if (typeof n !== "number" || !Number.isSafeInteger(n)) {
-    throw new EtsiError(400, `${name} must be a positive integer`);
-  }
-  return n;
 }
 
 /**
@@ -120,7 +138,12 @@ function caller(request: Request, context: RouteContext): string {
 
 /** The SAE the path names, the caller's counterpart in `role`. */
 function pathSae(context: RouteContext, role: "master" | "slave"): string {
-  const sae = decodeURIComponent(context.params.sae);
+  let sae: string;
+  try {
+    sae = decodeURIComponent(context.params.sae);
+  } catch {
+    throw new EtsiError(400, `${role} SAE_ID is not a valid URL-encoded id`);
+  }
   if (!isDeviceId(sae)) {
     throw new EtsiError(
       400,
@@ -132,6 +155,7 @@ function pathSae(context: RouteContext, role: "master" | "slave"): string {
 
 /** `GET /api/v1/keys/{slave}/status`. */
 export const etsiStatus: Handler = (request, context) => {
+  const { link, pool } = context.kms;
   const master = caller(request, context);
   const slave = pathSae(context, "slave");
   const body: EtsiStatusResponse = {
@@ -141,19 +165,26 @@ export const etsiStatus: Handler = (request, context) => {
     slave_SAE_ID: slave,
     key_size: DEFAULT_KEY_SIZE,
     // What enc_keys can serve now: none while the link refuses every key.
-    stored_key_count: context.kms.link.refusal()
+    stored_key_count: link.refusal()
       ? 0
-      : Math.floor(context.kms.pool.bits / DEFAULT_KEY_SIZE),
-    max_key_count: Math.floor(context.kms.pool.capacityBits / DEFAULT_KEY_SIZE),
+      : Math.floor(pool.bits / DEFAULT_KEY_SIZE),
+    max_key_count: Math.floor(pool.capacityBits / DEFAULT_KEY_SIZE),
     max_key_per_request: MAX_KEY_PER_REQUEST,
     max_key_size: MAX_KEY_SIZE,
     min_key_size: MIN_KEY_SIZE,
-    max_SAE_ID_count: 0,
+    max_SAE_ID_count: MAX_SAE_ID_COUNT,
+    // A vendor-prefixed name, as 6.2 advises for extensions.
+    ...(link.status === "RED"
+      ? { status_extension: { qstcs_link_status: "RED" } }
+      : {}),
   };
   return json(body);
 };
 
-/** `GET` or `POST /api/v1/keys/{slave}/enc_keys`: new keys for the master. */
+/**
+ * `GET` or `POST /api/v1/keys/{slave}/enc_keys`: new keys for the master,
+ * shared with the slave and any additional slaves.
+ */
 export const encKeys: Handler = async (request, context) => {
   const { kms } = context;
   const master = caller(request, context);
@@ -161,45 +192,54 @@ export const encKeys: Handler = async (request, context) => {
   const body = request.method === "POST"
     ? await readJsonObject(request)
     : Object.fromEntries(new URL(request.url).searchParams);
-  const number = intParam(body.number, { name: "number", fallback: 1 });
-  const size = intParam(body.size, {
-    name: "size",
-    fallback: DEFAULT_KEY_SIZE,
-  });
-  if (number < 1 || number > MAX_KEY_PER_REQUEST) {
-    throw new EtsiError(400, `number must be 1 to ${MAX_KEY_PER_REQUEST}`);
-  }
-  if (size < MIN_KEY_SIZE || size > MAX_KEY_SIZE || size % 8 !== 0) {
-    throw new EtsiError(
-      400,
-      `size must be a multiple of 8 from ${MIN_KEY_SIZE} to ${MAX_KEY_SIZE}`,
-    );
-  }
-  const extra = body.additional_slave_SAE_IDs;
-  if (Array.isArray(extra) && extra.length > 0) {
-    throw new EtsiError(
-      400,
-      "additional_slave_SAE_IDs are not supported (max_SAE_ID_count is 0)",
-    );
-  }
-  const mandatory = body.extension_mandatory;
-  if (Array.isArray(mandatory) && mandatory.length > 0) {
-    throw new EtsiError(400, "extension_mandatory is not supported", {
-      details: mandatory,
-    });
-  }
-  if (master === slave) {
+  const { number, size, additionalSlaves } = parseKeyRequest(body);
+  const slaves = [slave, ...additionalSlaves];
+  if (slaves.includes(master)) {
     throw new EtsiError(400, "master and slave SAE must differ");
   }
-  if (
-    kms.store.etsiKeyCount({ master, slave }) + number > MAX_UNDELIVERED_KEYS
-  ) {
+  if (additionalSlaves.includes(slave)) {
     throw new EtsiError(
       400,
-      `at most ${MAX_UNDELIVERED_KEYS} undelivered keys per SAE pair`,
+      `additional_slave_SAE_IDs names ${slave}, the slave of the path`,
     );
   }
-  // Every key of the request in one take: all of them, or a 503 at once.
+  for (const name of slaves) {
+    if (kms.store.enrollment(name)?.role !== "device") {
+      throw new EtsiError(
+        400,
+        `slave SAE ${name} is not enrolled: it could never collect these keys ` +
+          `(deno task kms:enroll ${name})`,
+        { details: [{ slave_SAE_ID: name }] },
+      );
+    }
+  }
+  // Before the first await, so requests sealing their keys concurrently
+  // cannot together pass the cap; before the take, so a refusal costs no bits.
+  const room = kms.etsi.reserve(number, { master, slaves });
+  if (!room.ok) throw overCap(room);
+  try {
+    return await issue(kms, { master, slaves, number, size });
+  } finally {
+    room.release();
+  }
+};
+
+function overCap(refusal: OverCap): EtsiError {
+  return new EtsiError(
+    400,
+    `at most ${MAX_UNDELIVERED_KEYS} undelivered keys per SAE pair: ` +
+      `${refusal.slave} has ${refusal.held} to collect`,
+  );
+}
+
+async function issue(
+  kms: Kms,
+  request: { master: string; slaves: string[]; number: number; size: number },
+): Promise<Response> {
+  const { master, slaves, number, size } = request;
+  const slave = slaves[0];
+  // Every key of the request in one take, once for all slaves: all of
+  // them, or a 503 at once.
   const run = kms.link.takeBits(number * size);
   if (!run.ok) {
     throw new EtsiError(503, run.message, {
@@ -223,69 +263,103 @@ export const encKeys: Handler = async (request, context) => {
       keyId,
       master,
       slave,
+      // One sealed copy for every slave: the context names the path's.
       sealed: await sealAtRest(kms.masterKey, key, {
         context: `${keyId}|${master}|${slave}`,
       }),
     });
   }
-  kms.store.addEtsiKeys(sealed);
+  const stored = kms.etsi.add(sealed, { slaves });
+  if (!stored.ok) throw overCap(stored);
   kms.link.countIssued(number);
   kms.audit.record(
     "ETSI_KEYS_ISSUED",
-    `master=${master} slave=${slave} count=${number} size=${size} qber=${
-      run.qber.toFixed(3)
-    }`,
+    `master=${master} slave=${
+      slaves.join(",")
+    } count=${number} size=${size} qber=${run.qber.toFixed(3)}`,
   );
   return json({ keys } satisfies EtsiKeysResponse);
-};
+}
 
-/** `GET` or `POST /api/v1/keys/{master}/dec_keys`: the slave takes its keys, once. */
+/**
+ * `GET` or `POST /api/v1/keys/{master}/dec_keys`: the slave collects its
+ * keys, once; all or nothing.
+ */
 export const decKeys: Handler = async (request, context) => {
   const { kms } = context;
   const slave = caller(request, context);
   const master = pathSae(context, "master");
-  const ids = await keyIds(request);
-  if (ids.length === 0 || ids.length > MAX_KEY_PER_REQUEST) {
-    throw new EtsiError(400, `name 1 to ${MAX_KEY_PER_REQUEST} key_IDs`);
+  const ids = checkKeyIds(
+    request.method === "POST"
+      ? keyIdsOfBody(await readJsonObject(request))
+      : new URL(request.url).searchParams.getAll("key_ID"),
+  );
+  if (master === slave) {
+    throw new EtsiError(400, "master and slave SAE must differ");
   }
-  const bad = ids.filter((id) => typeof id !== "string" || !UUID.test(id));
-  if (bad.length > 0) {
-    throw new EtsiError(400, "key_ID must be a UUID", {
-      details: bad.map((key_ID) => ({ key_ID })),
-    });
-  }
-  const taken = kms.store.takeEtsiKeys(ids as string[], { master, slave });
-  if (!taken.ok) {
-    throw new EtsiError(
-      400,
-      "keys not found: unknown, already delivered, or not shared with this SAE",
-      { details: taken.missing.map((key_ID) => ({ key_ID })) },
-    );
+  // Before the claim: the keys stay for after the reset.
+  if (kms.link.status === "RED") throw new EtsiError(503, RED_NO_DELIVERY);
+  const claimed = kms.etsi.claim(ids, { master, slave });
+  if (!claimed.ok) {
+    const details = claimed.keyIds.map((key_ID) => ({ key_ID }));
+    throw claimed.reason === "unauthorized"
+      ? new EtsiError(401, `${slave} is not a slave SAE of these keys`, {
+        details,
+      })
+      : new EtsiError(400, KEYS_NOT_FOUND, { details });
   }
   const keys: EtsiKeysResponse["keys"] = [];
-  for (const k of taken.keys) {
-    const key = await openAtRest(kms.masterKey, k.sealed, {
-      context: `${k.keyId}|${k.master}|${k.slave}`,
-    });
-    keys.push({ key_ID: k.keyId, key: key.toBase64() });
+  try {
+    for (const k of claimed.keys) {
+      const key = await openAtRest(kms.masterKey, k.sealed, {
+        context: `${k.keyId}|${k.master}|${k.slave}`,
+      });
+      keys.push({ key_ID: k.keyId, key: key.toBase64() });
+    }
+  } catch (error) {
+    kms.etsi.release(claimed.claim);
+    throw error;
   }
-  kms.audit.record(
-    "ETSI_KEYS_DELIVERED",
-    `master=${master} slave=${slave} count=${keys.length}`,
-  );
+  settleDelivery(request, {
+    kms,
+    claim: claimed.claim,
+    detail: `master=${master} slave=${slave} count=${keys.length}`,
+  });
   return json({ keys } satisfies EtsiKeysResponse);
 };
 
-/** The key ids a `dec_keys` request names, by POST body or query. */
-async function keyIds(request: Request): Promise<unknown[]> {
-  if (request.method !== "POST") {
-    return new URL(request.url).searchParams.getAll("key_ID");
-  }
-  const body = await readJsonObject(request);
-  if (!Array.isArray(body.key_IDs)) {
-    throw new EtsiError(400, "key_IDs must be an array");
-  }
-  return body.key_IDs.map((k) => (k as { key_ID?: unknown } | null)?.key_ID);
+/**
+ * Records the claimed keys delivered once the answer is written in full,
+ * or gives them back when it was not. A request that came without a
+ * socket (a test calling the handler) is delivered at once.
+ */
+function settleDelivery(
+  request: Request,
+  options: { kms: Kms; claim: string; detail: string },
+): void {
+  const { kms, claim, detail } = options;
+  const settle = (written: boolean) => {
+    if (written) {
+      kms.etsi.deliver(claim);
+      kms.audit.record("ETSI_KEYS_DELIVERED", detail);
+    } else {
+      kms.etsi.release(claim);
+      kms.audit.record(
+        "ETSI_KEYS_RELEASED",
+        `${detail} reason=the answer was not written in full`,
+      );
+    }
+  };
+  const written = responseWritten(request);
+  if (!written) return settle(true);
+  written.then(settle).catch((error) =>
+    // The database closed first (shutdown): the claim stays, and the next
+    // start releases it.
+    console.error(
+      "[KMS] an ETSI delivery stays claimed:",
+      error instanceof Error ? error.name : typeof error,
+    )
+  );
 }
 
 /** Any other operation under `/api/v1/keys/{SAE}/`: 404, whatever the method. */

@@ -73,6 +73,7 @@ async function etsiBeside(
   options: { requests: number },
 ): Promise<{ enc: number[]; status: number[] }> {
   const master = await enroll(kms.dataDir, "SAE_A");
+  await enroll(kms.dataDir, "SAE_B");
   const other = await enroll(kms.dataDir, "SAE_C");
   const enc: number[] = [];
   const status: number[] = [];

@@ -116,6 +116,7 @@ Deno.test("a restart never hands out pool bits a key already took, and the datab
   const { dataDir } = kms;
   try {
     const token = await enroll(dataDir, "SAE_A");
+    await enroll(dataDir, "SAE_B");
     const asA = { authorization: `Bearer ${token}` };
     const first = await kms.get(
       "/api/v1/keys/SAE_B/enc_keys?number=16&size=256",

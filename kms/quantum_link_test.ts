@@ -55,6 +55,7 @@ Deno.test("an empty pool answers at once: the seed API's {error, message, status
     });
     assertEquals(session.body.error, "key_pool_empty");
     const asA = { authorization: `Bearer ${kms.enroll("SAE_A")}` };
+    kms.enroll("SAE_B");
     const etsi = await kms.get("/api/v1/keys/SAE_B/enc_keys?number=2", asA);
     assertEquals(etsi.status, 503);
     assertEquals(etsi.body.details, [{
@@ -209,6 +210,7 @@ Deno.test("a failed link worker: audited, /healthz says down, no key leaves unti
     const refused = await kms.post("/get_session_key", PAIR);
     assertEquals(refused.body.error, "link_down");
     const asA = { authorization: `Bearer ${kms.enroll("SAE_A")}` };
+    kms.enroll("SAE_B");
     const etsi = await kms.get("/api/v1/keys/SAE_B/enc_keys", asA);
     assertEquals(etsi.status, 503);
     assertMatch(etsi.body.message as string, /link is down/);

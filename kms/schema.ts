@@ -34,6 +34,8 @@ CREATE TABLE IF NOT EXISTS key_ledger (
   issued_at TEXT NOT NULL,
   PRIMARY KEY (key_id, device)
 );
+-- One sealed copy per ETSI key; slave is the slave the master named in
+-- the path, part of the seal's context (so one copy serves every slave).
 CREATE TABLE IF NOT EXISTS etsi_keys (
   key_id TEXT PRIMARY KEY,
   master TEXT NOT NULL,
@@ -41,6 +43,18 @@ CREATE TABLE IF NOT EXISTS etsi_keys (
   sealed BLOB NOT NULL,
   created_at TEXT NOT NULL
 );
+-- Who may collect each key, once: the path's slave and any additional
+-- (multicast) slaves. claim marks a dec_keys answer in flight; a key goes
+-- (with its rows) once every slave's row has its delivered_at.
+CREATE TABLE IF NOT EXISTS etsi_key_slaves (
+  key_id TEXT NOT NULL,
+  slave TEXT NOT NULL,
+  claim TEXT,
+  delivered_at TEXT,
+  PRIMARY KEY (key_id, slave)
+);
+CREATE INDEX IF NOT EXISTS etsi_key_slaves_claim ON etsi_key_slaves (claim);
+CREATE INDEX IF NOT EXISTS etsi_key_slaves_slave ON etsi_key_slaves (slave);
 CREATE TABLE IF NOT EXISTS key_pool (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   chunk_id TEXT NOT NULL UNIQUE,
@@ -81,6 +95,13 @@ const MIGRATIONS: readonly { table: string; column: string; sql: string }[] = [
   },
 ];
 
+// Keys an older KMS stored before etsi_key_slaves existed were for their
+// one slave: it may still collect them. Idempotent, so it runs at every open.
+const ETSI_SLAVES_BACKFILL =
+  `INSERT OR IGNORE INTO etsi_key_slaves (key_id, slave)
+  SELECT key_id, slave FROM etsi_keys
+  WHERE key_id NOT IN (SELECT key_id FROM etsi_key_slaves)`;
+
 /**
  * Opens (and creates) the database at `path` with every table and column
  * this KMS uses; `:memory:` for tests.
@@ -105,5 +126,6 @@ export function openDatabase(path: string): DatabaseSync {
     }[];
     if (!columns.some((c) => c.name === column)) db.exec(sql);
   }
+  db.exec(ETSI_SLAVES_BACKFILL);
   return db;
 }

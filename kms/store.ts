@@ -1,8 +1,8 @@
 /**
  * The KMS's SQLite database (`node:sqlite`): everything that must survive a
- * restart. Key material is stored only for undelivered ETSI keys and the key
- * pool (`key_pool.ts`), and then encrypted under the master key (see
- * `master_key.ts`).
+ * restart. Key material is stored only for undelivered ETSI keys
+ * (`etsi_keys.ts`) and the key pool (`key_pool.ts`), and then encrypted
+ * under the master key (see `master_key.ts`).
  *
  * @module
  */
@@ -34,26 +34,6 @@ export interface Retention {
   maxRows: number;
 }
 
-/** An ETSI key waiting for its slave SAE, still sealed. */
-export interface SealedEtsiKey {
-  /** The key id (UUID). */
-  keyId: string;
-  /** SAE that requested it. */
-  master: string;
-  /** SAE allowed to fetch it once. */
-  slave: string;
-  /** Nonce, ciphertext and tag under the master key. */
-  sealed: Uint8Array;
-}
-
-/**
- * What {@linkcode KmsStore.takeEtsiKeys} took: every named key, or, when any
- * is unknown, already delivered or not shared with the caller, those ids.
- */
-export type TakenEtsiKeys =
-  | { ok: true; keys: SealedEtsiKey[] }
-  | { ok: false; reason: "missing"; missing: string[] };
-
 /** A ledger line: metadata of an issued key. */
 export interface LedgerEntry {
   /** The issued key's id. */
@@ -80,11 +60,6 @@ export interface LedgerEntry {
  * const store = new KmsStore(":memory:"); // the KMS opens data/kms/kms.db
  * store.addCounter("total_keys_issued", 2);
  * assertEquals(store.counter("total_keys_issued"), 2);
- * assertEquals(store.takeEtsiKeys(["k"], { master: "A", slave: "B" }), {
- *   ok: false,
- *   reason: "missing",
- *   missing: ["k"],
- * });
  * store.close();
  * ```
  */
@@ -188,65 +163,6 @@ export class KmsStore {
     return (this.statement("SELECT count(*) AS n FROM key_ledger").get() as {
       n: number;
     }).n;
-  }
-
-  /** Stores sealed ETSI keys in one transaction. */
-  addEtsiKeys(keys: SealedEtsiKey[]): void {
-    const insert = this.statement(
-      "INSERT INTO etsi_keys (key_id, master, slave, sealed, created_at) VALUES (?, ?, ?, ?, ?)",
-    );
-    const at = new Date().toISOString();
-    this.batch(() => {
-      for (const k of keys) {
-        insert.run(k.keyId, k.master, k.slave, k.sealed, at);
-      }
-    });
-  }
-
-  /**
-   * Removes and returns the named keys if every one exists for this master
-   * and slave; otherwise names the ids that do not and removes nothing.
-   */
-  takeEtsiKeys(
-    keyIds: string[],
-    pair: { master: string; slave: string },
-  ): TakenEtsiKeys {
-    const select = this.statement(
-      "SELECT key_id, master, slave, sealed FROM etsi_keys WHERE key_id = ? AND master = ? AND slave = ?",
-    );
-    const remove = this.statement("DELETE FROM etsi_keys WHERE key_id = ?");
-    return this.batch((): TakenEtsiKeys => {
-      const keys: SealedEtsiKey[] = [];
-      const missing: string[] = [];
-      for (const id of keyIds) {
-        const row = select.get(id, pair.master, pair.slave) as
-          | {
-            key_id: string;
-            master: string;
-            slave: string;
-            sealed: Uint8Array;
-          }
-          | undefined;
-        if (row) {
-          keys.push({
-            keyId: row.key_id,
-            master: row.master,
-            slave: row.slave,
-            sealed: row.sealed,
-          });
-        } else missing.push(id);
-      }
-      if (missing.length > 0) return { ok: false, reason: "missing", missing };
-      for (const k of keys) remove.run(k.keyId);
-      return { ok: true, keys };
-    });
-  }
-
-  /** Undelivered ETSI keys from `master` to `slave`. */
-  etsiKeyCount(pair: { master: string; slave: string }): number {
-    return (this.statement(
-      "SELECT count(*) AS n FROM etsi_keys WHERE master = ? AND slave = ?",
-    ).get(pair.master, pair.slave) as { n: number }).n;
   }
 
   /**

@@ -212,8 +212,10 @@ export interface EtsiStatusResponse {
   max_key_size: number;
   /** Smallest key size served, in bits. */
   min_key_size: number;
-  /** Additional slave SAEs a request may name. */
+  /** Additional slave SAEs a request may name (key multicast). */
   max_SAE_ID_count: number;
+  /** Vendor facts: `qstcs_link_status: "RED"` while the link is down. */
+  status_extension?: Record<string, unknown>;
 }
 
 /** Answer of ETSI GS QKD 014 `enc_keys` and `dec_keys`: the key container. */
