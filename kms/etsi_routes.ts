@@ -19,6 +19,7 @@ import {
   isDeviceId,
 } from "../protocol/mod.ts";
 import { authenticate, requireRole } from "./caller.ts";
+import { certificateCaller } from "./certificate_caller.ts";
 import { EtsiError, HttpError, json, readJsonObject } from "./http.ts";
 import { openAtRest, sealAtRest } from "./master_key.ts";
 import type { Handler, Route, RouteContext } from "./router.ts";
@@ -109,7 +110,9 @@ function intParam(
  * SAE's (device role), never an operator's.
  */
 function caller(request: Request, context: RouteContext): string {
-  const sae = authenticate(request, context, { api: "etsi" });
+  const sae = context.peer
+    ? certificateCaller(request, context, context.peer)
+    : authenticate(request, context, { api: "etsi" });
   requireRole(request, context, {
     caller: sae,
     role: "device",
