@@ -10,6 +10,7 @@ import { assert, assertEquals, assertMatch, assertRejects } from "@std/assert";
 import { issueCertificate, makeCa } from "../common/openssl_pki.ts";
 import { freePort, PROJECT_ROOT } from "../common/service_process.ts";
 import { enroll, removeDataDir, startKms, testDataDir } from "./_test_kms.ts";
+import { makePki } from "./_test_pki.ts";
 
 const PYTHON = "/usr/bin/python3";
 
@@ -46,21 +47,6 @@ async function sae(
   const text = new TextDecoder().decode(stdout).trim();
   assert(text, new TextDecoder().decode(stderr));
   return JSON.parse(text);
-}
-
-async function makePki(dataDir: string, saes: string[]): Promise<string> {
-  const out = `${dataDir}/pki`;
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", "-P=kms-pki", "kms/pki.ts", "--out", out, ...saes],
-    cwd: PROJECT_ROOT,
-    env: { NO_COLOR: "1" },
-  }).output();
-  const printed = new TextDecoder().decode(stdout);
-  assertEquals(code, 0, new TextDecoder().decode(stderr));
-  for (const name of saes) {
-    assertMatch(printed, new RegExp(`deno task kms:enroll ${name} --cert `));
-  }
-  return `${PROJECT_ROOT}${out}`;
 }
 
 Deno.test("ETSI 014 over mutual TLS: a Python SAE client with its certificate gets status and keys, the slave fetches them by id; no certificate, another CA's or an unenrolled one is refused, and the KMS stays up", async () => {
