@@ -208,3 +208,96 @@ Deno.test("ETSI 014 over mutual TLS: a Python SAE client with its certificate ge
     await removeDataDir(dataDir);
   }
 });
+
+async function run(permissionSet: string, args: string[]) {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", `-P=${permissionSet}`, ...args],
+    cwd: PROJECT_ROOT,
+    env: { NO_COLOR: "1" },
+  }).output();
+  const decoder = new TextDecoder();
+  return { code, out: decoder.decode(stdout) + decoder.decode(stderr) };
+}
+
+Deno.test("the HTTPS listener without its default files is off with one line saying how to make them; named files that cannot be read stop the KMS with exit 2", async () => {
+  const dataDir = testDataDir();
+  try {
+    const kms = await startKms({ dataDir, poolBits: 0 });
+    try {
+      assertMatch(
+        kms.process.output,
+        new RegExp(
+          `no ${dataDir}/pki/kms\\.pem: ETSI 014 over mutual TLS is off; make a demo PKI with: deno task kms:pki SAE_ID`,
+        ),
+      );
+    } finally {
+      await kms.stop();
+    }
+    const port = freePort();
+    const httpsPort = freePort();
+    const explicit = await run("kms", [
+      `--allow-net=127.0.0.1:${port},127.0.0.1:${httpsPort}`,
+      "kms/main.ts",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--data",
+      dataDir,
+      "--https-port",
+      String(httpsPort),
+    ]);
+    assertEquals(explicit.code, 2, explicit.out);
+    assertMatch(
+      explicit.out,
+      new RegExp(
+        `\\[KMS\\] cannot read ${dataDir}/pki/kms\\.pem for --https-port ${httpsPort}`,
+      ),
+    );
+  } finally {
+    await removeDataDir(dataDir);
+  }
+});
+
+Deno.test("kms:enroll --cert-fingerprint enrolls a new SAE for mutual TLS only; certificates are refused for operators, and bad fingerprints or files with exit 2", async () => {
+  const dataDir = testDataDir();
+  const enrollWith = (args: string[]) =>
+    run("kms-admin", ["kms/enroll.ts", "--data", dataDir, ...args]);
+  try {
+    const fingerprint = Array.from({ length: 32 }, () => "AB").join(":");
+    const fresh = await enrollWith([
+      "SAE_N",
+      "--cert-fingerprint",
+      fingerprint,
+    ]);
+    assertEquals(fresh.code, 0, fresh.out);
+    assertMatch(
+      fresh.out,
+      new RegExp(
+        `Enrolled SAE_N \\(role device\\) for ETSI 014 over mutual TLS only, certificate sha256 ${
+          "ab".repeat(32)
+        }; no bearer token`,
+      ),
+    );
+    const bad = await enrollWith(["SAE_N", "--cert-fingerprint", "12:34"]);
+    assertEquals(bad.code, 2);
+    assertMatch(bad.out, /64 hex digits/);
+    const missing = await enrollWith([
+      "SAE_N",
+      "--cert",
+      `${dataDir}/nope.pem`,
+    ]);
+    assertEquals(missing.code, 2);
+    assertMatch(missing.out, /is not a readable PEM certificate/);
+    assertEquals((await enrollWith(["Ops", "--role", "operator"])).code, 0);
+    const operator = await enrollWith([
+      "Ops",
+      "--cert-fingerprint",
+      "cd".repeat(32),
+    ]);
+    assertEquals(operator.code, 2);
+    assertMatch(operator.out, /Ops is an operator: certificates are for SAEs/);
+  } finally {
+    await removeDataDir(dataDir);
+  }
+});
