@@ -235,17 +235,13 @@ Deno.test("the HTTPS listener without its default files is off with one line say
     }
     const port = freePort();
     const httpsPort = freePort();
+    const listen = `127.0.0.1:${port},127.0.0.1:${httpsPort}`;
+    const flags = `--host 127.0.0.1 --port ${port} --https-port ${httpsPort}`;
     const explicit = await run("kms", [
-      `--allow-net=127.0.0.1:${port},127.0.0.1:${httpsPort}`,
+      `--allow-net=${listen}`,
       "kms/main.ts",
-      "--host",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--data",
-      dataDir,
-      "--https-port",
-      String(httpsPort),
+      ...flags.split(" "),
+      `--data=${dataDir}`,
     ]);
     assertEquals(explicit.code, 2, explicit.out);
     assertMatch(
