@@ -174,6 +174,7 @@ export const ETSI_TLS_ROUTES: readonly Route[] = [
   ...ROUTES.filter((route) => route.label === ETSI_LABEL),
   {
     path: "/*",
+    label: "other",
     methods: {
       "*": (request) => {
         throw new EtsiError(
