@@ -49,7 +49,8 @@ export function responseWritten(
 
 /**
  * The `Request` for a Node request. Its URL is built from the Host header,
- * as Deno.serve builds it, or from `fallbackHost` without one. Throws a
+ * as Deno.serve builds it, or from `fallbackHost` without one; `https:`
+ * on a TLS socket. Throws a
  * `TypeError` for a target or header that a `Request` cannot hold (the
  * caller answers 400).
  */
@@ -64,8 +65,11 @@ export function toRequest(
     headers.append(raw[i], raw[i + 1]);
   }
   const target = req.url ?? "/";
+  const scheme = (req.socket as { encrypted?: boolean }).encrypted
+    ? "https"
+    : "http";
   const url = target.startsWith("/")
-    ? new URL(`http://${req.headers.host ?? fallbackHost}${target}`)
+    ? new URL(`${scheme}://${req.headers.host ?? fallbackHost}${target}`)
     : new URL(target);
   const aborted = new AbortController();
   const finished = Promise.withResolvers<boolean>();

@@ -43,16 +43,34 @@
  */
 
 import http from "node:http";
+import https from "node:https";
 import net, { type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { ConnectionGuard, type ConnectionStats } from "./connection_guard.ts";
-import { fileDescriptorsExhausted, spareFileDescriptors } from "./fd_probe.ts";
+import { spareFileDescriptors, watchFileDescriptors } from "./fd_probe.ts";
 import { toRequest, writeResponse } from "./fetch_bridge.ts";
+import {
+  mutualTlsOptions,
+  type PeerCertificate,
+  peerCertificate,
+  type TlsCredentials,
+  TlsRefusalLog,
+} from "./tls_peer.ts";
+
+/**
+ * What a handler is told besides the request: `Deno.serve`'s info, and on
+ * a mutual-TLS server the verified client certificate of this request.
+ */
+export interface GuardedHandlerInfo
+  extends Deno.ServeHandlerInfo<Deno.NetAddr> {
+  /** The verified client certificate (mutual TLS only). */
+  peerCertificate?: PeerCertificate;
+}
 
 /** A fetch-style handler, as `Deno.serve` takes it. */
 export type GuardedHandler = (
   request: Request,
-  info: Deno.ServeHandlerInfo<Deno.NetAddr>,
+  info: GuardedHandlerInfo,
 ) => Response | Promise<Response>;
 
 /**
@@ -95,6 +113,13 @@ export interface GuardedServeOptions extends GuardLimits {
   log?: (line: string) => void;
   /** Takes upgrade requests; without it they are refused with a 501. */
   onUpgrade?: UpgradeHandler;
+  /**
+   * Serve HTTPS with mutual TLS instead of HTTP: TLS 1.2 or later, a client
+   * certificate signed by `tls.ca` required at the handshake (a peer
+   * without one is refused before any HTTP), the handshake bounded by
+   * `headersTimeoutMs`; refused handshakes are summarised per address.
+   */
+  tls?: TlsCredentials;
 }
 
 /** A listening {@linkcode listenGuarded} server. */
@@ -116,9 +141,6 @@ export interface GuardedServer {
 export const FD_HEADROOM = 64;
 
 const MAX_DEFAULT_CONNECTIONS = 8192;
-
-// How often the process checks that it is not out of file descriptors.
-const FD_CHECK_MS = 250;
 
 /** The caps and timeouts used where `limits` does not set them. */
 export function withDefaults(limits: GuardLimits): Required<GuardLimits> {
@@ -153,18 +175,30 @@ export async function listenGuarded(
     log,
   });
   const sockets = new Set<Socket>();
-  const server = http.createServer(
-    // Timeouts are checked this often: a close comes at most 1 s late.
-    { connectionsCheckingInterval: 1000 } as http.ServerOptions,
-    (req, res) => {
-      // A client that resets mid-request is routine, never a crash.
-      req.on("error", () => {});
-      respond(req, res).catch((error) => {
-        log(`response failed: ${error}`);
-        res.destroy();
-      });
-    },
-  );
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    // A client that resets mid-request is routine, never a crash.
+    req.on("error", () => {});
+    respond(req, res).catch((error) => {
+      log(`response failed: ${error}`);
+      res.destroy();
+    });
+  };
+  const refusedHandshakes = new TlsRefusalLog({
+    log,
+    intervalMs: limits.logIntervalMs,
+  });
+  const server = options.tls
+    ? https.createServer(
+      mutualTlsOptions(options.tls, {
+        handshakeTimeoutMs: limits.headersTimeoutMs,
+      }),
+      onRequest,
+    )
+    : http.createServer(
+      // Timeouts are checked this often: a close comes at most 1 s late.
+      { connectionsCheckingInterval: 1000 } as http.ServerOptions,
+      onRequest,
+    );
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = limits.requestTimeoutMs;
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
@@ -194,8 +228,24 @@ export async function listenGuarded(
     if (options.onUpgrade) options.onUpgrade(req, socket, head);
     else closeWith(socket, "501 Not Implemented");
   });
+  server.on(
+    "tlsClientError",
+    (error: NodeJS.ErrnoException, socket: Socket) => {
+      // A TLS socket refused mid-handshake has forgotten its peer (Deno
+      // 2.9.6); the TCP socket under it still knows.
+      const tcp = (socket as unknown as { _parent?: Socket })._parent;
+      const address =
+        plainAddress(socket.remoteAddress ?? tcp?.remoteAddress) ??
+          "unknown";
+      refusedHandshakes.count(address, error.code ?? error.message);
+    },
+  );
   server.on("error", (error) => log(`server error: ${error.message}`));
-  const flusher = setInterval(() => guard.flush(), limits.logIntervalMs);
+  const flushLogs = () => {
+    guard.flush();
+    refusedHandshakes.flush();
+  };
+  const flusher = setInterval(flushLogs, limits.logIntervalMs);
   Deno.unrefTimer(flusher);
 
   async function respond(req: http.IncomingMessage, res: http.ServerResponse) {
@@ -218,6 +268,7 @@ export async function listenGuarded(
           port: req.socket.remotePort ?? 0,
         },
         completed: completed.promise,
+        peerCertificate: peerCertificate(req.socket),
       });
     } catch (error) {
       // A handler whose client went away mid-request (a body that never
@@ -273,7 +324,7 @@ export async function listenGuarded(
       closing = true;
       stopWatching();
       clearInterval(flusher);
-      guard.flush();
+      flushLogs();
       const closed = new Promise<void>((resolve) =>
         server.close(() => resolve())
       );
@@ -290,62 +341,6 @@ export async function listenGuarded(
       await closed;
     },
   };
-}
-
-// node:http stops accepting for good, silently, once an accept fails with
-// EMFILE (Deno 2.9.6). Out of descriptors, the kernel queues or refuses new
-// connections; once some are free again the listening socket is made anew.
-function watchFileDescriptors(
-  relisten: () => void,
-  options: {
-    log: (line: string) => void;
-    intervalMs: number;
-    isListening: () => boolean;
-  },
-): () => void {
-  let since: number | undefined;
-  let episodes = 0;
-  let lastLog = -Infinity;
-  const seconds = (ms: number) => (ms / 1000).toFixed(1);
-  const timer = setInterval(() => {
-    const now = performance.now();
-    if (fileDescriptorsExhausted()) {
-      if (since === undefined) {
-        since = now;
-        episodes++;
-      }
-      if (now - lastLog >= options.intervalMs) {
-        lastLog = now;
-        const times = episodes > 1
-          ? `, ${episodes} times since the last report`
-          : "";
-        const lasting = now - since >= 1000
-          ? `, for ${seconds(now - since)} s now`
-          : "";
-        options.log(
-          `out of file descriptors (EMFILE)${times}${lasting}: ` +
-            "not accepting until some close",
-        );
-        episodes = 0;
-      }
-      return;
-    }
-    if (since !== undefined) {
-      if (episodes === 0) {
-        options.log(
-          `file descriptors free again after ${
-            seconds(now - since)
-          } s: accepting`,
-        );
-      }
-      since = undefined;
-      relisten();
-    } else if (!options.isListening()) {
-      relisten();
-    }
-  }, FD_CHECK_MS);
-  Deno.unrefTimer(timer);
-  return () => clearInterval(timer);
 }
 
 // `::ffff:10.0.0.9` (an IPv4 peer on a dual-stack socket) is 10.0.0.9.

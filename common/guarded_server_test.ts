@@ -1,11 +1,14 @@
-import { assert, assertEquals, assertRejects } from "@std/assert";
+import { assert, assertEquals, assertMatch, assertRejects } from "@std/assert";
+import { X509Certificate } from "node:crypto";
 import {
   type GuardedHandler,
   type GuardedServeOptions,
   listenGuarded,
 } from "./guarded_server.ts";
 import { sseResponse } from "./sse.ts";
+import { normalizeFingerprint, type PeerCertificate } from "./tls_peer.ts";
 import { holdSocket, requestFrom } from "../testing/raw_sockets.ts";
+import { makeTestPki, type TestPki, tlsClient } from "../testing/test_pki.ts";
 
 // Short timeouts so the tests take seconds; the server adds up to 1 s (its
 // check interval) to each.
@@ -357,4 +360,117 @@ Deno.test("a body that stops arriving is closed within requestTimeout + 1 s, and
     console.error = consoleError;
   }
   assertEquals(errors, []);
+});
+
+// A PKI for the mutual-TLS tests, made once by openssl on first use.
+let pkiMade: Promise<TestPki> | undefined;
+function testPki(): Promise<TestPki> {
+  pkiMade ??= makeTestPki(["SAE_A"]).then((pki) => {
+    globalThis.addEventListener("unload", () => {
+      Deno.removeSync(pki.dir, { recursive: true });
+    });
+    return pki;
+  });
+  return pkiMade;
+}
+
+async function tlsOptions(): Promise<Partial<GuardedServeOptions>> {
+  return { ...FAST, tls: (await testPki()).credentials };
+}
+
+Deno.test("mutual TLS: the handler sees the verified client certificate of every request", async () => {
+  const seen: (PeerCertificate | undefined)[] = [];
+  const urls: string[] = [];
+  const handler: GuardedHandler = (request, info) => {
+    seen.push(info.peerCertificate);
+    urls.push(request.url);
+    return new Response("ok");
+  };
+  await withServer(handler, await tlsOptions(), async (port) => {
+    const pki = await testPki();
+    const client = await tlsClient(pki, pki.clients.SAE_A);
+    try {
+      for (let i = 0; i < 2; i++) {
+        const response = await fetch(`https://127.0.0.1:${port}/x`, {
+          client,
+        });
+        assertEquals(await response.text(), "ok");
+      }
+    } finally {
+      client.close();
+    }
+  });
+  const cert = new X509Certificate(
+    await Deno.readTextFile((await testPki()).clients.SAE_A.cert),
+  );
+  const expected = {
+    fingerprint256: normalizeFingerprint(cert.fingerprint256),
+    subjectCN: "SAE_A",
+    subjectAltName: "URI:urn:qstcs:sae:SAE_A",
+  };
+  assertEquals(seen, [expected, expected]);
+  assert(urls.every((url) => url.startsWith("https://")), urls.join(" "));
+});
+
+Deno.test("mutual TLS: no certificate or another CA's is refused at the handshake, summarised in the log, and the server stays up", async () => {
+  let reached = 0;
+  const handler: GuardedHandler = () => {
+    reached++;
+    return new Response("ok");
+  };
+  await withServer(handler, await tlsOptions(), async (port) => {
+    const url = `https://127.0.0.1:${port}/x`;
+    const pki = await testPki();
+    const bare = await tlsClient(pki);
+    const rogue = await tlsClient(pki, pki.rogue);
+    const good = await tlsClient(pki, pki.clients.SAE_A);
+    try {
+      for (let i = 0; i < 20; i++) {
+        await assertRejects(() => fetch(url, { client: bare }));
+        await assertRejects(() => fetch(url, { client: rogue }));
+      }
+      assertEquals(reached, 0);
+      const response = await fetch(url, { client: good });
+      assertEquals(await response.text(), "ok");
+    } finally {
+      for (const client of [bare, rogue, good]) client.close();
+    }
+    assertEquals(reached, 1);
+  });
+});
+
+Deno.test("mutual TLS: refused handshakes are logged as one line per address", async () => {
+  let log: string[] = [];
+  const pki = await testPki();
+  await withServer(ok, await tlsOptions(), async (port, lines) => {
+    log = lines;
+    const bare = await tlsClient(pki);
+    try {
+      for (let i = 0; i < 3; i++) {
+        await assertRejects(() =>
+          fetch(`https://127.0.0.1:${port}/`, { client: bare })
+        );
+      }
+    } finally {
+      bare.close();
+    }
+  });
+  // close() flushes the summary.
+  const summary = log.filter((line) => line.includes("TLS handshake"));
+  assertEquals(summary.length, 1, log.join("\n"));
+  assertMatch(
+    summary[0],
+    /^refused \d+ TLS handshakes? from 127\.0\.0\.1 in the last 10 s \(/,
+  );
+});
+
+Deno.test("mutual TLS: a connection that never starts the handshake is closed after the headers timeout", async () => {
+  await withServer(ok, await tlsOptions(), async (port) => {
+    const socket = holdSocket(port, "idle");
+    const { afterMs } = await socket.closed;
+    assert(
+      afterMs <= FAST.headersTimeoutMs + CHECK_INTERVAL_MS + SLACK_MS,
+      `closed late: ${afterMs} ms`,
+    );
+  });
 });

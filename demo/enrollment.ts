@@ -112,31 +112,77 @@ export async function enrollDemo(
       outcomes.push({ identity, file, enrolled: false });
       continue;
     }
-    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--quiet",
-        "-P=kms-admin",
-        "kms/enroll.ts",
-        ...enrollArgs(identity, options),
-      ],
-      cwd: PROJECT_ROOT,
-      env: { NO_COLOR: "1" },
-      stdout: "null",
-      stderr: "piped",
+    await runAdmin("kms-admin", {
+      args: ["kms/enroll.ts", ...enrollArgs(identity, options)],
+      what: `deno task kms:enroll ${identity.name}`,
       signal: options.signal,
-    }).output();
-    options.signal?.throwIfAborted();
-    if (code !== 0) {
-      throw new Error(
-        `deno task kms:enroll ${identity.name} failed:\n${
-          new TextDecoder().decode(stderr).trim()
-        }`,
-      );
-    }
+    });
     outcomes.push({ identity, file, enrolled: true });
   }
   return outcomes;
+}
+
+// Runs one of the KMS's admin tasks as a child process with its permission
+// set; fails with the task's own words if it fails.
+async function runAdmin(
+  permissionSet: string,
+  options: { args: string[]; what: string; signal?: AbortSignal },
+): Promise<void> {
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", `-P=${permissionSet}`, ...options.args],
+    cwd: PROJECT_ROOT,
+    env: { NO_COLOR: "1" },
+    stdout: "null",
+    stderr: "piped",
+    signal: options.signal,
+  }).output();
+  options.signal?.throwIfAborted();
+  if (code !== 0) {
+    throw new Error(
+      `${options.what} failed:\n${new TextDecoder().decode(stderr).trim()}`,
+    );
+  }
+}
+
+/** The SAEs of the demo's ETSI GS QKD 014 example over mutual TLS. */
+export const DEMO_SAES: readonly string[] = ["SAE_A", "SAE_B"];
+
+/**
+ * Makes the demo PKI in `DATA/pki` with `deno task kms:pki SAE_A SAE_B`
+ * where a file of it is missing (an existing CA is kept), and binds each
+ * SAE's certificate with `kms:enroll SAE --cert FILE`, so the KMS serves
+ * ETSI 014 over mutual TLS. Returns the PKI folder.
+ */
+export async function prepareEtsiTls(
+  options: { dataDir: string; signal?: AbortSignal },
+): Promise<string> {
+  const pki = `${options.dataDir}/pki`;
+  const files = ["ca.pem", "kms.pem", "kms.key"].concat(
+    DEMO_SAES.flatMap((sae) => [`${sae}.pem`, `${sae}.key`]),
+  );
+  const present = await Promise.all(files.map((f) => exists(`${pki}/${f}`)));
+  if (present.includes(false)) {
+    await runAdmin("kms-pki", {
+      args: ["kms/pki.ts", "--out", pki, ...DEMO_SAES],
+      what: "deno task kms:pki",
+      signal: options.signal,
+    });
+  }
+  for (const sae of DEMO_SAES) {
+    await runAdmin("kms-admin", {
+      args: [
+        "kms/enroll.ts",
+        sae,
+        "--cert",
+        `${pki}/${sae}.pem`,
+        "--data",
+        options.dataDir,
+      ],
+      what: `deno task kms:enroll ${sae} --cert`,
+      signal: options.signal,
+    });
+  }
+  return pki;
 }
 
 /**

@@ -164,7 +164,7 @@ function printInstructions(
 [demo] ─────────────────────────────────────────────────────────────
 [demo] Dashboard  ${stack.dashboardUrl}   (LAN: http://${address}:${ports.dashboard})
 [demo] KMS        ${stack.kmsUrl}   (LAN: ${kms})
-[demo] Relay      ${stack.relayUrl}   (LAN: ${relay})
+[demo] Relay      ${stack.relayUrl}   (LAN: ${relay})${etsiLines(stack)}
 [demo]
 [demo] Soldier Alpha (this machine, or a laptop with the compiled client and a
 [demo] copy of ${file("Soldier_Alpha")} at the same path, mode 0600):
@@ -183,6 +183,21 @@ function printInstructions(
 [demo] (curl -H @FILE reads it from a file, off the process list).
 [demo] Ctrl-C stops everything.
 [demo] ─────────────────────────────────────────────────────────────`);
+}
+
+// ETSI GS QKD 014 over mutual TLS: where, and one request as SAE_A with
+// our Python SAE client (any ETSI 014 client takes the same files).
+function etsiLines(stack: Stack): string {
+  if (!stack.etsi) {
+    return "\n[demo] ETSI 014   off (--ports moves the KMS; HTTPS is on 8443 by default)";
+  }
+  const { url, pki } = stack.etsi;
+  const kme = new URL(url).host;
+  return `
+[demo] ETSI 014   ${url}   (mutual TLS; CA ${pki}/ca.pem)
+[demo]   SAE_A and SAE_B: certificates ${pki}/SAE_A.pem, ${pki}/SAE_B.pem (bound)
+[demo]   /usr/bin/python3 testing/etsi_sae_client.py --kme ${kme} --ca ${pki}/ca.pem \\
+[demo]     --cert ${pki}/SAE_A.pem --key ${pki}/SAE_A.key enc_keys SAE_B`;
 }
 
 /** SIGINT or SIGTERM arrived: everything stops. */

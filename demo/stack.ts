@@ -24,6 +24,7 @@ import {
   DEFAULT_CREDENTIALS_DIR,
   enrollDemo,
   type EnrollOutcome,
+  prepareEtsiTls,
 } from "./enrollment.ts";
 
 /** Ports of the three services. */
@@ -34,6 +35,8 @@ export interface StackPorts {
   relay: number;
   /** Dashboard HTTP port. Default 8501. */
   dashboard: number;
+  /** KMS ETSI 014 over mutual TLS port. Default 8443; left out: off. */
+  kmsHttps?: number;
 }
 
 /** The seeds' ports. */
@@ -41,6 +44,7 @@ export const DEFAULT_PORTS: StackPorts = {
   kms: 8000,
   relay: 8765,
   dashboard: 8501,
+  kmsHttps: 8443,
 };
 
 /** The KMS's data directory unless told otherwise. */
@@ -81,6 +85,8 @@ export interface Stack {
   relayUrl: string;
   /** Dashboard URL for local use. */
   dashboardUrl: string;
+  /** ETSI 014 over mutual TLS for local use, and its PKI folder, if on. */
+  etsi?: { url: string; pki: string };
   /** The credentials folder, relative to the project root. */
   credentialsDir: string;
   /** Stops every service. */
@@ -112,6 +118,7 @@ export function stackSpecs(
   // the set's network list (and the dashboard still needs the KMS).
   const moved = (name: keyof StackPorts) =>
     host !== "0.0.0.0" || ports[name] !== DEFAULT_PORTS[name];
+  const https = ports.kmsHttps ?? 0;
   const kmsAddresses = [
     ...new Set([`${local}:${ports.kms}`, `127.0.0.1:${ports.kms}`]),
   ];
@@ -119,8 +126,11 @@ export function stackSpecs(
     kms: {
       permissionSet: "kms",
       entry: "kms/main.ts",
-      args: ["--host", host, "--port", String(ports.kms), "--data", dataDir],
-      net: moved("kms") ? [`${host}:${ports.kms}`] : undefined,
+      args: ["--host", host, "--port", String(ports.kms), "--data", dataDir]
+        .concat("--https-port", String(https)),
+      net: moved("kms") || moved("kmsHttps")
+        ? [`${host}:${ports.kms}`, ...(https ? [`${host}:${https}`] : [])]
+        : undefined,
     },
     relay: {
       permissionSet: "relay",
@@ -213,6 +223,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   // Awaited before the optional call: `f?.(await x)` skips `x` without `f`.
   const enrolled = await enrollDemo({ dataDir, credentialsDir, signal });
   options.onEnrolled?.(enrolled);
+  const pki = ports.kmsHttps
+    ? await prepareEtsiTls({ dataDir, signal })
+    : undefined;
   const started: Partial<Stack["services"]> = {};
   const stop = async () => {
     await Promise.all(Object.values(started).map((s) => s.stop()));
@@ -245,6 +258,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     kmsUrl: `http://${local}:${ports.kms}`,
     relayUrl: `ws://${local}:${ports.relay}`,
     dashboardUrl: `http://${local}:${ports.dashboard}`,
+    etsi: pki === undefined ? undefined : {
+      url: `https://${local}:${ports.kmsHttps}/api/v1/keys/`,
+      pki,
+    },
     credentialsDir,
     stop,
   };

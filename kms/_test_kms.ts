@@ -93,6 +93,8 @@ export async function startKms(
     port?: number;
     open?: boolean;
     openFilesLimit?: number;
+    /** Serve ETSI 014 over mutual TLS on this port (certificates in DATA/pki). */
+    httpsPort?: number;
   } = {},
 ): Promise<TestKms> {
   const port = options.port ?? freePort();
@@ -110,9 +112,13 @@ export async function startKms(
       "--data",
       dataDir,
       ...(open ? ["--open"] : []),
+      ...(options.httpsPort ? ["--https-port", String(options.httpsPort)] : []),
       ...args,
     ],
-    net: [`127.0.0.1:${port}`],
+    net: [
+      `127.0.0.1:${port}`,
+      ...(options.httpsPort ? [`127.0.0.1:${options.httpsPort}`] : []),
+    ],
     openFilesLimit: options.openFilesLimit,
   }, { ready: /listening on http/ });
   const url = `http://127.0.0.1:${port}`;

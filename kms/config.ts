@@ -14,6 +14,12 @@ import {
   type LinkConfig,
   parseLinkConfig,
 } from "./link_config.ts";
+import {
+  parseTlsConfig,
+  TLS_FLAGS,
+  TLS_USAGE,
+  type TlsConfig,
+} from "./tls_config.ts";
 
 /** Everything the KMS process is told at start. */
 export interface KmsConfig {
@@ -30,6 +36,8 @@ export interface KmsConfig {
   open: boolean;
   /** The simulated link and its key pool (`--misalignment` sets the ~2% QBER). */
   link: LinkConfig;
+  /** ETSI GS QKD 014 over mutual TLS (`--https-port`, default 8443). */
+  tls: TlsConfig;
   /** How long a relay ticket is valid, in seconds. Default 3600. */
   ticketLifetimeSeconds: number;
   /** How much QBER history, ledger and audit the database keeps. */
@@ -50,6 +58,7 @@ export const KMS_ENV = [
   "KMS_OPEN",
   "KMS_REQUIRE_AUTH",
   "KMS_NOISE",
+  "KMS_HTTPS_PORT",
 ] as const;
 
 /** Usage text for `--help`. */
@@ -74,9 +83,11 @@ Usage: deno task kms [options]
 
 ${LINK_USAGE}
 
-The permission set "kms" in deno.json allows 0.0.0.0:8000 and data/ only: to
-listen elsewhere add --allow-net=HOST:PORT; for another data directory add
---allow-read=DIR --allow-write=DIR.`;
+${TLS_USAGE}
+
+The permission set "kms" in deno.json allows 0.0.0.0:8000, 0.0.0.0:8443 and
+data/ only: to listen elsewhere add --allow-net=HOST:PORT; for another data
+directory or certificates elsewhere add --allow-read=DIR --allow-write=DIR.`;
 
 /**
  * Parses command-line flags over environment variables.
@@ -100,6 +111,7 @@ export function parseKmsConfig(
       "port",
       "data",
       ...LINK_FLAGS,
+      ...TLS_FLAGS,
       "ticket-lifetime",
       "retain-days",
       "retain-rows",
@@ -118,12 +130,14 @@ export function parseKmsConfig(
   if (open && requireAuth) {
     throw new ConfigError("--open and --require-auth contradict each other");
   }
+  const dataDir = flags.data ?? env("KMS_DATA") ?? "data/kms";
   return {
     host: flags.host ?? env("KMS_HOST") ?? "0.0.0.0",
     port,
-    dataDir: flags.data ?? env("KMS_DATA") ?? "data/kms",
+    dataDir,
     open,
     link: parseLinkConfig(flags, env),
+    tls: parseTlsConfig(flags, { dataDir, env }),
     ticketLifetimeSeconds: wholeNumber(flags["ticket-lifetime"], {
       name: "ticket-lifetime",
       fallback: 3600,

@@ -5,7 +5,7 @@ import { parseKmsConfig } from "./config.ts";
 
 const env = (vars: Record<string, string>) => (name: string) => vars[name];
 
-Deno.test("defaults: 0.0.0.0:8000, data/kms, tokens required, the demo link (2% misalignment, so QBER about 2%) and a 2^24-bit pool, 1 h tickets, 30 days or 100000 rows kept", () => {
+Deno.test("defaults: 0.0.0.0:8000, data/kms, tokens required, the demo link (2% misalignment, so QBER about 2%) and a 2^24-bit pool, ETSI over mutual TLS on 8443 with data/kms/pki's files, 1 h tickets, 30 days or 100000 rows kept", () => {
   assertEquals(parseKmsConfig([], env({})), {
     host: "0.0.0.0",
     port: 8000,
@@ -17,9 +17,40 @@ Deno.test("defaults: 0.0.0.0:8000, data/kms, tokens required, the demo link (2% 
       epsCor: 1e-15,
       poolCapacityBits: 16_777_216,
     },
+    tls: {
+      port: 8443,
+      cert: "data/kms/pki/kms.pem",
+      key: "data/kms/pki/kms.key",
+      ca: "data/kms/pki/ca.pem",
+      saeId: "cn",
+      explicit: false,
+    },
     ticketLifetimeSeconds: 3600,
     retention: { maxAgeDays: 30, maxRows: 100_000 },
   });
+});
+
+Deno.test("ETSI over mutual TLS: --https-port (or KMS_HTTPS_PORT; 0 is off) and the certificate files are explicit, the defaults follow --data, --tls-sae-id is cn or san-uri", () => {
+  const tls = (args: string[], vars: Record<string, string> = {}) =>
+    parseKmsConfig(args, env(vars)).tls;
+  assertEquals(tls(["--data", "data/x"]).ca, "data/x/pki/ca.pem");
+  assertEquals(tls(["--data", "data/x"]).explicit, false);
+  assertEquals(tls(["--https-port", "9443"]).port, 9443);
+  assertEquals(tls(["--https-port", "9443"]).explicit, true);
+  assertEquals(tls([], { KMS_HTTPS_PORT: "0" }).port, 0);
+  assertEquals(tls([], { KMS_HTTPS_PORT: "0" }).explicit, true);
+  assertEquals(tls(["--tls-ca", "ca.pem"]), {
+    ...tls([]),
+    ca: "ca.pem",
+    explicit: true,
+  });
+  assertEquals(tls(["--tls-sae-id", "san-uri"]).saeId, "san-uri");
+  assertThrows(
+    () => tls(["--tls-sae-id", "dns"]),
+    ConfigError,
+    "--tls-sae-id must be cn or san-uri",
+  );
+  assertThrows(() => tls(["--https-port", "x"]), ConfigError, "https-port");
 });
 
 Deno.test("--open (or KMS_OPEN=1) is the seeds' open mode; --require-auth is the default and contradicts it", () => {

@@ -6,10 +6,17 @@
  * only where. Enrolling again replaces the token and role and forgets the
  * device's bound identity key (unless `--public-key` binds one).
  *
+ * `deno task kms:enroll SAE_ID --cert FILE` (or `--cert-fingerprint HEX`)
+ * binds a client certificate to the SAE for ETSI 014 over mutual TLS
+ * instead: an enrolled device keeps its token; a new one is enrolled for
+ * mutual TLS only (no bearer token anyone holds).
+ *
  * @module
  */
 
+import { X509Certificate } from "node:crypto";
 import { parseArgs, resolve } from "../common/std.ts";
+import { normalizeFingerprint } from "../common/tls_peer.ts";
 import {
   formatCredentials,
   IDENTITY_PUBLIC_KEY_LENGTH,
@@ -18,10 +25,12 @@ import {
 } from "../protocol/mod.ts";
 import { newToken, tokenHash } from "./auth.ts";
 import { DATABASE_FILE } from "./context.ts";
+import { bindCertificate, type CertificateBinding } from "./sae_certs.ts";
 import { KmsStore } from "./store.ts";
 
 const USAGE = `Usage: deno task kms:enroll [--data DIR] [--role device|operator]
          [--public-key=B64URL] [--credentials FILE] NAME
+       deno task kms:enroll [--data DIR] (--cert FILE | --cert-fingerprint HEX) SAE_ID
 
 Creates a bearer token for NAME (1 to 64 characters from A-Z a-z 0-9 _ . -).
 The KMS keeps only its SHA-256 hash.
@@ -36,7 +45,15 @@ The KMS keeps only its SHA-256 hash.
                       --credentials credentials/NAME.json
   --data DIR          the KMS data directory (env KMS_DATA, default data/kms)
 
-Enrolling again replaces the token and forgets the bound identity key.`;
+Enrolling again replaces the token and forgets the bound identity key.
+
+  --cert FILE         bind this client certificate (PEM) to SAE_ID for ETSI
+                      014 over mutual TLS (port 8443): SAE_ID is then known
+                      by its bound certificates only. An enrolled SAE keeps
+                      its token; a new one gets none (certificate only).
+                      A file outside data/ needs --allow-read=FILE.
+  --cert-fingerprint HEX  the same by the certificate's SHA-256 fingerprint
+                      (openssl x509 -noout -fingerprint -sha256 -in FILE)`;
 
 const ROLES: readonly Role[] = ["device", "operator"];
 
@@ -68,9 +85,81 @@ function validPublicKey(text: string): boolean {
   }
 }
 
+// The binding `--cert FILE` or `--cert-fingerprint HEX` asks for; a
+// string is the reason it cannot be made.
+async function certificateBinding(
+  saeId: string,
+  flags: { cert?: string; "cert-fingerprint"?: string },
+): Promise<CertificateBinding | string> {
+  if (flags.cert !== undefined && flags["cert-fingerprint"] !== undefined) {
+    return "give --cert or --cert-fingerprint, not both";
+  }
+  if (flags["cert-fingerprint"] !== undefined) {
+    const fingerprint = normalizeFingerprint(flags["cert-fingerprint"]);
+    return fingerprint
+      ? { fingerprint, saeId }
+      : "--cert-fingerprint must be a SHA-256 fingerprint: 64 hex digits, colons allowed";
+  }
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(await Deno.readTextFile(flags.cert!));
+  } catch (error) {
+    return error instanceof Deno.errors.NotCapable
+      ? `no read permission for ${flags.cert}: add --allow-read=${flags.cert}`
+      : `${flags.cert} is not a readable PEM certificate: ${
+        error instanceof Error ? error.message : error
+      }`;
+  }
+  return {
+    fingerprint: normalizeFingerprint(cert.fingerprint256)!,
+    saeId,
+    subject: cert.subject,
+    notAfter: cert.validTo,
+  };
+}
+
+function enrollCertificate(
+  store: KmsStore,
+  binding: CertificateBinding,
+): string {
+  const { saeId } = binding;
+  const existing = store.enrollment(saeId);
+  if (existing?.role === "operator") {
+    throw new Error(`${saeId} is an operator: certificates are for SAEs`);
+  }
+  if (!existing) {
+    // sae_tokens needs a token hash: one of a token nobody is given.
+    store.enrollSae(saeId, tokenHash(newToken()), { role: "device" });
+  }
+  bindCertificate(store, binding);
+  store.audit(
+    "SAE_CERT_BOUND",
+    `sae=${saeId} cert_sha256=${binding.fingerprint}${
+      binding.subject ? ` subject=${binding.subject.replaceAll("\n", ",")}` : ""
+    }`,
+  );
+  const what = `certificate sha256 ${binding.fingerprint}${
+    binding.subject
+      ? ` (${
+        binding.subject.replaceAll("\n", ", ")
+      }, valid to ${binding.notAfter})`
+      : ""
+  }`;
+  return existing
+    ? `Bound ${what} to ${saeId}; its bearer token is unchanged.`
+    : `Enrolled ${saeId} (role device) for ETSI 014 over mutual TLS only, ${what}; no bearer token (enroll again without --cert for one).`;
+}
+
 async function main(): Promise<number> {
   const flags = parseArgs(Deno.args, {
-    string: ["data", "role", "public-key", "credentials"],
+    string: [
+      "data",
+      "role",
+      "public-key",
+      "credentials",
+      "cert",
+      "cert-fingerprint",
+    ],
     boolean: ["help"],
   });
   const [name] = flags._.map(String);
@@ -92,6 +181,29 @@ async function main(): Promise<number> {
   }
   const dataDir = flags.data ?? Deno.env.get("KMS_DATA") ?? "data/kms";
   await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
+  if (flags.cert !== undefined || flags["cert-fingerprint"] !== undefined) {
+    if (role !== "device" || publicKey !== undefined || flags.credentials) {
+      console.error(
+        "--cert and --cert-fingerprint bind a certificate only: no --role, --public-key or --credentials",
+      );
+      return 2;
+    }
+    const binding = await certificateBinding(name, flags);
+    if (typeof binding === "string") {
+      console.error(binding);
+      return 2;
+    }
+    const store = new KmsStore(`${dataDir}/${DATABASE_FILE}`);
+    try {
+      console.log(enrollCertificate(store, binding));
+    } catch (error) {
+      console.error(error instanceof Error ? error.message : error);
+      return 2;
+    } finally {
+      store.close();
+    }
+    return 0;
+  }
   const token = newToken();
   if (flags.credentials !== undefined) {
     // Written first: a folder the KMS cannot write to fails before the

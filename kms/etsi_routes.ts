@@ -4,8 +4,9 @@
  * same keys by id (`dec_keys`), exactly once. Keys are base64, key ids UUIDs,
  * errors `{message, details}` with the standard's statuses (400, 401, 503).
  *
- * Every caller authenticates with its bearer token; the token names the
- * calling SAE. Keys come from the link's key pool in one atomic take (an
+ * Every caller is authenticated: on the mutual-TLS port (8443, clause 5.1)
+ * by its client certificate, on the plain port (8000) by its bearer token, a
+ * non-standard convenience; either names the calling SAE. Keys come from the link's key pool in one atomic take (an
  * empty pool answers 503 at once), number x size bits once for all slaves,
  * and wait sealed under the master key for each slave the master named (the
  * path's and any `additional_slave_SAE_IDs`: key multicast), at most
@@ -28,6 +29,7 @@ import {
 } from "../protocol/mod.ts";
 import { responseWritten } from "../common/fetch_bridge.ts";
 import { authenticate, requireRole } from "./caller.ts";
+import { certificateCaller } from "./certificate_caller.ts";
 import type { Kms } from "./context.ts";
 import { MAX_UNDELIVERED_KEYS, type OverCap } from "./etsi_keys.ts";
 import {
@@ -123,11 +125,13 @@ function etsiErrors(handler: Handler): Handler {
 }
 
 /**
- * The authenticated caller: every ETSI request needs its bearer token, an
- * SAE's (device role), never an operator's.
+ * The authenticated caller, by its certificate on the TLS port or its bearer
+ * token otherwise: an SAE (device role), never an operator.
  */
 function caller(request: Request, context: RouteContext): string {
-  const sae = authenticate(request, context, { api: "etsi" });
+  const sae = context.peer
+    ? certificateCaller(request, context, context.peer)
+    : authenticate(request, context, { api: "etsi" });
   requireRole(request, context, {
     caller: sae,
     role: "device",

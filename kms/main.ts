@@ -4,13 +4,15 @@
  * @module
  */
 
-import { runService } from "../common/cli.ts";
+import { ConfigError, runService } from "../common/cli.ts";
+import { type GuardedServer, listenGuarded } from "../common/guarded_server.ts";
 import { serveUntilSignal } from "../common/serve.ts";
 import { KMS_COMMAND, type KmsConfig } from "./config.ts";
-import { closeKms, DATABASE_FILE, openKms } from "./context.ts";
+import { closeKms, DATABASE_FILE, type Kms, openKms } from "./context.ts";
 import { MASTER_KEY_FILE } from "./master_key.ts";
 import { unreadableWorkerFiles } from "./link_runner.ts";
-import { createHandler } from "./server.ts";
+import { createEtsiTlsHandler, createHandler } from "./server.ts";
+import { loadTlsCredentials } from "./tls_config.ts";
 import { TICKET_PUBLIC_KEY_FILE } from "../protocol/mod.ts";
 import { TICKET_KEY_FILE } from "./ticket_key.ts";
 
@@ -22,6 +24,46 @@ function lanAddresses(): string[] {
       .map((i) => i.address);
   } catch {
     return [];
+  }
+}
+
+// The ETSI 014 listener over mutual TLS, if its certificates are there. A
+// port or file named explicitly that does not work stops the KMS (exit 2);
+// missing default files only leave it off, with one line saying why.
+async function listenEtsiTls(
+  kms: Kms,
+  config: KmsConfig,
+): Promise<GuardedServer | undefined> {
+  const { tls } = config;
+  const loaded = await loadTlsCredentials(tls);
+  if (!loaded.ok) {
+    if (loaded.reason === "missing_defaults") {
+      console.log(`[KMS] ${loaded.message}`);
+    }
+    return undefined;
+  }
+  try {
+    const server = await listenGuarded(createEtsiTlsHandler(kms), {
+      hostname: config.host,
+      port: tls.port,
+      tls: loaded.credentials,
+      log: (line) => console.log(`[KMS] https: ${line}`),
+    });
+    const host = config.host === "0.0.0.0" ? "localhost" : config.host;
+    console.log(
+      `[KMS] ETSI 014 over mutual TLS on https://${host}:${server.addr.port}/api/v1/keys/ ` +
+        `(CA ${tls.ca}; SAE id from the certificate's ${
+          tls.saeId === "cn" ? "CN" : "SAN URI"
+        })`,
+    );
+    return server;
+  } catch (error) {
+    const why = `ETSI 014 over mutual TLS on port ${tls.port}: ${
+      error instanceof Error ? error.message : error
+    }`;
+    if (tls.explicit) throw new ConfigError(why);
+    console.log(`[KMS] ${why}; HTTPS is off`);
+    return undefined;
   }
 }
 
@@ -65,6 +107,15 @@ async function serveKms(config: KmsConfig): Promise<void> {
         "Use it only for seed-era clients on a network you trust.",
     );
   }
+  let etsiTls: GuardedServer | undefined;
+  try {
+    etsiTls = await listenEtsiTls(kms, config);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`[KMS] ${error.message}`);
+    closeKms(kms);
+    Deno.exit(2);
+  }
   await serveUntilSignal(createHandler(kms), {
     hostname: config.host,
     port: config.port,
@@ -79,9 +130,10 @@ async function serveKms(config: KmsConfig): Promise<void> {
     },
     // Stops the link's worker and ends the dashboards' event streams, which
     // would keep the server open.
-    onStop: () => {
+    onStop: async () => {
       kms.link.stop();
       kms.hub.close();
+      await etsiTls?.close();
     },
   });
   closeKms(kms);

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { PeerCertificate } from "../common/tls_peer.ts";
 import type { Kms } from "./context.ts";
 import { HttpError } from "./http.ts";
 
@@ -24,6 +25,11 @@ export interface RouteContext {
   params: Record<string, string>;
   /** The peer of the connection the request came on. */
   source: Source;
+  /**
+   * The verified client certificate, on the mutual-TLS listener only: there
+   * it, not a bearer token, names the caller.
+   */
+  peer?: PeerCertificate;
 }
 
 /**
@@ -148,7 +154,7 @@ export class RouteTable {
   /** Serves a request with the matching route and method, or throws a 404 or 405. */
   async handle(
     request: Request,
-    from: { kms: Kms; source: Source },
+    from: Omit<RouteContext, "params">,
   ): Promise<Response> {
     const path = new URL(request.url).pathname;
     const match = this.match(path);

@@ -71,6 +71,14 @@ CREATE TABLE IF NOT EXISTS sae_tokens (
   role TEXT NOT NULL DEFAULT 'device',
   public_key TEXT
 );
+CREATE TABLE IF NOT EXISTS sae_certs (
+  fingerprint TEXT PRIMARY KEY,
+  sae_id TEXT NOT NULL,
+  subject TEXT,
+  not_after TEXT,
+  enrolled_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sae_certs_by_sae ON sae_certs (sae_id);
 CREATE TABLE IF NOT EXISTS audit_log (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   tag TEXT NOT NULL,

@@ -7,6 +7,7 @@
  */
 
 import type { LatencyHistogram } from "../common/prometheus.ts";
+import type { PeerCertificate } from "../common/tls_peer.ts";
 import type { Kms } from "./context.ts";
 import {
   decKeys,
@@ -16,7 +17,7 @@ import {
   etsiStatus,
   unknownOperation,
 } from "./etsi_routes.ts";
-import { HttpError, json } from "./http.ts";
+import { EtsiError, HttpError, json } from "./http.ts";
 import {
   createSession,
   getLinkStatus,
@@ -82,6 +83,8 @@ export const ROUTES: readonly Route[] = [
 export interface ConnectionInfo {
   /** The peer's address (`Deno.ServeHandlerInfo` and node:http adapters). */
   remoteAddr: Deno.Addr;
+  /** The verified client certificate (the mutual-TLS listener's). */
+  peerCertificate?: PeerCertificate;
 }
 
 type Serve = (request: Request, info?: ConnectionInfo) => Promise<Response>;
@@ -158,6 +161,80 @@ export function createHandler(kms: Kms): Serve {
     withErrorRenderer((request, info) =>
       routes.handle(request, { kms, source: sourceOf(info?.remoteAddr) })
     ),
+    { histogram: kms.latency, routes },
+  );
+}
+
+/**
+ * The routes of the mutual-TLS listener: ETSI GS QKD 014 only, every other
+ * path a 404 in the standard's error shape (`{message}`, which ETSI
+ * clients parse from any non-200 answer).
+ */
+export const ETSI_TLS_ROUTES: readonly Route[] = [
+  ...ROUTES.filter((route) => route.label === ETSI_LABEL),
+  {
+    path: "/*",
+    label: "other",
+    methods: {
+      "*": (request) => {
+        throw new EtsiError(
+          404,
+          `no ETSI GS QKD 014 method at ${
+            new URL(request.url).pathname
+          }: this port serves /api/v1/keys/{SAE_ID}/status, enc_keys and dec_keys`,
+        );
+      },
+    },
+  },
+];
+
+/**
+ * The handler of the mutual-TLS listener: the ETSI routes, the caller named
+ * by the connection's verified client certificate (`info.peerCertificate`),
+ * never by a bearer token. A request without a verified certificate cannot
+ * arrive (the handshake refuses it); if one does, it gets a 401.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { generateIdentity, importAesKey } from "../protocol/mod.ts";
+ * import { parseKmsConfig } from "./config.ts";
+ * import { closeKms, createKms } from "./context.ts";
+ * import { createEtsiTlsHandler } from "./server.ts";
+ * import { KmsStore } from "./store.ts";
+ *
+ * const kms = createKms(parseKmsConfig([], () => undefined), {
+ *   store: new KmsStore(":memory:"),
+ *   masterKey: await importAesKey(new Uint8Array(32)),
+ *   ticketKey: await generateIdentity(),
+ *   log: () => {},
+ * });
+ * kms.store.enrollSae("SAE_A", "hash-a");
+ * const handle = createEtsiTlsHandler(kms);
+ * const remoteAddr = { transport: "tcp", hostname: "10.0.0.7", port: 51234 } as const;
+ * const peerCertificate = { fingerprint256: "ab".repeat(32), subjectCN: "SAE_A" };
+ * const status = await handle(new Request("https://kms/api/v1/keys/SAE_B/status"), { remoteAddr, peerCertificate });
+ * assertEquals((await status.json()).master_SAE_ID, "SAE_A");
+ * const other = await handle(new Request("https://kms/link_status"), { remoteAddr, peerCertificate });
+ * assertEquals(other.status, 404);
+ * assertEquals(typeof (await other.json()).message, "string");
+ * closeKms(kms);
+ * ```
+ */
+export function createEtsiTlsHandler(kms: Kms): Serve {
+  const routes = new RouteTable(ETSI_TLS_ROUTES);
+  return withLatency(
+    withErrorRenderer((request, info) => {
+      const peer = info?.peerCertificate;
+      if (!peer) {
+        throw new EtsiError(401, "a verified client certificate is required");
+      }
+      return routes.handle(request, {
+        kms,
+        source: sourceOf(info?.remoteAddr),
+        peer,
+      });
+    }),
     { histogram: kms.latency, routes },
   );
 }
