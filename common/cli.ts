@@ -97,9 +97,10 @@ export interface ServiceCommand<C> {
 
 /**
  * A service's `main()` over `Deno.args`: prints the usage for `--help`; a
- * {@linkcode ConfigError} from `command.parse` prints one `[TAG] message`
- * line on stderr and exits with 2; otherwise runs the service with its
- * settings.
+ * {@linkcode ConfigError} from `command.parse`, or from the service before it
+ * serves (a permission it lacks, a file it cannot use), prints one
+ * `[TAG] message` line on stderr and exits with 2; otherwise runs the
+ * service with its settings.
  *
  * @example
  * ```ts ignore
@@ -114,13 +115,11 @@ export async function runService<C>(
     console.log(command.usage);
     return;
   }
-  let config: C;
   try {
-    config = command.parse(Deno.args, (name) => Deno.env.get(name));
+    await run(command.parse(Deno.args, (name) => Deno.env.get(name)));
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(`[${command.tag}] ${error.message}`);
     Deno.exit(2);
   }
-  await run(config);
 }

@@ -12,6 +12,7 @@
 
 import { createHandler } from "./_fresh/server.ts";
 import { ConfigError, runService } from "../common/cli.ts";
+import { requireNet, urlAddress } from "../common/net_permission.ts";
 import { serveUntilSignal } from "../common/serve.ts";
 import type { AppState } from "./app_state.ts";
 import {
@@ -48,6 +49,10 @@ async function operator(config: DashboardConfig): Promise<Credentials | null> {
 }
 
 async function serveDashboard(config: DashboardConfig): Promise<void> {
+  await requireNet(
+    [`${config.host}:${config.port}`, urlAddress(config.kmsUrl)],
+    { set: "dashboard", entry: "dashboard/main.ts" },
+  );
   const credentials = await operator(config);
   const auth = new OperatorAuth(credentials, { log });
   const monitor = new KmsMonitor({

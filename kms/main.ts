@@ -4,6 +4,7 @@
  * @module
  */
 
+import { requireNet } from "../common/net_permission.ts";
 import { ConfigError, runService } from "../common/cli.ts";
 import { type GuardedServer, listenGuarded } from "../common/guarded_server.ts";
 import { serveUntilSignal } from "../common/serve.ts";
@@ -68,6 +69,12 @@ async function listenEtsiTls(
 }
 
 async function serveKms(config: KmsConfig): Promise<void> {
+  await requireNet(
+    [config.port, config.tls.port].filter((port) => port > 0).map((port) =>
+      `${config.host}:${port}`
+    ),
+    { set: "kms", entry: "kms/main.ts" },
+  );
   const unreadable = unreadableWorkerFiles();
   if (unreadable.length > 0) {
     console.error(

@@ -12,6 +12,7 @@
 
 import { errorMessage } from "../common/error_message.ts";
 import { runService } from "../common/cli.ts";
+import { requireNet, urlAddress } from "../common/net_permission.ts";
 import { RELAY_COMMAND, type RelayConfig } from "./config.ts";
 import { listenUntilSignal } from "./http_listen.ts";
 import { CloseCode, Hub } from "./hub.ts";
@@ -29,6 +30,11 @@ const FRAME_LINES_PER_SECOND = 50;
 const HTTP_HEADROOM = 64;
 
 async function serveRelay(config: RelayConfig): Promise<void> {
+  const source = config.ticketKey;
+  await requireNet([
+    `${config.host}:${config.port}`,
+    ...(source && "kmsUrl" in source ? [urlAddress(source.kmsUrl)] : []),
+  ], { set: "relay", entry: "relay/main.ts" });
   const log = (line: string) => console.log(`[RELAY] ${line}`);
   const kmsKey = await ticketKey(config, log);
   const frameLines = new LogThrottle(log, {
