@@ -1,9 +1,18 @@
 import { assertEquals } from "@std/assert";
-import { Terminal } from "./terminal.ts";
+import { type Screen, Terminal } from "./terminal.ts";
 
 function capture(options: { interactive: boolean; color: boolean }) {
   let text = "";
-  const terminal = new Terminal({ ...options, write: (part) => text += part });
+  // A screen that writes what it is asked to do.
+  const screen: Screen = {
+    printAbove: (line) => text += `[above]${line}\n`,
+    setPrompt: (prompt) => text += `[prompt]${prompt}`,
+  };
+  const terminal = new Terminal({
+    color: options.color,
+    screen: options.interactive ? screen : undefined,
+    write: (part) => text += part,
+  });
   terminal.label = "[Alpha]";
   return { terminal, output: () => text };
 }
@@ -28,20 +37,19 @@ Deno.test("plain output: lines only, no escape codes", () => {
   );
 });
 
-Deno.test("on a terminal: the prompt is redrawn after each line, in colour", () => {
+Deno.test("on a terminal: lines go above the prompt, in colour", () => {
   const { terminal, output } = capture({ interactive: true, color: true });
   terminal.setPrompt("Soldier_Alpha> ");
   terminal.status("alert", "[!] Verification failed — possible tampering!");
   assertEquals(
     output(),
-    "\r\x1b[2KSoldier_Alpha> " +
-      "\r\x1b[2K\x1b[1;31m[Alpha] [!] Verification failed — possible tampering!\x1b[0m\n" +
-      "Soldier_Alpha> ",
+    "[prompt]Soldier_Alpha> " +
+      "[above]\x1b[1;31m[Alpha] [!] Verification failed — possible tampering!\x1b[0m\n",
   );
 });
 
 Deno.test("on a terminal without colour: no colour codes", () => {
   const { terminal, output } = capture({ interactive: true, color: false });
   terminal.status("warn", "⚠ careful");
-  assertEquals(output(), "\r\x1b[2K[Alpha] ⚠ careful\n");
+  assertEquals(output(), "[above][Alpha] ⚠ careful\n");
 });

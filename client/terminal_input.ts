@@ -1,0 +1,131 @@
+/**
+ * Typed lines on a terminal, edited by `node:readline` (Deno's Node
+ * compatibility layer): it wraps long lines, moves the cursor (Left, Right,
+ * Home, End, Ctrl-A, Ctrl-E), recalls earlier lines (Up, Down), erases
+ * (Backspace, Ctrl-U, Ctrl-W) and clears the screen (Ctrl-L). The client
+ * prints its own lines above the prompt through
+ * {@linkcode TerminalInput.printAbove}, which erases the prompt and the
+ * typed text, however many rows they wrap to, and draws them again below.
+ *
+ * @module
+ */
+
+import {
+  clearScreenDown,
+  createInterface,
+  cursorTo,
+  type Interface,
+  moveCursor,
+} from "node:readline";
+import type { Readable, Writable } from "node:stream";
+import type { LineSource } from "./line_reader.ts";
+import type { Screen } from "./terminal.ts";
+
+/** Options for {@linkcode TerminalInput}. */
+export interface TerminalInputOptions {
+  /** Keys: the terminal's stdin (put in raw mode by readline). */
+  input: Readable;
+  /** The terminal's stdout: every interactive line is written here. */
+  output: Writable;
+  /** Ctrl-C was pressed (raw mode: the key, not a signal). */
+  onInterrupt: () => void;
+  /** Lines kept for Up and Down. Default 200. */
+  historySize?: number;
+}
+
+/**
+ * The soldier's terminal: typed lines in, the client's lines printed above
+ * the prompt.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { PassThrough } from "node:stream";
+ * import { TerminalInput } from "./terminal_input.ts";
+ * const keys = new PassThrough();
+ * const input = new TerminalInput({
+ *   input: keys,
+ *   output: new PassThrough(),
+ *   onInterrupt: () => {},
+ * });
+ * keys.write("hj\x7fi\r");
+ * assertEquals(await input.next(), "hi");
+ * await input.cancel();
+ * ```
+ */
+export class TerminalInput implements LineSource, Screen {
+  readonly #readline: Interface;
+  readonly #output: Writable;
+  readonly #lines: (string | null)[] = [];
+  #wake: (() => void) | undefined;
+  #closed = false;
+
+  /** Starts reading keys from `options.input`. */
+  constructor(options: TerminalInputOptions) {
+    this.#output = options.output;
+    this.#readline = createInterface({
+      input: options.input,
+      output: options.output,
+      terminal: true,
+      historySize: options.historySize ?? 200,
+      removeHistoryDuplicates: true,
+      prompt: "",
+    });
+    this.#readline.on("line", (line: string) => this.#push(line));
+    // Ctrl-D on an empty line, or the end of stdin.
+    this.#readline.on("close", () => {
+      this.#closed = true;
+      this.#push(null);
+    });
+    this.#readline.on("SIGINT", () => options.onInterrupt());
+  }
+
+  /** The next line typed, or `null` at the end of input. */
+  async next(): Promise<string | null> {
+    while (this.#lines.length === 0) {
+      if (this.#closed) return null;
+      await new Promise<void>((resolve) => this.#wake = resolve);
+    }
+    return this.#lines.shift()!;
+  }
+
+  /** Stops reading and gives the terminal back its normal mode. */
+  cancel(): Promise<void> {
+    if (!this.#closed) this.#readline.close();
+    return Promise.resolve();
+  }
+
+  /** Sets the prompt and draws it with the text typed so far. */
+  setPrompt(text: string): void {
+    if (this.#closed) return;
+    this.#readline.setPrompt(text);
+    this.#readline.prompt(true);
+  }
+
+  /**
+   * Prints `text` (one or more lines) where the prompt was, then the prompt
+   * and the typed text again below it, the cursor where it was in the text.
+   */
+  printAbove(text: string): void {
+    if (this.#closed) {
+      this.#output.write(`${text}\n`);
+      return;
+    }
+    // The cursor's row within the wrapped prompt and text: up to its first
+    // row, erase to the end of the screen, print.
+    const { rows } = this.#readline.getCursorPos();
+    moveCursor(this.#output, 0, -rows);
+    cursorTo(this.#output, 0);
+    clearScreenDown(this.#output);
+    // readline's redraw climbs back up as many rows as the cursor was on
+    // before (it remembers them): as many empty rows, which it erases.
+    this.#output.write(`${text}\n${"\n".repeat(rows)}`);
+    this.#readline.prompt(true);
+  }
+
+  #push(line: string | null): void {
+    this.#lines.push(line);
+    this.#wake?.();
+    this.#wake = undefined;
+  }
+}
