@@ -167,6 +167,11 @@ export class ChatClient {
       onRed: () => {
         conversation.linkRed = true;
         conversation.channel.suspend();
+        // The relay was lost before the link turned RED: now both are
+        // known, the router's cut.
+        if (this.#relayStarted && !conversation.connected) {
+          this.#say({ kind: "connection_lost" });
+        }
       },
       onGreen: () => {
         conversation.linkRed = false;

@@ -62,6 +62,8 @@ export type ClientOwnEvent =
   | { kind: "relay_reconnected" }
   | { kind: "relay_unreachable"; url: string; reason: string }
   | { kind: "connection_lost" }
+  | { kind: "relay_lost" }
+  | { kind: "relay_restarting" }
   | { kind: "relay_refused"; code: string; message: string }
   | { kind: "presence"; peer: string; online: boolean }
   | { kind: "expired_held"; count: number; peer: string }
@@ -205,6 +207,14 @@ export function describe(event: ClientEvent): Line {
     case "connection_lost":
       return alert(
         "❌ Connection lost — quantum channel may be compromised. Awaiting re-key.",
+      );
+    case "relay_lost":
+      return warn(
+        "⚠ Lost the relay: a network or relay problem, not the quantum link (it is not RED). Reconnecting; typed lines are kept.",
+      );
+    case "relay_restarting":
+      return warn(
+        "⚠ The relay is restarting (it said goodbye). Reconnecting; typed lines are kept.",
       );
     case "relay_refused":
       return warn(

@@ -251,6 +251,16 @@ const TABLE: {
     "alert",
     "❌ Connection lost — quantum channel may be compromised. Awaiting re-key.",
   ]],
+  relay_lost: [[
+    { kind: "relay_lost" },
+    "warn",
+    "⚠ Lost the relay: a network or relay problem, not the quantum link (it is not RED). Reconnecting; typed lines are kept.",
+  ]],
+  relay_restarting: [[
+    { kind: "relay_restarting" },
+    "warn",
+    "⚠ The relay is restarting (it said goodbye). Reconnecting; typed lines are kept.",
+  ]],
   relay_refused: [[
     { kind: "relay_refused", code: "duplicate_device", message: "taken" },
     "warn",
