@@ -85,7 +85,7 @@ Deno.test("a line goes out under the hybrid key, is acked, confirmed, and the cl
   }
   assertEquals(got.payload.text, "Hold position");
   relay.events!.onFrame({ type: "ack", id: packet.id, status: "delivered" });
-  await saw('✓ delivered: "Hold position"');
+  await saw('✓ relay accepted: "Hold position"');
 
   input.type(null);
   await saw(

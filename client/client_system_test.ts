@@ -52,7 +52,7 @@ Deno.test("two clients chat both ways and leave cleanly at end of input", async 
       WAIT_MS,
     );
     await alpha.process.waitForLine(
-      /^\[Alpha\] ✓ delivered: "Hold position at grid 42"$/,
+      /^\[Alpha\] ✓ relay accepted: "Hold position at grid 42"$/,
       WAIT_MS,
     );
     await bravo.process.type("Copy that, Alpha");
@@ -128,7 +128,7 @@ Deno.test("a peer that switched to someone else: the sender is told once, not ev
     );
     // Long enough for one more re-send.
     await new Promise((resolve) => setTimeout(resolve, 11_000));
-    const DELIVERED = /^\[Bravo\] ✓ delivered: "are you there\?"$/;
+    const DELIVERED = /^\[Bravo\] ✓ relay accepted: "are you there\?"$/;
     assertEquals(linesMatching(bravo.process, DELIVERED).length, 1);
     assertEquals(linesMatching(bravo.process, /no receipt from/).length, 1);
     await alpha.process.type("/peer Soldier_Bravo");
@@ -245,7 +245,7 @@ Deno.test("an attachment arrives whole in downloads/<sender>/", async () => {
     );
     assertEquals(await Deno.readFile(`${downloads}/field report.bin`), bytes);
     await alpha.process.waitForLine(
-      /^\[Alpha\] ✓ delivered: 📎 field report\.bin$/,
+      /^\[Alpha\] ✓ relay accepted: 📎 field report\.bin$/,
     );
     // Outside the working directory, or the KMS's secrets inside it: refused
     // with a word, never a permission prompt.

@@ -77,7 +77,7 @@ Deno.test(TEST_NAME, async () => {
       ),
     );
     // What the soldier typed shows once on the sender's screen, with its ack.
-    await tmux.waitFor("alpha", /delivered: "Move to checkpoint Delta"/);
+    await tmux.waitFor("alpha", /relay accepted: "Move to checkpoint Delta"/);
     assertEquals(bravoScreen.split("Move to checkpoint Delta").length - 1, 1);
     // Bravo is half-way through a line when Alpha's message arrives: the
     // message prints above, and the half-typed text stays on Bravo's screen.

@@ -49,6 +49,12 @@ export type InboxEvent =
     refused?: string;
   }
   | {
+    /** The peer talks to another device: `mid` was not shown there. */
+    kind: "elsewhere";
+    /** The message id. */
+    mid: string;
+  }
+  | {
     /** Nothing to show: a repeat, or a chunk of an unfinished attachment. */
     kind: "nothing";
   };
@@ -111,6 +117,9 @@ export class Inbox {
           ? { kind: "receipt", mid }
           : { kind: "receipt", mid, refused },
       };
+    }
+    if (payload.t === "elsewhere") {
+      return { event: { kind: "elsewhere", mid: payload.mid } };
     }
     const mid = payload.mid;
     const seenId = JSON.stringify([sender, mid]);

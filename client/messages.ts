@@ -226,9 +226,19 @@ export function describe(event: ClientEvent): Line {
       return ackLine(event);
     case "no_receipt":
       return info(
-        `… no receipt from ${event.entry.peer} yet for ${
+        `… ${event.entry.peer} has not confirmed ${
           labelOf(event.entry.item)
-        }: sending again every ${event.everyMs / 1000} s while it is online.`,
+        } (✓ relay accepted, no ✓✓ yet): sending again every ${
+          event.everyMs / 1000
+        } s while it is online.`,
+      );
+    case "confirmed":
+      return ok(`✓✓ ${event.sender} confirmed: ${labelOf(event.entry.item)}`);
+    case "peer_elsewhere":
+      return warn(
+        `⚠ ${event.sender} is talking to someone else: ${
+          labelOf(event.entry.item)
+        } was not shown there; kept, and sent again until it switches back to you.`,
       );
     case "packet_refused":
       if (event.reason === "replay") {
@@ -387,7 +397,7 @@ function ackLine(event: Extract<DeliveryEvent, { kind: "ack" }>): Line {
   if (event.status === "dropped") {
     return warn(`✗ dropped${reason}: ${label} — will be sent again`);
   }
-  if (event.status === "delivered") return ok(`✓ delivered: ${label}`);
+  if (event.status === "delivered") return ok(`✓ relay accepted: ${label}`);
   return info(`… queued${reason}: ${label}`);
 }
 

@@ -285,7 +285,7 @@ const TABLE: {
     [
       { kind: "ack", status: "delivered", entry: line },
       "ok",
-      '✓ delivered: "Hold position"',
+      '✓ relay accepted: "Hold position"',
     ],
     [
       { kind: "ack", status: "queued", reason: "offline", entry: line },
@@ -301,7 +301,17 @@ const TABLE: {
   no_receipt: [[
     { kind: "no_receipt", entry: line, everyMs: 10_000 },
     "info",
-    '… no receipt from Soldier_Bravo yet for "Hold position": sending again every 10 s while it is online.',
+    '… Soldier_Bravo has not confirmed "Hold position" (✓ relay accepted, no ✓✓ yet): sending again every 10 s while it is online.',
+  ]],
+  confirmed: [[
+    { kind: "confirmed", sender: "Soldier_Bravo", entry: line },
+    "ok",
+    '✓✓ Soldier_Bravo confirmed: "Hold position"',
+  ]],
+  peer_elsewhere: [[
+    { kind: "peer_elsewhere", sender: "Soldier_Bravo", entry: line },
+    "warn",
+    '⚠ Soldier_Bravo is talking to someone else: "Hold position" was not shown there; kept, and sent again until it switches back to you.',
   ]],
   packet_refused: [
     [

@@ -102,6 +102,11 @@ export class Outbox {
     );
   }
 
+  /** The unconfirmed entry `mid`, if it is one. */
+  get(mid: string): OutboxEntry | undefined {
+    return this.#entries.get(mid);
+  }
+
   /** Whether `mid` is still unconfirmed. */
   has(mid: string): boolean {
     return this.#entries.has(mid);

@@ -88,19 +88,32 @@ export interface Receipt {
   refused?: string;
 }
 
+/**
+ * Says that the message or attachment `mid` arrived while the receiver is
+ * talking to another device (`/peer`): not shown, not confirmed, so the
+ * sender keeps it and sends it again.
+ */
+export interface Elsewhere {
+  /** Kind. */
+  t: "elsewhere";
+  /** Message id received and not shown. */
+  mid: string;
+}
+
 /** Any plaintext a client sends. */
 export type ChatPayload =
   | KemOffer
   | KemReply
   | TextMessage
   | FileChunk
-  | Receipt;
+  | Receipt
+  | Elsewhere;
 
 /** The kinds that run the handshake under the KMS key. */
 export type HandshakePayload = KemOffer | KemReply;
 
 /** The kinds that need the hybrid key. */
-export type ContentPayload = TextMessage | FileChunk | Receipt;
+export type ContentPayload = TextMessage | FileChunk | Receipt | Elsewhere;
 
 /** Thrown by {@linkcode decodePayload} for plaintext of the wrong shape. */
 export class PayloadError extends Error {
@@ -175,6 +188,8 @@ export function decodePayload(bytes: Uint8Array): ChatPayload {
       return fields.refused === undefined
         ? { t: "receipt", mid: midField(fields) }
         : { t: "receipt", mid: midField(fields), refused: reasonField(fields) };
+    case "elsewhere":
+      return { t: "elsewhere", mid: midField(fields) };
     case "file":
       return fileChunk(fields);
     default:
