@@ -26,6 +26,7 @@ import { Inbox } from "./inbox.ts";
 import { Incoming } from "./incoming.ts";
 import { httpKms, type KmsApi, type KmsKey } from "./kms_client.ts";
 import type { LineSource } from "./line_reader.ts";
+import { LineOrder } from "./line_order.ts";
 import { LinkWatch } from "./link_watch.ts";
 import { type ClientEvent, describe } from "./messages.ts";
 import { relayEvents } from "./relay_events.ts";
@@ -87,6 +88,7 @@ export class ChatClient {
   readonly #keys: SessionKeys;
   readonly #delivery: Delivery;
   readonly #incoming: Incoming;
+  readonly #order: LineOrder;
   readonly #tickets: RelayTickets;
   readonly #actions: ChatActions;
   readonly #stop = new AbortController();
@@ -152,6 +154,20 @@ export class ChatClient {
       onEvent,
       onError: (error) => this.#fail(error),
     });
+    this.#order = new LineOrder({
+      show: (line) => {
+        if (line.late) {
+          this.#say({
+            kind: "late_line",
+            sender: line.sender,
+            writtenAt: line.writtenAt,
+          });
+        }
+        this.#terminal.message(line.sender, line.text, {
+          at: new Date(line.writtenAt),
+        });
+      },
+    });
     this.#incoming = new Incoming({
       conversation,
       keys: this.#keys,
@@ -159,7 +175,7 @@ export class ChatClient {
       delivery: this.#delivery,
       send,
       onEvent,
-      onMessage: (sender, text) => this.#terminal.message(sender, text),
+      onMessage: (sender, line) => this.#order.take(sender, line),
       onReceipt: () => this.#checkEndOfInput(),
     });
     this.#link = new LinkWatch(kms, {
@@ -223,6 +239,7 @@ export class ChatClient {
     }).catch((error) => this.#fail(error));
     const code = await this.#done.promise;
     clearInterval(ticker);
+    this.#order.close();
     await Promise.allSettled([
       this.#link.stop(),
       this.#relay.close(),

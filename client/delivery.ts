@@ -220,7 +220,8 @@ export class Delivery {
           t: "msg",
           mid: entry.mid,
           text: entry.item.text,
-        });
+          ...(entry.n === undefined ? {} : { n: entry.n }),
+        }, { writtenAt: entry.writtenAt });
         if (!packet || !send(packet)) return;
         this.#sent.set(packet.id, { entry, quiet: false });
         entry.sentUnder = packet.key_id;

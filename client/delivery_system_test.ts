@@ -66,3 +66,50 @@ Deno.test("two marks; a peer on another conversation is reported, and gets the l
     assertEquals(linesMatching(alpha.process, /has not confirmed/), []);
   });
 });
+
+/** The `HH:MM:SS` of a chat line, as seconds of the day. */
+function secondsOf(line: string): number {
+  const [h, m, s] = line.slice(1, 9).split(":").map(Number);
+  return h * 3600 + m * 60 + s;
+}
+
+Deno.test("after a reconnect, lines show in the order written, with the time written", async () => {
+  await using stack = await startStack();
+  await withReadyPair(stack, async (alpha, bravo) => {
+    await stack.relay.kill();
+    await alpha.process.waitForLine(/Lost the relay/, WAIT_MS);
+    const texts = ["msg1", "msg2", "msg3"];
+    for (const text of texts) {
+      await alpha.process.type(text);
+      await alpha.process.waitForLine(new RegExp(`kept .*"${text}"`));
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await stack.relay.start();
+    const shown = [];
+    for (const text of texts) {
+      shown.push(
+        await bravo.process.waitForLine(
+          chatLine("Soldier_Alpha", text),
+          WAIT_MS,
+        ),
+      );
+    }
+    const order = bravo.process.output.split("\n")
+      .filter((line) => texts.some((text) => line.endsWith(`> ${text}`)));
+    assertEquals(order.map((line) => line.slice(-4)), texts);
+    // Written at least a second apart, before the relay came back.
+    const seconds = shown.map(secondsOf);
+    assertEquals(seconds[0] < seconds[1] && seconds[1] < seconds[2], true);
+    const reconnected = await bravo.process.waitForLine(/Reconnected/);
+    assertEquals(typeof reconnected, "string");
+    const lastArrival = new Date();
+    const arrivalSeconds = lastArrival.getHours() * 3600 +
+      lastArrival.getMinutes() * 60 + lastArrival.getSeconds();
+    assertEquals(
+      seconds[2] < arrivalSeconds,
+      true,
+      `${shown} vs ${lastArrival}`,
+    );
+  });
+});

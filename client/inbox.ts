@@ -21,6 +21,8 @@ export type InboxEvent =
     kind: "message";
     /** Its text. */
     text: string;
+    /** The sender's number for it, if it gave one. */
+    n?: number;
   }
   | {
     /** An attachment saved. */
@@ -130,7 +132,11 @@ export class Inbox {
     if (payload.t === "msg") {
       this.#seen.add(seenId);
       return {
-        event: { kind: "message", text: payload.text },
+        event: {
+          kind: "message",
+          text: payload.text,
+          ...(payload.n === undefined ? {} : { n: payload.n }),
+        },
         receipt: ok(mid),
       };
     }

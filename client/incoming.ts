@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { ChatLine } from "./line_order.ts";
 import type { ChatPacket } from "../protocol/mod.ts";
 import { BoundedSet } from "./bounded.ts";
 import type { Conversation } from "./conversation.ts";
@@ -113,7 +114,7 @@ export interface IncomingOptions {
   /** Told of everything but chat lines and receipts. */
   onEvent: (event: IncomingEvent) => void;
   /** A chat line from the peer. */
-  onMessage: (sender: string, text: string) => void;
+  onMessage: (sender: string, line: ChatLine) => void;
   /** A receipt came (the outbox shrank). */
   onReceipt: () => void;
 }
@@ -248,7 +249,7 @@ export class Incoming {
         void this.#options.delivery.flush();
         return;
       case "content":
-        return await this.#take(packet.sender, received.payload);
+        return await this.#take(packet, received.payload);
     }
   }
 
@@ -260,7 +261,7 @@ export class Incoming {
     if (received.kind !== "content") return;
     const { payload } = received;
     if (payload.t === "receipt" || payload.t === "elsewhere") {
-      return await this.#take(packet.sender, payload);
+      return await this.#take(packet, payload);
     }
     if (this.#toldElsewhere.has(payload.mid)) return;
     this.#toldElsewhere.add(payload.mid);
@@ -269,14 +270,20 @@ export class Incoming {
   }
 
   async #take(
-    sender: string,
+    packet: ChatPacket,
     payload: Extract<Received, { kind: "content" }>["payload"],
   ): Promise<void> {
     const { inbox, delivery, onEvent } = this.#options;
+    const sender = packet.sender;
     const { event, receipt } = await inbox.receive(sender, payload);
     switch (event.kind) {
       case "message":
-        this.#options.onMessage(sender, event.text);
+        this.#options.onMessage(sender, {
+          text: event.text,
+          // The packet's timestamp is authenticated with it (seconds).
+          writtenAt: (packet.timestamp ?? Date.now() / 1000) * 1000,
+          ...(event.n === undefined ? {} : { n: event.n }),
+        });
         break;
       case "file_saved":
         onEvent({ ...event, sender });

@@ -34,7 +34,7 @@ async function receiving(fetchable: KmsKey[] = []) {
     delivery,
     send: (packet) => sent.push(packet) > 0,
     onEvent: (event) => events.push(event),
-    onMessage: (sender, text) => messages.push(`${sender}> ${text}`),
+    onMessage: (sender, line) => messages.push(`${sender}> ${line.text}`),
     onReceipt: () => receipts++,
   });
   return {

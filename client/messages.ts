@@ -12,7 +12,7 @@ import type { LinkStatus } from "../protocol/mod.ts";
 import type { CommandProblem } from "./commands.ts";
 import type { HeldReason } from "./conversation.ts";
 import type { DeliveryEvent } from "./delivery.ts";
-import { formatBytes, formatQber } from "./format.ts";
+import { clockTime, formatBytes, formatQber } from "./format.ts";
 import {
   describeIdentity,
   type IdentityEvent,
@@ -62,6 +62,7 @@ export type ClientOwnEvent =
   | { kind: "relay_reconnected" }
   | { kind: "relay_unreachable"; url: string; reason: string }
   | { kind: "connection_lost" }
+  | { kind: "late_line"; sender: string; writtenAt: number }
   | { kind: "relay_lost" }
   | { kind: "relay_restarting" }
   | { kind: "relay_refused"; code: string; message: string }
@@ -207,6 +208,12 @@ export function describe(event: ClientEvent): Line {
     case "connection_lost":
       return alert(
         "❌ Connection lost — quantum channel may be compromised. Awaiting re-key.",
+      );
+    case "late_line":
+      return warn(
+        `⏱ Late: ${event.sender}'s next line was written at ${
+          clockTime(new Date(event.writtenAt))
+        }, before the line above.`,
       );
     case "relay_lost":
       return warn(

@@ -13,12 +13,14 @@ const line: OutboxEntry = {
   mid: "m-1",
   peer: "Soldier_Bravo",
   item: { kind: "msg", text: "Hold position" },
+  writtenAt: 0,
   sending: false,
 };
 const file: OutboxEntry = {
   mid: "m-2",
   peer: "Soldier_Bravo",
   item: { kind: "file", name: "map.png", data: new Uint8Array(3) },
+  writtenAt: 0,
   sending: false,
 };
 
@@ -250,6 +252,15 @@ const TABLE: {
     { kind: "connection_lost" },
     "alert",
     "❌ Connection lost — quantum channel may be compromised. Awaiting re-key.",
+  ]],
+  late_line: [[
+    {
+      kind: "late_line",
+      sender: "Soldier_Bravo",
+      writtenAt: new Date(2026, 1, 23, 5, 2, 3).getTime(),
+    },
+    "warn",
+    "⏱ Late: Soldier_Bravo's next line was written at 05:02:03, before the line above.",
   ]],
   relay_lost: [[
     { kind: "relay_lost" },

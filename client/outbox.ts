@@ -35,6 +35,10 @@ export interface OutboxEntry {
   readonly peer: string;
   /** What to send. */
   readonly item: OutboxItem;
+  /** When it was written (milliseconds): the time its packets carry. */
+  readonly writtenAt: number;
+  /** A line's number among those written to `peer` (1, 2, …). */
+  readonly n?: number;
   /** Key id of the last send, if sent. */
   sentUnder?: string;
   /** When it was last sent (milliseconds). */
@@ -70,13 +74,22 @@ export interface DueOptions {
  */
 export class Outbox {
   #entries = new Map<string, OutboxEntry>();
+  // The last line number given per peer.
+  readonly #lineNumbers = new Map<string, number>();
 
   /** Queues an item for `peer` under a new message id. */
   add(peer: string, item: OutboxItem): OutboxEntry {
+    let n: number | undefined;
+    if (item.kind === "msg") {
+      n = (this.#lineNumbers.get(peer) ?? 0) + 1;
+      this.#lineNumbers.set(peer, n);
+    }
     const entry: OutboxEntry = {
       mid: crypto.randomUUID(),
       peer,
       item,
+      writtenAt: Date.now(),
+      ...(n === undefined ? {} : { n }),
       sending: false,
     };
     this.#entries.set(entry.mid, entry);

@@ -56,6 +56,12 @@ export interface TextMessage {
   mid: string;
   /** The line. */
   text: string;
+  /**
+   * The sender's number for this line among those it wrote to this peer
+   * (1, 2, …), for showing them in the order written. Absent from older
+   * clients.
+   */
+  n?: number;
 }
 
 /** One chunk of an attachment. */
@@ -183,7 +189,12 @@ export function decodePayload(bytes: Uint8Array): ChatPayload {
         ...proofFields(fields),
       };
     case "msg":
-      return { t: "msg", mid: midField(fields), text: textField(fields) };
+      return {
+        t: "msg",
+        mid: midField(fields),
+        text: textField(fields),
+        ...lineNumberField(fields),
+      };
     case "receipt":
       return fields.refused === undefined
         ? { t: "receipt", mid: midField(fields) }
@@ -266,6 +277,15 @@ function reasonField(fields: Record<string, unknown>): string {
     );
   }
   return refused;
+}
+
+function lineNumberField(fields: Record<string, unknown>): { n?: number } {
+  const { n } = fields;
+  if (n === undefined) return {};
+  if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 1) {
+    throw new PayloadError("n must be a positive safe integer");
+  }
+  return { n };
 }
 
 function textField(fields: Record<string, unknown>): string {

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { clockTime, printable } from "./format.ts";
+import { clockTime, dayLine, localDay, printable } from "./format.ts";
 
 /** The colour a status line gets on a terminal. */
 export type Tone = "ok" | "info" | "warn" | "alert";
@@ -61,6 +61,8 @@ export class Terminal {
   readonly #color: boolean;
   readonly #write: (text: string) => void;
   #prompt = "";
+  // The local day of the last chat line: a new day gets a date line.
+  #day = "";
 
   /** Creates a terminal writer. */
   constructor(options: TerminalOptions) {
@@ -99,11 +101,18 @@ export class Terminal {
   }
 
   /**
-   * Prints a chat line `[HH:MM:SS] sender> text`; the text is made safe to
-   * print.
+   * Prints a chat line `[HH:MM:SS] sender> text` with the time it was
+   * written (default now), after a date line when the day is another than
+   * the last chat line's; the text is made safe to print.
    */
   message(sender: string, text: string, options: { at?: Date } = {}): void {
-    const time = clockTime(options.at ?? new Date());
+    const at = options.at ?? new Date();
+    const day = localDay(at);
+    if (day !== this.#day) {
+      this.#day = day;
+      this.line(this.#paint("info", dayLine(at)));
+    }
+    const time = clockTime(at);
     this.line(
       `[${time}] ${this.#paint("peer", `${sender}>`)} ${printable(text)}`,
     );

@@ -1,4 +1,5 @@
 import { assertEquals } from "@std/assert";
+import { dayLine } from "./format.ts";
 import { type Screen, Terminal } from "./terminal.ts";
 
 function capture(options: { interactive: boolean; color: boolean }) {
@@ -32,6 +33,7 @@ Deno.test("plain output: lines only, no escape codes", () => {
   assertEquals(
     output(),
     "[Alpha] ✓ Quantum key established (QBER=2.0%) | Status: GREEN\n" +
+      `${dayLine(new Date(2026, 1, 23, 5, 2, 3))}\n` +
       "[05:02:03] Soldier_Bravo> hi\uFFFD[2J\n" +
       "Device ID: \n",
   );
@@ -52,4 +54,26 @@ Deno.test("on a terminal without colour: no colour codes", () => {
   const { terminal, output } = capture({ interactive: true, color: false });
   terminal.status("warn", "⚠ careful");
   assertEquals(output(), "[above][Alpha] ⚠ careful\n");
+});
+
+Deno.test("a chat line of another day comes after a date line; the same day gets none", () => {
+  const { terminal, output } = capture({ interactive: false, color: false });
+  terminal.message("Soldier_Bravo", "late night", {
+    at: new Date(2026, 11, 1, 23, 59, 0),
+  });
+  terminal.message("Soldier_Bravo", "still up", {
+    at: new Date(2026, 11, 1, 23, 59, 30),
+  });
+  terminal.message("Soldier_Bravo", "morning", {
+    at: new Date(2026, 11, 2, 0, 0, 5),
+  });
+  const lines = output().trimEnd().split("\n");
+  assertEquals(lines, [
+    dayLine(new Date(2026, 11, 1)),
+    "[23:59:00] Soldier_Bravo> late night",
+    "[23:59:30] Soldier_Bravo> still up",
+    dayLine(new Date(2026, 11, 2)),
+    "[00:00:05] Soldier_Bravo> morning",
+  ]);
+  assertEquals(lines[3].slice(0, 17), "── 2026-12-02 Wed");
 });
