@@ -26,6 +26,7 @@ import { Inbox } from "./inbox.ts";
 import { Incoming } from "./incoming.ts";
 import { httpKms, type KmsApi, type KmsKey } from "./kms_client.ts";
 import type { LineSource } from "./line_reader.ts";
+import { KeptChat } from "./kept_chat.ts";
 import { LineOrder } from "./line_order.ts";
 import { LinkWatch } from "./link_watch.ts";
 import { type ClientEvent, describe } from "./messages.ts";
@@ -47,8 +48,8 @@ export interface ChatClientOptions {
   terminal: Terminal;
   /** Where typed lines come from. */
   input: LineSource;
-  /** The device's identity and pinned keys (client_state.ts). */
-  state: Pick<ClientState, "identity" | "pins">;
+  /** The device's identity, pinned keys and kept chat (client_state.ts). */
+  state: Pick<ClientState, "identity" | "pins"> & Partial<ClientState>;
   /** The relay. Default: a {@linkcode RelayLink} to `config.relayUrl`. */
   relay?: RelayConnection;
   /** The KMS. Default: {@linkcode httpKms} at `config.kmsUrl`. */
@@ -89,6 +90,7 @@ export class ChatClient {
   readonly #delivery: Delivery;
   readonly #incoming: Incoming;
   readonly #order: LineOrder;
+  readonly #kept: KeptChat;
   readonly #tickets: RelayTickets;
   readonly #actions: ChatActions;
   readonly #stop = new AbortController();
@@ -154,8 +156,15 @@ export class ChatClient {
       onEvent,
       onError: (error) => this.#fail(error),
     });
+    this.#kept = new KeptChat(options.state.chat, {
+      deviceId: config.deviceId,
+      outbox: this.#delivery.outbox,
+      terminal: this.#terminal,
+      say: onEvent,
+    });
     this.#order = new LineOrder({
       show: (line) => {
+        this.#kept.received(line);
         if (line.late) {
           this.#say({
             kind: "late_line",
@@ -171,7 +180,10 @@ export class ChatClient {
     this.#incoming = new Incoming({
       conversation,
       keys: this.#keys,
-      inbox: new Inbox({ maxFileBytes: config.maxFileBytes }),
+      inbox: new Inbox({
+        maxFileBytes: config.maxFileBytes,
+        seen: this.#kept.seen(),
+      }),
       delivery: this.#delivery,
       send,
       onEvent,
@@ -204,6 +216,7 @@ export class ChatClient {
       relayStarted: () => this.#relayStarted,
       say: onEvent,
       print: (text) => this.#terminal.status("info", text),
+      history: (count) => this.#kept.show(count),
       quit: () => this.quit(),
     });
   }
@@ -219,6 +232,7 @@ export class ChatClient {
     this.#terminal.label = `[${shortName(deviceId)}]`;
     this.#say({ kind: "banner", deviceId, peer, kmsUrl, relayUrl });
     this.#say({ kind: "hint" });
+    this.#kept.start();
     this.#terminal.setPrompt(`${deviceId}> `);
     this.#link.start();
     const ticker = setInterval(() => this.#tick(), TICK_MS);
@@ -247,6 +261,7 @@ export class ChatClient {
       // Work in flight ends quickly once stopped (requests are aborted).
       this.#keys.settled(),
       this.#incoming.settled(),
+      this.#kept.saved(),
     ]);
     return code;
   }
@@ -257,6 +272,7 @@ export class ChatClient {
     const left = this.#delivery.outbox.entries();
     if (left.length > 0) this.#say({ kind: "leaving", count: left.length });
     for (const entry of left) this.#say({ kind: "not_confirmed", entry });
+    this.#kept.leaving();
     this.#say({ kind: "bye" });
     this.#finish(0);
   }

@@ -18,6 +18,9 @@ import { type ClientEvent, statusLines } from "./messages.ts";
 import type { OutboxItem } from "./outbox.ts";
 import type { SessionKeys } from "./session_keys.ts";
 
+/** Lines `/history` shows without a count. */
+const DEFAULT_HISTORY = 20;
+
 /** What the commands act on. */
 export interface ChatCommandsContext {
   /** The client's settings. */
@@ -38,6 +41,8 @@ export interface ChatCommandsContext {
   say: (event: ClientEvent) => void;
   /** Shows a line of a listing (`/help`, `/status`). */
   print: (text: string) => void;
+  /** Shows the last `count` lines of the kept history. */
+  history: (count: number) => void;
   /** Leaves. */
   quit: () => void;
 }
@@ -77,6 +82,7 @@ export interface ChatActions extends CommandHost {
  *   relayStarted: () => false,
  *   say: (event) => said.push(describe(event).text),
  *   print: (text) => said.push(text),
+ *   history: () => {},
  *   quit: () => {},
  * });
  * const command = parseCommand("/peer Soldier_Charlie");
@@ -132,6 +138,13 @@ export function chatCommands(context: ChatCommandsContext): ChatActions {
       say({ kind: "rekeying" });
       conversation.channel.suspend();
       void keys.rekey();
+    },
+    history(count) {
+      const n = count === "" ? DEFAULT_HISTORY : Number(count);
+      if (!Number.isSafeInteger(n) || n < 1) {
+        return say({ kind: "bad_history_count", count });
+      }
+      context.history(n);
     },
     async verify(peer) {
       if (!isDeviceId(peer)) return say({ kind: "not_a_peer", name: peer });

@@ -19,6 +19,8 @@ export type InboxEvent =
   | {
     /** A new message to show. */
     kind: "message";
+    /** Its message id. */
+    mid: string;
     /** Its text. */
     text: string;
     /** The sender's number for it, if it gave one. */
@@ -78,6 +80,11 @@ export interface InboxOptions {
     data: Uint8Array,
     options: { sender: string; name: string },
   ) => Promise<string>;
+  /**
+   * Messages shown before this run (kept history): a copy sent again gets
+   * its receipt and is not shown twice.
+   */
+  seen?: { sender: string; mid: string }[];
 }
 
 /**
@@ -101,10 +108,13 @@ export class Inbox {
   readonly #files: Reassembler;
   readonly #save: NonNullable<InboxOptions["save"]>;
 
-  /** Creates an inbox that has seen nothing. */
+  /** Creates an inbox that has seen only `options.seen`. */
   constructor(options: InboxOptions = {}) {
     this.#files = new Reassembler({ maxFileBytes: options.maxFileBytes });
     this.#save = options.save ?? saveDownload;
+    for (const { sender, mid } of options.seen ?? []) {
+      this.#seen.add(JSON.stringify([sender, mid]));
+    }
   }
 
   /** Takes a decrypted payload from `sender`. */
@@ -134,6 +144,7 @@ export class Inbox {
       return {
         event: {
           kind: "message",
+          mid,
           text: payload.text,
           ...(payload.n === undefined ? {} : { n: payload.n }),
         },

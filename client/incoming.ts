@@ -279,6 +279,7 @@ export class Incoming {
     switch (event.kind) {
       case "message":
         this.#options.onMessage(sender, {
+          mid: event.mid,
           text: event.text,
           // The packet's timestamp is authenticated with it (seconds).
           writtenAt: (packet.timestamp ?? Date.now() / 1000) * 1000,

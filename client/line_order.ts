@@ -10,6 +10,8 @@
 
 /** A chat line as received. */
 export interface ChatLine {
+  /** Its message id. */
+  mid: string;
   /** Its text. */
   text: string;
   /** When the sender wrote it (milliseconds since the epoch). */
@@ -47,9 +49,9 @@ interface SenderState {
  * const order = new LineOrder({
  *   show: (line) => shown.push(`${line.text}${line.late ? " (late)" : ""}`),
  * });
- * order.take("Soldier_Bravo", { text: "one", writtenAt: 1000, n: 1 });
- * order.take("Soldier_Bravo", { text: "three", writtenAt: 3000, n: 3 });
- * order.take("Soldier_Bravo", { text: "two", writtenAt: 2000, n: 2 });
+ * order.take("Soldier_Bravo", { mid: "m1", text: "one", writtenAt: 1000, n: 1 });
+ * order.take("Soldier_Bravo", { mid: "m3", text: "three", writtenAt: 3000, n: 3 });
+ * order.take("Soldier_Bravo", { mid: "m2", text: "two", writtenAt: 2000, n: 2 });
  * assertEquals(shown, ["one", "two", "three"]);
  * order.close();
  * ```

@@ -6,6 +6,7 @@ function ordered(holdMs = 50) {
   const order = new LineOrder({ show: (line) => shown.push(line), holdMs });
   const take = (n: number | undefined, writtenAt: number) =>
     order.take("Soldier_Bravo", {
+      mid: `m-${n}-${writtenAt}`,
       text: `line ${n}`,
       writtenAt,
       ...(n === undefined ? {} : { n }),

@@ -62,6 +62,12 @@ export type ClientOwnEvent =
   | { kind: "relay_reconnected" }
   | { kind: "relay_unreachable"; url: string; reason: string }
   | { kind: "connection_lost" }
+  | { kind: "bad_history_count"; count: string }
+  | { kind: "history_shown"; shown: number; kept: number }
+  | { kind: "history_empty" }
+  | { kind: "restored"; count: number }
+  | { kind: "kept_for_next_start"; count: number }
+  | { kind: "chat_unsaved"; message: string }
   | { kind: "late_line"; sender: string; writtenAt: number }
   | { kind: "relay_lost" }
   | { kind: "relay_restarting" }
@@ -208,6 +214,26 @@ export function describe(event: ClientEvent): Line {
     case "connection_lost":
       return alert(
         "❌ Connection lost — quantum channel may be compromised. Awaiting re-key.",
+      );
+    case "bad_history_count":
+      return warn(`⚠ /history takes a number of lines, not "${event.count}"`);
+    case "history_shown":
+      return info(
+        `── the last ${event.shown} of ${event.kept} line(s) kept on this device (/history N for more) ──`,
+      );
+    case "history_empty":
+      return info("No history kept on this device yet.");
+    case "restored":
+      return info(
+        `… ${event.count} unconfirmed line(s) from the last run kept: sent once the chat is open.`,
+      );
+    case "kept_for_next_start":
+      return info(
+        `… ${event.count} unconfirmed line(s) kept on this device (encrypted): sent when the client starts again.`,
+      );
+    case "chat_unsaved":
+      return warn(
+        `⚠ History and unconfirmed lines not saved: ${event.message}`,
       );
     case "late_line":
       return warn(

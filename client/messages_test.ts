@@ -253,6 +253,36 @@ const TABLE: {
     "alert",
     "❌ Connection lost — quantum channel may be compromised. Awaiting re-key.",
   ]],
+  bad_history_count: [[
+    { kind: "bad_history_count", count: "ten" },
+    "warn",
+    '⚠ /history takes a number of lines, not "ten"',
+  ]],
+  history_shown: [[
+    { kind: "history_shown", shown: 10, kept: 42 },
+    "info",
+    "── the last 10 of 42 line(s) kept on this device (/history N for more) ──",
+  ]],
+  history_empty: [[
+    { kind: "history_empty" },
+    "info",
+    "No history kept on this device yet.",
+  ]],
+  restored: [[
+    { kind: "restored", count: 2 },
+    "info",
+    "… 2 unconfirmed line(s) from the last run kept: sent once the chat is open.",
+  ]],
+  kept_for_next_start: [[
+    { kind: "kept_for_next_start", count: 1 },
+    "info",
+    "… 1 unconfirmed line(s) kept on this device (encrypted): sent when the client starts again.",
+  ]],
+  chat_unsaved: [[
+    { kind: "chat_unsaved", message: "disk full" },
+    "warn",
+    "⚠ History and unconfirmed lines not saved: disk full",
+  ]],
   late_line: [[
     {
       kind: "late_line",

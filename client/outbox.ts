@@ -10,6 +10,8 @@
  * @module
  */
 
+import type { SavedLine } from "./chat_store.ts";
+
 /** What a user asked to send. */
 export type OutboxItem =
   | {
@@ -73,9 +75,51 @@ export interface DueOptions {
  * ```
  */
 export class Outbox {
+  /**
+   * Called after every add (with the entry) and confirm (the chat store
+   * saves then).
+   */
+  onChange?: (added?: OutboxEntry) => void;
   #entries = new Map<string, OutboxEntry>();
   // The last line number given per peer.
   readonly #lineNumbers = new Map<string, number>();
+
+  /** Takes back the lines kept from an earlier run, as they were. */
+  restore(lines: SavedLine[], lineNumbers: Record<string, number>): void {
+    for (const [peer, n] of Object.entries(lineNumbers)) {
+      this.#lineNumbers.set(peer, n);
+    }
+    for (const line of lines) {
+      this.#entries.set(line.mid, {
+        mid: line.mid,
+        peer: line.peer,
+        item: { kind: "msg", text: line.text },
+        writtenAt: line.writtenAt,
+        ...(line.n === undefined ? {} : { n: line.n }),
+        sending: false,
+      });
+    }
+  }
+
+  /** The unconfirmed lines to keep (attachments are not kept). */
+  savedLines(): SavedLine[] {
+    return [...this.#entries.values()].flatMap((entry) =>
+      entry.item.kind === "msg"
+        ? [{
+          mid: entry.mid,
+          peer: entry.peer,
+          text: entry.item.text,
+          writtenAt: entry.writtenAt,
+          ...(entry.n === undefined ? {} : { n: entry.n }),
+        }]
+        : []
+    );
+  }
+
+  /** The last line number given per peer. */
+  lineNumbers(): Record<string, number> {
+    return Object.fromEntries(this.#lineNumbers);
+  }
 
   /** Queues an item for `peer` under a new message id. */
   add(peer: string, item: OutboxItem): OutboxEntry {
@@ -93,13 +137,14 @@ export class Outbox {
       sending: false,
     };
     this.#entries.set(entry.mid, entry);
+    this.onChange?.(entry);
     return entry;
   }
 
   /** Removes the entry a receipt confirms and returns it (if it was here). */
   confirm(mid: string): OutboxEntry | undefined {
     const entry = this.#entries.get(mid);
-    this.#entries.delete(mid);
+    if (this.#entries.delete(mid)) this.onChange?.();
     return entry;
   }
 

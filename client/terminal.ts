@@ -119,6 +119,19 @@ export class Terminal {
   }
 
   /**
+   * Prints a line of the kept history, `· [YYYY-MM-DD HH:MM:SS] sender>
+   * text`: marked, so it is not taken for a line that just arrived.
+   */
+  historyLine(line: { sender: string; text: string; writtenAt: number }): void {
+    const at = new Date(line.writtenAt);
+    this.line(
+      `· [${localDay(at)} ${clockTime(at)}] ${line.sender}> ${
+        printable(line.text)
+      }`,
+    );
+  }
+
+  /**
    * Asks a question: on a terminal the answer is typed after it on the
    * same line; otherwise it is printed as a line of its own.
    */
