@@ -15,7 +15,6 @@
 
 import { type ChatPacket, proveRegistration } from "../protocol/mod.ts";
 import { type ChatActions, chatCommands } from "./chat_commands.ts";
-import { parseCommand } from "./commands.ts";
 import type { ClientState } from "./client_state.ts";
 import type { ClientConfig } from "./config.ts";
 import { Conversation } from "./conversation.ts";
@@ -26,6 +25,7 @@ import { Inbox } from "./inbox.ts";
 import { Incoming } from "./incoming.ts";
 import { httpKms, type KmsApi, type KmsKey } from "./kms_client.ts";
 import type { LineSource } from "./line_reader.ts";
+import { Composer } from "./composer.ts";
 import { KeptChat } from "./kept_chat.ts";
 import { LineOrder } from "./line_order.ts";
 import { LinkWatch } from "./link_watch.ts";
@@ -91,6 +91,7 @@ export class ChatClient {
   readonly #incoming: Incoming;
   readonly #order: LineOrder;
   readonly #kept: KeptChat;
+  readonly #composer = new Composer({ say: (event) => this.#say(event) });
   readonly #tickets: RelayTickets;
   readonly #actions: ChatActions;
   readonly #stop = new AbortController();
@@ -217,6 +218,7 @@ export class ChatClient {
       say: onEvent,
       print: (text) => this.#terminal.status("info", text),
       history: (count) => this.#kept.show(count),
+      compose: () => this.#composer.start(),
       quit: () => this.quit(),
     });
   }
@@ -284,7 +286,8 @@ export class ChatClient {
       if (this.#stop.signal.aborted) return;
       if (line === null) return this.#onEndOfInput();
       this.#terminal.showPrompt();
-      const command = parseCommand(line);
+      const command = this.#composer.take(line);
+      if (command === undefined) continue;
       if (command.kind === "text") this.#actions.submit(command.text);
       if (command.kind === "command") {
         await command.command.run(this.#actions, command.argument);

@@ -43,6 +43,8 @@ export interface ChatCommandsContext {
   print: (text: string) => void;
   /** Shows the last `count` lines of the kept history. */
   history: (count: number) => void;
+  /** Starts a multi-line message. */
+  compose: () => void;
   /** Leaves. */
   quit: () => void;
 }
@@ -83,6 +85,7 @@ export interface ChatActions extends CommandHost {
  *   say: (event) => said.push(describe(event).text),
  *   print: (text) => said.push(text),
  *   history: () => {},
+ *   compose: () => {},
  *   quit: () => {},
  * });
  * const command = parseCommand("/peer Soldier_Charlie");
@@ -138,6 +141,9 @@ export function chatCommands(context: ChatCommandsContext): ChatActions {
       say({ kind: "rekeying" });
       conversation.channel.suspend();
       void keys.rekey();
+    },
+    compose() {
+      context.compose();
     },
     history(count) {
       const n = count === "" ? DEFAULT_HISTORY : Number(count);

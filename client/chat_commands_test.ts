@@ -53,6 +53,7 @@ function commandsOn(conversation: Conversation, rekeying = false) {
     say: (event: ClientEvent) => said.push(describe(event).text),
     print: (text) => printed.push(text),
     history: (count) => calls.push(`history ${count}`),
+    compose: () => calls.push("compose"),
     quit: () => calls.push("quit"),
   });
   return { actions, delivery, said, printed, calls };

@@ -225,6 +225,21 @@ Deno.test(WIDE_TEST, async () => {
     await tmux.run("send-keys", "-t", "bravo", "C-l");
     await tmux.waitFor("bravo", new RegExp(`^${bravo}> kept$`, "m"));
     await tmux.run("send-keys", "-t", "bravo", "C-u");
+    // A 40-line sitrep pasted (bracketed paste) is one message; its "/quit"
+    // line is text.
+    const pasted = Array.from(
+      { length: 40 },
+      (_, i) => `sitrep line ${String(i + 1).padStart(2, "0")}`,
+    );
+    pasted[9] = "/quit";
+    await tmux.run("set-buffer", "-b", "sitrep", pasted.join("\n"));
+    await tmux.run("paste-buffer", "-p", "-b", "sitrep", "-t", "bravo");
+    await tmux.waitFor("bravo", /A message of 40 line\(s\) so far/);
+    await tmux.type("bravo", ".");
+    const received = await tmux.waitFor("alpha", /^ +sitrep line 40$/m);
+    assertEquals(count(received, `${bravo}> sitrep line 01`), 1, received);
+    assert(/^ +\/quit$/m.test(received), received);
+    assertEquals(count(received, "sitrep line"), 39, received);
     await tmux.type("bravo", "/quit");
     await tmux.waitFor("bravo", /^client exited with 0$/m);
   } finally {

@@ -22,6 +22,8 @@ export interface CommandHost {
   verify(peer: string): Promise<void>;
   /** Accepts a peer's changed identity key. */
   trust(peer: string): Promise<void>;
+  /** Starts a multi-line message. */
+  compose(): void;
   /** Prints the last `count` lines of the kept history ("" for 20). */
   history(count: string): void;
   /** Leaves. */
@@ -84,6 +86,11 @@ export const COMMANDS: readonly CommandSpec[] = [
     argument: "PEER",
     help: ["accept PEER's changed identity key (after /verify)"],
     run: (host, peer) => host.trust(peer),
+  },
+  {
+    name: "compose",
+    help: ["a message of several lines; a line with only . sends it"],
+    run: (host) => host.compose(),
   },
   {
     name: "history",

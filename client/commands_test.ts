@@ -84,6 +84,7 @@ Deno.test("each command's handler calls its host method with the argument", asyn
       calls.push(`trust ${peer}`);
       return Promise.resolve();
     },
+    compose: () => calls.push("compose"),
     history: (count) => calls.push(`history ${count}`),
     quit: () => calls.push("quit"),
   };
@@ -96,6 +97,7 @@ Deno.test("each command's handler calls its host method with the argument", asyn
     "file x",
     "verify x",
     "trust x",
+    "compose",
     "history x",
     "quit",
   ]);
@@ -115,6 +117,7 @@ Deno.test("the command list reads as it always has", () => {
   /verify PEER       the safety number of your and PEER's identity keys:
                      read it to PEER by voice; both must see the same digits
   /trust PEER        accept PEER's changed identity key (after /verify)
+  /compose           a message of several lines; a line with only . sends it
   /history [N]       the last N lines of the history kept on this device (20)
   /quit              leave (unconfirmed messages are reported)
   //text             send a line that starts with "/"`,

@@ -73,9 +73,13 @@ export async function main(args: string[]): Promise<number> {
         ? parsed.config
         : await withCredentials(parsed.config, parsed.credentials);
       config = await completeConfig(given, {
-        ask: (question) => {
+        ask: async (question) => {
           terminal.ask(question);
-          return input.next();
+          const answer = await input.next();
+          // A paste at a question: its first line is the answer.
+          return typeof answer === "object" && answer !== null
+            ? answer.text.split("\n")[0]
+            : answer;
         },
         report: (problem) => terminal.line(problem),
       });

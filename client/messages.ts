@@ -62,6 +62,8 @@ export type ClientOwnEvent =
   | { kind: "relay_reconnected" }
   | { kind: "relay_unreachable"; url: string; reason: string }
   | { kind: "connection_lost" }
+  | { kind: "composing"; lines: number }
+  | { kind: "compose_cancelled" }
   | { kind: "bad_history_count"; count: string }
   | { kind: "history_shown"; shown: number; kept: number }
   | { kind: "history_empty" }
@@ -215,6 +217,12 @@ export function describe(event: ClientEvent): Line {
       return alert(
         "❌ Connection lost — quantum channel may be compromised. Awaiting re-key.",
       );
+    case "composing":
+      return info(
+        `✎ A message of ${event.lines} line(s) so far: type more lines; a line with only . sends it, /cancel drops it.`,
+      );
+    case "compose_cancelled":
+      return info("✎ Message dropped.");
     case "bad_history_count":
       return warn(`⚠ /history takes a number of lines, not "${event.count}"`);
     case "history_shown":

@@ -253,6 +253,16 @@ const TABLE: {
     "alert",
     "❌ Connection lost — quantum channel may be compromised. Awaiting re-key.",
   ]],
+  composing: [[
+    { kind: "composing", lines: 40 },
+    "info",
+    "✎ A message of 40 line(s) so far: type more lines; a line with only . sends it, /cancel drops it.",
+  ]],
+  compose_cancelled: [[
+    { kind: "compose_cancelled" },
+    "info",
+    "✎ Message dropped.",
+  ]],
   bad_history_count: [[
     { kind: "bad_history_count", count: "ten" },
     "warn",

@@ -113,8 +113,15 @@ export class Terminal {
       this.line(this.#paint("info", dayLine(at)));
     }
     const time = clockTime(at);
+    // A message of several lines (composed, pasted): the next lines are
+    // indented under the first, each made safe to print.
+    const [first, ...more] = text.split("\n").map(printable);
+    const indent = " ".repeat(`[${time}] ${sender}> `.length);
     this.line(
-      `[${time}] ${this.#paint("peer", `${sender}>`)} ${printable(text)}`,
+      [
+        `[${time}] ${this.#paint("peer", `${sender}>`)} ${first}`,
+        ...more.map((line) => indent + line),
+      ].join("\n"),
     );
   }
 

@@ -17,14 +17,15 @@ import {
   type Interface,
   moveCursor,
 } from "node:readline";
-import type { Readable, Writable } from "node:stream";
-import type { LineSource } from "./line_reader.ts";
+import { PassThrough, type Readable, type Writable } from "node:stream";
+import { PASTE_OFF, PASTE_ON, PasteSplitter } from "./bracketed_paste.ts";
+import type { LineSource, Pasted } from "./line_reader.ts";
 import type { Screen } from "./terminal.ts";
 
 /** Options for {@linkcode TerminalInput}. */
 export interface TerminalInputOptions {
-  /** Keys: the terminal's stdin (put in raw mode by readline). */
-  input: Readable;
+  /** Keys: the terminal's stdin (put in raw mode while reading). */
+  input: Readable & { setRawMode?: (raw: boolean) => void };
   /** The terminal's stdout: every interactive line is written here. */
   output: Writable;
   /** Ctrl-C was pressed (raw mode: the key, not a signal). */
@@ -56,15 +57,35 @@ export interface TerminalInputOptions {
 export class TerminalInput implements LineSource, Screen {
   readonly #readline: Interface;
   readonly #output: Writable;
-  readonly #lines: (string | null)[] = [];
+  readonly #input: TerminalInputOptions["input"];
+  readonly #lines: (string | Pasted | null)[] = [];
   #wake: (() => void) | undefined;
   #closed = false;
 
   /** Starts reading keys from `options.input`. */
   constructor(options: TerminalInputOptions) {
     this.#output = options.output;
+    this.#input = options.input;
+    // Pastes are taken out before readline sees the keys (it does not know
+    // bracketed paste): readline reads `keys`.
+    const keys = new PassThrough();
+    const splitter = new PasteSplitter({
+      keys: (text) => keys.write(text),
+      paste: (text) => this.#paste(text),
+    });
+    const decoder = new TextDecoder();
+    options.input.on("data", (chunk: Uint8Array | string) => {
+      splitter.write(
+        typeof chunk === "string"
+          ? chunk
+          : decoder.decode(chunk, { stream: true }),
+      );
+    });
+    options.input.on("end", () => keys.end());
+    options.input.setRawMode?.(true);
+    options.output.write(PASTE_ON);
     this.#readline = createInterface({
-      input: options.input,
+      input: keys,
       output: options.output,
       terminal: true,
       historySize: options.historySize ?? 200,
@@ -80,8 +101,8 @@ export class TerminalInput implements LineSource, Screen {
     this.#readline.on("SIGINT", () => options.onInterrupt());
   }
 
-  /** The next line typed, or `null` at the end of input. */
-  async next(): Promise<string | null> {
+  /** The next line typed (or pasted), or `null` at the end of input. */
+  async next(): Promise<string | Pasted | null> {
     while (this.#lines.length === 0) {
       if (this.#closed) return null;
       await new Promise<void>((resolve) => this.#wake = resolve);
@@ -92,6 +113,9 @@ export class TerminalInput implements LineSource, Screen {
   /** Stops reading and gives the terminal back its normal mode. */
   cancel(): Promise<void> {
     if (!this.#closed) this.#readline.close();
+    this.#input.setRawMode?.(false);
+    this.#input.pause();
+    this.#output.write(PASTE_OFF);
     return Promise.resolve();
   }
 
@@ -123,7 +147,18 @@ export class TerminalInput implements LineSource, Screen {
     this.#readline.prompt(true);
   }
 
-  #push(line: string | null): void {
+  // One pasted line is typed into the line being edited; more become one
+  // message, with what was typed before them.
+  #paste(text: string): void {
+    if (this.#closed) return;
+    if (!text.includes("\n")) return void this.#readline.write(text);
+    const typed = this.#readline.line;
+    this.#readline.write(null, { ctrl: true, name: "u" });
+    this.#readline.write(null, { ctrl: true, name: "k" });
+    this.#push({ kind: "pasted", text: typed + text });
+  }
+
+  #push(line: string | Pasted | null): void {
     this.#lines.push(line);
     this.#wake?.();
     this.#wake = undefined;

@@ -80,3 +80,19 @@ Deno.test("the end of the keys ends the input", async () => {
   assertEquals(await terminal.input.next(), "last");
   assertEquals(await terminal.input.next(), null);
 });
+
+Deno.test("a bracketed paste of 40 lines is one item, its / lines not commands; one line is typed in", async () => {
+  const terminal = terminalOf();
+  const lines = Array.from({ length: 40 }, (_, i) => `line ${i + 1}`);
+  lines[5] = "/quit";
+  terminal.type("typed: ");
+  terminal.type(`\x1b[200~${lines.join("\r\n")}\r\n\x1b[201~`);
+  assertEquals(await terminal.input.next(), {
+    kind: "pasted",
+    text: `typed: ${lines.join("\n")}`,
+  });
+  terminal.type("\x1b[200~one line\x1b[201~ more\r");
+  assertEquals(await terminal.input.next(), "one line more");
+  assert(terminal.shown().includes("\x1b[?2004h"), "bracketed paste asked for");
+  await terminal.input.cancel();
+});

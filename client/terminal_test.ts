@@ -77,3 +77,14 @@ Deno.test("a chat line of another day comes after a date line; the same day gets
   ]);
   assertEquals(lines[3].slice(0, 17), "── 2026-12-02 Wed");
 });
+
+Deno.test("a message of several lines: the next lines indented under the first", () => {
+  const { terminal, output } = capture({ interactive: false, color: false });
+  terminal.message("Bravo", "one\ntwo\x1b[2J", {
+    at: new Date(2026, 1, 23, 5, 2, 3),
+  });
+  assertEquals(output().split("\n").slice(1, 3), [
+    "[05:02:03] Bravo> one",
+    "                  two\uFFFD[2J",
+  ]);
+});
