@@ -84,6 +84,7 @@ export async function main(args: string[]): Promise<number> {
         report: (problem) => terminal.line(problem),
       });
       state = await openClientState(parsed.stateDir, config.deviceId);
+      terminal.bell = config.bell ?? "all";
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       console.error(`qstcs-client: ${error.message}`);

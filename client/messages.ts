@@ -258,6 +258,16 @@ export function describe(event: ClientEvent): Line {
         "⚠ The relay is restarting (it said goodbye). Reconnecting; typed lines are kept.",
       );
     case "relay_refused":
+      // The relay's words for a second client of the same device
+      // (relay/registration.ts); its other duplicate_device is a bug here.
+      if (
+        event.code === "duplicate_device" &&
+        event.message.includes("is already online")
+      ) {
+        return warn(
+          "⚠ This device is already connected to the relay from another client (started twice?): close the other one. Retrying.",
+        );
+      }
       return warn(
         `⚠ The relay refused a frame: ${event.code} — ${event.message}`,
       );

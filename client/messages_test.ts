@@ -313,6 +313,15 @@ const TABLE: {
     "⚠ The relay is restarting (it said goodbye). Reconnecting; typed lines are kept.",
   ]],
   relay_refused: [[
+    {
+      kind: "relay_refused",
+      code: "duplicate_device",
+      message:
+        "Soldier_Alpha is already online; to replace a lost connection, send the resume token from its registered frame",
+    },
+    "warn",
+    "⚠ This device is already connected to the relay from another client (started twice?): close the other one. Retrying.",
+  ], [
     { kind: "relay_refused", code: "duplicate_device", message: "taken" },
     "warn",
     "⚠ The relay refused a frame: duplicate_device — taken",

@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { BellMode } from "./config.ts";
 import { clockTime, dayLine, localDay, printable } from "./format.ts";
 
 /** The colour a status line gets on a terminal. */
@@ -30,6 +31,8 @@ export interface Screen {
   printAbove(text: string): void;
   /** Sets the prompt and draws it with the text typed so far. */
   setPrompt(text: string): void;
+  /** Rings the terminal bell. */
+  bell(): void;
 }
 
 /** Options for {@linkcode Terminal}. */
@@ -57,6 +60,8 @@ export interface TerminalOptions {
 export class Terminal {
   /** Prefix of status lines, e.g. `[Alpha]`. */
   label = "";
+  /** When the bell rings (on a screen only): messages and alarms, alarms, never. */
+  bell: BellMode = "all";
   readonly #screen: Screen | undefined;
   readonly #color: boolean;
   readonly #write: (text: string) => void;
@@ -98,6 +103,7 @@ export class Terminal {
   status(tone: Tone, text: string): void {
     const line = `${this.label} ${printable(text)}`.trimStart();
     this.line(this.#paint(tone, line));
+    if (tone === "alert" && this.bell !== "off") this.#screen?.bell();
   }
 
   /**
@@ -123,6 +129,7 @@ export class Terminal {
         ...more.map((line) => indent + line),
       ].join("\n"),
     );
+    if (this.bell === "all") this.#screen?.bell();
   }
 
   /**

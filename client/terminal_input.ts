@@ -158,6 +158,11 @@ export class TerminalInput implements LineSource, Screen {
     this.#push({ kind: "pasted", text: typed + text });
   }
 
+  /** Rings the terminal bell. */
+  bell(): void {
+    this.#output.write("\x07");
+  }
+
   #push(line: string | Pasted | null): void {
     this.#lines.push(line);
     this.#wake?.();

@@ -8,6 +8,7 @@ function capture(options: { interactive: boolean; color: boolean }) {
   const screen: Screen = {
     printAbove: (line) => text += `[above]${line}\n`,
     setPrompt: (prompt) => text += `[prompt]${prompt}`,
+    bell: () => text += "[bell]",
   };
   const terminal = new Terminal({
     color: options.color,
@@ -46,7 +47,8 @@ Deno.test("on a terminal: lines go above the prompt, in colour", () => {
   assertEquals(
     output(),
     "[prompt]Soldier_Alpha> " +
-      "[above]\x1b[1;31m[Alpha] [!] Verification failed — possible tampering!\x1b[0m\n",
+      "[above]\x1b[1;31m[Alpha] [!] Verification failed — possible tampering!\x1b[0m\n" +
+      "[bell]",
   );
 });
 
@@ -87,4 +89,25 @@ Deno.test("a message of several lines: the next lines indented under the first",
     "[05:02:03] Bravo> one",
     "                  two\uFFFD[2J",
   ]);
+});
+
+Deno.test("the bell rings for messages and alarms, alarms only, or never", () => {
+  for (
+    const [mode, expected] of [
+      ["all", 2],
+      ["alerts", 1],
+      ["off", 0],
+    ] as const
+  ) {
+    const { terminal, output } = capture({ interactive: true, color: false });
+    terminal.bell = mode;
+    terminal.message("Soldier_Bravo", "hi");
+    terminal.status("alert", "⚠ QUANTUM LINK RED");
+    terminal.status("info", "• nothing to ring for");
+    assertEquals(output().split("[bell]").length - 1, expected, mode);
+  }
+  // Plain output never rings.
+  const { terminal, output } = capture({ interactive: false, color: false });
+  terminal.message("Soldier_Bravo", "hi");
+  assertEquals(output().includes("\x07"), false);
 });
