@@ -8,10 +8,12 @@
 
 import { AttachmentError, readAttachment } from "./attachment_file.ts";
 
-try {
-  const file = await readAttachment(Deno.args[0], { maxBytes: 1 << 20 });
-  console.log(`sent ${file.data.length} bytes`);
-} catch (error) {
-  if (!(error instanceof AttachmentError)) throw error;
-  console.log(`refused: ${error.message}`);
+if (import.meta.main) {
+  try {
+    const file = await readAttachment(Deno.args[0], { maxBytes: 1 << 20 });
+    console.log(`sent ${file.data.length} bytes`);
+  } catch (error) {
+    if (!(error instanceof AttachmentError)) throw error;
+    console.log(`refused: ${error.message}`);
+  }
 }

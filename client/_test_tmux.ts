@@ -25,6 +25,28 @@ export class Tmux {
     return decoder.decode(stdout);
   }
 
+  /**
+   * Opens window `name`, `size` columns by rows, running the shell
+   * `command` from the working directory, then saying how it exited.
+   */
+  async open(
+    name: string,
+    options: { command: string; size: [number, number] },
+  ): Promise<void> {
+    const [columns, rows] = options.size.map(String);
+    await this.run(
+      "new-session",
+      "-d",
+      "-s",
+      name,
+      "-x",
+      columns,
+      "-y",
+      rows,
+      `cd '${Deno.cwd()}' && ${options.command}; echo "client exited with $?"; sleep 60`,
+    );
+  }
+
   /** Types `text` and presses Enter. */
   async type(window: string, text: string): Promise<void> {
     await this.run("send-keys", "-t", window, "-l", text);

@@ -34,17 +34,10 @@ Deno.test(TEST_NAME, async () => {
         `export QSTCS_KMS_TOKEN='${await stack.token(me)}'\n`,
         { mode: 0o600 },
       );
-      await tmux.run(
-        "new-session",
-        "-d",
-        "-s",
-        window,
-        "-x",
-        "160",
-        "-y",
-        "40",
-        `cd '${Deno.cwd()}' && . './${tokenFile}' && ${command}; echo "client exited with $?"; sleep 60`,
-      );
+      await tmux.open(window, {
+        command: `. './${tokenFile}' && ${command}`,
+        size: [160, 40],
+      });
     }
     for (
       const [window, me, peer] of [["alpha", alpha, bravo], [
@@ -160,17 +153,7 @@ Deno.test(WIDE_TEST, async () => {
           ],
         }),
       ].map((word) => `'${word}'`).join(" ");
-      await tmux.run(
-        "new-session",
-        "-d",
-        "-s",
-        window,
-        "-x",
-        "80",
-        "-y",
-        "30",
-        `cd '${Deno.cwd()}' && ${command}; echo "client exited with $?"; sleep 60`,
-      );
+      await tmux.open(window, { command, size: [80, 30] });
     }
     for (const window of ["alpha", "bravo"]) {
       await tmux.waitFor(window, /End-to-end key ready/);
