@@ -17,6 +17,7 @@ import {
   type Interface,
   moveCursor,
 } from "node:readline";
+import process from "node:process";
 import { PassThrough, type Readable, type Writable } from "node:stream";
 import { PASTE_OFF, PASTE_ON, PasteSplitter } from "./bracketed_paste.ts";
 import type { LineSource, Pasted } from "./line_reader.ts";
@@ -99,6 +100,18 @@ export class TerminalInput implements LineSource, Screen {
       this.#push(null);
     });
     this.#readline.on("SIGINT", () => options.onInterrupt());
+    // Ctrl-Z: the terminal back to normal while stopped, raw again after
+    // `fg` (readline cannot do it: it reads a stream, not the terminal).
+    this.#readline.on("SIGTSTP", () => {
+      options.input.setRawMode?.(false);
+      options.output.write(PASTE_OFF);
+      process.once("SIGCONT", () => {
+        options.input.setRawMode?.(true);
+        options.output.write(PASTE_ON);
+        this.#readline.prompt(true);
+      });
+      process.kill(process.pid, "SIGTSTP");
+    });
   }
 
   /** The next line typed (or pasted), or `null` at the end of input. */
