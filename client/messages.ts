@@ -11,8 +11,12 @@
 import type { LinkStatus } from "../protocol/mod.ts";
 import type { CommandProblem } from "./commands.ts";
 import type { HeldReason } from "./conversation.ts";
-import type { DeliveryEvent } from "./delivery.ts";
-import { clockTime, formatBytes, formatQber } from "./format.ts";
+import { formatBytes, formatQber } from "./format.ts";
+import {
+  type ChatNewsEvent,
+  describeChatNews,
+  isChatNewsEvent,
+} from "./chat_messages.ts";
 import {
   describeIdentity,
   type IdentityEvent,
@@ -62,17 +66,6 @@ export type ClientOwnEvent =
   | { kind: "relay_reconnected" }
   | { kind: "relay_unreachable"; url: string; reason: string }
   | { kind: "connection_lost" }
-  | { kind: "composing"; lines: number }
-  | { kind: "compose_cancelled" }
-  | { kind: "bad_history_count"; count: string }
-  | { kind: "history_shown"; shown: number; kept: number }
-  | { kind: "history_empty" }
-  | { kind: "restored"; count: number }
-  | { kind: "kept_for_next_start"; count: number }
-  | { kind: "chat_unsaved"; message: string }
-  | { kind: "late_line"; sender: string; writtenAt: number }
-  | { kind: "relay_lost" }
-  | { kind: "relay_restarting" }
   | { kind: "relay_refused"; code: string; message: string }
   | { kind: "presence"; peer: string; online: boolean }
   | { kind: "expired_held"; count: number; peer: string }
@@ -82,8 +75,8 @@ export type ClientOwnEvent =
 export type ClientEvent =
   | ClientOwnEvent
   | Exclude<KeyEvent, { kind: "refused_red" }>
-  | DeliveryEvent
-  | IncomingEvent
+  | Exclude<IncomingEvent, ChatNewsEvent>
+  | ChatNewsEvent
   | IdentityEvent;
 
 const HELD: Record<HeldReason, string> = {
@@ -109,6 +102,7 @@ const HELD: Record<HeldReason, string> = {
  */
 export function describe(event: ClientEvent): Line {
   if (isIdentityEvent(event)) return describeIdentity(event);
+  if (isChatNewsEvent(event)) return describeChatNews(event);
   switch (event.kind) {
     case "banner":
       return info(
@@ -217,46 +211,6 @@ export function describe(event: ClientEvent): Line {
       return alert(
         "❌ Connection lost — quantum channel may be compromised. Awaiting re-key.",
       );
-    case "composing":
-      return info(
-        `✎ A message of ${event.lines} line(s) so far: type more lines; a line with only . sends it, /cancel drops it.`,
-      );
-    case "compose_cancelled":
-      return info("✎ Message dropped.");
-    case "bad_history_count":
-      return warn(`⚠ /history takes a number of lines, not "${event.count}"`);
-    case "history_shown":
-      return info(
-        `── the last ${event.shown} of ${event.kept} line(s) kept on this device (/history N for more) ──`,
-      );
-    case "history_empty":
-      return info("No history kept on this device yet.");
-    case "restored":
-      return info(
-        `… ${event.count} unconfirmed line(s) from the last run kept: sent once the chat is open.`,
-      );
-    case "kept_for_next_start":
-      return info(
-        `… ${event.count} unconfirmed line(s) kept on this device (encrypted): sent when the client starts again.`,
-      );
-    case "chat_unsaved":
-      return warn(
-        `⚠ History and unconfirmed lines not saved: ${event.message}`,
-      );
-    case "late_line":
-      return warn(
-        `⏱ Late: ${event.sender}'s next line was written at ${
-          clockTime(new Date(event.writtenAt))
-        }, before the line above.`,
-      );
-    case "relay_lost":
-      return warn(
-        "⚠ Lost the relay: a network or relay problem, not the quantum link (it is not RED). Reconnecting; typed lines are kept.",
-      );
-    case "relay_restarting":
-      return warn(
-        "⚠ The relay is restarting (it said goodbye). Reconnecting; typed lines are kept.",
-      );
     case "relay_refused":
       // The relay's words for a second client of the same device
       // (relay/registration.ts); its other duplicate_device is a bug here.
@@ -273,24 +227,6 @@ export function describe(event: ClientEvent): Line {
       );
     case "presence":
       return info(`• ${event.peer} is ${onOff(event.online)}.`);
-    case "ack":
-      return ackLine(event);
-    case "no_receipt":
-      return info(
-        `… ${event.entry.peer} has not confirmed ${
-          labelOf(event.entry.item)
-        } (✓ relay accepted, no ✓✓ yet): sending again every ${
-          event.everyMs / 1000
-        } s while it is online.`,
-      );
-    case "confirmed":
-      return ok(`✓✓ ${event.sender} confirmed: ${labelOf(event.entry.item)}`);
-    case "peer_elsewhere":
-      return warn(
-        `⚠ ${event.sender} is talking to someone else: ${
-          labelOf(event.entry.item)
-        } was not shown there; kept, and sent again until it switches back to you.`,
-      );
     case "packet_refused":
       if (event.reason === "replay") {
         return warn("[!] Replayed packet dropped.");
@@ -440,16 +376,6 @@ function commandProblem(problem: CommandProblem): string {
     case "unknown_command":
       return `unknown command /${problem.name} (type /help; // sends a line starting with /)`;
   }
-}
-
-function ackLine(event: Extract<DeliveryEvent, { kind: "ack" }>): Line {
-  const reason = event.reason === undefined ? "" : ` (${event.reason})`;
-  const label = labelOf(event.entry.item);
-  if (event.status === "dropped") {
-    return warn(`✗ dropped${reason}: ${label} — will be sent again`);
-  }
-  if (event.status === "delivered") return ok(`✓ relay accepted: ${label}`);
-  return info(`… queued${reason}: ${label}`);
 }
 
 function onOff(online: boolean): string {

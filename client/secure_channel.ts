@@ -378,11 +378,7 @@ export class SecureChannel {
 
   // `writtenAt` (milliseconds) goes into the packet's authenticated
   // timestamp (seconds): a line sent again still says when it was written.
-  async #seal(
-    keyId: string,
-    payload: ChatPayload,
-    writtenAt?: number,
-  ): Promise<ChatPacket> {
+  async #seal(keyId: string, payload: ChatPayload, writtenAt?: number) {
     const key = keyId.endsWith(HYBRID_SUFFIX)
       ? this.#hybridKeys.get(keyId)
       : this.#kmsKeys.get(keyId)?.aes;
@@ -394,9 +390,7 @@ export class SecureChannel {
       recipient: this.#peerId,
       keyId,
       seq,
-      ...(writtenAt === undefined
-        ? {}
-        : { timestamp: Math.floor(writtenAt / 1000) }),
+      timestamp: writtenAt && Math.floor(writtenAt / 1000),
     });
   }
 }
