@@ -148,6 +148,12 @@ export class RestartableRelay {
     this.#relay = await startRelay({ ...this.#options, port: this.port });
   }
 
+  /** Stops the relay cleanly (SIGTERM): it closes every client with 1001. */
+  async stop(): Promise<void> {
+    await this.#relay?.process.stop();
+    this.#relay = undefined;
+  }
+
   /** Kills the process without a goodbye (SIGKILL), as a crash would. */
   async kill(): Promise<void> {
     await this.#relay?.process.stop("SIGKILL");

@@ -164,7 +164,6 @@ export class FakeInput implements LineSource {
 export function recordingTerminal(): { terminal: Terminal; lines: string[] } {
   const lines: string[] = [];
   const terminal = new Terminal({
-    interactive: false,
     color: false,
     write: (text) => lines.push(...text.split("\n").filter((l) => l !== "")),
   });

@@ -5,6 +5,11 @@
  *
  * Checking the path before touching it matters: a read outside the
  * permission would make Deno prompt on the terminal, freezing the chat.
+ * The real path (every link resolved) is checked and then read, never the
+ * link: Deno checks its permissions on the path it is given, so a link
+ * `mk.txt` to `data/kms/master.key` read as `mk.txt` would pass the
+ * permission set's deny list (`data/`, `.git`), while the real path does
+ * not. The file is opened once and its size taken from the open file.
  *
  * @module
  */
@@ -55,10 +60,12 @@ export async function readAttachment(
     );
   }
   try {
-    if (!inside(root, await Deno.realPath(full))) {
+    const real = await Deno.realPath(full);
+    if (!inside(await Deno.realPath(root), real)) {
       throw new AttachmentError("it is a link to a place outside " + root);
     }
-    const info = await Deno.stat(full);
+    using file = await Deno.open(real, { read: true });
+    const info = await file.stat();
     if (!info.isFile) throw new AttachmentError("not a regular file");
     if (info.size > options.maxBytes) {
       throw new AttachmentError(
@@ -67,7 +74,7 @@ export async function readAttachment(
         } limit`,
       );
     }
-    const data = await Deno.readFile(full);
+    const data = await readAll(file, info.size);
     return { name: full.split(/[/\\]/).at(-1) || "file", data };
   } catch (error) {
     if (error instanceof AttachmentError) throw error;
@@ -80,6 +87,19 @@ export async function readAttachment(
     }
     throw new AttachmentError((error as Error).message);
   }
+}
+
+// Reads `size` bytes (the size when opened: a file growing meanwhile is
+// not read past it).
+async function readAll(file: Deno.FsFile, size: number): Promise<Uint8Array> {
+  const data = new Uint8Array(size);
+  let offset = 0;
+  while (offset < size) {
+    const read = await file.read(data.subarray(offset));
+    if (read === null) break;
+    offset += read;
+  }
+  return data.subarray(0, offset);
 }
 
 function inside(root: string, path: string): boolean {

@@ -15,7 +15,6 @@
 
 import { type ChatPacket, proveRegistration } from "../protocol/mod.ts";
 import { type ChatActions, chatCommands } from "./chat_commands.ts";
-import { parseCommand } from "./commands.ts";
 import type { ClientState } from "./client_state.ts";
 import type { ClientConfig } from "./config.ts";
 import { Conversation } from "./conversation.ts";
@@ -26,6 +25,9 @@ import { Inbox } from "./inbox.ts";
 import { Incoming } from "./incoming.ts";
 import { httpKms, type KmsApi, type KmsKey } from "./kms_client.ts";
 import type { LineSource } from "./line_reader.ts";
+import { Composer } from "./composer.ts";
+import { KeptChat } from "./kept_chat.ts";
+import { LineOrder } from "./line_order.ts";
 import { LinkWatch } from "./link_watch.ts";
 import { type ClientEvent, describe } from "./messages.ts";
 import { relayEvents } from "./relay_events.ts";
@@ -46,8 +48,8 @@ export interface ChatClientOptions {
   terminal: Terminal;
   /** Where typed lines come from. */
   input: LineSource;
-  /** The device's identity and pinned keys (client_state.ts). */
-  state: Pick<ClientState, "identity" | "pins">;
+  /** The device's identity, pinned keys and kept chat (client_state.ts). */
+  state: Pick<ClientState, "identity" | "pins"> & Partial<ClientState>;
   /** The relay. Default: a {@linkcode RelayLink} to `config.relayUrl`. */
   relay?: RelayConnection;
   /** The KMS. Default: {@linkcode httpKms} at `config.kmsUrl`. */
@@ -87,6 +89,9 @@ export class ChatClient {
   readonly #keys: SessionKeys;
   readonly #delivery: Delivery;
   readonly #incoming: Incoming;
+  readonly #order: LineOrder;
+  readonly #kept: KeptChat;
+  readonly #composer = new Composer({ say: (event) => this.#say(event) });
   readonly #tickets: RelayTickets;
   readonly #actions: ChatActions;
   readonly #stop = new AbortController();
@@ -152,14 +157,38 @@ export class ChatClient {
       onEvent,
       onError: (error) => this.#fail(error),
     });
+    this.#kept = new KeptChat(options.state.chat, {
+      deviceId: config.deviceId,
+      outbox: this.#delivery.outbox,
+      terminal: this.#terminal,
+      say: onEvent,
+    });
+    this.#order = new LineOrder({
+      show: (line) => {
+        this.#kept.received(line);
+        if (line.late) {
+          this.#say({
+            kind: "late_line",
+            sender: line.sender,
+            writtenAt: line.writtenAt,
+          });
+        }
+        this.#terminal.message(line.sender, line.text, {
+          at: new Date(line.writtenAt),
+        });
+      },
+    });
     this.#incoming = new Incoming({
       conversation,
       keys: this.#keys,
-      inbox: new Inbox({ maxFileBytes: config.maxFileBytes }),
+      inbox: new Inbox({
+        maxFileBytes: config.maxFileBytes,
+        seen: this.#kept.seen(),
+      }),
       delivery: this.#delivery,
       send,
       onEvent,
-      onMessage: (sender, text) => this.#terminal.message(sender, text),
+      onMessage: (sender, line) => this.#order.take(sender, line),
       onReceipt: () => this.#checkEndOfInput(),
     });
     this.#link = new LinkWatch(kms, {
@@ -167,6 +196,11 @@ export class ChatClient {
       onRed: () => {
         conversation.linkRed = true;
         conversation.channel.suspend();
+        // The relay was lost before the link turned RED: now both are
+        // known, the router's cut.
+        if (this.#relayStarted && !conversation.connected) {
+          this.#say({ kind: "connection_lost" });
+        }
       },
       onGreen: () => {
         conversation.linkRed = false;
@@ -183,6 +217,8 @@ export class ChatClient {
       relayStarted: () => this.#relayStarted,
       say: onEvent,
       print: (text) => this.#terminal.status("info", text),
+      history: (count) => this.#kept.show(count),
+      compose: () => this.#composer.start(),
       quit: () => this.quit(),
     });
   }
@@ -198,6 +234,7 @@ export class ChatClient {
     this.#terminal.label = `[${shortName(deviceId)}]`;
     this.#say({ kind: "banner", deviceId, peer, kmsUrl, relayUrl });
     this.#say({ kind: "hint" });
+    this.#kept.start();
     this.#terminal.setPrompt(`${deviceId}> `);
     this.#link.start();
     const ticker = setInterval(() => this.#tick(), TICK_MS);
@@ -218,6 +255,7 @@ export class ChatClient {
     }).catch((error) => this.#fail(error));
     const code = await this.#done.promise;
     clearInterval(ticker);
+    this.#order.close();
     await Promise.allSettled([
       this.#link.stop(),
       this.#relay.close(),
@@ -225,6 +263,7 @@ export class ChatClient {
       // Work in flight ends quickly once stopped (requests are aborted).
       this.#keys.settled(),
       this.#incoming.settled(),
+      this.#kept.saved(),
     ]);
     return code;
   }
@@ -235,6 +274,7 @@ export class ChatClient {
     const left = this.#delivery.outbox.entries();
     if (left.length > 0) this.#say({ kind: "leaving", count: left.length });
     for (const entry of left) this.#say({ kind: "not_confirmed", entry });
+    this.#kept.leaving();
     this.#say({ kind: "bye" });
     this.#finish(0);
   }
@@ -246,7 +286,8 @@ export class ChatClient {
       if (this.#stop.signal.aborted) return;
       if (line === null) return this.#onEndOfInput();
       this.#terminal.showPrompt();
-      const command = parseCommand(line);
+      const command = this.#composer.take(line);
+      if (command === undefined) continue;
       if (command.kind === "text") this.#actions.submit(command.text);
       if (command.kind === "command") {
         await command.command.run(this.#actions, command.argument);

@@ -85,7 +85,7 @@ Deno.test("a line goes out under the hybrid key, is acked, confirmed, and the cl
   }
   assertEquals(got.payload.text, "Hold position");
   relay.events!.onFrame({ type: "ack", id: packet.id, status: "delivered" });
-  await saw('✓ delivered: "Hold position"');
+  await saw('✓ relay accepted: "Hold position"');
 
   input.type(null);
   await saw(
@@ -192,10 +192,12 @@ Deno.test("relay news: refusals said once, malformed packets and strangers repor
   await saw(
     "⚠ Ignored a packet from Soldier_Mallory; you are talking to Soldier_Bravo (/peer Soldier_Mallory to switch).",
   );
+  // The link is GREEN: a network or relay problem, not the alarm.
   relay.events!.onDown({ wasUp: true, reason: "closed" });
   await saw(
-    "❌ Connection lost — quantum channel may be compromised. Awaiting re-key.",
+    "⚠ Lost the relay: a network or relay problem, not the quantum link (it is not RED). Reconnecting; typed lines are kept.",
   );
+  assert(!lines.some((l) => l.includes("compromised")));
   input.type("/quit");
   assertEquals(await exit, 0);
   assertEquals(lines.filter((l) => l.includes("refused a frame")).length, 1);
@@ -333,4 +335,22 @@ Deno.test("a refused token is explained once, with the enroll command", async ()
   input.type("/quit");
   assertEquals(await exit, 0);
   assertEquals(lines.filter((l) => l.includes("kms:enroll")).length, 1);
+});
+
+Deno.test("the relay lost, then the link RED: the alarm comes when both are known", async () => {
+  const kms = new FakeKms([{ ok: true, key: testKey() }]);
+  const { relay, input, exit, saw, lines } = await started(kms);
+  await until(() => relay.events !== undefined, "the relay started");
+  relay.connect(["Soldier_Alpha", "Soldier_Bravo"]);
+  relay.events!.onDown({ wasUp: true, reason: "no answer" });
+  await saw("⚠ Lost the relay: a network or relay problem");
+  assert(!lines.some((l) => l.includes("compromised")));
+  // The router's cut: the KMS says RED while the relay is unreachable.
+  kms.link = { status: "RED", qber: 0.25 };
+  await saw("⚠ QUANTUM LINK RED (QBER=25.0%)");
+  await saw(
+    "❌ Connection lost — quantum channel may be compromised. Awaiting re-key.",
+  );
+  input.type("/quit");
+  assertEquals(await exit, 0);
 });

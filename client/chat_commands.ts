@@ -18,6 +18,9 @@ import { type ClientEvent, statusLines } from "./messages.ts";
 import type { OutboxItem } from "./outbox.ts";
 import type { SessionKeys } from "./session_keys.ts";
 
+/** Lines `/history` shows without a count. */
+const DEFAULT_HISTORY = 20;
+
 /** What the commands act on. */
 export interface ChatCommandsContext {
   /** The client's settings. */
@@ -38,6 +41,10 @@ export interface ChatCommandsContext {
   say: (event: ClientEvent) => void;
   /** Shows a line of a listing (`/help`, `/status`). */
   print: (text: string) => void;
+  /** Shows the last `count` lines of the kept history. */
+  history: (count: number) => void;
+  /** Starts a multi-line message. */
+  compose: () => void;
   /** Leaves. */
   quit: () => void;
 }
@@ -77,6 +84,8 @@ export interface ChatActions extends CommandHost {
  *   relayStarted: () => false,
  *   say: (event) => said.push(describe(event).text),
  *   print: (text) => said.push(text),
+ *   history: () => {},
+ *   compose: () => {},
  *   quit: () => {},
  * });
  * const command = parseCommand("/peer Soldier_Charlie");
@@ -132,6 +141,16 @@ export function chatCommands(context: ChatCommandsContext): ChatActions {
       say({ kind: "rekeying" });
       conversation.channel.suspend();
       void keys.rekey();
+    },
+    compose() {
+      context.compose();
+    },
+    history(count) {
+      const n = count === "" ? DEFAULT_HISTORY : Number(count);
+      if (!Number.isSafeInteger(n) || n < 1) {
+        return say({ kind: "bad_history_count", count });
+      }
+      context.history(n);
     },
     async verify(peer) {
       if (!isDeviceId(peer)) return say({ kind: "not_a_peer", name: peer });

@@ -52,6 +52,8 @@ function commandsOn(conversation: Conversation, rekeying = false) {
     relayStarted: () => true,
     say: (event: ClientEvent) => said.push(describe(event).text),
     print: (text) => printed.push(text),
+    history: (count) => calls.push(`history ${count}`),
+    compose: () => calls.push("compose"),
     quit: () => calls.push("quit"),
   });
   return { actions, delivery, said, printed, calls };
@@ -149,4 +151,15 @@ Deno.test("/verify prints the safety number; /trust accepts a changed key and re
     "⚠ Not trusted: run /verify Soldier_Delta again: the key changed since (or /verify has not shown it yet). Compare the new safety number by voice, then /trust Soldier_Delta.",
     "✓ Trusted Soldier_Bravo's new identity key; re-keying.",
   ]);
+});
+
+Deno.test("/history takes a count, 20 without one", () => {
+  const { actions, said, calls } = commandsOn(
+    new Conversation("Soldier_Alpha", "Soldier_Bravo"),
+  );
+  actions.history("");
+  actions.history("5");
+  actions.history("ten");
+  assertEquals(calls, ["history 20", "history 5"]);
+  assertEquals(said, ['⚠ /history takes a number of lines, not "ten"']);
 });

@@ -3,7 +3,8 @@
  * 0600): its Ed25519 identity key pair (`identity.json`, made on the device
  * at first start and never sent anywhere but its public half) and the keys
  * it pinned on first use (`pins.json`: the KMS's ticket key and each peer's
- * identity key).
+ * identity key), and its chat history and unconfirmed lines (`chat.bin`,
+ * encrypted: chat_store.ts).
  *
  * @module
  */
@@ -14,6 +15,7 @@ import {
   type Identity,
   loadIdentity,
 } from "../protocol/mod.ts";
+import { chatKey, ChatStore } from "./chat_store.ts";
 import { KeyPins, readPins } from "./key_pins.ts";
 
 /** The default state folder, relative to the working directory. */
@@ -29,6 +31,8 @@ export interface ClientState {
   dir: string;
   /** Whether the identity was made just now (first start). */
   created: boolean;
+  /** History and unconfirmed lines, encrypted at rest (chat_store.ts). */
+  chat: ChatStore;
 }
 
 const BASE64URL = { alphabet: "base64url", omitPadding: true } as const;
@@ -60,21 +64,28 @@ export async function openClientState(
   return await explained(dir, async () => {
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
     await Deno.chmod(dir, 0o700);
-    const { identity, created } = await loadOrCreateIdentity(
+    const { identity, created, key } = await loadOrCreateIdentity(
       `${dir}/identity.json`,
+      deviceId,
+    );
+    const chat = await ChatStore.open(dir, { key, deviceId }).catch(
+      (error) => {
+        throw new ConfigError(error.message);
+      },
     );
     const pinsPath = `${dir}/pins.json`;
     const pins = new KeyPins(
       readPins(await readIfThere(pinsPath)),
       (data) => writePrivate(pinsPath, JSON.stringify(data, null, 2) + "\n"),
     );
-    return { identity, pins, dir, created };
+    return { identity, pins, dir, created, chat };
   });
 }
 
 async function loadOrCreateIdentity(
   path: string,
-): Promise<{ identity: Identity; created: boolean }> {
+  deviceId: string,
+): Promise<{ identity: Identity; created: boolean; key: CryptoKey }> {
   const text = await readIfThere(path);
   if (text === undefined) {
     const made = await generateIdentity();
@@ -86,19 +97,21 @@ async function loadOrCreateIdentity(
         pkcs8: made.pkcs8.toBase64(BASE64URL),
       }) + "\n",
     );
+    const key = await chatKey(made.pkcs8, deviceId);
     made.pkcs8.fill(0);
-    return { identity: made, created: true };
+    return { identity: made, created: true, key };
   }
   await Deno.chmod(path, 0o600);
   try {
     const stored = JSON.parse(text);
-    return {
-      identity: await loadIdentity({
-        publicKey: Uint8Array.fromBase64(stored.public_key, BASE64URL),
-        pkcs8: Uint8Array.fromBase64(stored.pkcs8, BASE64URL),
-      }),
-      created: false,
-    };
+    const pkcs8 = Uint8Array.fromBase64(stored.pkcs8, BASE64URL);
+    const identity = await loadIdentity({
+      publicKey: Uint8Array.fromBase64(stored.public_key, BASE64URL),
+      pkcs8,
+    });
+    const key = await chatKey(pkcs8, deviceId);
+    pkcs8.fill(0);
+    return { identity, created: false, key };
   } catch {
     throw new ConfigError(
       `${path} is not an identity this client wrote: move it away to make a new identity (then re-enroll the device at the KMS)`,

@@ -22,6 +22,10 @@ export interface CommandHost {
   verify(peer: string): Promise<void>;
   /** Accepts a peer's changed identity key. */
   trust(peer: string): Promise<void>;
+  /** Starts a multi-line message. */
+  compose(): void;
+  /** Prints the last `count` lines of the kept history ("" for 20). */
+  history(count: string): void;
   /** Leaves. */
   quit(): void;
 }
@@ -32,6 +36,8 @@ export interface CommandSpec {
   name: string;
   /** The argument's name in the help (`NAME`), if the command takes one. */
   argument?: string;
+  /** The argument may be left out (`/history [N]`). */
+  optional?: boolean;
   /** What the command does, one help line per entry. */
   help: string[];
   /** Carries the command out; `argument` is "" for one without. */
@@ -82,6 +88,18 @@ export const COMMANDS: readonly CommandSpec[] = [
     run: (host, peer) => host.trust(peer),
   },
   {
+    name: "compose",
+    help: ["a message of several lines; a line with only . sends it"],
+    run: (host) => host.compose(),
+  },
+  {
+    name: "history",
+    argument: "N",
+    optional: true,
+    help: ["the last N lines of the history kept on this device (20)"],
+    run: (host, count) => host.history(count),
+  },
+  {
     name: "quit",
     help: ["leave (unconfirmed messages are reported)"],
     run: (host) => host.quit(),
@@ -108,12 +126,17 @@ export const COMMANDS_HELP: string = [
   "Commands:",
   ...COMMANDS.flatMap((command) =>
     helpEntry(
-      `/${command.name}${command.argument ? ` ${command.argument}` : ""}`,
+      `/${command.name}${usageArgument(command)}`,
       command.help,
     )
   ),
   ...helpEntry("//text", ['send a line that starts with "/"']),
 ].join("\n");
+
+function usageArgument(command: CommandSpec): string {
+  if (command.argument === undefined) return "";
+  return command.optional ? ` [${command.argument}]` : ` ${command.argument}`;
+}
 
 function helpEntry(usage: string, help: string[]): string[] {
   return help.map((line, index) =>
@@ -201,7 +224,7 @@ export function parseCommand(line: string): Command {
   if (command.argument === undefined && argument !== "") {
     return { kind: "invalid", problem: { kind: "takes_no_argument", name } };
   }
-  if (command.argument !== undefined && argument === "") {
+  if (command.argument !== undefined && !command.optional && argument === "") {
     return {
       kind: "invalid",
       problem: { kind: "missing_argument", name, argument: command.argument },

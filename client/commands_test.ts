@@ -84,6 +84,8 @@ Deno.test("each command's handler calls its host method with the argument", asyn
       calls.push(`trust ${peer}`);
       return Promise.resolve();
     },
+    compose: () => calls.push("compose"),
+    history: (count) => calls.push(`history ${count}`),
     quit: () => calls.push("quit"),
   };
   for (const command of COMMANDS) await command.run(host, "x");
@@ -95,6 +97,8 @@ Deno.test("each command's handler calls its host method with the argument", asyn
     "file x",
     "verify x",
     "trust x",
+    "compose",
+    "history x",
     "quit",
   ]);
 });
@@ -113,7 +117,16 @@ Deno.test("the command list reads as it always has", () => {
   /verify PEER       the safety number of your and PEER's identity keys:
                      read it to PEER by voice; both must see the same digits
   /trust PEER        accept PEER's changed identity key (after /verify)
+  /compose           a message of several lines; a line with only . sends it
+  /history [N]       the last N lines of the history kept on this device (20)
   /quit              leave (unconfirmed messages are reported)
   //text             send a line that starts with "/"`,
   );
+});
+
+Deno.test("an optional argument may be left out", () => {
+  const bare = parseCommand("/history");
+  assertEquals(bare.kind === "command" && bare.argument, "");
+  const given = parseCommand("/history 50");
+  assertEquals(given.kind === "command" && given.argument, "50");
 });

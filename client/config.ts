@@ -16,6 +16,7 @@ import { COMMANDS_HELP } from "./commands.ts";
 export const DEFAULT_KMS_URL = "http://192.168.1.100:8000";
 /** The seed's relay address. */
 export const DEFAULT_RELAY_URL = "ws://192.168.1.100:8765";
+const RELAY_PORT = 8765;
 
 /** Everything the client needs to start. */
 export interface ClientConfig {
@@ -34,7 +35,16 @@ export interface ClientConfig {
    * not started with `--open` requires.
    */
   token?: string;
+  /** When the terminal bell rings (`--bell`); default `all`. */
+  bell?: BellMode;
 }
+
+/**
+ * When the client rings the terminal bell: on every incoming message and
+ * alarm (`all`), on alarms only (`alerts`: the link RED, tampering, a
+ * changed identity key), or never (`off`).
+ */
+export type BellMode = "all" | "alerts" | "off";
 
 /** The given settings: flags, then a credentials file's. */
 export type GivenConfig = Partial<ClientConfig> & { maxFileBytes: number };
@@ -74,6 +84,8 @@ Usage: deno task client [options]        (or: qstcs-client [options])
   --max-file-mib N   largest attachment sent or received (default ${
   DEFAULT_MAX_FILE_BYTES / (1024 * 1024)
 })
+  --bell WHEN        ring the terminal bell: all (each message and alarm,
+                     the default), alerts (the link RED, tampering), off
   --help             this text
 
 Settings not given as flags are asked for at start (read line by line from
@@ -146,6 +158,7 @@ export function parseClientArgs(
       "token",
       "state",
       "credentials",
+      "bell",
     ],
     boolean: ["help"],
     unknown: (arg: string) => {
@@ -158,6 +171,12 @@ export function parseClientArgs(
   if (flags.peer !== undefined) config.peerId = checkDevice(flags.peer);
   if (flags.kms !== undefined) config.kmsUrl = checkUrl(flags.kms, "http");
   if (flags.relay !== undefined) config.relayUrl = checkUrl(flags.relay, "ws");
+  if (flags.bell !== undefined) {
+    if (!["all", "alerts", "off"].includes(flags.bell)) {
+      throw new ConfigError("--bell must be all, alerts or off");
+    }
+    config.bell = flags.bell as BellMode;
+  }
   // The environment keeps the token out of the process list.
   const token = flags.token ?? options.env?.("QSTCS_KMS_TOKEN");
   if (token !== undefined) config.token = checkToken(token);
@@ -290,23 +309,31 @@ export async function completeConfig(
   };
   const deviceId = given.deviceId ??
     await answer("Device ID (e.g. Soldier_Alpha): ", checkDevice);
+  const counterpart = defaultPeer(deviceId);
   const peerId = given.peerId ??
-    await answer("Peer device ID (e.g. Soldier_Bravo): ", (text) => {
-      const peer = checkDevice(text);
-      if (peer === deviceId) {
-        throw new ConfigError("the peer must be another device");
-      }
-      return peer;
-    });
+    await answer(
+      counterpart
+        ? `Peer device ID [${counterpart}]: `
+        : "Peer device ID (e.g. Soldier_Bravo): ",
+      (text) => {
+        const peer = checkDevice(text || counterpart || "");
+        if (peer === deviceId) {
+          throw new ConfigError("the peer must be another device");
+        }
+        return peer;
+      },
+    );
   const kmsUrl = given.kmsUrl ??
     await answer(
       `KMS URL [${DEFAULT_KMS_URL}]: `,
       (text) => checkUrl(text || DEFAULT_KMS_URL, "http"),
     );
+  // The relay usually runs on the KMS's host.
+  const relayDefault = `ws://${new URL(kmsUrl).hostname}:${RELAY_PORT}`;
   const relayUrl = given.relayUrl ??
     await answer(
-      `Relay URL [${DEFAULT_RELAY_URL}]: `,
-      (text) => checkUrl(text || DEFAULT_RELAY_URL, "ws"),
+      `Relay URL [${relayDefault}]: `,
+      (text) => checkUrl(text || relayDefault, "ws"),
     );
   return {
     deviceId,
@@ -315,6 +342,7 @@ export async function completeConfig(
     relayUrl,
     maxFileBytes: given.maxFileBytes,
     ...(given.token === undefined ? {} : { token: given.token }),
+    ...(given.bell === undefined ? {} : { bell: given.bell }),
   };
 }
 
@@ -328,7 +356,17 @@ function checkToken(text: string): string {
   return text;
 }
 
+// The demo's two soldiers: each one's peer is the other.
+function defaultPeer(deviceId: string): string | undefined {
+  if (deviceId.endsWith("_Alpha")) return deviceId.replace(/_Alpha$/, "_Bravo");
+  if (deviceId.endsWith("_Bravo")) return deviceId.replace(/_Bravo$/, "_Alpha");
+  return undefined;
+}
+
 function checkDevice(text: string): string {
+  if (text === "") {
+    throw new ConfigError("type a device id, e.g. Soldier_Bravo");
+  }
   if (!isDeviceId(text)) {
     throw new ConfigError(
       `"${text}" is not a device id: 1 to 64 of A-Z a-z 0-9 _ . -`,
@@ -337,7 +375,11 @@ function checkDevice(text: string): string {
   return text;
 }
 
-function checkUrl(text: string, scheme: "http" | "ws"): string {
+function checkUrl(given: string, scheme: "http" | "ws"): string {
+  // host:port alone: the scheme is added.
+  const text = /^[a-z][a-z\d+.-]*:\/\//i.test(given)
+    ? given
+    : `${scheme}://${given}`;
   let url: URL;
   try {
     url = new URL(text);

@@ -192,3 +192,46 @@ Deno.test("--help names every flag and command, and what is protected", () => {
     assertEquals(HELP_TEXT.includes(word), true, word);
   }
 });
+
+Deno.test("start-up answers: the peer defaults to the other soldier, host:port is a URL, the relay is on the KMS's host", async () => {
+  const asked: string[] = [];
+  const answers = ["Soldier_Alpha", "", "127.0.0.1:38000", ""];
+  const config = await completeConfig({ maxFileBytes: 1 }, {
+    ask: (question) => {
+      asked.push(question);
+      return Promise.resolve(answers.shift() ?? null);
+    },
+    report: (problem) => {
+      throw new Error(problem);
+    },
+  });
+  assertEquals(asked[1], "Peer device ID [Soldier_Bravo]: ");
+  assertEquals(asked[3], "Relay URL [ws://127.0.0.1:8765]: ");
+  assertEquals(
+    [config.peerId, config.kmsUrl, config.relayUrl],
+    ["Soldier_Bravo", "http://127.0.0.1:38000", "ws://127.0.0.1:8765"],
+  );
+  const parsed = parseClientArgs([
+    "--relay",
+    "10.0.0.5:8765",
+    "--bell",
+    "alerts",
+  ]);
+  assertEquals(!parsed.help && parsed.config.relayUrl, "ws://10.0.0.5:8765");
+  assertEquals(!parsed.help && parsed.config.bell, "alerts");
+  assertThrows(
+    () => parseClientArgs(["--bell", "loud"]),
+    ConfigError,
+    "--bell",
+  );
+});
+
+Deno.test("an empty peer without a default says what to type", async () => {
+  const problems: string[] = [];
+  const answers = ["Soldier_Charlie", "", "Soldier_Delta", "", ""];
+  await completeConfig({ maxFileBytes: 1 }, {
+    ask: () => Promise.resolve(answers.shift() ?? null),
+    report: (problem) => problems.push(problem),
+  });
+  assertEquals(problems, ["type a device id, e.g. Soldier_Bravo"]);
+});

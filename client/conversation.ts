@@ -6,6 +6,7 @@
  * @module
  */
 
+import { BoundedMap } from "./bounded.ts";
 import type { ChannelAuth } from "./handshake_auth.ts";
 import { SecureChannel } from "./secure_channel.ts";
 
@@ -40,6 +41,9 @@ export class Conversation {
   linkRed = false;
   #peer: string;
   #channel: SecureChannel;
+  // The channels with the peers talked to before, kept only to tell them,
+  // under their own keys, that their lines were not shown.
+  readonly #former = new BoundedMap<string, SecureChannel>({ max: 8 });
   readonly #auth?: ChannelAuth;
 
   /**
@@ -69,8 +73,15 @@ export class Conversation {
 
   /** Talks to `peer` from now on, over a new channel without keys. */
   switchTo(peer: string): void {
+    this.#former.set(this.#peer, this.#channel);
+    this.#former.delete(peer);
     this.#peer = peer;
     this.#channel = this.#newChannel();
+  }
+
+  /** The channel this client had with `peer` before it switched away. */
+  formerChannel(peer: string): SecureChannel | undefined {
+    return this.#former.get(peer);
   }
 
   /** Whether the peer is online. */

@@ -128,6 +128,18 @@ export class Delivery {
     this.#receipts.clear();
   }
 
+  /**
+   * The peer says it talks to another device and did not show `mid`: the
+   * entry stays in the outbox. Returns it the first time, to be said once.
+   */
+  peerElsewhere(mid: string): OutboxEntry | undefined {
+    const entry = this.outbox.get(mid);
+    if (!entry || this.#slowReceipts.has(mid)) return undefined;
+    // Said instead of the missing receipt.
+    this.#slowReceipts.add(mid);
+    return entry;
+  }
+
   /** The connection dropped: the acks still awaited never come. */
   connectionLost(): void {
     for (const settle of this.#windowWaiters.values()) settle("lost");
@@ -208,7 +220,8 @@ export class Delivery {
           t: "msg",
           mid: entry.mid,
           text: entry.item.text,
-        });
+          ...(entry.n === undefined ? {} : { n: entry.n }),
+        }, { writtenAt: entry.writtenAt });
         if (!packet || !send(packet)) return;
         this.#sent.set(packet.id, { entry, quiet: false });
         entry.sentUnder = packet.key_id;

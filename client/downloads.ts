@@ -91,7 +91,12 @@ export async function saveDownload(
     try {
       // createNew fails if the file exists, so a name is never reused even
       // when two saves race.
-      file = await Deno.open(path, { write: true, createNew: true });
+      // 0600: what a peer sent is for this soldier only.
+      file = await Deno.open(path, {
+        write: true,
+        createNew: true,
+        mode: 0o600,
+      });
     } catch (error) {
       if (error instanceof Deno.errors.AlreadyExists) continue;
       throw error;

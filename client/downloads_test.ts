@@ -61,3 +61,17 @@ Deno.test("saveDownload writes under dir/sender and never overwrites", async () 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a saved download is readable by this user only (0600)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = await saveDownload(new Uint8Array(3), {
+      dir,
+      sender: "Soldier_Alpha",
+      name: "map.png",
+    });
+    assertEquals((await Deno.stat(path)).mode! & 0o777, 0o600);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

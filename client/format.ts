@@ -43,6 +43,60 @@ export function clockTime(date: Date): string {
     .join(":");
 }
 
+const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+
+/**
+ * The local day of `date` as `YYYY-MM-DD`.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { localDay } from "./format.ts";
+ * assertEquals(localDay(new Date(2026, 11, 2, 23, 59)), "2026-12-02");
+ * ```
+ */
+export function localDay(date: Date): string {
+  return [date.getFullYear(), date.getMonth() + 1, date.getDate()]
+    .map((part) => String(part).padStart(2, "0"))
+    .join("-");
+}
+
+/**
+ * The local time zone at `date` as an offset from UTC: `UTC`,
+ * `UTC+01:00`, `UTC-05:00`.
+ *
+ * @example
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { zoneName } from "./format.ts";
+ * assert(/^UTC([+-]\d\d:\d\d)?$/.test(zoneName(new Date())));
+ * ```
+ */
+export function zoneName(date: Date): string {
+  const offset = -date.getTimezoneOffset();
+  if (offset === 0) return "UTC";
+  const hours = String(Math.floor(Math.abs(offset) / 60)).padStart(2, "0");
+  const minutes = String(Math.abs(offset) % 60).padStart(2, "0");
+  return `UTC${offset > 0 ? "+" : "-"}${hours}:${minutes}`;
+}
+
+/**
+ * The line that heads a new day of chat lines: the date, the weekday and
+ * the zone the times are in.
+ *
+ * @example
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { dayLine } from "./format.ts";
+ * assert(dayLine(new Date(2026, 11, 2, 9)).startsWith("── 2026-12-02 Wed, times in UTC"));
+ * ```
+ */
+export function dayLine(date: Date): string {
+  return `── ${localDay(date)} ${WEEKDAYS[date.getDay()]}, times in ${
+    zoneName(date)
+  } ──`;
+}
+
 /**
  * A byte count for people: `512 B`, `12.5 KiB`, `3.0 MiB`.
  *

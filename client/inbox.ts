@@ -19,8 +19,12 @@ export type InboxEvent =
   | {
     /** A new message to show. */
     kind: "message";
+    /** Its message id. */
+    mid: string;
     /** Its text. */
     text: string;
+    /** The sender's number for it, if it gave one. */
+    n?: number;
   }
   | {
     /** An attachment saved. */
@@ -49,6 +53,12 @@ export type InboxEvent =
     refused?: string;
   }
   | {
+    /** The peer talks to another device: `mid` was not shown there. */
+    kind: "elsewhere";
+    /** The message id. */
+    mid: string;
+  }
+  | {
     /** Nothing to show: a repeat, or a chunk of an unfinished attachment. */
     kind: "nothing";
   };
@@ -70,6 +80,11 @@ export interface InboxOptions {
     data: Uint8Array,
     options: { sender: string; name: string },
   ) => Promise<string>;
+  /**
+   * Messages shown before this run (kept history): a copy sent again gets
+   * its receipt and is not shown twice.
+   */
+  seen?: { sender: string; mid: string }[];
 }
 
 /**
@@ -93,10 +108,13 @@ export class Inbox {
   readonly #files: Reassembler;
   readonly #save: NonNullable<InboxOptions["save"]>;
 
-  /** Creates an inbox that has seen nothing. */
+  /** Creates an inbox that has seen only `options.seen`. */
   constructor(options: InboxOptions = {}) {
     this.#files = new Reassembler({ maxFileBytes: options.maxFileBytes });
     this.#save = options.save ?? saveDownload;
+    for (const { sender, mid } of options.seen ?? []) {
+      this.#seen.add(JSON.stringify([sender, mid]));
+    }
   }
 
   /** Takes a decrypted payload from `sender`. */
@@ -112,6 +130,9 @@ export class Inbox {
           : { kind: "receipt", mid, refused },
       };
     }
+    if (payload.t === "elsewhere") {
+      return { event: { kind: "elsewhere", mid: payload.mid } };
+    }
     const mid = payload.mid;
     const seenId = JSON.stringify([sender, mid]);
     // A repeat still gets its receipt: the first one may have been lost.
@@ -121,7 +142,12 @@ export class Inbox {
     if (payload.t === "msg") {
       this.#seen.add(seenId);
       return {
-        event: { kind: "message", text: payload.text },
+        event: {
+          kind: "message",
+          mid,
+          text: payload.text,
+          ...(payload.n === undefined ? {} : { n: payload.n }),
+        },
         receipt: ok(mid),
       };
     }

@@ -17,7 +17,7 @@ Deno.test("a message shows once per sender and id; every copy is receipted", asy
   const inbox = new Inbox();
   const message = { t: "msg" as const, mid: "m-1", text: "hello" };
   assertEquals(await inbox.receive("A", message), {
-    event: { kind: "message", text: "hello" },
+    event: { kind: "message", mid: "m-1", text: "hello" },
     receipt: { t: "receipt", mid: "m-1" },
   });
   assertEquals(await inbox.receive("A", message), {
@@ -107,4 +107,15 @@ Deno.test("a refused or unsaveable attachment is reported, and the receipt says 
     },
     receipt: { t: "receipt", mid: "f-3", refused: "cannot save: disk full" },
   });
+});
+
+Deno.test("a message shown before a restart is not shown again, and still gets its receipt", async () => {
+  const inbox = new Inbox({ seen: [{ sender: "Soldier_Bravo", mid: "m-1" }] });
+  const again = await inbox.receive("Soldier_Bravo", {
+    t: "msg",
+    mid: "m-1",
+    text: "hi",
+  });
+  assertEquals(again.event.kind, "nothing");
+  assertEquals(again.receipt, { t: "receipt", mid: "m-1" });
 });

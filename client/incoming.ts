@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { ChatLine } from "./line_order.ts";
 import type { ChatPacket } from "../protocol/mod.ts";
 import { BoundedSet } from "./bounded.ts";
 import type { Conversation } from "./conversation.ts";
@@ -63,6 +64,22 @@ export type IncomingEvent =
     reason: string;
   }
   | {
+    /** The peer's receipt confirms an entry: it has it. */
+    kind: "confirmed";
+    /** The peer. */
+    sender: string;
+    /** The entry, now out of the outbox. */
+    entry: OutboxEntry;
+  }
+  | {
+    /** The peer talks to another device and did not show an entry. */
+    kind: "peer_elsewhere";
+    /** The peer. */
+    sender: string;
+    /** The entry, kept in the outbox. */
+    entry: OutboxEntry;
+  }
+  | {
     /** The peer's receipt says it refused an entry. */
     kind: "receipt_refused";
     /** The peer. */
@@ -88,13 +105,16 @@ export interface IncomingOptions {
   /** Where content goes. */
   inbox: Inbox;
   /** Where receipts go, and receipts owed are queued. */
-  delivery: Pick<Delivery, "outbox" | "queueReceipt" | "flush">;
+  delivery: Pick<
+    Delivery,
+    "outbox" | "queueReceipt" | "flush" | "peerElsewhere"
+  >;
   /** Hands a handshake reply to the relay. */
   send: (packet: ChatPacket) => boolean;
   /** Told of everything but chat lines and receipts. */
   onEvent: (event: IncomingEvent) => void;
   /** A chat line from the peer. */
-  onMessage: (sender: string, text: string) => void;
+  onMessage: (sender: string, line: ChatLine) => void;
   /** A receipt came (the outbox shrank). */
   onReceipt: () => void;
 }
@@ -140,6 +160,7 @@ export interface IncomingOptions {
 export class Incoming {
   readonly #options: IncomingOptions;
   readonly #strangers = new BoundedSet<string>({ max: 64 });
+  readonly #toldElsewhere = new BoundedSet<string>({ max: 1024 });
   #queue: Promise<void> = Promise.resolve();
 
   /** Creates the receiving side. */
@@ -176,6 +197,10 @@ export class Incoming {
     const { conversation, keys } = this.#options;
     if (packet.recipient !== conversation.deviceId) return;
     if (packet.sender !== conversation.peer) {
+      const former = conversation.formerChannel(packet.sender);
+      if (former && !conversation.linkRed) {
+        await this.#fromFormer(former, packet);
+      }
       if (!this.#strangers.has(packet.sender)) {
         this.#strangers.add(packet.sender);
         this.#options.onEvent({
@@ -224,19 +249,42 @@ export class Incoming {
         void this.#options.delivery.flush();
         return;
       case "content":
-        return await this.#take(packet.sender, received.payload);
+        return await this.#take(packet, received.payload);
     }
   }
 
+  // A packet from a peer this client switched away from: its receipts and
+  // notices still count; its lines are not shown, and it is told so under
+  // the key it used, once a line.
+  async #fromFormer(channel: SecureChannel, packet: ChatPacket): Promise<void> {
+    const received = await channel.receive(packet);
+    if (received.kind !== "content") return;
+    const { payload } = received;
+    if (payload.t === "receipt" || payload.t === "elsewhere") {
+      return await this.#take(packet, payload);
+    }
+    if (this.#toldElsewhere.has(payload.mid)) return;
+    this.#toldElsewhere.add(payload.mid);
+    const notice = await channel.seal({ t: "elsewhere", mid: payload.mid });
+    if (notice) this.#options.send(notice);
+  }
+
   async #take(
-    sender: string,
+    packet: ChatPacket,
     payload: Extract<Received, { kind: "content" }>["payload"],
   ): Promise<void> {
     const { inbox, delivery, onEvent } = this.#options;
+    const sender = packet.sender;
     const { event, receipt } = await inbox.receive(sender, payload);
     switch (event.kind) {
       case "message":
-        this.#options.onMessage(sender, event.text);
+        this.#options.onMessage(sender, {
+          mid: event.mid,
+          text: event.text,
+          // The packet's timestamp is authenticated with it (seconds).
+          writtenAt: (packet.timestamp ?? Date.now() / 1000) * 1000,
+          ...(event.n === undefined ? {} : { n: event.n }),
+        });
         break;
       case "file_saved":
         onEvent({ ...event, sender });
@@ -246,15 +294,24 @@ export class Incoming {
         break;
       case "receipt": {
         const entry = delivery.outbox.confirm(event.mid);
-        if (entry && event.refused !== undefined) {
-          onEvent({
-            kind: "receipt_refused",
-            sender,
-            entry,
-            refused: event.refused,
-          });
+        if (entry) {
+          onEvent(
+            event.refused === undefined
+              ? { kind: "confirmed", sender, entry }
+              : {
+                kind: "receipt_refused",
+                sender,
+                entry,
+                refused: event.refused,
+              },
+          );
         }
         this.#options.onReceipt();
+        break;
+      }
+      case "elsewhere": {
+        const entry = delivery.peerElsewhere(event.mid);
+        if (entry) onEvent({ kind: "peer_elsewhere", sender, entry });
       }
     }
     if (receipt !== undefined) delivery.queueReceipt(receipt);

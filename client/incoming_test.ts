@@ -34,7 +34,7 @@ async function receiving(fetchable: KmsKey[] = []) {
     delivery,
     send: (packet) => sent.push(packet) > 0,
     onEvent: (event) => events.push(event),
-    onMessage: (sender, text) => messages.push(`${sender}> ${text}`),
+    onMessage: (sender, line) => messages.push(`${sender}> ${line.text}`),
     onReceipt: () => receipts++,
   });
   return {
@@ -139,4 +139,55 @@ Deno.test("a packet under a key the KMS does not have is dropped quietly here", 
   await incoming.settled();
   assertEquals(events, []);
   assertEquals(messages, []);
+});
+
+Deno.test("a plain receipt confirms the entry: the second mark", async () => {
+  const { bravo, incoming, delivery, events, conversation } = await receiving();
+  const entry = delivery.outbox.add(conversation.peer, {
+    kind: "msg",
+    text: "one",
+  });
+  incoming.take((await bravo.seal({ t: "receipt", mid: entry.mid }))!);
+  await incoming.settled();
+  assertEquals(events, [{ kind: "confirmed", sender: "Soldier_Bravo", entry }]);
+});
+
+Deno.test("switched to another peer: the former peer's line is not shown, and it is told so once", async () => {
+  const { bravo, incoming, sent, events, messages, conversation } =
+    await receiving();
+  conversation.switchTo("Soldier_Charlie");
+  const line = (await bravo.seal({ t: "msg", mid: "m-7", text: "Move" }))!;
+  incoming.take(line);
+  incoming.take((await bravo.seal({ t: "msg", mid: "m-7", text: "Move" }))!);
+  await incoming.settled();
+  assertEquals(messages, []);
+  assertEquals(events, [{
+    kind: "stranger",
+    sender: "Soldier_Bravo",
+    peer: "Soldier_Charlie",
+  }]);
+  assertEquals(sent.length, 1);
+  const notice = await bravo.receive(sent[0]);
+  assertEquals(notice.kind === "content" && notice.payload, {
+    t: "elsewhere",
+    mid: "m-7",
+  });
+});
+
+Deno.test("the peer says it is elsewhere: said once, and the line is kept", async () => {
+  const { bravo, incoming, delivery, events, conversation } = await receiving();
+  const entry = delivery.outbox.add(conversation.peer, {
+    kind: "msg",
+    text: "one",
+  });
+  for (let i = 0; i < 2; i++) {
+    incoming.take((await bravo.seal({ t: "elsewhere", mid: entry.mid }))!);
+  }
+  await incoming.settled();
+  assertEquals(events, [{
+    kind: "peer_elsewhere",
+    sender: "Soldier_Bravo",
+    entry,
+  }]);
+  assertEquals(delivery.outbox.has(entry.mid), true);
 });

@@ -5,10 +5,18 @@
  * @module
  */
 
+/** Text pasted on a terminal, several lines: one message, never commands. */
+export interface Pasted {
+  /** Kind. */
+  kind: "pasted";
+  /** The text, lines joined by `\n`. */
+  text: string;
+}
+
 /** Where the client's typed lines come from: a pipe or a terminal. */
 export interface LineSource {
-  /** The next line, or `null` at the end of input. */
-  next(): Promise<string | null>;
+  /** The next line (or paste), or `null` at the end of input. */
+  next(): Promise<string | Pasted | null>;
   /** Stops reading. */
   cancel(): Promise<void>;
 }

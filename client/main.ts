@@ -10,6 +10,7 @@
  * @module
  */
 
+import process from "node:process";
 import { ChatClient } from "./chat_client.ts";
 import { ConfigError } from "../common/cli.ts";
 import { openClientState } from "./client_state.ts";
@@ -19,9 +20,9 @@ import {
   parseClientArgs,
   withCredentials,
 } from "./config.ts";
-import { LineEditor } from "./line_editor.ts";
-import { LineReader } from "./line_reader.ts";
+import { LineReader, type LineSource } from "./line_reader.ts";
 import { stdoutTerminal } from "./terminal.ts";
+import { TerminalInput } from "./terminal_input.ts";
 
 /**
  * Runs the client with command-line `args` and resolves with its exit
@@ -34,28 +35,30 @@ import { stdoutTerminal } from "./terminal.ts";
  * ```
  */
 export async function main(args: string[]): Promise<number> {
-  const terminal = stdoutTerminal();
-  // On a terminal the client edits the typed line itself (see line_editor.ts).
-  const editing = terminal.interactive && Deno.stdin.isTerminal();
-  if (editing) Deno.stdin.setRaw(true, { cbreak: true });
-  // Ctrl-C and a plain kill: before the client runs, leave at once; then
-  // leave as /quit does, so unconfirmed lines are reported, not dropped.
+  // Ctrl-C (a key on the terminal, a signal otherwise) and a plain kill:
+  // before the client runs, leave at once; then leave as /quit does, so
+  // unconfirmed lines are reported, not dropped.
   let onSignal: () => void = () => {
     if (editing) Deno.stdin.setRaw(false);
     Deno.exit(130);
   };
   const listener = () => onSignal();
+  // On a terminal readline edits the typed line (see terminal_input.ts).
+  const editing = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
+  const screen = editing
+    ? new TerminalInput({
+      input: process.stdin,
+      output: process.stdout,
+      onInterrupt: listener,
+    })
+    : undefined;
+  const terminal = stdoutTerminal(screen);
   const signals: Deno.Signal[] = Deno.build.os === "windows"
     ? ["SIGINT"]
     : ["SIGINT", "SIGTERM"];
   for (const signal of signals) Deno.addSignalListener(signal, listener);
   try {
-    const input = editing
-      ? new LineEditor(Deno.stdin.readable, {
-        show: (typed) => terminal.setTyped(typed),
-        newLine: () => terminal.endTyped(),
-      })
-      : new LineReader(Deno.stdin.readable);
+    const input: LineSource = screen ?? new LineReader(Deno.stdin.readable);
     let config;
     let state;
     try {
@@ -70,13 +73,18 @@ export async function main(args: string[]): Promise<number> {
         ? parsed.config
         : await withCredentials(parsed.config, parsed.credentials);
       config = await completeConfig(given, {
-        ask: (question) => {
+        ask: async (question) => {
           terminal.ask(question);
-          return input.next();
+          const answer = await input.next();
+          // A paste at a question: its first line is the answer.
+          return typeof answer === "object" && answer !== null
+            ? answer.text.split("\n")[0]
+            : answer;
         },
         report: (problem) => terminal.line(problem),
       });
       state = await openClientState(parsed.stateDir, config.deviceId);
+      terminal.bell = config.bell ?? "all";
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       console.error(`qstcs-client: ${error.message}`);
@@ -87,7 +95,7 @@ export async function main(args: string[]): Promise<number> {
     return await client.run();
   } finally {
     for (const signal of signals) Deno.removeSignalListener(signal, listener);
-    if (editing) Deno.stdin.setRaw(false);
+    await screen?.cancel();
   }
 }
 

@@ -11,8 +11,12 @@
 import type { LinkStatus } from "../protocol/mod.ts";
 import type { CommandProblem } from "./commands.ts";
 import type { HeldReason } from "./conversation.ts";
-import type { DeliveryEvent } from "./delivery.ts";
 import { formatBytes, formatQber } from "./format.ts";
+import {
+  type ChatNewsEvent,
+  describeChatNews,
+  isChatNewsEvent,
+} from "./chat_messages.ts";
 import {
   describeIdentity,
   type IdentityEvent,
@@ -71,8 +75,8 @@ export type ClientOwnEvent =
 export type ClientEvent =
   | ClientOwnEvent
   | Exclude<KeyEvent, { kind: "refused_red" }>
-  | DeliveryEvent
-  | IncomingEvent
+  | Exclude<IncomingEvent, ChatNewsEvent>
+  | ChatNewsEvent
   | IdentityEvent;
 
 const HELD: Record<HeldReason, string> = {
@@ -98,6 +102,7 @@ const HELD: Record<HeldReason, string> = {
  */
 export function describe(event: ClientEvent): Line {
   if (isIdentityEvent(event)) return describeIdentity(event);
+  if (isChatNewsEvent(event)) return describeChatNews(event);
   switch (event.kind) {
     case "banner":
       return info(
@@ -207,19 +212,21 @@ export function describe(event: ClientEvent): Line {
         "❌ Connection lost — quantum channel may be compromised. Awaiting re-key.",
       );
     case "relay_refused":
+      // The relay's words for a second client of the same device
+      // (relay/registration.ts); its other duplicate_device is a bug here.
+      if (
+        event.code === "duplicate_device" &&
+        event.message.includes("is already online")
+      ) {
+        return warn(
+          "⚠ This device is already connected to the relay from another client (started twice?): close the other one. Retrying.",
+        );
+      }
       return warn(
         `⚠ The relay refused a frame: ${event.code} — ${event.message}`,
       );
     case "presence":
       return info(`• ${event.peer} is ${onOff(event.online)}.`);
-    case "ack":
-      return ackLine(event);
-    case "no_receipt":
-      return info(
-        `… no receipt from ${event.entry.peer} yet for ${
-          labelOf(event.entry.item)
-        }: sending again every ${event.everyMs / 1000} s while it is online.`,
-      );
     case "packet_refused":
       if (event.reason === "replay") {
         return warn("[!] Replayed packet dropped.");
@@ -369,16 +376,6 @@ function commandProblem(problem: CommandProblem): string {
     case "unknown_command":
       return `unknown command /${problem.name} (type /help; // sends a line starting with /)`;
   }
-}
-
-function ackLine(event: Extract<DeliveryEvent, { kind: "ack" }>): Line {
-  const reason = event.reason === undefined ? "" : ` (${event.reason})`;
-  const label = labelOf(event.entry.item);
-  if (event.status === "dropped") {
-    return warn(`✗ dropped${reason}: ${label} — will be sent again`);
-  }
-  if (event.status === "delivered") return ok(`✓ delivered: ${label}`);
-  return info(`… queued${reason}: ${label}`);
 }
 
 function onOff(online: boolean): string {

@@ -13,12 +13,14 @@ const line: OutboxEntry = {
   mid: "m-1",
   peer: "Soldier_Bravo",
   item: { kind: "msg", text: "Hold position" },
+  writtenAt: 0,
   sending: false,
 };
 const file: OutboxEntry = {
   mid: "m-2",
   peer: "Soldier_Bravo",
   item: { kind: "file", name: "map.png", data: new Uint8Array(3) },
+  writtenAt: 0,
   sending: false,
 };
 
@@ -251,7 +253,75 @@ const TABLE: {
     "alert",
     "❌ Connection lost — quantum channel may be compromised. Awaiting re-key.",
   ]],
+  composing: [[
+    { kind: "composing", lines: 40 },
+    "info",
+    "✎ A message of 40 line(s) so far: type more lines; a line with only . sends it, /cancel drops it.",
+  ]],
+  compose_cancelled: [[
+    { kind: "compose_cancelled" },
+    "info",
+    "✎ Message dropped.",
+  ]],
+  bad_history_count: [[
+    { kind: "bad_history_count", count: "ten" },
+    "warn",
+    '⚠ /history takes a number of lines, not "ten"',
+  ]],
+  history_shown: [[
+    { kind: "history_shown", shown: 10, kept: 42 },
+    "info",
+    "── the last 10 of 42 line(s) kept on this device (/history N for more) ──",
+  ]],
+  history_empty: [[
+    { kind: "history_empty" },
+    "info",
+    "No history kept on this device yet.",
+  ]],
+  restored: [[
+    { kind: "restored", count: 2 },
+    "info",
+    "… 2 unconfirmed line(s) from the last run kept: sent once the chat is open.",
+  ]],
+  kept_for_next_start: [[
+    { kind: "kept_for_next_start", count: 1 },
+    "info",
+    "… 1 unconfirmed line(s) kept on this device (encrypted): sent when the client starts again.",
+  ]],
+  chat_unsaved: [[
+    { kind: "chat_unsaved", message: "disk full" },
+    "warn",
+    "⚠ History and unconfirmed lines not saved: disk full",
+  ]],
+  late_line: [[
+    {
+      kind: "late_line",
+      sender: "Soldier_Bravo",
+      writtenAt: new Date(2026, 1, 23, 5, 2, 3).getTime(),
+    },
+    "warn",
+    "⏱ Late: Soldier_Bravo's next line was written at 05:02:03, before the line above.",
+  ]],
+  relay_lost: [[
+    { kind: "relay_lost" },
+    "warn",
+    "⚠ Lost the relay: a network or relay problem, not the quantum link (it is not RED). Reconnecting; typed lines are kept.",
+  ]],
+  relay_restarting: [[
+    { kind: "relay_restarting" },
+    "warn",
+    "⚠ The relay is restarting (it said goodbye). Reconnecting; typed lines are kept.",
+  ]],
   relay_refused: [[
+    {
+      kind: "relay_refused",
+      code: "duplicate_device",
+      message:
+        "Soldier_Alpha is already online; to replace a lost connection, send the resume token from its registered frame",
+    },
+    "warn",
+    "⚠ This device is already connected to the relay from another client (started twice?): close the other one. Retrying.",
+  ], [
     { kind: "relay_refused", code: "duplicate_device", message: "taken" },
     "warn",
     "⚠ The relay refused a frame: duplicate_device — taken",
@@ -275,7 +345,7 @@ const TABLE: {
     [
       { kind: "ack", status: "delivered", entry: line },
       "ok",
-      '✓ delivered: "Hold position"',
+      '✓ relay accepted: "Hold position"',
     ],
     [
       { kind: "ack", status: "queued", reason: "offline", entry: line },
@@ -291,7 +361,17 @@ const TABLE: {
   no_receipt: [[
     { kind: "no_receipt", entry: line, everyMs: 10_000 },
     "info",
-    '… no receipt from Soldier_Bravo yet for "Hold position": sending again every 10 s while it is online.',
+    '… Soldier_Bravo has not confirmed "Hold position" (✓ relay accepted, no ✓✓ yet): sending again every 10 s while it is online.',
+  ]],
+  confirmed: [[
+    { kind: "confirmed", sender: "Soldier_Bravo", entry: line },
+    "ok",
+    '✓✓ Soldier_Bravo confirmed: "Hold position"',
+  ]],
+  peer_elsewhere: [[
+    { kind: "peer_elsewhere", sender: "Soldier_Bravo", entry: line },
+    "warn",
+    '⚠ Soldier_Bravo is talking to someone else: "Hold position" was not shown there; kept, and sent again until it switches back to you.',
   ]],
   packet_refused: [
     [

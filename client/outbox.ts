@@ -10,6 +10,8 @@
  * @module
  */
 
+import type { SavedLine } from "./chat_store.ts";
+
 /** What a user asked to send. */
 export type OutboxItem =
   | {
@@ -35,6 +37,10 @@ export interface OutboxEntry {
   readonly peer: string;
   /** What to send. */
   readonly item: OutboxItem;
+  /** When it was written (milliseconds): the time its packets carry. */
+  readonly writtenAt: number;
+  /** A line's number among those written to `peer` (1, 2, …). */
+  readonly n?: number;
   /** Key id of the last send, if sent. */
   sentUnder?: string;
   /** When it was last sent (milliseconds). */
@@ -69,24 +75,76 @@ export interface DueOptions {
  * ```
  */
 export class Outbox {
+  /**
+   * Called after every add (with the entry) and confirm (the chat store
+   * saves then).
+   */
+  onChange?: (added?: OutboxEntry) => void;
   #entries = new Map<string, OutboxEntry>();
+  // The last line number given per peer.
+  readonly #lineNumbers = new Map<string, number>();
+
+  /** Takes back the lines kept from an earlier run, as they were. */
+  restore(lines: SavedLine[], lineNumbers: Record<string, number>): void {
+    for (const [peer, n] of Object.entries(lineNumbers)) {
+      this.#lineNumbers.set(peer, n);
+    }
+    for (const line of lines) {
+      this.#entries.set(line.mid, {
+        mid: line.mid,
+        peer: line.peer,
+        item: { kind: "msg", text: line.text },
+        writtenAt: line.writtenAt,
+        ...(line.n === undefined ? {} : { n: line.n }),
+        sending: false,
+      });
+    }
+  }
+
+  /** The unconfirmed lines to keep (attachments are not kept). */
+  savedLines(): SavedLine[] {
+    return [...this.#entries.values()].flatMap((entry) =>
+      entry.item.kind === "msg"
+        ? [{
+          mid: entry.mid,
+          peer: entry.peer,
+          text: entry.item.text,
+          writtenAt: entry.writtenAt,
+          ...(entry.n === undefined ? {} : { n: entry.n }),
+        }]
+        : []
+    );
+  }
+
+  /** The last line number given per peer. */
+  lineNumbers(): Record<string, number> {
+    return Object.fromEntries(this.#lineNumbers);
+  }
 
   /** Queues an item for `peer` under a new message id. */
   add(peer: string, item: OutboxItem): OutboxEntry {
+    let n: number | undefined;
+    if (item.kind === "msg") {
+      n = (this.#lineNumbers.get(peer) ?? 0) + 1;
+      this.#lineNumbers.set(peer, n);
+    }
     const entry: OutboxEntry = {
       mid: crypto.randomUUID(),
       peer,
       item,
+      writtenAt: Date.now(),
+      ...(n === undefined ? {} : { n }),
       sending: false,
     };
     this.#entries.set(entry.mid, entry);
+    this.onChange?.(entry);
     return entry;
   }
 
   /** Removes the entry a receipt confirms and returns it (if it was here). */
   confirm(mid: string): OutboxEntry | undefined {
     const entry = this.#entries.get(mid);
-    this.#entries.delete(mid);
+    if (this.#entries.delete(mid)) this.onChange?.();
     return entry;
   }
 
@@ -100,6 +158,11 @@ export class Outbox {
       (entry.sentUnder !== options.keyId ||
         options.now - (entry.sentAt ?? 0) >= options.resendAfterMs)
     );
+  }
+
+  /** The unconfirmed entry `mid`, if it is one. */
+  get(mid: string): OutboxEntry | undefined {
+    return this.#entries.get(mid);
   }
 
   /** Whether `mid` is still unconfirmed. */

@@ -56,6 +56,12 @@ export interface TextMessage {
   mid: string;
   /** The line. */
   text: string;
+  /**
+   * The sender's number for this line among those it wrote to this peer
+   * (1, 2, …), for showing them in the order written. Absent from older
+   * clients.
+   */
+  n?: number;
 }
 
 /** One chunk of an attachment. */
@@ -88,19 +94,32 @@ export interface Receipt {
   refused?: string;
 }
 
+/**
+ * Says that the message or attachment `mid` arrived while the receiver is
+ * talking to another device (`/peer`): not shown, not confirmed, so the
+ * sender keeps it and sends it again.
+ */
+export interface Elsewhere {
+  /** Kind. */
+  t: "elsewhere";
+  /** Message id received and not shown. */
+  mid: string;
+}
+
 /** Any plaintext a client sends. */
 export type ChatPayload =
   | KemOffer
   | KemReply
   | TextMessage
   | FileChunk
-  | Receipt;
+  | Receipt
+  | Elsewhere;
 
 /** The kinds that run the handshake under the KMS key. */
 export type HandshakePayload = KemOffer | KemReply;
 
 /** The kinds that need the hybrid key. */
-export type ContentPayload = TextMessage | FileChunk | Receipt;
+export type ContentPayload = TextMessage | FileChunk | Receipt | Elsewhere;
 
 /** Thrown by {@linkcode decodePayload} for plaintext of the wrong shape. */
 export class PayloadError extends Error {
@@ -170,11 +189,18 @@ export function decodePayload(bytes: Uint8Array): ChatPayload {
         ...proofFields(fields),
       };
     case "msg":
-      return { t: "msg", mid: midField(fields), text: textField(fields) };
+      return {
+        t: "msg",
+        mid: midField(fields),
+        text: textField(fields),
+        ...lineNumberField(fields),
+      };
     case "receipt":
       return fields.refused === undefined
         ? { t: "receipt", mid: midField(fields) }
         : { t: "receipt", mid: midField(fields), refused: reasonField(fields) };
+    case "elsewhere":
+      return { t: "elsewhere", mid: midField(fields) };
     case "file":
       return fileChunk(fields);
     default:
@@ -251,6 +277,15 @@ function reasonField(fields: Record<string, unknown>): string {
     );
   }
   return refused;
+}
+
+function lineNumberField(fields: Record<string, unknown>): { n?: number } {
+  const { n } = fields;
+  if (n === undefined) return {};
+  if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 1) {
+    throw new PayloadError("n must be a positive safe integer");
+  }
+  return { n };
 }
 
 function textField(fields: Record<string, unknown>): string {

@@ -13,6 +13,12 @@ import type { ClientEvent } from "./messages.ts";
 import type { RelayEvents } from "./relay_link.ts";
 import type { SessionKeys } from "./session_keys.ts";
 
+// How the relay closes connections when it stops (relay/main.ts): close
+// code 1001, going away (RFC 6455, 7.4.1), which it also sends to a client
+// silent too long (a laptop asleep), with another reason.
+const GOING_AWAY = 1001;
+const SHUTTING_DOWN = "relay shutting down";
+
 /** What the relay's events act on. */
 export interface RelayEventsContext {
   /** The relay's address, for the soldier. */
@@ -86,7 +92,7 @@ export function relayEvents(context: RelayEventsContext): RelayEvents {
       conversation.connected = false;
       delivery.connectionLost();
       if (info.wasUp) {
-        if (!info.ticketExpired) say({ kind: "connection_lost" });
+        if (!info.ticketExpired) say(lostEvent(conversation, info.close));
         conversation.channel.suspend();
       } else if (!warned) {
         warned = true;
@@ -135,4 +141,20 @@ export function relayEvents(context: RelayEventsContext): RelayEvents {
       if (refusal.type === "chat") incoming.malformed();
     },
   };
+}
+
+/**
+ * What a lost relay connection means: the router's cut while the link is
+ * RED (the alarm), a relay shutting down, or a network or relay problem
+ * with the link not RED.
+ */
+function lostEvent(
+  conversation: Conversation,
+  close: { code: number; reason: string } | undefined,
+): ClientEvent {
+  if (conversation.linkRed) return { kind: "connection_lost" };
+  if (close?.code === GOING_AWAY && close.reason === SHUTTING_DOWN) {
+    return { kind: "relay_restarting" };
+  }
+  return { kind: "relay_lost" };
 }

@@ -51,9 +51,38 @@ Deno.test("first registration offers; a reconnect re-keys; both flush", async ()
   assertEquals(calls, ["offer", "flush", "lost", "rekey", "flush"]);
   assertEquals(said, [
     "✓ Connected to the relay as Soldier_Alpha (Soldier_Bravo is offline).",
-    "❌ Connection lost — quantum channel may be compromised. Awaiting re-key.",
+    "⚠ Lost the relay: a network or relay problem, not the quantum link (it is not RED). Reconnecting; typed lines are kept.",
     "✓ Reconnected to the relay — re-keying.",
   ]);
+});
+
+Deno.test("a lost relay says what is known: the alarm only with the link RED", async () => {
+  const { conversation, handlers, said } = await events();
+  const lose = (close?: { code: number; reason: string }) => {
+    handlers.onUp({ online: ["Soldier_Alpha"], reconnected: false });
+    said.length = 0;
+    handlers.onDown({ wasUp: true, reason: "closed", ...close && { close } });
+    return said[0];
+  };
+  // A laptop that slept: the relay closed it as idle, or it went silent.
+  assertEquals(
+    lose({ code: 1001, reason: "idle timeout" }),
+    "⚠ Lost the relay: a network or relay problem, not the quantum link (it is not RED). Reconnecting; typed lines are kept.",
+  );
+  assertEquals(
+    lose({ code: 1006, reason: "" }),
+    "⚠ Lost the relay: a network or relay problem, not the quantum link (it is not RED). Reconnecting; typed lines are kept.",
+  );
+  assertEquals(
+    lose({ code: 1001, reason: "relay shutting down" }),
+    "⚠ The relay is restarting (it said goodbye). Reconnecting; typed lines are kept.",
+  );
+  // The router's cut: the link is RED and the relay out of reach.
+  conversation.linkRed = true;
+  assertEquals(
+    lose(),
+    "❌ Connection lost — quantum channel may be compromised. Awaiting re-key.",
+  );
 });
 
 Deno.test("a reconnect for an expired ticket re-keys and flushes like any other, without a word", async () => {

@@ -70,7 +70,12 @@ export interface RelayEvents {
    * `ticketExpired` if the relay closed it for its ticket's expiry.
    */
   onDown: (
-    info: { wasUp: boolean; reason: string; ticketExpired?: boolean },
+    info: {
+      wasUp: boolean;
+      reason: string;
+      ticketExpired?: boolean;
+      close?: { code: number; reason: string };
+    },
   ) => void;
   /** A chat, ack, presence or error frame from the relay. */
   onFrame: (frame: LinkFrame) => void;
@@ -251,7 +256,10 @@ export class RelayLink implements RelayConnection {
     });
     socket.addEventListener("close", (event) => {
       if (socket !== this.#socket) return;
-      this.#lost(`connection closed (code ${event.code})`);
+      this.#lost(`connection closed (code ${event.code})`, {
+        code: event.code,
+        reason: event.reason,
+      });
     });
   }
 
@@ -356,7 +364,7 @@ export class RelayLink implements RelayConnection {
     socket.close(1000, "no answer");
   }
 
-  #lost(reason: string): void {
+  #lost(reason: string, close?: { code: number; reason: string }): void {
     if (this.#state === "closed") return;
     const wasUp = this.#state === "up";
     this.#socket = undefined;
@@ -370,7 +378,11 @@ export class RelayLink implements RelayConnection {
       return;
     }
     this.#ticketExpired = false;
-    this.#events?.onDown({ wasUp, reason });
+    this.#events?.onDown({
+      wasUp,
+      reason,
+      ...(close === undefined ? {} : { close }),
+    });
     const delay = backoffDelay(this.#attempt++, this.#options.backoff);
     this.#retryTimer = setTimeout(() => this.#connect(), delay);
   }

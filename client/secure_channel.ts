@@ -231,9 +231,12 @@ export class SecureChannel {
    * Encrypts a message, file chunk or receipt under the hybrid key, or
    * returns `null` while there is none.
    */
-  async seal(payload: ContentPayload): Promise<ChatPacket | null> {
+  async seal(
+    payload: ContentPayload,
+    options: { writtenAt?: number } = {},
+  ): Promise<ChatPacket | null> {
     if (this.#sendKeyId === undefined) return null;
-    return await this.#seal(this.#sendKeyId, payload);
+    return await this.#seal(this.#sendKeyId, payload, options.writtenAt);
   }
 
   /** Authenticates and decrypts a packet from the peer and acts on it. */
@@ -373,7 +376,9 @@ export class SecureChannel {
     return { kind: step.t, sender, recipient, keyId, value };
   }
 
-  async #seal(keyId: string, payload: ChatPayload): Promise<ChatPacket> {
+  // `writtenAt` (milliseconds) goes into the packet's authenticated
+  // timestamp (seconds): a line sent again still says when it was written.
+  async #seal(keyId: string, payload: ChatPayload, writtenAt?: number) {
     const key = keyId.endsWith(HYBRID_SUFFIX)
       ? this.#hybridKeys.get(keyId)
       : this.#kmsKeys.get(keyId)?.aes;
@@ -385,6 +390,7 @@ export class SecureChannel {
       recipient: this.#peerId,
       keyId,
       seq,
+      timestamp: writtenAt && Math.floor(writtenAt / 1000),
     });
   }
 }

@@ -1,13 +1,14 @@
 /**
  * The client's output: status lines with the `[Alpha]` prefix, chat lines
  * `[HH:MM:SS] Soldier_Bravo> text`, questions, and on a terminal a prompt
- * and colours. When stdout is not a terminal (a pipe, a file, a test) the
- * output is plain lines with no escape codes.
+ * and colours. Without a terminal (a pipe, a file, a test) the output is
+ * plain lines with no escape codes.
  *
  * @module
  */
 
-import { clockTime, printable } from "./format.ts";
+import type { BellMode } from "./config.ts";
+import { clockTime, dayLine, localDay, printable } from "./format.ts";
 
 /** The colour a status line gets on a terminal. */
 export type Tone = "ok" | "info" | "warn" | "alert";
@@ -20,17 +21,27 @@ const COLORS: Record<Tone | "peer", string> = {
   peer: "\x1b[1m",
 };
 const RESET = "\x1b[0m";
-// Carriage return and erase line: removes the prompt before a line is
-// printed over it.
-const CLEAR_LINE = "\r\x1b[2K";
+
+/**
+ * A terminal with a prompt and a line being typed under the printed lines
+ * (`TerminalInput` of `terminal_input.ts`).
+ */
+export interface Screen {
+  /** Prints `text` above the prompt and the typed text, drawn again below. */
+  printAbove(text: string): void;
+  /** Sets the prompt and draws it with the text typed so far. */
+  setPrompt(text: string): void;
+  /** Rings the terminal bell. */
+  bell(): void;
+}
 
 /** Options for {@linkcode Terminal}. */
 export interface TerminalOptions {
-  /** stdout is a terminal: show a prompt, redraw it after each line. */
-  interactive: boolean;
-  /** Use colours (only when interactive). */
+  /** The terminal the soldier types into; without one, plain lines. */
+  screen?: Screen;
+  /** Use colours (only on a screen). */
   color: boolean;
-  /** Writes text as is. Default: synchronously to stdout. */
+  /** Writes plain lines. Default: synchronously to stdout. */
   write?: (text: string) => void;
 }
 
@@ -40,7 +51,7 @@ export interface TerminalOptions {
  * @example
  * ```ts
  * import { Terminal } from "./terminal.ts";
- * const terminal = new Terminal({ interactive: false, color: false });
+ * const terminal = new Terminal({ color: false });
  * terminal.label = "[Alpha]";
  * terminal.status("ok", "✓ Quantum key established (QBER=2.0%) | Status: GREEN");
  * // [Alpha] ✓ Quantum key established (QBER=2.0%) | Status: GREEN
@@ -49,28 +60,25 @@ export interface TerminalOptions {
 export class Terminal {
   /** Prefix of status lines, e.g. `[Alpha]`. */
   label = "";
-  readonly #interactive: boolean;
+  /** When the bell rings (on a screen only): messages and alarms, alarms, never. */
+  bell: BellMode = "all";
+  readonly #screen: Screen | undefined;
   readonly #color: boolean;
   readonly #write: (text: string) => void;
   #prompt = "";
-  // What the user has typed after the prompt (cbreak mode), redrawn with it.
-  #typed = "";
+  // The local day of the last chat line: a new day gets a date line.
+  #day = "";
 
   /** Creates a terminal writer. */
   constructor(options: TerminalOptions) {
-    this.#interactive = options.interactive;
-    this.#color = options.interactive && options.color;
+    this.#screen = options.screen;
+    this.#color = options.screen !== undefined && options.color;
     this.#write = options.write ?? writeStdout;
   }
 
-  /** Whether stdout is a terminal. */
-  get interactive(): boolean {
-    return this.#interactive;
-  }
-
   /**
-   * Sets the prompt shown after every line on a terminal (empty for none)
-   * and shows it.
+   * Sets the prompt shown under the printed lines on a terminal (empty for
+   * none) and shows it.
    */
   setPrompt(text: string): void {
     this.#prompt = text;
@@ -79,30 +87,13 @@ export class Terminal {
 
   /** Shows the prompt again (after the user pressed Enter). */
   showPrompt(): void {
-    if (this.#interactive) {
-      this.#write(CLEAR_LINE + this.#prompt + this.#typed);
-    }
-  }
-
-  /** Shows `typed` after the prompt: the line being edited. */
-  setTyped(typed: string): void {
-    this.#typed = typed;
-    this.showPrompt();
-  }
-
-  /** Leaves the edited line on screen as typed and starts a new one. */
-  endTyped(): void {
-    this.#typed = "";
-    if (this.#interactive) this.#write("\n");
+    this.#screen?.setPrompt(this.#prompt);
   }
 
   /** Prints a line as is. */
   line(text: string): void {
-    this.#write(
-      this.#interactive
-        ? `${CLEAR_LINE}${text}\n${this.#prompt}${this.#typed}`
-        : `${text}\n`,
-    );
+    if (this.#screen) this.#screen.printAbove(text);
+    else this.#write(`${text}\n`);
   }
 
   /**
@@ -112,16 +103,45 @@ export class Terminal {
   status(tone: Tone, text: string): void {
     const line = `${this.label} ${printable(text)}`.trimStart();
     this.line(this.#paint(tone, line));
+    if (tone === "alert" && this.bell !== "off") this.#screen?.bell();
   }
 
   /**
-   * Prints a chat line `[HH:MM:SS] sender> text`; the text is made safe to
-   * print.
+   * Prints a chat line `[HH:MM:SS] sender> text` with the time it was
+   * written (default now), after a date line when the day is another than
+   * the last chat line's; the text is made safe to print.
    */
   message(sender: string, text: string, options: { at?: Date } = {}): void {
-    const time = clockTime(options.at ?? new Date());
+    const at = options.at ?? new Date();
+    const day = localDay(at);
+    if (day !== this.#day) {
+      this.#day = day;
+      this.line(this.#paint("info", dayLine(at)));
+    }
+    const time = clockTime(at);
+    // A message of several lines (composed, pasted): the next lines are
+    // indented under the first, each made safe to print.
+    const [first, ...more] = text.split("\n").map(printable);
+    const indent = " ".repeat(`[${time}] ${sender}> `.length);
     this.line(
-      `[${time}] ${this.#paint("peer", `${sender}>`)} ${printable(text)}`,
+      [
+        `[${time}] ${this.#paint("peer", `${sender}>`)} ${first}`,
+        ...more.map((line) => indent + line),
+      ].join("\n"),
+    );
+    if (this.bell === "all") this.#screen?.bell();
+  }
+
+  /**
+   * Prints a line of the kept history, `· [YYYY-MM-DD HH:MM:SS] sender>
+   * text`: marked, so it is not taken for a line that just arrived.
+   */
+  historyLine(line: { sender: string; text: string; writtenAt: number }): void {
+    const at = new Date(line.writtenAt);
+    this.line(
+      `· [${localDay(at)} ${clockTime(at)}] ${line.sender}> ${
+        printable(line.text)
+      }`,
     );
   }
 
@@ -131,8 +151,8 @@ export class Terminal {
    */
   ask(question: string): void {
     // On a terminal the question is the prompt until the client sets its own.
-    this.#prompt = question;
-    this.#write(this.#interactive ? CLEAR_LINE + question : `${question}\n`);
+    if (this.#screen) this.setPrompt(question);
+    else this.#write(`${question}\n`);
   }
 
   #paint(tone: Tone | "peer", text: string): string {
@@ -141,8 +161,9 @@ export class Terminal {
 }
 
 /**
- * A terminal writer for this process's stdout: interactive when stdout is a
- * terminal, coloured unless `NO_COLOR` is set or `TERM` is `dumb`.
+ * A terminal writer for this process's stdout, on `screen` when stdin and
+ * stdout are a terminal, coloured unless `NO_COLOR` is set or `TERM` is
+ * `dumb`.
  *
  * @example
  * ```ts ignore
@@ -150,13 +171,10 @@ export class Terminal {
  * stdoutTerminal().line("hello");
  * ```
  */
-export function stdoutTerminal(): Terminal {
+export function stdoutTerminal(screen?: Screen): Terminal {
   const noColor = (Deno.env.get("NO_COLOR") ?? "") !== "" ||
     Deno.env.get("TERM") === "dumb";
-  return new Terminal({
-    interactive: Deno.stdout.isTerminal(),
-    color: !noColor,
-  });
+  return new Terminal({ screen, color: !noColor });
 }
 
 const encoder = new TextEncoder();

@@ -16,6 +16,25 @@
 # Every setting below can be overridden from the environment, e.g.
 #   KMS_HOST=192.168.1.100 FAIL_MODE=open sh /tmp/router_guard.sh
 
+# --- arguments ---------------------------------------------------------------
+# Settings come from the environment; the only argument is --help, which
+# prints them and exits before anything is polled or changed.
+case "${1-}" in
+'') ;;
+-h | --help)
+	printf '%s\n' "Usage: [VAR=value ...] sh $0" \
+		"Blocks the chat port in the router's firewall while the KMS says the" \
+		"quantum link is RED. Settings, from the environment (VAR=default  meaning):"
+	# The configuration block below is the one list of settings.
+	sed -n 's/^\([A-Z_]*\)="\${[A-Z_]*:-\([^}]*\)}" *# \(.*\)/  \1=\2  \3/p' "$0"
+	exit 0
+	;;
+*)
+	printf 'router_guard.sh: unknown argument %s (settings come from the environment; see --help)\n' "$1" >&2
+	exit 2
+	;;
+esac
+
 # --- configuration -----------------------------------------------------------
 KMS_HOST="${KMS_HOST:-192.168.1.100}" # machine running the KMS
 KMS_PORT="${KMS_PORT:-8000}"          # KMS HTTP port (GET /link_status)
