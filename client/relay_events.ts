@@ -6,6 +6,7 @@
  * @module
  */
 
+import { RELAY_SHUTDOWN_REASON } from "../protocol/mod.ts";
 import type { Conversation } from "./conversation.ts";
 import type { Delivery } from "./delivery.ts";
 import type { Incoming } from "./incoming.ts";
@@ -13,11 +14,10 @@ import type { ClientEvent } from "./messages.ts";
 import type { RelayEvents } from "./relay_link.ts";
 import type { SessionKeys } from "./session_keys.ts";
 
-// How the relay closes connections when it stops (relay/main.ts): close
-// code 1001, going away (RFC 6455, 7.4.1), which it also sends to a client
-// silent too long (a laptop asleep), with another reason.
+// How the relay closes connections when it stops: close code 1001, going
+// away (RFC 6455, 7.4.1), which it also sends to a client silent too long (a
+// laptop asleep), with another reason.
 const GOING_AWAY = 1001;
-const SHUTTING_DOWN = "relay shutting down";
 
 /** What the relay's events act on. */
 export interface RelayEventsContext {
@@ -153,7 +153,7 @@ function lostEvent(
   close: { code: number; reason: string } | undefined,
 ): ClientEvent {
   if (conversation.linkRed) return { kind: "connection_lost" };
-  if (close?.code === GOING_AWAY && close.reason === SHUTTING_DOWN) {
+  if (close?.code === GOING_AWAY && close.reason === RELAY_SHUTDOWN_REASON) {
     return { kind: "relay_restarting" };
   }
   return { kind: "relay_lost" };

@@ -1,5 +1,9 @@
 import { assertEquals } from "@std/assert";
-import type { AckFrame, ChatPacket } from "../protocol/mod.ts";
+import {
+  type AckFrame,
+  type ChatPacket,
+  RELAY_SHUTDOWN_REASON,
+} from "../protocol/mod.ts";
 import { connectedPair } from "./_test_fakes.ts";
 import { type ClientEvent, describe } from "./messages.ts";
 import { relayEvents } from "./relay_events.ts";
@@ -74,7 +78,7 @@ Deno.test("a lost relay says what is known: the alarm only with the link RED", a
     "⚠ Lost the relay: a network or relay problem, not the quantum link (it is not RED). Reconnecting; typed lines are kept.",
   );
   assertEquals(
-    lose({ code: 1001, reason: "relay shutting down" }),
+    lose({ code: 1001, reason: RELAY_SHUTDOWN_REASON }),
     "⚠ The relay is restarting (it said goodbye). Reconnecting; typed lines are kept.",
   );
   // The router's cut: the link is RED and the relay out of reach.

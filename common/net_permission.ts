@@ -17,6 +17,11 @@ export interface NetPermissionOptions {
   entry: string;
   /** The service's own arguments. Default `Deno.args`. */
   args?: readonly string[];
+  /**
+   * Addresses the service may need later (not checked now), named in the
+   * suggested `--allow-net` too, since that flag replaces the set's list.
+   */
+  also?: readonly string[];
 }
 
 /**
@@ -45,11 +50,12 @@ export async function requireNet(
   }
   if (missing.length === 0) return;
   const args = options.args ?? Deno.args;
+  const allow = [...new Set([...addresses, ...options.also ?? []])];
   throw new ConfigError(
     `the "${options.set}" permission set does not allow ${
       missing.join(", ")
     }; run: deno run -P=${options.set} --allow-net=${
-      addresses.join(",")
+      allow.join(",")
     } ${options.entry} ${args.join(" ")}`.trimEnd(),
   );
 }

@@ -28,6 +28,8 @@ function lanAddresses(): string[] {
   }
 }
 
+const KMS_PROCESS = { set: "kms", entry: "kms/main.ts" };
+
 // The ETSI 014 listener over mutual TLS, if its certificates are there. A
 // port or file named explicitly that does not work stops the KMS (exit 2);
 // missing default files only leave it off, with one line saying why.
@@ -43,6 +45,10 @@ async function listenEtsiTls(
     }
     return undefined;
   }
+  await requireNet([`${config.host}:${tls.port}`], {
+    ...KMS_PROCESS,
+    also: [`${config.host}:${config.port}`],
+  });
   try {
     const server = await listenGuarded(createEtsiTlsHandler(kms), {
       hostname: config.host,
@@ -69,12 +75,10 @@ async function listenEtsiTls(
 }
 
 async function serveKms(config: KmsConfig): Promise<void> {
-  await requireNet(
-    [config.port, config.tls.port].filter((port) => port > 0).map((port) =>
-      `${config.host}:${port}`
-    ),
-    { set: "kms", entry: "kms/main.ts" },
-  );
+  await requireNet([`${config.host}:${config.port}`], {
+    ...KMS_PROCESS,
+    also: config.tls.port > 0 ? [`${config.host}:${config.tls.port}`] : [],
+  });
   const unreadable = unreadableWorkerFiles();
   if (unreadable.length > 0) {
     console.error(

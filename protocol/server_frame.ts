@@ -24,6 +24,13 @@ import {
   type RegisteredFrame,
 } from "./types.ts";
 
+/**
+ * The close reason of the relay's close code 1001 (going away, RFC 6455
+ * 7.4.1) when it stops: clients tell a restarting relay from one that closed
+ * a silent connection (also 1001, another reason).
+ */
+export const RELAY_SHUTDOWN_REASON = "relay shutting down";
+
 /** Any frame the relay sends to a client. */
 export type ServerFrame =
   | ChallengeFrame

@@ -12,6 +12,7 @@
 
 import { errorMessage } from "../common/error_message.ts";
 import { runService } from "../common/cli.ts";
+import { RELAY_SHUTDOWN_REASON } from "../protocol/mod.ts";
 import { requireNet, urlAddress } from "../common/net_permission.ts";
 import { RELAY_COMMAND, type RelayConfig } from "./config.ts";
 import { listenUntilSignal } from "./http_listen.ts";
@@ -70,7 +71,7 @@ async function serveRelay(config: RelayConfig): Promise<void> {
       onStop: () => {
         clearInterval(ticker);
         sockets.close();
-        hub.closeAll(CloseCode.goingAway, "relay shutting down");
+        hub.closeAll(CloseCode.goingAway, RELAY_SHUTDOWN_REASON);
       },
     });
   } catch (error) {
