@@ -9,6 +9,7 @@ import { sseResponse } from "./sse.ts";
 import { normalizeFingerprint, type PeerCertificate } from "./tls_peer.ts";
 import { holdSocket, requestFrom } from "../testing/raw_sockets.ts";
 import { makeTestPki, type TestPki, tlsClient } from "../testing/test_pki.ts";
+import { waitUntil } from "../testing/wait.ts";
 
 // Short timeouts so the tests take seconds; the server adds up to 1 s (its
 // check interval) to each.
@@ -279,14 +280,6 @@ Deno.test("a listen error (port in use) rejects", async () => {
   }
 });
 
-async function waitFor(check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error("timed out waiting");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 Deno.test("out of file descriptors, the server says so once, then serves again once some are free", async () => {
   await withServer(ok, { logIntervalMs: 60_000 }, async (port, lines) => {
     const hog: Deno.FsFile[] = [];
@@ -299,22 +292,24 @@ Deno.test("out of file descriptors, the server says so once, then serves again o
     hog.pop()!.close();
     const client = await Deno.connect({ hostname: "127.0.0.1", port });
     try {
-      await waitFor(
+      await waitUntil(
         () =>
           lines.some((line) =>
             line.startsWith("out of file descriptors (EMFILE)")
           ),
-        3000,
+        "the EMFILE line",
+        { timeoutMs: 3000 },
       );
       await new Promise((resolve) => setTimeout(resolve, 600));
     } finally {
       for (const file of hog) file.close();
       client.close();
     }
-    await waitFor(
+    await waitUntil(
       () =>
         lines.some((line) => line.startsWith("file descriptors free again")),
-      3000,
+      "the free-again line",
+      { timeoutMs: 3000 },
     );
     const response = await fetch(`http://127.0.0.1:${port}/`);
     assertEquals(await response.text(), "ok");

@@ -251,19 +251,33 @@ export async function startService(
   return service;
 }
 
+// Ports handed out by this process. A port is free only until someone binds
+// it, and the kernel may offer a just-closed port again: a test that picks a
+// port for a server it starts later (a KMS that comes up late) must not see
+// it handed to the next service it starts.
+const handedOut = new Set<number>();
+
 /**
- * A TCP port on 127.0.0.1 that was free a moment ago.
+ * A TCP port on 127.0.0.1 that was free a moment ago and that this process
+ * has not handed out before.
  *
  * @example
  * ```ts
- * import { assert } from "@std/assert";
+ * import { assert, assertNotEquals } from "@std/assert";
  * import { freePort } from "./service_process.ts";
- * assert(freePort() > 0);
+ * const port = freePort();
+ * assert(port > 0);
+ * assertNotEquals(freePort(), port);
  * ```
  */
 export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
+  for (;;) {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const { port } = listener.addr as Deno.NetAddr;
+    listener.close();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }

@@ -6,6 +6,7 @@ import {
   assertThrows,
 } from "@std/assert";
 import {
+  freePort,
   PROJECT_ROOT,
   serviceArgs,
   type ServiceSpec,
@@ -112,4 +113,9 @@ setInterval(() => {}, 1000);`,
   } finally {
     await Deno.remove(pidFile);
   }
+});
+
+Deno.test("freePort never hands out a port twice, though each is closed at once", () => {
+  const ports = Array.from({ length: 500 }, () => freePort());
+  assertEquals(new Set(ports).size, ports.length);
 });

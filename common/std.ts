@@ -31,6 +31,7 @@ import {
   ifNoneMatch as untypedIfNoneMatch,
 } from "@std/http/etag";
 import { contentType as untypedContentType } from "@std/media-types/content-type";
+import { stringify as untypedStringifyCsv } from "@std/csv/stringify";
 
 /** How {@linkcode parseArgs} reads a command line. */
 export interface ParseArgsOptions<S extends string, B extends string> {
@@ -252,3 +253,21 @@ export const ifNoneMatch = untypedIfNoneMatch as (
   value: string | null,
   etag: string | undefined,
 ) => boolean;
+
+/**
+ * Rows as CSV (RFC 4180: CRLF line ends, fields with a comma, quote or line
+ * break quoted), a header line of `options.columns` first.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { stringifyCsv } from "./std.ts";
+ *
+ * const csv = stringifyCsv([{ tag: "RESET", message: 'a, "b"' }], { columns: ["tag", "message"] });
+ * assertEquals(csv, 'tag,message\r\nRESET,"a, ""b"""\r\n');
+ * ```
+ */
+export const stringifyCsv = untypedStringifyCsv as (
+  rows: readonly Record<string, unknown>[],
+  options: { columns: readonly string[] },
+) => string;

@@ -90,10 +90,21 @@ Deno.test("batched Cascade keeps f <= 1.08 at QBER 1% to 8% in at most 150 messa
   }
 });
 
-Deno.test("no residual errors in 10^4 runs at 10^4 bits and QBER 2% (and 10^3 runs at 1%, 5%, 8%)", () => {
+// Cascade leaves a block with errors now and then (the default 24 passes
+// aim below about 1 in 10^5; the link's verification tag discards such a
+// block), so "none in 10^4 runs" is not a property: a rate is. At most 2 of
+// 10^4 (and 1 of 10^3) fails by chance with probability below 10^-3 at the
+// designed rate, while a Cascade that stops short (fewer passes, a broken
+// cascade step) leaves hundreds.
+Deno.test("blocks left with errors stay rare: at most 2 in 10^4 runs at 10^4 bits and QBER 2%, 1 in 10^3 at 1%, 5%, 8%", () => {
   const rng = new Xoshiro128();
   for (
-    const [q, runs] of [[0.02, 10000], [0.01, 1000], [0.05, 1000], [0.08, 1000]]
+    const [q, runs, most] of [
+      [0.02, 10000, 2],
+      [0.01, 1000, 1],
+      [0.05, 1000, 1],
+      [0.08, 1000, 1],
+    ]
   ) {
     let failed = 0;
     for (let i = 0; i < runs; i++) {
@@ -102,9 +113,8 @@ Deno.test("no residual errors in 10^4 runs at 10^4 bits and QBER 2% (and 10^3 ru
       if (result.corrected.words.some((w, j) => w !== alice.words[j])) failed++;
       else assertEquals(result.correctedErrors, errors);
     }
-    assertEquals(
-      failed,
-      0,
+    assert(
+      failed <= most,
       `q=${q}: ${failed} of ${runs} blocks left with errors`,
     );
   }

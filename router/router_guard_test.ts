@@ -297,11 +297,12 @@ Deno.test(
       ]);
       await assertBlockedWithin(lab, Date.now() + ENFORCE_MS, guard, "chat");
       // The first insert came only after 3 failed polls (plus at most one
-      // poll that was answered before the DROP went in).
+      // poll that was answered before the DROP went in, or minus one traced
+      // just before the mark that met the DROP).
       const lines = (await trace(lab)).slice(mark);
       const firstInsert = lines.findIndex((l) => / -I FORWARD /.test(l));
       const before = polls(lines.slice(0, firstInsert)).length;
-      assert(before === 3 || before === 4, `${before} polls before blocking`);
+      assert(before >= 2 && before <= 4, `${before} polls before blocking`);
 
       // Refused connections (KMS process down): a new reason, logged once.
       await lab.server.call({ op: "status_down" });

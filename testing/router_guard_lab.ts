@@ -23,6 +23,7 @@ import {
   makeGuardBin,
 } from "./router_guard_process.ts";
 import { skipUnless } from "./skip.ts";
+import { waitUntil } from "./wait.ts";
 
 /** The chat port the guard blocks (the relay's); echoed in the server. */
 export const CHAT_PORT = 8765;
@@ -173,25 +174,22 @@ async function streamDelivers(
 
 /**
  * Retries `check` until it returns true; throws if it has not by `deadline`
- * (epoch ms). An attempt that starts before the deadline counts.
+ * (epoch ms), with the guard's log. An attempt that starts before the
+ * deadline counts.
  */
-async function until(
+function until(
   what: string,
   deadline: number,
   check: () => Promise<boolean>,
   guard?: GuardProcess,
 ): Promise<void> {
-  while (true) {
-    const started = Date.now();
-    if (await check()) return;
-    if (started > deadline) {
-      throw new Error(
-        `not within deadline: ${what}` +
-          (guard ? `\nguard log:\n${guard.transcript()}` : ""),
-      );
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const described = () =>
+    guard ? `${what}\nguard log:\n${guard.transcript()}` : what;
+  // Each check is a probe through the lab's namespaces: ten a second at most.
+  return waitUntil(check, described, {
+    timeoutMs: Math.max(0, deadline - Date.now()),
+    intervalMs: 100,
+  });
 }
 
 /** Counts the guard's DROP rules (`dport`, `sport`) in the router's FORWARD. */
