@@ -6,6 +6,11 @@
  */
 
 import {
+  isRoomFrameType,
+  readRoomRouting,
+  type RoomEnvelope,
+} from "./room_frames.ts";
+import {
   type ErrorCode,
   type ErrorFrame,
   isDeviceId,
@@ -37,7 +42,9 @@ export type Envelope =
     type: "ping";
     /** Echoed in the pong. */
     id: string;
-  };
+  }
+  /** `room_join`, `room_leave`, `room_chat` or `watch`: protocol/room_frames.ts. */
+  | RoomEnvelope;
 
 /** Outcome of {@linkcode readEnvelope}: the envelope, or the frame to answer with. */
 export type EnvelopeResult =
@@ -56,8 +63,10 @@ class FrameRefused extends Error {
 /**
  * Parses a client frame and returns only its type, sender, recipient and id.
  * Frames without `type` are read as older ones: `{from, to}` is a chat,
- * `{from}` a registration. `{type: "ping", id}` is a liveness probe. Any
- * other type is refused with `"unknown_type"`.
+ * `{from}` a registration. `{type: "ping", id}` is a liveness probe. Room
+ * frames and `watch` come back with their routing fields
+ * (protocol/room_frames.ts `readRoomRouting`). Any other type is refused
+ * with `"unknown_type"`.
  *
  * @example
  * ```ts
@@ -103,7 +112,12 @@ function envelopeOf(text: string): Envelope {
     return { type, sender: readDeviceId(fields, ["device_id", "from"]) };
   }
   if (type === "ping") return { type, id: readShortId(fields.id) };
-  if (type !== "chat") refuse("unknown_type", "unknown frame type");
+  if (type !== "chat") {
+    if (!isRoomFrameType(type)) refuse("unknown_type", "unknown frame type");
+    const read = readRoomRouting(fields);
+    if (!read.ok) refuse(read.code, read.message);
+    return read.envelope;
+  }
   const sender = readDeviceId(fields, ["sender", "from"]);
   const recipient = readAlias(fields, ["recipient", "to"]);
   if (!isRecipient(recipient.value)) {

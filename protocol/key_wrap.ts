@@ -96,12 +96,8 @@ export async function wrapKey(
   options: KeyWrapOptions,
 ): Promise<WrappedKey> {
   requireLength("session key", key, KEY_LENGTH);
-  requireLength("ML-KEM-768 public key", kemPublicKey, KEM_PUBLIC_KEY_LENGTH);
   const additionalData = contextBytes(options);
-  const { cipherText: kemCiphertext, sharedSecret } = runKem(
-    "ML-KEM-768 public key",
-    () => kemEncapsulate(kemPublicKey),
-  );
+  const { kemCiphertext, sharedSecret } = encapsulate(kemPublicKey);
   const kek = await deriveKek(sharedSecret, kemCiphertext);
   const { nonce, ciphertext } = await seal(kek, key, { additionalData });
   const wrappedKey = new Uint8Array(WRAPPED_KEY_LENGTH);
@@ -146,20 +142,9 @@ export async function unwrapKey(
   secretKey: Uint8Array,
   options: KeyWrapOptions,
 ): Promise<Uint8Array> {
-  requireLength(
-    "ML-KEM-768 ciphertext",
-    wrapped.kemCiphertext,
-    KEM_CIPHERTEXT_LENGTH,
-  );
   requireLength("wrapped key", wrapped.wrappedKey, WRAPPED_KEY_LENGTH);
-  requireLength("ML-KEM-768 secret key", secretKey, KEM_SECRET_KEY_LENGTH);
   const additionalData = contextBytes(options);
-  // Another device's secret key or a tampered KEM ciphertext decapsulates to
-  // an unrelated secret (implicit rejection), which the GCM tag then catches.
-  const sharedSecret = runKem(
-    "ML-KEM-768 secret key",
-    () => kemDecapsulate(wrapped.kemCiphertext, secretKey),
-  );
+  const sharedSecret = decapsulate(wrapped.kemCiphertext, secretKey);
   const kek = await deriveKek(sharedSecret, wrapped.kemCiphertext);
   try {
     return await open(kek, {
@@ -173,6 +158,61 @@ export async function unwrapKey(
       { cause: error },
     );
   }
+}
+
+/** An ML-KEM-768 encapsulation: what is sent and the secret it carries. */
+export interface Encapsulation {
+  /** {@linkcode KEM_CIPHERTEXT_LENGTH} bytes for the key pair's holder. */
+  kemCiphertext: Uint8Array;
+  /** The 32-byte shared secret; derive keys from it, never use it as one. */
+  sharedSecret: Uint8Array;
+}
+
+/**
+ * Encapsulates a fresh ML-KEM-768 shared secret to `kemPublicKey`, the step
+ * {@linkcode wrapKey} starts with, for protocols that mix the secret with
+ * other key material (room sender keys).
+ *
+ * @throws {KeyWrapError} code `"invalid_input"` for a public key of the
+ * wrong length or one FIPS 203's input check refuses.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { decapsulate, encapsulate, generateKemKeyPair } from "./key_wrap.ts";
+ *
+ * const device = generateKemKeyPair();
+ * const { kemCiphertext, sharedSecret } = encapsulate(device.publicKey);
+ * assertEquals(decapsulate(kemCiphertext, device.secretKey), sharedSecret);
+ * ```
+ */
+export function encapsulate(kemPublicKey: Uint8Array): Encapsulation {
+  requireLength("ML-KEM-768 public key", kemPublicKey, KEM_PUBLIC_KEY_LENGTH);
+  const { cipherText, sharedSecret } = runKem(
+    "ML-KEM-768 public key",
+    () => kemEncapsulate(kemPublicKey),
+  );
+  return { kemCiphertext: cipherText, sharedSecret };
+}
+
+/**
+ * Recovers the shared secret of {@linkcode encapsulate}. Another device's
+ * secret key or a tampered KEM ciphertext decapsulates to an unrelated
+ * secret (implicit rejection), so the caller's AEAD tag is what catches it.
+ *
+ * @throws {KeyWrapError} code `"invalid_input"` for parts of the wrong
+ * length or a secret key that fails FIPS 203's hash check.
+ */
+export function decapsulate(
+  kemCiphertext: Uint8Array,
+  secretKey: Uint8Array,
+): Uint8Array {
+  requireLength("ML-KEM-768 ciphertext", kemCiphertext, KEM_CIPHERTEXT_LENGTH);
+  requireLength("ML-KEM-768 secret key", secretKey, KEM_SECRET_KEY_LENGTH);
+  return runKem(
+    "ML-KEM-768 secret key",
+    () => kemDecapsulate(kemCiphertext, secretKey),
+  );
 }
 
 // Salting with the KEM ciphertext's hash ties the key-encryption key to this

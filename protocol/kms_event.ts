@@ -19,6 +19,7 @@
  * @module
  */
 
+import { type Incident, isIncident, isLinkIncidents } from "./incident.ts";
 import { isCount, isRatio, isRecord, type Json } from "./json_checks.ts";
 import {
   type BlockEventData,
@@ -27,6 +28,8 @@ import {
   isPoolEventData,
   type PoolEventData,
 } from "./link_report.ts";
+import { isRoomSummary, type RoomSummary } from "./room_api.ts";
+import { isLinkStatus } from "./link_policy.ts";
 import type { LinkStatus, LinkStatusResponse } from "./types.ts";
 
 /** One line of the KMS audit trail. */
@@ -73,6 +76,15 @@ export interface KeyEventData {
   time: string;
 }
 
+/**
+ * A squad room changed (a join, a leave, a reset's new epoch): who is in
+ * it, never the membership text or a key.
+ */
+export interface RoomEventData extends RoomSummary {
+  /** Whether its last member left: the room is gone (no members). */
+  terminated: boolean;
+}
+
 /** Every event the KMS publishes, by SSE event name. */
 export type KmsEvent =
   | { event: "state"; data: LinkStatusResponse }
@@ -83,7 +95,10 @@ export type KmsEvent =
   | { event: "attack_mode"; data: { attack_mode: boolean } }
   | { event: "reset"; data: { status: "GREEN"; time: string } }
   | { event: "key"; data: KeyEventData }
-  | { event: "audit"; data: AuditEntry };
+  | { event: "audit"; data: AuditEntry }
+  | { event: "room"; data: RoomEventData }
+  /** An incident opened, changed (at most once a second), was acknowledged or closed. */
+  | { event: "incident"; data: Incident };
 
 /** The SSE event names of {@linkcode KmsEvent}. */
 export type KmsEventName = KmsEvent["event"];
@@ -136,13 +151,14 @@ export function parseKmsEvent(name: string, data: string): KmsEvent | null {
 
 const VALIDATORS: Record<KmsEventName, (body: Json) => boolean> = {
   state: (b) =>
-    isStatus(b.status) && isRatio(b.qber) && isCount(b.total_keys_issued) &&
+    isLinkStatus(b.status) && isRatio(b.qber) && isCount(b.total_keys_issued) &&
     isCount(b.attacks_detected) && isCount(b.active_sessions) &&
     Array.isArray(b.history) && b.history.every(isRatio) &&
     (b.router_last_seen === null || typeof b.router_last_seen === "string") &&
-    typeof b.attack_mode === "boolean" && isLinkReport(b.link),
+    typeof b.attack_mode === "boolean" && isLinkReport(b.link) &&
+    (b.incidents === undefined || isLinkIncidents(b.incidents)),
   link: (b) =>
-    isStatus(b.status) && isRatio(b.qber) && isRatio(b.rolling_qber) &&
+    isLinkStatus(b.status) && isRatio(b.qber) && isRatio(b.rolling_qber) &&
     typeof b.eve === "boolean" && isCount(b.qubits) &&
     typeof b.time === "string",
   block: isBlockEventData,
@@ -158,8 +174,6 @@ const VALIDATORS: Record<KmsEventName, (body: Json) => boolean> = {
   audit: (b) =>
     isCount(b.id) && typeof b.tag === "string" &&
     typeof b.message === "string" && typeof b.at === "string",
+  room: (b) => isRoomSummary(b) && typeof b.terminated === "boolean",
+  incident: isIncident,
 };
-
-function isStatus(value: unknown): value is LinkStatus {
-  return value === "GREEN" || value === "YELLOW" || value === "RED";
-}

@@ -5,6 +5,8 @@ import {
   parseKmsEvent,
 } from "./kms_event.ts";
 import { SAMPLE_LINK_REPORT } from "./_test_link_report.ts";
+import type { Incident } from "./incident.ts";
+import type { LinkStatusResponse } from "./types.ts";
 
 const EVENTS: KmsEvent[] = [
   {
@@ -47,6 +49,35 @@ const EVENTS: KmsEvent[] = [
     },
   },
   { event: "audit", data: { id: 7, tag: "RESET", message: "x=y", at: "T" } },
+  {
+    event: "room",
+    data: {
+      room: "squad1",
+      epoch: 3,
+      leader: "Soldier_Alpha",
+      expected: 4,
+      members: ["Soldier_Alpha", "Soldier_Bravo"],
+      ready: false,
+      terminated: false,
+    },
+  },
+  {
+    event: "incident",
+    data: {
+      id: 1,
+      opened_at: 1_700_000_000_000,
+      closed_at: null,
+      peak_qber: 0.26,
+      first_qber: 0.25,
+      blocks: 2,
+      key_refusals: 5,
+      affected_devices: ["Soldier_Alpha"],
+      closed_by: null,
+      acknowledged_by: null,
+      acknowledged_at: null,
+      epoch: 1,
+    },
+  },
 ];
 
 Deno.test("every event the KMS publishes reads back as itself", () => {
@@ -86,4 +117,22 @@ Deno.test("isLinkStatusResponse takes the state event's shape whole", () => {
   assertEquals(isLinkStatusResponse({ ...state, history: [2] }), false);
   assertEquals(isLinkStatusResponse({ ...state, router_last_seen: 5 }), false);
   assertEquals(isLinkStatusResponse(null), false);
+});
+
+Deno.test("the state event's incidents are checked when present", () => {
+  const state = EVENTS[0].data as LinkStatusResponse;
+  const incident = EVENTS.at(-1)!.data as Incident;
+  const incidents = { open: incident, recent: [incident] };
+  assertEquals(isLinkStatusResponse({ ...state, incidents }), true);
+  assertEquals(
+    isLinkStatusResponse({ ...state, incidents: { open: null } }),
+    false,
+  );
+  assertEquals(
+    isLinkStatusResponse({
+      ...state,
+      incidents: { open: { ...incident, blocks: -1 }, recent: [] },
+    }),
+    false,
+  );
 });

@@ -62,3 +62,18 @@ export function linkStatusFor(history: readonly number[]): LinkStatus {
   if (avg >= YELLOW_THRESHOLD) return "YELLOW";
   return "GREEN";
 }
+
+/**
+ * Whether `value` is a {@linkcode LinkStatus}.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { isLinkStatus } from "./link_policy.ts";
+ *
+ * assertEquals([isLinkStatus("RED"), isLinkStatus("PURPLE")], [true, false]);
+ * ```
+ */
+export function isLinkStatus(value: unknown): value is LinkStatus {
+  return value === "GREEN" || value === "YELLOW" || value === "RED";
+}

@@ -1,7 +1,8 @@
 /**
  * QSTCS wire protocol: chat packets and their encryption, replay protection,
- * ML-KEM-768 wrapped key delivery, relay envelopes, the relay's frames to
- * clients and the shared KMS and relay types. Pure: no I/O beyond WebCrypto.
+ * ML-KEM-768 wrapped key delivery, squad rooms' sender keys and frames,
+ * relay envelopes, the relay's frames to clients and the shared KMS and
+ * relay types. Pure: no I/O beyond WebCrypto.
  *
  * @example
  * ```ts
@@ -32,6 +33,7 @@ export * from "./aes_gcm.ts";
 export * from "./credentials.ts";
 export * from "./envelope.ts";
 export * from "./identity.ts";
+export * from "./incident.ts";
 export * from "./key_wrap.ts";
 export * from "./kms_event.ts";
 export * from "./link_policy.ts";
@@ -40,5 +42,14 @@ export * from "./packet.ts";
 export * from "./registration.ts";
 export * from "./relay_ticket.ts";
 export * from "./replay_guard.ts";
+export * from "./room.ts";
+export * from "./room_api.ts";
+export * from "./room_frames.ts";
+export * from "./room_packet.ts";
+export * from "./room_seal.ts";
+export * from "./sender_key.ts";
 export * from "./server_frame.ts";
+export * from "./signed_statement.ts";
+export * from "./soc_api.ts";
+export * from "./soc_query.ts";
 export * from "./types.ts";

@@ -57,6 +57,12 @@ export interface RegisterFrame {
   ticket?: string;
   /** With a ticket: {@linkcode proveRegistration} of this connection's nonce. */
   proof?: string;
+  /**
+   * The devices this connection watches, as a `watch` frame would say
+   * (protocol/room_frames.ts): its `registered` and `presence` frames then
+   * list only itself and those of them online.
+   */
+  watch?: string[];
 }
 
 /** First frame an older client sends to the relay; it has no `type`. */

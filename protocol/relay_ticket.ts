@@ -33,13 +33,14 @@
  * @module
  */
 
+import { type Identity, publicKeyText, readPublicKey } from "./identity.ts";
 import {
-  type Identity,
-  publicKeyText,
-  readPublicKey,
-  signMessage,
-  verifyMessage,
-} from "./identity.ts";
+  isUnixSeconds,
+  readStatement,
+  signStatement,
+  STATEMENT_CLOCK_SKEW_SECONDS,
+  validityAt,
+} from "./signed_statement.ts";
 import { isDeviceId } from "./types.ts";
 
 /** The signing context of tickets. */
@@ -49,7 +50,7 @@ export const TICKET_PUBLIC_KEY_FILE = "ticket_key.pub";
 /** Longest accepted ticket text, so a hostile one costs nothing to refuse. */
 export const MAX_TICKET_LENGTH = 1024;
 /** Clock difference between KMS and verifier tolerated at both ends, in s. */
-export const TICKET_CLOCK_SKEW_SECONDS = 60;
+export const TICKET_CLOCK_SKEW_SECONDS = STATEMENT_CLOCK_SKEW_SECONDS;
 
 /** What a ticket says. Times are Unix seconds. */
 export interface RelayTicket {
@@ -78,12 +79,8 @@ export type TicketCheck =
   | { ok: true; ticket: RelayTicket; publicKey: Uint8Array }
   | { ok: false; reason: TicketRefusal };
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-const BASE64URL = { alphabet: "base64url", omitPadding: true } as const;
-
 /** Signs a ticket for `deviceId`'s identity key (the KMS's side). */
-export async function issueTicket(
+export function issueTicket(
   kms: Identity,
   options: {
     deviceId: string;
@@ -99,12 +96,7 @@ export async function issueTicket(
     issued_at: Math.floor(options.now),
     expires_at: Math.floor(options.now + options.lifetimeSeconds),
   };
-  const message = encoder.encode(JSON.stringify(payload));
-  const signature = await signMessage(kms, {
-    context: TICKET_CONTEXT,
-    message,
-  });
-  return `${message.toBase64(BASE64URL)}.${signature.toBase64(BASE64URL)}`;
+  return signStatement(kms, { context: TICKET_CONTEXT, payload });
 }
 
 /**
@@ -115,73 +107,34 @@ export async function verifyTicket(
   text: unknown,
   options: { kmsKey: Uint8Array; now: number; deviceId?: string },
 ): Promise<TicketCheck> {
-  const parts = readParts(text);
-  if (!parts) return { ok: false, reason: "malformed" };
-  const payload = readPayload(parts.message);
-  if (!payload) return { ok: false, reason: "malformed" };
-  const { ticket, publicKey } = payload;
-  const signed = await verifyMessage(options.kmsKey, {
+  const read = await readStatement(text, {
     context: TICKET_CONTEXT,
-    message: parts.message,
-    signature: parts.signature,
+    kmsKey: options.kmsKey,
+    maxLength: MAX_TICKET_LENGTH,
+    read: readPayload,
   });
-  if (!signed) return { ok: false, reason: "bad_signature" };
-  if (ticket.expires_at + TICKET_CLOCK_SKEW_SECONDS < options.now) {
-    return { ok: false, reason: "expired" };
-  }
-  if (ticket.issued_at - TICKET_CLOCK_SKEW_SECONDS > options.now) {
-    return { ok: false, reason: "not_yet_valid" };
-  }
+  if (!read.ok) return read;
+  const { ticket, publicKey } = read.payload;
+  const validity = validityAt(ticket, options.now);
+  if (validity !== "valid") return { ok: false, reason: validity };
   if (options.deviceId !== undefined && options.deviceId !== ticket.device_id) {
     return { ok: false, reason: "wrong_device" };
   }
-  return {
-    ok: true,
-    ticket,
-    publicKey,
-  };
-}
-
-function readParts(
-  text: unknown,
-): { message: Uint8Array; signature: Uint8Array } | null {
-  if (typeof text !== "string" || text.length > MAX_TICKET_LENGTH) return null;
-  const [message, signature, extra] = text.split(".");
-  if (extra !== undefined || !message || !signature) return null;
-  try {
-    return {
-      message: Uint8Array.fromBase64(message, BASE64URL),
-      signature: Uint8Array.fromBase64(signature, BASE64URL),
-    };
-  } catch {
-    return null;
-  }
+  return { ok: true, ticket, publicKey };
 }
 
 function readPayload(
-  bytes: Uint8Array,
+  t: Record<string, unknown>,
 ): { ticket: RelayTicket; publicKey: Uint8Array } | null {
-  let body: unknown;
-  try {
-    body = JSON.parse(decoder.decode(bytes));
-  } catch {
-    return null;
-  }
-  if (typeof body !== "object" || body === null) return null;
-  const t = body as Record<string, unknown>;
   if (
-    t.v !== 1 || !isDeviceId(t.device_id) || !isTime(t.issued_at) ||
-    !isTime(t.expires_at)
+    t.v !== 1 || !isDeviceId(t.device_id) || !isUnixSeconds(t.issued_at) ||
+    !isUnixSeconds(t.expires_at)
   ) {
     return null;
   }
   const key = readPublicKey(t.public_key);
   if (!key.ok) return null;
   return { ticket: t as unknown as RelayTicket, publicKey: key.key };
-}
-
-function isTime(value: unknown): value is number {
-  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
 }
 
 /**

@@ -1,15 +1,21 @@
 /**
  * The frames a client receives from the relay, read once at the trust
  * boundary: the relay's own frames (challenge, registered, presence, ack,
- * pong, error)
- * and the chat packets it forwards from other devices. What is not one of
- * them comes back as a reason, never as a half-checked object.
+ * pong, error, room_presence) and the chat packets and room frames it
+ * forwards from other devices. What is not one of them comes back as a
+ * reason, never as a half-checked object.
  *
  * @module
  */
 
 import { PacketError, parseChatPacket } from "./packet.ts";
 import type { ChallengeFrame } from "./registration.ts";
+import {
+  type ForwardedRoomChat,
+  readForwardedRoomChat,
+  readRoomPresence,
+  type RoomPresenceFrame,
+} from "./room_frames.ts";
 import {
   type AckFrame,
   type AckStatus,
@@ -39,10 +45,12 @@ export type ServerFrame =
   | AckFrame
   | PongFrame
   | ErrorFrame
-  | ChatFrame;
+  | RoomPresenceFrame
+  | ChatFrame
+  | ForwardedRoomChat;
 
-/** The frames the relay makes itself (chat frames it only forwards). */
-export type RelayOwnFrame = Exclude<ServerFrame, ChatFrame>;
+/** The frames the relay makes itself (chat and room frames it only forwards). */
+export type RelayOwnFrame = Exclude<ServerFrame, ChatFrame | ForwardedRoomChat>;
 
 /** A frame that is not a {@linkcode ServerFrame}. */
 export interface ServerFrameRefusal {
@@ -51,7 +59,8 @@ export interface ServerFrameRefusal {
   reason: string;
   /**
    * The frame's type, when it named a known one but its fields are bad: a
-   * malformed `chat` may be tampering, other junk is only noise.
+   * malformed `chat` or `room_chat` may be tampering, other junk is only
+   * noise.
    */
   type?: ServerFrame["type"];
 }
@@ -77,6 +86,7 @@ const ACK_REASONS: Record<QueueReason | DropReason, true> = {
   expired: true,
   rate_limited: true,
   no_recipients: true,
+  unavailable: true,
 };
 const ERROR_CODES: Record<ErrorCode, true> = {
   bad_json: true,
@@ -91,6 +101,8 @@ const ERROR_CODES: Record<ErrorCode, true> = {
   unknown_type: true,
   ticket_required: true,
   ticket_invalid: true,
+  room_refused: true,
+  unavailable: true,
 };
 
 type Fields = Record<string, unknown>;
@@ -112,7 +124,7 @@ const READERS: Record<ServerFrame["type"], Reader> = {
     isStringList(online)
       ? { type: "presence", online }
       : "online must be a list of strings",
-  ack: ({ id, status, reason, delivered, dropped }) => {
+  ack: ({ id, status, reason, delivered, queued, dropped }) => {
     if (!isShortId(id)) return "id must be a short id";
     if (!isKey(ACK_STATUSES, status)) return "status is not an ack status";
     if (reason !== undefined && !isKey(ACK_REASONS, reason)) {
@@ -121,12 +133,14 @@ const READERS: Record<ServerFrame["type"], Reader> = {
     if (!isOptionalCount(delivered) || !isOptionalCount(dropped)) {
       return "delivered and dropped must be counts";
     }
+    if (!isOptionalCount(queued)) return "queued must be a count";
     return {
       type: "ack",
       id,
       status,
       ...(reason === undefined ? {} : { reason }),
       ...(delivered === undefined ? {} : { delivered }),
+      ...(queued === undefined ? {} : { queued }),
       ...(dropped === undefined ? {} : { dropped }),
     };
   },
@@ -137,6 +151,8 @@ const READERS: Record<ServerFrame["type"], Reader> = {
     if (typeof message !== "string") return "message must be a string";
     return { type: "error", code, message };
   },
+  room_presence: readRoomPresence,
+  room_chat: readForwardedRoomChat,
   chat: (fields) => {
     try {
       return parseChatPacket(fields);

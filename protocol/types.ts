@@ -8,8 +8,12 @@
  * @module
  */
 
+import type { LinkIncidents } from "./incident.ts";
 import type { LinkReport } from "./link_report.ts";
+import type { AckStatus, DropReason, QueueReason } from "./ack_reasons.ts";
 import type { LegacyRegisterFrame, RegisterFrame } from "./registration.ts";
+
+export type { AckStatus, DropReason, QueueReason };
 
 const DEVICE_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 
@@ -150,7 +154,10 @@ export interface LinkStatusResponse {
   qber: number;
   /** Session keys issued since start or reset. */
   total_keys_issued: number;
-  /** BB84 runs whose QBER indicated an eavesdropper. */
+  /**
+   * Incidents: times the link turned RED (`incidents`), since the KMS's
+   * first start. (Before issue 18 it counted blocks at or above 11%.)
+   */
   attacks_detected: number;
   /** Sessions currently holding a key. */
   active_sessions: number;
@@ -162,6 +169,8 @@ export interface LinkStatusResponse {
   attack_mode: boolean;
   /** The continuously running link: settings, last block, key pool. */
   link: LinkReport;
+  /** The open incident and the recent ones (absent from a KMS before issue 18). */
+  incidents?: LinkIncidents;
 }
 
 /** Body of any KMS error answer (HTTP 4xx or 5xx). */
@@ -293,26 +302,13 @@ export interface LegacyChatFrame {
   session_id?: string;
 }
 
-/** What became of a chat frame, as reported to its sender. */
-export type AckStatus = "delivered" | "queued" | "dropped";
-
-/** Why the relay queued a frame rather than delivering it. */
-export type QueueReason = "offline" | "backpressure";
-
-/** Why the relay dropped a frame. */
-export type DropReason =
-  | "queue_full"
-  | "queue_bytes"
-  | "relay_full"
-  | "expired"
-  | "rate_limited"
-  | "backpressure"
-  | "no_recipients";
-
 /**
- * Relay's receipt for a chat frame. A `queued` ack is followed by a second
- * one with the same id (`delivered` or `dropped`) when the frame leaves the
- * queue.
+ * Relay's receipt for a chat or room frame. For a chat frame to one device,
+ * a `queued` ack is followed by a second one with the same id (`delivered`
+ * or `dropped`) when the frame leaves the queue. A broadcast and a
+ * `room_chat` frame get one ack only, with counts; a room frame's, of
+ * members, is `queued` when some copies wait in members' queues, else
+ * `delivered` when some member was handed it, else `dropped`.
  */
 export interface AckFrame {
   type: "ack";
@@ -322,9 +318,14 @@ export interface AckFrame {
   status: AckStatus;
   /** For `queued` a {@linkcode QueueReason}, for `dropped` a {@linkcode DropReason}. */
   reason?: QueueReason | DropReason;
-  /** Broadcast only: devices the frame was handed to. */
+  /** Broadcast and room frames: devices the frame was handed to. */
   delivered?: number;
-  /** Broadcast only: online devices skipped because they were not reading. */
+  /** Room frames: members whose copy waits in their queue. */
+  queued?: number;
+  /**
+   * Broadcast: online devices skipped because they were not reading. Room
+   * frames: members whose copy did not fit their queue.
+   */
   dropped?: number;
 }
 
@@ -346,7 +347,7 @@ export interface PongFrame {
   id: string;
 }
 
-/** Why the relay refused a frame. */
+/** Why the relay refused a frame (`unavailable`: a relay cluster's NATS did not answer). */
 export type ErrorCode =
   | "bad_json"
   | "binary_frame"
@@ -359,7 +360,9 @@ export type ErrorCode =
   | "rate_limited"
   | "unknown_type"
   | "ticket_required"
-  | "ticket_invalid";
+  | "ticket_invalid"
+  | "room_refused"
+  | "unavailable";
 
 /** Relay's answer to a frame it refused. */
 export interface ErrorFrame {
@@ -370,7 +373,7 @@ export interface ErrorFrame {
   message: string;
 }
 
-/** Any frame exchanged between a client and the relay. */
+/** Any frame exchanged between a client and the relay but rooms' (`RoomFrame`). */
 export type RelayFrame =
   | RegisterFrame
   | LegacyRegisterFrame
