@@ -28,6 +28,31 @@ export function formatAuditEntry(entry: AuditEntry): string {
   return `${entry.at} [${entry.tag}] ${entry.message}`;
 }
 
+// The first `device=`, `to=` or `sae=` field (a rate limiter's summary
+// names it as `source=device=NAME`).
+const DEVICE_FIELD =
+  /(?:^|[\s=])(?:device|to|sae)=([A-Za-z0-9_.-]{1,64})(?=\s|$)/;
+
+/**
+ * The device an audit message names (its `device=`, `to=` or `sae=`
+ * field), or null: what the audit log's indexed `device` column holds, so
+ * `GET /audit?device=NAME` finds its rows.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { auditDevice } from "./audit.ts";
+ *
+ * assertEquals(auditDevice("device=Soldier_Alpha peer=Soldier_Bravo status=RED"), "Soldier_Alpha");
+ * assertEquals(auditDevice("source=device=Soldier_Alpha repeated=12 in 10s"), "Soldier_Alpha");
+ * assertEquals(auditDevice("sae=SAE_A role=device"), "SAE_A");
+ * assertEquals(auditDevice("actor=Operator source=127.0.0.1:4000"), null);
+ * ```
+ */
+export function auditDevice(message: string): string | null {
+  return DEVICE_FIELD.exec(message)?.[1] ?? null;
+}
+
 /**
  * How often a repeated row (a refusal, a ticket) is written: at most `rowsPerWindow` rows per
  * tag and source in each `windowMs`, then one summary row with the count of

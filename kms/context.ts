@@ -9,12 +9,17 @@ import { Auditor } from "./audit.ts";
 import type { KmsConfig } from "./config.ts";
 import { EtsiKeyStore } from "./etsi_keys.ts";
 import { EventHub } from "./events.ts";
+import { IncidentLog } from "./incident.ts";
+import { LinkEvidence } from "./incident_evidence.ts";
 import { KeyBroker } from "./key_broker.ts";
 import { KeyPool } from "./key_pool.ts";
+import { LinkHistory } from "./link_history.ts";
 import { LinkRunner } from "./link_runner.ts";
 import { loadMasterKey } from "./master_key.ts";
 import { LatencyHistogram } from "../common/prometheus.ts";
 import { QuantumLink } from "./quantum_link.ts";
+import { RoomKeys } from "./room_keys.ts";
+import { RoomRegistry } from "./room_registry.ts";
 import { KmsStore } from "./store.ts";
 import { loadTicketKey } from "./ticket_key.ts";
 
@@ -40,10 +45,18 @@ export interface Kms {
   audit: Auditor;
   /** The continuously running (simulated) QKD link. */
   link: QuantumLink;
+  /** Every block's figures across resets, by epoch. */
+  history: LinkHistory;
+  /** The link's incidents: RED to reset. */
+  incidents: IncidentLog;
   /** The link's secret bits, waiting for key requests. */
   pool: KeyPool;
   /** Pairing rules and sessions. */
   broker: KeyBroker;
+  /** Squad rooms: members and epochs. */
+  rooms: RoomRegistry;
+  /** The rooms' keys of their current epochs, in memory. */
+  roomKeys: RoomKeys;
   /** Seals ETSI keys at rest. */
   masterKey: CryptoKey;
   /** Signs relay tickets. */
@@ -99,11 +112,24 @@ export function createKms(config: KmsConfig, parts: KmsParts): Kms {
     masterKey,
     hub,
   });
+  const history = new LinkHistory(store);
+  const incidents = new IncidentLog(store, hub, { audit });
+  // The room keys take from the link's pool and are destroyed at its RED:
+  // made after the link, called by it (a const cannot be used before).
+  // deno-lint-ignore prefer-const
+  let roomKeys: RoomKeys | undefined;
   const link = new QuantumLink(store, hub, {
     audit,
     pool,
     config: config.link,
+    onRed: () => roomKeys?.destroyAll("link_red"),
+    evidence: new LinkEvidence({
+      history,
+      incidents,
+      keyBasisProbability: config.link.settings.keyBasisProbability,
+    }),
   });
+  roomKeys = new RoomKeys({ link, store, hub, audit });
   return {
     config,
     store,
@@ -111,8 +137,12 @@ export function createKms(config: KmsConfig, parts: KmsParts): Kms {
     hub,
     audit,
     link,
+    history,
+    incidents,
     pool,
     broker: new KeyBroker({ link, store, hub, audit }),
+    rooms: new RoomRegistry(store),
+    roomKeys,
     masterKey,
     ticketKey,
     latency: new LatencyHistogram(),
@@ -139,6 +169,8 @@ export async function openKms(config: KmsConfig): Promise<Kms> {
     ticketKey: await loadTicketKey(config.dataDir),
   });
   await kms.pool.restore();
+  // Room keys lived in the last process's memory only: every room re-keys.
+  kms.rooms.bumpAll();
   // dec_keys answers the last process was writing when it died: their keys
   // may not have reached the slave, so it can collect them again.
   const reclaimed = kms.etsi.releaseAll();
@@ -146,7 +178,10 @@ export async function openKms(config: KmsConfig): Promise<Kms> {
     kms.audit.record("ETSI_KEYS_RECLAIMED", `count=${reclaimed}`);
   }
   kms.link.attach(new LinkRunner(config.link));
-  const prune = () => kms.store.prune(config.retention);
+  const prune = () => {
+    kms.store.prune(config.retention);
+    kms.history.prune(config.retention);
+  };
   prune();
   kms.timers.push(
     setInterval(prune, PRUNE_INTERVAL_MS),
@@ -158,6 +193,7 @@ export async function openKms(config: KmsConfig): Promise<Kms> {
 /** Stops the link and the timers, ends event streams, closes the database. */
 export function closeKms(kms: Kms): void {
   kms.link.stop();
+  kms.incidents.stop();
   kms.pool.close();
   for (const timer of kms.timers) clearInterval(timer);
   kms.audit.flush({ all: true });

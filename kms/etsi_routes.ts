@@ -246,6 +246,7 @@ async function issue(
   // them, or a 503 at once.
   const run = kms.link.takeBits(number * size);
   if (!run.ok) {
+    if (run.reason === "link_red") kms.incidents.refused(master);
     throw new EtsiError(503, run.message, {
       details: run.reason === "pool_empty"
         ? [{

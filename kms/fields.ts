@@ -59,6 +59,44 @@ export function booleanField(body: Body, name: string): boolean {
 }
 
 /**
+ * An optional whole-number field from `options.min` to `options.max`
+ * (absent is undefined).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals, assertThrows } from "@std/assert";
+ * import { wholeNumberField } from "./fields.ts";
+ * import { HttpError } from "./http.ts";
+ *
+ * const seats = { min: 2, max: 16 };
+ * assertEquals(wholeNumberField({ n: 4 }, "n", seats), 4);
+ * assertEquals(wholeNumberField({}, "n", seats), undefined);
+ * assertThrows(() => wholeNumberField({ n: 17 }, "n", seats), HttpError, "n must be a whole number from 2 to 16");
+ * ```
+ */
+export function wholeNumberField(
+  body: Body,
+  name: string,
+  options: { min: number; max?: number },
+): number | undefined {
+  const { min, max = Number.MAX_SAFE_INTEGER } = options;
+  const value = body[name];
+  if (value === undefined || value === null) return undefined;
+  if (
+    !Number.isSafeInteger(value) || value as number < min ||
+    value as number > max
+  ) {
+    throw bad(
+      name,
+      options.max === undefined
+        ? `must be a whole number of at least ${min}`
+        : `must be a whole number from ${min} to ${max}`,
+    );
+  }
+  return value as number;
+}
+
+/**
  * An optional base64 field (`options.alphabet`, default standard base64)
  * decoded to exactly `options.length` bytes.
  *

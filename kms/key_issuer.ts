@@ -41,11 +41,11 @@ export type RefusedKey = LinkRefusal;
 
 /**
  * Which rule handed a key out, as the ledger and `key` events name it:
- * `pair` (a named peer), `session` (the session API) or `seed` (no peer
+ * `pair` (a named peer), `session` (the session API), `seed` (no peer
  * named: the legacy clients' rule; stored rows and dashboards know it by
- * this name).
+ * this name) or `room` (a squad room's key, `room_keys.ts`).
  */
-export type KeyKind = "pair" | "session" | "seed";
+export type KeyKind = "pair" | "session" | "seed" | "room";
 
 /** A key and the devices that hold it. */
 export interface SharedKey {
@@ -186,14 +186,17 @@ export class KeyIssuer {
     });
     // Any device may ask for keys as often as it likes: rate-limited per
     // device (the ledger keeps every key), so it cannot push RESET out of
-    // the recent rows.
-    audit.limited(
-      "KEY_ISSUED",
-      `device=${device} peer=${peer ?? "-"} key_id=${shared.keyId} qber=${
-        shared.qber.toFixed(3)
-      }`,
-      { source: `device=${device}` },
-    );
+    // the recent rows. A room key's delivery has its own row
+    // (ROOMKEY_ENCRYPTED), which names no key id.
+    if (kind !== "room") {
+      audit.limited(
+        "KEY_ISSUED",
+        `device=${device} peer=${peer ?? "-"} key_id=${shared.keyId} qber=${
+          shared.qber.toFixed(3)
+        }`,
+        { source: `device=${device}` },
+      );
+    }
     hub.publish({
       event: "key",
       data: {

@@ -12,6 +12,7 @@ import {
   type LinkStatusResponse,
   wrapKey,
 } from "../protocol/mod.ts";
+import { identify } from "./auth.ts";
 import { authorizeDevice, authorizeOperator } from "./caller.ts";
 import type { Kms } from "./context.ts";
 import {
@@ -23,21 +24,28 @@ import {
 } from "./fields.ts";
 import type { IssuedKey, RefusedKey } from "./key_issuer.ts";
 import { HttpError, json, readJsonObject } from "./http.ts";
-import { ATTACKS_DETECTED, KEYS_ISSUED } from "./quantum_link.ts";
+import { KEYS_ISSUED } from "./quantum_link.ts";
 import type { Handler } from "./router.ts";
 
-/** The link as `/link_status` reports it. */
-export function linkStatus(kms: Kms): LinkStatusResponse {
+/**
+ * The link as `/link_status` reports it; with `options.incidents` (for
+ * operators: incidents name devices and operators) its incidents too.
+ */
+export function linkStatus(
+  kms: Kms,
+  options: { incidents?: boolean } = {},
+): LinkStatusResponse {
   return {
     status: kms.link.status,
     qber: kms.link.qber,
     total_keys_issued: kms.store.counter(KEYS_ISSUED),
-    attacks_detected: kms.store.counter(ATTACKS_DETECTED),
+    attacks_detected: kms.incidents.count,
     active_sessions: kms.broker.activeSessions,
     history: kms.link.history,
     router_last_seen: kms.routerLastSeen,
     attack_mode: kms.link.attackMode,
     link: kms.link.report(),
+    ...(options.incidents ? { incidents: kms.incidents.snapshot() } : {}),
   };
 }
 
@@ -46,7 +54,12 @@ export function linkStatus(kms: Kms): LinkStatusResponse {
  * (clients branch on `status`, not on the code) with `{error, qber, status}`;
  * an empty pool or a stopped link say so by name, with a `message`.
  */
-function refused(outcome: RefusedKey): Response {
+export function refused(
+  outcome: RefusedKey,
+  to: { kms: Kms; device: string },
+): Response {
+  // Each one counted in the incident, whatever the audit's rate limit wrote.
+  if (outcome.reason === "link_red") to.kms.incidents.refused(to.device);
   const common = { qber: outcome.qber, status: outcome.status };
   switch (outcome.reason) {
     case "link_red":
@@ -81,13 +94,27 @@ async function keyFields(
     pqc: issued.pqc,
   };
   if (!kemPublicKey) return { key_hex: issued.key.toHex(), ...common };
-  const wrapped = await wrapKey(issued.key, kemPublicKey, {
-    context: `${issued.keyId}|${device}`,
+  return {
+    ...await wrappedKeyFields(issued, { device, kem: kemPublicKey }),
+    ...common,
+  };
+}
+
+/**
+ * A key wrapped to `to.device`'s fresh ML-KEM-768 key, bound to
+ * `key_id|device_id` (`protocol/key_wrap.ts`), as the pair and room key
+ * answers carry it.
+ */
+export async function wrappedKeyFields(
+  issued: { key: Uint8Array; keyId: string },
+  to: { device: string; kem: Uint8Array },
+): Promise<{ kem_ciphertext: string; wrapped_key: string }> {
+  const wrapped = await wrapKey(issued.key, to.kem, {
+    context: `${issued.keyId}|${to.device}`,
   });
   return {
     kem_ciphertext: wrapped.kemCiphertext.toBase64(),
     wrapped_key: wrapped.wrappedKey.toBase64(),
-    ...common,
   };
 }
 
@@ -106,7 +133,7 @@ async function deliver(
 }
 
 /** The device's ML-KEM-768 public key, if it asked for wrapped delivery. */
-function kemKey(body: Body): Uint8Array | undefined {
+export function kemKey(body: Body): Uint8Array | undefined {
   return base64Field(body, "kem_public_key", {
     length: KEM_PUBLIC_KEY_LENGTH,
   });
@@ -159,7 +186,7 @@ export const getSessionKey: Handler = async (request, context) => {
       message: `no recent key ${keyId} for ${device} and ${peer}`,
     });
   }
-  if (!outcome.ok) return refused(outcome);
+  if (!outcome.ok) return refused(outcome, { kms, device });
   const extra = peer ? { peer_id: peer } : {};
   const seedClient = kms.config.open && body.device_id === undefined && !kem;
   return await deliver(outcome, {
@@ -198,7 +225,7 @@ export const createSession: Handler = async (request, context) => {
     peer,
     pqc: booleanField(body, "pqc"),
   });
-  if (!outcome.ok) return refused(outcome);
+  if (!outcome.ok) return refused(outcome, { kms, device: initiator });
   return await deliver(outcome, {
     device: initiator,
     kem,
@@ -226,7 +253,7 @@ export const joinSession: Handler = async (request, context) => {
           message: `${device} is not a member of session ${sessionId}`,
         });
       default:
-        return refused(outcome);
+        return refused(outcome, { kms, device });
     }
   }
   return await deliver(outcome, {
@@ -236,9 +263,15 @@ export const joinSession: Handler = async (request, context) => {
   });
 };
 
-/** `GET /link_status`. */
-export const getLinkStatus: Handler = (_request, { kms }) =>
-  json(linkStatus(kms));
+/**
+ * `GET /link_status`, open to all (the router guard polls it without a
+ * token); its `incidents` only for an operator's token, or under `--open`.
+ */
+export const getLinkStatus: Handler = (request, { kms }) => {
+  const identity = identify(request.headers.get("authorization"), kms.store);
+  const operator = identity.ok && identity.caller.role === "operator";
+  return json(linkStatus(kms, { incidents: kms.config.open || operator }));
+};
 
 /**
  * `GET /sessions`: session metadata, never keys; for operators unless

@@ -12,12 +12,13 @@ import type { Eavesdropper } from "../quantum/block_detections.ts";
 import { authorizeOperator } from "./caller.ts";
 import { HttpError, json, readJsonObject } from "./http.ts";
 import type { OperatorAction } from "./quantum_link.ts";
+import { rekeyRooms } from "./room_routes.ts";
 import type { Handler, RouteContext } from "./router.ts";
 
 /** The operator behind a request, as its audit rows name it. */
 function operator(request: Request, context: RouteContext): OperatorAction {
   const actor = authorizeOperator(request, context);
-  return { by: `actor=${actor} source=${context.source.address}` };
+  return { by: `actor=${actor} source=${context.source.address}`, actor };
 }
 
 /**
@@ -30,11 +31,16 @@ export const forceAttack: Handler = async (request, context) => {
   return json({ status, qber });
 };
 
-/** `POST /reset`: attack off, history, pairs and sessions cleared. */
+/**
+ * `POST /reset`: attack off, history, pairs and sessions cleared, the open
+ * incident closed by this operator, a new epoch of the persisted history,
+ * every room at its next epoch (its members re-key).
+ */
 export const reset: Handler = (request, context) => {
   const by = operator(request, context);
   context.kms.link.reset(by);
   context.kms.broker.clear();
+  rekeyRooms(context.kms, "reset");
   return json({ status: "reset_complete" });
 };
 

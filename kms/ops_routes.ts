@@ -15,7 +15,7 @@ import { authorizeOperator } from "./caller.ts";
 import type { Kms } from "./context.ts";
 import { json } from "./http.ts";
 import { linkStatus } from "./key_routes.ts";
-import { ATTACKS_DETECTED, KEYS_ISSUED } from "./quantum_link.ts";
+import { KEYS_ISSUED } from "./quantum_link.ts";
 import type { Handler } from "./router.ts";
 
 /** What the running process may touch, as Deno reports it. */
@@ -74,8 +74,8 @@ export const metrics: Handler = (_request, { kms }) => {
     {
       name: "qstcs_kms_attacks_detected_total",
       type: "counter",
-      help: "Link blocks whose QBER was at or above the 11% threshold.",
-      samples: [{ value: kms.store.counter(ATTACKS_DETECTED) }],
+      help: "Incidents: times the link's status turned RED.",
+      samples: [{ value: kms.incidents.count }],
     },
     {
       name: "qstcs_kms_qber",
@@ -125,7 +125,7 @@ export const events: Handler = (request, context) => {
   authorizeOperator(request, context);
   const { kms } = context;
   return kms.hub.subscribe(() => [
-    { event: "state", data: linkStatus(kms) },
+    { event: "state", data: linkStatus(kms, { incidents: true }) },
     ...kms.store.recentAudit(50).map((data) => ({
       event: "audit" as const,
       data,

@@ -3,17 +3,16 @@
  * link. Blocks arrive from a {@linkcode LinkSource} (the worker of
  * `link_runner.ts`); each one's QBER joins the history the link status
  * follows (`protocol/link_policy.ts`: RED at a rolling 11%), its secret
- * bits go to the key pool, and every change goes to the audit log and the
- * live event feed. Key requests take bits from the pool, synchronously,
- * and never wait for the link.
+ * bits go to the key pool, every change to the audit log and the event
+ * feed. Key requests take bits from the pool synchronously, never waiting.
  *
  * Pool policy: when the link turns RED the pool is flushed
  * (`POOL_FLUSHED bits=N reason=link_red`) and no bits are added while it is
  * RED; blocks still run, measured only (QBER and decoy estimates), so an
- * attack stays visible. A reset clears the history and switches Eve off; the
- * pool refills from the next blocks. Keys already handed out are not
- * recalled. While the link's worker is down (after an uncaught error, until
- * it restarts) no key leaves.
+ * attack stays visible. A reset clears the history and switches Eve off (the
+ * evidence stays: `incident_evidence.ts`); the pool refills from the next
+ * blocks. Keys handed out are not recalled; room keys still held are
+ * destroyed at RED (`onRed`). While the link's worker is down no key leaves.
  *
  * @module
  */
@@ -31,6 +30,7 @@ import {
 } from "../protocol/mod.ts";
 import type { Auditor } from "./audit.ts";
 import { blockReport, KeyRate } from "./block_report.ts";
+import type { LinkEvidence } from "./incident_evidence.ts";
 import type { EventHub } from "./events.ts";
 import type { KeyPool } from "./key_pool.ts";
 import { type LinkConfig, linkSettingsReport } from "./link_config.ts";
@@ -54,12 +54,18 @@ export interface QuantumLinkOptions {
   pool: KeyPool;
   /** The link's settings, as `/link_status` shows them. */
   config: LinkConfig;
+  /** Where every block and reset is recorded (history, incidents). */
+  evidence: LinkEvidence;
+  /** Called each time the link turns RED, after the pool's flush. */
+  onRed?: () => void;
 }
 
 /** Who asked for a link action, for its audit row. */
 export interface OperatorAction {
   /** `actor=NAME source=IP:PORT`, put before the row's own fields. */
   by?: string;
+  /** The operator's name alone (a reset closes the incident in it). */
+  actor?: string;
 }
 
 /** How long `/force_attack` waits for the blocks to turn the link RED. */
@@ -67,8 +73,6 @@ export const FORCE_ATTACK_TIMEOUT_MS = 5000;
 
 /** Counter names shared with the store. */
 export const KEYS_ISSUED = "total_keys_issued";
-/** Counter of blocks whose QBER showed an eavesdropper. */
-export const ATTACKS_DETECTED = "attacks_detected";
 
 function actionMessage(options: OperatorAction, fields: string): string {
   return options.by === undefined ? fields : `${options.by} ${fields}`;
@@ -106,6 +110,7 @@ export class QuantumLink {
   #audit: Auditor;
   #pool: KeyPool;
   #config: LinkConfig;
+  #evidence: LinkEvidence;
   #source: LinkSource | undefined;
   #history: number[];
   #eve: Eavesdropper;
@@ -115,6 +120,7 @@ export class QuantumLink {
   #rate = new KeyRate();
   #down = false;
   #waiters = new BlockWaiters();
+  #onRed: (() => void) | undefined;
 
   /** Restores history, the eavesdropper and the status from the store. */
   constructor(store: KmsStore, hub: EventHub, options: QuantumLinkOptions) {
@@ -123,9 +129,12 @@ export class QuantumLink {
     this.#audit = options.audit;
     this.#pool = options.pool;
     this.#config = options.config;
+    this.#evidence = options.evidence;
+    this.#onRed = options.onRed;
     this.#history = store.recentQber(HISTORY_LENGTH);
     this.#eve = readEve(store);
     this.#status = linkStatusFor(this.#history);
+    this.#evidence.restored(this.#status, this.qber);
   }
 
   /** Starts `source` with the link's switches; its blocks feed the link. */
@@ -191,8 +200,7 @@ export class QuantumLink {
   /** Records a finished block; its secret (if any) goes to the pool. */
   async addBlock(arrival: BlockArrival): Promise<void> {
     const { block } = arrival;
-    // A block that ran under the previous eavesdropper (it was under way at
-    // a switch or a reset) says nothing about the link now.
+    // A block run under the previous Eve (a switch or reset) is stale.
     if (!sameEve(arrival.eve, this.#eve)) {
       if (block.ok) block.secret.fill(0);
       return;
@@ -203,6 +211,7 @@ export class QuantumLink {
     }
     const index = ++this.#blocks;
     const time = new Date().toISOString();
+    const before = this.#status;
     this.#recordQber(block.qber, arrival.eve);
     let secretBits = 0;
     if (block.ok) {
@@ -221,6 +230,8 @@ export class QuantumLink {
       });
     }
     this.#lastBlock = blockReport(arrival, { index, time, secretBits });
+    const link = { ...this.#state(), before, stats: block };
+    this.#evidence.block(this.#lastBlock, link);
     const data: BlockEventData = {
       ...this.#lastBlock,
       pool_bits: this.#pool.bits,
@@ -318,6 +329,7 @@ export class QuantumLink {
   /** Eve off, history cleared, link GREEN; the pool refills from new blocks. */
   reset(options: OperatorAction = {}): void {
     if (this.attackMode) this.setAttackMode(false, options);
+    this.#evidence.reset(options.actor ?? "anonymous");
     this.#history = [];
     this.#store.clearQber();
     this.#rate.clear();
@@ -360,7 +372,6 @@ export class QuantumLink {
     if (this.#history.length > HISTORY_LENGTH) this.#history.shift();
     this.#store.addQber(qber, eve.mode !== "none");
     if (qber >= RED_THRESHOLD) {
-      this.#store.addCounter(ATTACKS_DETECTED, 1);
       // Under attack every block detects Eve, a few a second: rate-limited,
       // so they cannot push RESET out of the recent rows.
       this.#audit.limited(
@@ -383,6 +394,7 @@ export class QuantumLink {
     if (this.#status === "RED") {
       const bits = this.#pool.flush();
       this.#audit.record("POOL_FLUSHED", `bits=${bits} reason=link_red`);
+      this.#onRed?.();
     }
   }
 }

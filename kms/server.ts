@@ -26,6 +26,9 @@ import {
   listSessions,
 } from "./key_routes.ts";
 import { forceAttack, reset, setEve } from "./operator_routes.ts";
+import { auditQuery } from "./audit_query_routes.ts";
+import { acknowledgeIncident } from "./incident_routes.ts";
+import { linkHistory } from "./link_history_routes.ts";
 import { events, health, metrics, ready } from "./ops_routes.ts";
 import {
   type Handler,
@@ -34,6 +37,7 @@ import {
   RouteTable,
   sourceOf,
 } from "./router.ts";
+import { joinRoom, leaveRoom, listRooms, roomKey } from "./room_routes.ts";
 import { relayTicket, ticketKey } from "./ticket_routes.ts";
 
 /**
@@ -65,11 +69,20 @@ export const ROUTES: readonly Route[] = [
   // Relay tickets.
   { path: "/ticket_key", methods: { GET: ticketKey } },
   { path: "/relay_ticket", methods: { POST: relayTicket } },
+  // Squad rooms.
+  { path: "/rooms", methods: { GET: listRooms } },
+  { path: "/rooms/join", methods: { POST: joinRoom } },
+  { path: "/rooms/leave", methods: { POST: leaveRoom } },
+  { path: "/rooms/key", methods: { POST: roomKey } },
   // The operator's endpoints.
   { path: "/healthz", methods: { GET: health } },
   { path: "/readyz", methods: { GET: ready } },
   { path: "/metrics", methods: { GET: metrics } },
   { path: "/events", methods: { GET: events } },
+  // The SOC's evidence (issue 18).
+  { path: "/link_history", methods: { GET: linkHistory } },
+  { path: "/audit", methods: { GET: auditQuery } },
+  { path: "/incidents/acknowledge", methods: { POST: acknowledgeIncident } },
   // ETSI GS QKD 014, errors in the standard's shape.
   etsiRoute("/api/v1/keys/:sae/status", { GET: etsiStatus }),
   etsiRoute("/api/v1/keys/:sae/enc_keys", { GET: encKeys, POST: encKeys }),

@@ -9,6 +9,7 @@
 
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type { AuditEntry, Role } from "../protocol/mod.ts";
+import { auditDevice } from "./audit.ts";
 import { openDatabase } from "./schema.ts";
 
 /** An enrolled SAE, device or operator, as its token identifies it. */
@@ -258,12 +259,12 @@ export class KmsStore {
     });
   }
 
-  /** Appends an audit line and returns it. */
+  /** Appends an audit line (with the device it names) and returns it. */
   audit(tag: string, message: string): AuditEntry {
     const at = new Date().toISOString();
     const { lastInsertRowid } = this.statement(
-      "INSERT INTO audit_log (tag, message, at) VALUES (?, ?, ?)",
-    ).run(tag, message, at);
+      "INSERT INTO audit_log (tag, message, at, device) VALUES (?, ?, ?, ?)",
+    ).run(tag, message, at, auditDevice(message));
     return { id: Number(lastInsertRowid), tag, message, at };
   }
 
