@@ -8,7 +8,7 @@
 import { assertEquals } from "@std/assert";
 import { DEFAULT_LIMITS, type RelayLimits } from "./config.ts";
 import { Connection } from "./connection.ts";
-import { Hub, type Peer } from "./hub.ts";
+import { Hub, type HubOptions, type Peer } from "./hub.ts";
 
 /** A socket that records what it is sent and fills up when told to. */
 export class FakePeer implements Peer {
@@ -50,14 +50,21 @@ export class FakePeer implements Peer {
   }
 }
 
-/** A hub with a fake clock and a log, and a way to connect fake peers. */
-export function setupHub(limits: Partial<RelayLimits> = {}) {
+/**
+ * A hub with a fake clock and a log, and a way to connect fake peers;
+ * `options` may give it the KMS's key (`kmsKey`, `open`, `unixNow`).
+ */
+export function setupHub(
+  limits: Partial<RelayLimits> = {},
+  options: Pick<HubOptions, "kmsKey" | "open" | "unixNow"> = {},
+) {
   let now = 0;
   const lines: string[] = [];
   const hub = new Hub({
     limits: { ...DEFAULT_LIMITS, ...limits },
     log: (line) => lines.push(line),
     now: () => now,
+    ...options,
   });
   const connect = (deviceId?: string) => {
     const peer = new FakePeer();

@@ -11,6 +11,12 @@ import {
   type ServiceCommand,
 } from "../common/cli.ts";
 import { parseArgs } from "../common/std.ts";
+import {
+  CLUSTER_FLAGS,
+  CLUSTER_USAGE,
+  type ClusterConfig,
+  readClusterConfig,
+} from "./cluster_config.ts";
 
 /** Limits that keep the relay's memory and CPU bounded. */
 export interface RelayLimits {
@@ -68,6 +74,10 @@ export interface RelayConfig extends RelayLimits {
   ticketKey?: TicketKeySource;
   /** Accept registrations without a ticket, as the seeds' relay did. */
   open: boolean;
+  /** Run as a node of a cluster on these NATS servers (cluster_config.ts). */
+  cluster?: ClusterConfig;
+  /** The file holding the token of `GET /devices`; without it there is no such route. */
+  adminTokenFile?: string;
 }
 
 /**
@@ -79,6 +89,9 @@ export const RELAY_ENV = [
   "RELAY_PORT",
   "RELAY_MAX_FRAME_BYTES",
   "RELAY_OPEN",
+  "RELAY_NATS",
+  "RELAY_NODE_ID",
+  "RELAY_ADMIN_TOKEN_FILE",
   "WS_NO_BUFFER_UTIL",
   "WS_NO_UTF_8_VALIDATE",
 ] as const;
@@ -95,6 +108,9 @@ Usage: deno task relay (--ticket-key FILE | --kms URL | --open) [options]
   --open                     accept registrations without a ticket, as the seeds'
                              relay did: anyone can claim any device name
                              (env RELAY_OPEN=1)
+  --admin-token-file FILE    serve GET /devices (devices, queues, drops) to
+                             Authorization: Bearer of the token in FILE
+                             (env RELAY_ADMIN_TOKEN_FILE; without it: 404)
   --host HOST                listen address (env RELAY_HOST, default 0.0.0.0)
   --port PORT                listen port (env RELAY_PORT, default 8765)
   --max-frame-bytes N        largest frame (env RELAY_MAX_FRAME_BYTES, default 65536)
@@ -110,11 +126,12 @@ Usage: deno task relay (--ticket-key FILE | --kms URL | --open) [options]
                              the open-files limit, ulimit -n)
   --max-connections-per-address N
                              open connections from one address (default 64)
+${CLUSTER_USAGE}
   --help                     this text
 
 The permission set "relay" in deno.json allows listening on 0.0.0.0:8765,
 a KMS at localhost:8000 and reading data/kms/ticket_key.pub: for others add
---allow-net=HOST:PORT,KMS_HOST:PORT or --allow-read=FILE.`;
+--allow-net=HOST:PORT,KMS_HOST:PORT,NATS_HOST:PORT or --allow-read=FILE.`;
 
 /** Default limits, for tests and for {@linkcode parseRelayConfig}. */
 export const DEFAULT_LIMITS: Readonly<RelayLimits> = {
@@ -179,6 +196,8 @@ export function parseRelayConfig(
       "port",
       "ticket-key",
       "kms",
+      ...CLUSTER_FLAGS,
+      "admin-token-file",
       ...NUMERIC_FLAGS.map(([flag]) => flag),
     ],
     boolean: ["help", "open"],
@@ -203,12 +222,20 @@ export function parseRelayConfig(
         "--open (RELAY_OPEN=1) to let anyone register any device name",
     );
   }
+  const cluster = readClusterConfig(flags, env);
+  const adminTokenFile = flags["admin-token-file"] ??
+    env("RELAY_ADMIN_TOKEN_FILE");
+  if (adminTokenFile === "") {
+    throw new ConfigError("--admin-token-file needs a file");
+  }
   return {
     host: flags.host ?? env("RELAY_HOST") ?? "0.0.0.0",
     port,
     ...limits,
     ...(ticketKey ? { ticketKey } : {}),
     open,
+    ...(cluster ? { cluster } : {}),
+    ...(adminTokenFile ? { adminTokenFile } : {}),
   };
 }
 

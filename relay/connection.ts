@@ -1,7 +1,8 @@
 /**
  * One socket as the hub sees it: the abstract {@linkcode Peer}, the close
  * codes the relay sends, and the per-connection state (device, resume token,
- * rate limit, refusals, the presence it was last sent).
+ * rate limit, refusals, signature checks, the devices it watches and the
+ * presence it was last sent).
  *
  * @module
  */
@@ -61,6 +62,11 @@ const OPEN = 1;
 // the relay closes it: enough for a buggy client to see its errors.
 const STRIKES = 20;
 const STRIKES_PER_SECOND = 1;
+// Room memberships a connection may have verified at once, and then per
+// second: a member rejoining its rooms after a reconnect needs at most one
+// per room, and an Ed25519 verification costs the relay about 0.2 ms.
+const SIGNATURE_CHECKS = 32;
+const SIGNATURE_CHECKS_PER_SECOND = 4;
 
 /**
  * The hub's record of one open socket.
@@ -94,6 +100,8 @@ export class Connection {
   readonly rate: TokenBucket;
   /** Refused frames it may still send before it is closed. */
   readonly strikes: TokenBucket;
+  /** Room memberships it may still have verified now. */
+  readonly signatureChecks: TokenBucket;
   /** When the socket opened, in milliseconds. */
   readonly openedAt: number;
   /** The challenge a ticketed registration must sign. */
@@ -109,6 +117,11 @@ export class Connection {
   resume?: string;
   /** The last online list this device was sent, as its presence frame. */
   presence?: string;
+  /**
+   * The devices it said it watches (a `watch` frame, or the register
+   * frame's `watch`); unset, it hears of every device, as seed-era clients.
+   */
+  watch?: ReadonlySet<string>;
   /** When its send buffer filled up, while it stays full. */
   stalledSince?: number;
   /**
@@ -116,6 +129,8 @@ export class Connection {
    * order once the check is done.
    */
   held?: unknown[];
+  /** The UTF-16 length of the text messages in `held`. */
+  heldBytes = 0;
   /** Set once the hub has forgotten it. */
   closed = false;
 
@@ -134,6 +149,11 @@ export class Connection {
     this.strikes = new TokenBucket({
       capacity: STRIKES,
       refillPerSecond: STRIKES_PER_SECOND,
+      now: options.now,
+    });
+    this.signatureChecks = new TokenBucket({
+      capacity: SIGNATURE_CHECKS,
+      refillPerSecond: SIGNATURE_CHECKS_PER_SECOND,
       now: options.now,
     });
   }

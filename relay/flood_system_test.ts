@@ -10,6 +10,7 @@
 import { assert, assertEquals, assertLess, assertRejects } from "@std/assert";
 import { RawClient } from "./_test_raw_client.ts";
 import { startRelay, TestClient } from "./_test_relay.ts";
+import { retry } from "../testing/wait.ts";
 
 /** The documented bound on the relay's peak resident memory (VmHWM). */
 const MEMORY_BOUND_BYTES = 150 * 1024 * 1024;
@@ -119,18 +120,6 @@ Deno.test("eight 60 MB frames at once are refused from their headers: memory sta
 
 // Deno asks for every permission to read another process's /proc entry;
 // cat needs none.
-async function connectWithin(url: string, ms: number): Promise<TestClient> {
-  const deadline = Date.now() + ms;
-  while (true) {
-    try {
-      return await TestClient.connect(url);
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
-
 async function peakResident(pid: number): Promise<number> {
   const { stdout } = await new Deno.Command("cat", {
     args: [`/proc/${pid}/status`],
@@ -177,7 +166,11 @@ Deno.test("one address holding its connection cap does not keep another address 
   } finally {
     for (const conn of idle) conn.close();
   }
-  // Once the relay has seen them go, 127.0.0.1 is served again.
-  await using alpha = await connectWithin(relay.url, 3000);
+  // Once the relay has seen them go, 127.0.0.1 is served again. Each attempt
+  // is one more connection from that address: not too often.
+  await using alpha = await retry(() => TestClient.connect(relay.url), {
+    timeoutMs: 3000,
+    intervalMs: 50,
+  });
   await alpha.register("Alpha");
 });

@@ -1,13 +1,18 @@
 /**
  * The frames the relay itself sends: challenge, registered, presence, ack,
- * pong and error,
+ * pong, error and room_presence,
  * serialised once so that one string can go to many sockets. Each is built
  * as the {@linkcode RelayOwnFrame} that clients read with `parseServerFrame`.
  *
  * @module
  */
 
-import type { AckFrame, ErrorCode, RelayOwnFrame } from "../protocol/mod.ts";
+import type {
+  AckFrame,
+  ErrorCode,
+  RelayOwnFrame,
+  RoomPresenceFrame,
+} from "../protocol/mod.ts";
 
 /**
  * Serialises the `challenge` frame that opens every connection.
@@ -111,6 +116,31 @@ export function pongFrame(id: string): string {
  */
 export function errorFrame(code: ErrorCode, message: string): string {
   return encode({ type: "error", code, message });
+}
+
+/**
+ * Serialises a `room_presence` frame.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { roomPresenceFrame } from "./frames.ts";
+ * assertEquals(
+ *   roomPresenceFrame({ room: "r", epoch: 2, membership: "m.s", online: ["a"] }),
+ *   '{"type":"room_presence","room":"r","epoch":2,"membership":"m.s","online":["a"]}',
+ * );
+ * ```
+ */
+export function roomPresenceFrame(
+  presence: Omit<RoomPresenceFrame, "type">,
+): string {
+  return encode({
+    type: "room_presence",
+    room: presence.room,
+    epoch: presence.epoch,
+    membership: presence.membership,
+    online: presence.online,
+  });
 }
 
 function encode(frame: RelayOwnFrame): string {

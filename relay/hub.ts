@@ -4,13 +4,14 @@
  * network in unit tests.
  *
  * The hub learns a frame's type, sender, recipient and id from
- * `readEnvelope`, which parses the JSON and returns those four fields only.
- * The frame itself stays the opaque string it arrived as: forwarded
- * unchanged, or held in a queue for an offline recipient. No other field is
- * ever read, kept or logged.
+ * `readEnvelope`, which parses the JSON and returns those fields only (of a
+ * room frame: sender, room, id and `to`; of a join or leave, the KMS's
+ * signed membership). The frame itself stays the opaque string it arrived
+ * as: forwarded unchanged, or held in a queue for an offline recipient. No
+ * other field is ever read, kept or logged.
  *
  * This module admits frames and dispatches them; registration, routing and
- * acks, presence and queue draining each have their own module.
+ * acks, rooms, presence and queue draining each have their own module.
  *
  * @module
  */
@@ -22,20 +23,28 @@ import {
   readEnvelope,
   TICKET_CLOCK_SKEW_SECONDS,
 } from "../protocol/mod.ts";
+import type { Cluster } from "./cluster.ts";
 import { CloseCode, Connection, type Peer } from "./connection.ts";
 import { exceedsBytes } from "./frame_size.ts";
 import { challengeFrame, errorFrame, pongFrame } from "./frames.ts";
 import { type HubOptions, HubState } from "./hub_state.ts";
 import { increment, type RelayCounters, type RelayGauges } from "./metrics.ts";
 import { drainCongested, expire } from "./queue_drain.ts";
+import { deviceReport } from "./device_report.ts";
+import type { RelayDeviceReport } from "../protocol/relay_devices.ts";
 import { admit } from "./registration.ts";
 import { ack, broadcast, route } from "./routing.ts";
+import { receiveRoomFrame, sendPendingRoomPresence } from "./room_routing.ts";
 
 export { CloseCode, type HubOptions, type Peer };
 
 // Messages a connection may send while its ticket is checked (well under a
 // millisecond); a client has no reason to send more before `registered`.
 const MAX_HELD = 16;
+// While a registered connection's room membership is checked (as long), it
+// may be flushing an outbox: up to this many messages, and the bytes of one
+// offline device's queue, wait.
+const MAX_HELD_REGISTERED = 256;
 
 /**
  * How long a socket may stay open without registering before the relay
@@ -95,6 +104,11 @@ export class Hub {
     return this.#state.counters;
   }
 
+  /** The other relay nodes, when this hub is a node of a cluster. */
+  get cluster(): Cluster | undefined {
+    return this.#state.cluster;
+  }
+
   /** Open connections, registered or not. */
   get connections(): number {
     return this.#state.connections.size;
@@ -122,8 +136,17 @@ export class Hub {
     const conn = hub.connections.get(peer);
     if (!conn) return;
     if (conn.held) {
-      if (conn.held.length < MAX_HELD) conn.held.push(data);
-      else hub.close(conn, CloseCode.policyViolation, "too many frames");
+      const bytes = typeof data === "string" ? data.length : 0;
+      if (
+        conn.held.length <
+          (conn.deviceId === undefined ? MAX_HELD : MAX_HELD_REGISTERED) &&
+        conn.heldBytes + bytes <= hub.limits.queueMaxBytes
+      ) {
+        conn.held.push(data);
+        conn.heldBytes += bytes;
+      } else {
+        hub.close(conn, CloseCode.policyViolation, "too many frames");
+      }
       return;
     }
     hub.counters.framesReceived++;
@@ -160,11 +183,14 @@ export class Hub {
       });
     } else if (read.envelope.type === "ping") {
       hub.sendControl(conn, pongFrame(read.envelope.id));
-    } else if (read.envelope.sender !== conn.deviceId) {
-      hub.refuse(conn, {
-        code: "spoofed_sender",
-        message: `this connection speaks for ${conn.deviceId} only`,
+    } else if (read.envelope.type !== "chat") {
+      const checking = receiveRoomFrame(hub, conn, {
+        envelope: read.envelope,
+        text: data,
       });
+      if (checking) this.#hold(conn, checking);
+    } else if (hub.spoofed(conn, read.envelope.sender)) {
+      return;
     } else if (read.envelope.recipient === BROADCAST) {
       broadcast(hub, conn, { id: read.envelope.id, text: data });
     } else {
@@ -207,6 +233,8 @@ export class Hub {
     if (hub.devices.presencePending) {
       hub.devices.sendPresence(hub.limits.maxBufferedBytes);
     }
+    sendPendingRoomPresence(hub);
+    hub.roomTraffic.flush(now);
   }
 
   /** Closes every connection, e.g. on shutdown. */
@@ -214,6 +242,11 @@ export class Hub {
     for (const conn of this.#state.connections.values()) {
       this.#state.close(conn, code, reason);
     }
+  }
+
+  /** The registered devices and their queues, for `GET /devices`. */
+  deviceReport(): RelayDeviceReport {
+    return deviceReport(this.#state, Date.now());
   }
 
   /** Current values for `/metrics`. */
@@ -229,15 +262,18 @@ export class Hub {
       queueFrames: hub.queues.totalFrames,
       queueBytes: hub.queues.totalBytes,
       bufferedBytes,
+      rooms: hub.rooms.size,
     };
   }
 
   // Closes sockets that never registered, and ticketed ones whose ticket
   // expired (with the same skew verifyTicket allows at registration); a
-  // device that registered again meanwhile is on a new connection.
+  // device that registered again meanwhile is on a new connection. Forgets
+  // rooms whose membership expired.
   #sweep(now: number): void {
     const hub = this.#state;
     const unixNow = hub.admission.unixNow();
+    hub.rooms.expire(unixNow);
     for (const conn of hub.connections.values()) {
       if (conn.deviceId === undefined) {
         if (now - conn.openedAt >= REGISTER_TIMEOUT_MS) {
@@ -259,16 +295,20 @@ export class Hub {
     }
   }
 
-  // Holds what `conn` sends while `checking` runs, then handles it in order;
-  // a held register frame may start another check, which holds the rest.
+  // Holds what `conn` sends while `checking` (a ticket or a membership)
+  // runs, then handles it in order; a held frame may start another check,
+  // which holds the rest.
   #hold(conn: Connection, checking: Promise<void>): void {
     conn.held = [];
     checking.catch((error) => {
-      this.#state.log(`internal error checking a ticket: ${describe(error)}`);
+      this.#state.log(
+        `internal error checking a signature: ${describe(error)}`,
+      );
       this.#state.close(conn, CloseCode.internalError, "internal error");
     }).finally(() => {
       const held = conn.held ?? [];
       conn.held = undefined;
+      conn.heldBytes = 0;
       for (const [i, data] of held.entries()) {
         this.receive(conn.peer, data);
         // The frame just handled may have started another check.
@@ -281,13 +321,13 @@ export class Hub {
     });
   }
 
-  // A chat frame over the limit is dropped with an ack, which counts as a
-  // strike; any other frame is refused with an error.
+  // A chat or room_chat frame over the limit is dropped with an ack, which
+  // counts as a strike; any other frame is refused with an error.
   #rateLimited(conn: Connection, envelope: Envelope): void {
     const hub = this.#state;
     if (
-      envelope.type === "chat" && envelope.id !== undefined &&
-      envelope.sender === conn.deviceId
+      (envelope.type === "chat" || envelope.type === "room_chat") &&
+      envelope.id !== undefined && envelope.sender === conn.deviceId
     ) {
       increment(hub.counters.dropped, "rate_limited");
       ack(hub, conn, {

@@ -1,18 +1,21 @@
 /**
  * What every part of the hub shares: its limits, counters, log, clock,
- * connections, online devices and queues, and the relay's own answers to a
- * connection (control frames, refusals, strikes and closes).
+ * connections, online devices, queues and rooms, and the relay's own answers
+ * to a connection (control frames, refusals, strikes and closes).
  *
  * @module
  */
 
 import type { ErrorCode } from "../protocol/mod.ts";
+import type { Cluster, ClusterBinding } from "./cluster.ts";
 import type { RelayLimits } from "./config.ts";
 import { CloseCode, type Connection, type Peer } from "./connection.ts";
 import { errorFrame } from "./frames.ts";
 import { increment, RelayCounters } from "./metrics.ts";
-import { OfflineQueues } from "./offline_queue.ts";
+import { OfflineQueues, queueLimits } from "./offline_queue.ts";
 import { OnlineDevices } from "./presence.ts";
+import { RoomTraffic } from "./room_traffic.ts";
+import { RoomRegistry } from "./rooms.ts";
 
 /** Options for {@linkcode HubState}, and for the `Hub` built on it. */
 export interface HubOptions {
@@ -40,6 +43,11 @@ export interface HubOptions {
   open?: boolean;
   /** Unix time in seconds, for ticket expiry. Default `Date.now() / 1000`. */
   unixNow?: () => number;
+  /**
+   * Makes the hub a node of a relay cluster (nats_cluster.ts); without it
+   * the hub keeps every device and queue in its own process.
+   */
+  cluster?: ClusterBinding;
 }
 
 /** How the hub admits registrations; see {@linkcode HubOptions.kmsKey}. */
@@ -100,12 +108,21 @@ export class HubState {
   readonly now: () => number;
   /** Open connections, registered or not, by socket. */
   readonly connections: Map<Peer, Connection> = new Map();
-  readonly devices: OnlineDevices = new OnlineDevices();
+  /** The rooms, their newest memberships and who is in which. */
+  readonly rooms: RoomRegistry = new RoomRegistry();
+  /** Online devices; a member coming or going marks its rooms for presence. */
+  readonly devices: OnlineDevices = new OnlineDevices({
+    onChange: (deviceId) => this.rooms.memberChanged(deviceId),
+  });
+  /** Counts of room traffic for the `[MSG_RELAYED]` summary line. */
+  readonly roomTraffic: RoomTraffic;
   /** Frames waiting for devices that are offline or not reading. */
   readonly queues: OfflineQueues;
   /** Devices with frames waiting or a full send buffer, for `tick` to drain. */
   readonly congested: Set<Connection> = new Set();
   readonly admission: Admission;
+  /** The other relay nodes, when the hub is one of a cluster. */
+  readonly cluster?: Cluster;
 
   /** Creates the state of an empty hub. */
   constructor(options: HubOptions) {
@@ -113,18 +130,14 @@ export class HubState {
     this.log = options.log ?? (() => {});
     this.logFrame = options.logFrame ?? this.log;
     this.now = options.now ?? (() => performance.now());
+    this.roomTraffic = new RoomTraffic(this.log);
     this.admission = {
       kmsKey: options.kmsKey,
       open: options.open ?? false,
       unixNow: options.unixNow ?? (() => Date.now() / 1000),
     };
-    this.queues = new OfflineQueues({
-      maxFrames: options.limits.queueMaxFrames,
-      maxBytes: options.limits.queueMaxBytes,
-      totalBytes: options.limits.queueTotalBytes,
-      maxAgeMs: options.limits.queueMaxAgeMs,
-      senderShare: options.limits.senderShare,
-    });
+    this.queues = new OfflineQueues(queueLimits(options.limits));
+    this.cluster = options.cluster?.(this);
   }
 
   /** Whether `conn` is open with room in its send buffer. */
@@ -162,6 +175,19 @@ export class HubState {
     this.strike(conn, options.closeCode ?? CloseCode.policyViolation);
   }
 
+  /**
+   * Refuses a frame whose `sender` is not `conn`'s device, and says whether
+   * it did.
+   */
+  spoofed(conn: Connection, sender: string): boolean {
+    if (sender === conn.deviceId) return false;
+    this.refuse(conn, {
+      code: "spoofed_sender",
+      message: `this connection speaks for ${conn.deviceId} only`,
+    });
+    return true;
+  }
+
   /** Counts a refused frame; past the allowance, closes with `closeCode`. */
   strike(conn: Connection, closeCode: number): void {
     if (!conn.strikes.take(this.now())) {
@@ -184,5 +210,6 @@ export class HubState {
     this.connections.delete(conn.peer);
     this.congested.delete(conn);
     this.devices.remove(conn);
+    this.cluster?.detached(conn);
   }
 }

@@ -19,6 +19,9 @@ import { listenUntilSignal } from "./http_listen.ts";
 import { CloseCode, Hub } from "./hub.ts";
 import { LogThrottle } from "./log_throttle.ts";
 import { createRelayHandler } from "./server.ts";
+import type { ClusterBinding } from "./cluster.ts";
+import { natsAddress } from "./cluster_config.ts";
+import { readAdminToken } from "./device_report.ts";
 import { loadTicketKey } from "./ticket_key.ts";
 import { HARD_LIMIT_FACTOR, RelaySockets } from "./websocket_server.ts";
 
@@ -35,9 +38,12 @@ async function serveRelay(config: RelayConfig): Promise<void> {
   await requireNet([
     `${config.host}:${config.port}`,
     ...(source && "kmsUrl" in source ? [urlAddress(source.kmsUrl)] : []),
+    ...config.cluster?.servers.map(natsAddress) ?? [],
   ], { set: "relay", entry: "relay/main.ts" });
   const log = (line: string) => console.log(`[RELAY] ${line}`);
   const kmsKey = await ticketKey(config, log);
+  const cluster = config.cluster && await joinCluster(config, log);
+  const adminToken = await deviceReportToken(config, log);
   const frameLines = new LogThrottle(log, {
     linesPerSecond: FRAME_LINES_PER_SECOND,
   });
@@ -47,6 +53,7 @@ async function serveRelay(config: RelayConfig): Promise<void> {
     logFrame: (line) => frameLines.line(line),
     kmsKey,
     open: config.open,
+    cluster,
   });
   const sockets = new RelaySockets(hub, { ...config, log });
   const ticker = setInterval(() => {
@@ -57,7 +64,7 @@ async function serveRelay(config: RelayConfig): Promise<void> {
     await listenUntilSignal({
       hostname: config.host,
       port: config.port,
-      handler: createRelayHandler(hub),
+      handler: createRelayHandler(hub, { adminToken }),
       upgrade: (request, socket, head) =>
         sockets.upgrade(request, socket, head),
       // Room for /healthz and /metrics when the WebSockets are at their cap.
@@ -82,8 +89,33 @@ async function serveRelay(config: RelayConfig): Promise<void> {
     );
     Deno.exit(1);
   }
+  // Releases this node's claims for other nodes to take at once.
+  await hub.cluster?.close();
   // Sockets of clients that vanished may still hold the event loop.
   Deno.exit(0);
+}
+
+async function joinCluster(
+  config: RelayConfig,
+  log: (line: string) => void,
+): Promise<ClusterBinding> {
+  const { servers, nodeId, replicas } = config.cluster!;
+  // Loaded only for a cluster: a single relay runs without the NATS client.
+  const { openNatsLink } = await import("./nats_link.ts");
+  const { natsCluster } = await import("./nats_cluster.ts");
+  const link = await openNatsLink({
+    servers,
+    node: nodeId,
+    limits: config,
+    replicas,
+    log,
+  });
+  log(
+    `node ${nodeId} of a relay cluster on NATS ${servers.join(", ")}: ` +
+      "frames for devices on other nodes go over NATS, frames for offline " +
+      "devices wait in JetStream",
+  );
+  return natsCluster(link, nodeId);
 }
 
 // The key, or undefined with --open alone; a key that cannot be had is the
@@ -98,7 +130,13 @@ async function ticketKey(
         "on the network can register a device name no ticketed device holds",
     );
   }
-  if (!config.ticketKey) return undefined;
+  if (!config.ticketKey) {
+    log(
+      "WARNING: no KMS ticket key: rooms are off, since no room membership " +
+        "can be verified (room frames are refused with room_refused)",
+    );
+    return undefined;
+  }
   const loaded = await loadTicketKey(config.ticketKey, { log });
   if (!loaded.ok) {
     console.error(`[RELAY] ${loaded.reason}`);
@@ -109,10 +147,27 @@ async function ticketKey(
   return loaded.key;
 }
 
+// The token of GET /devices, or undefined without --admin-token-file; a
+// file that cannot be used is the operator's to fix: exit 2.
+async function deviceReportToken(
+  config: RelayConfig,
+  log: (line: string) => void,
+): Promise<string | undefined> {
+  if (config.adminTokenFile === undefined) return undefined;
+  const read = await readAdminToken(config.adminTokenFile);
+  if (!read.ok) {
+    console.error(`[RELAY] ${read.reason}`);
+    Deno.exit(2);
+  }
+  log("GET /devices is served to the holder of the admin token");
+  return read.token;
+}
+
 function printLimits(config: RelayConfig): void {
   console.log(
     "[RELAY] zero-knowledge relay: forwards frames unchanged and reads " +
-      "only type, sender, recipient and id",
+      "only type, sender, recipient and id (of room frames: sender, room, " +
+      "id, to and the KMS's signed membership)",
   );
   console.log(
     `[RELAY] limits: frames up to ${config.maxFrameBytes} bytes ` +

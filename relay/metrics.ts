@@ -11,6 +11,7 @@ import {
   renderMetrics,
 } from "../common/prometheus.ts";
 import type { DropReason, ErrorCode } from "../protocol/mod.ts";
+import { DeviceTallies } from "./device_report.ts";
 
 /**
  * Counts of what the relay has done since it started. Labelled counters
@@ -27,12 +28,24 @@ export class RelayCounters {
   framesRelayed = 0;
   /** Chat frames queued for an offline or backpressured recipient. */
   framesQueued = 0;
+  /** `room_chat` frames accepted and fanned out. */
+  roomFrames = 0;
+  /** Copies of room frames handed to a member's socket at once. */
+  roomCopiesDelivered = 0;
+  /** Copies of room frames queued for an offline or backpressured member. */
+  roomCopiesQueued = 0;
+  /** `room_join` frames accepted (membership verified, sender a member). */
+  roomJoins = 0;
+  /** `room_leave` frames accepted. */
+  roomLeaves = 0;
   /** Chat frames dropped, by reason. */
   readonly dropped: Map<DropReason, number> = new Map();
   /** Frames refused with an error frame, by error code. */
   readonly refused: Map<ErrorCode, number> = new Map();
   /** Connections the relay closed itself, by WebSocket close code. */
   readonly closed: Map<number, number> = new Map();
+  /** Chat frames each device sent and had dropped, for `GET /devices`. */
+  readonly devices: DeviceTallies = new DeviceTallies();
 }
 
 /**
@@ -65,11 +78,13 @@ export interface RelayGauges {
   queueBytes: number;
   /** Bytes waiting in socket send buffers, summed over sockets. */
   bufferedBytes: number;
+  /** Rooms whose membership the relay holds; none when absent. */
+  rooms?: number;
 }
 
 /**
- * Renders counters, gauges and the process's memory in Prometheus text
- * format (version 0.0.4).
+ * Renders counters, gauges, the process's memory and any `extra` families
+ * (a cluster node's) in Prometheus text format (version 0.0.4).
  *
  * @example
  * ```ts
@@ -85,6 +100,7 @@ export interface RelayGauges {
 export function renderRelayMetrics(
   counters: RelayCounters,
   gauges: RelayGauges,
+  extra: readonly Metric[] = [],
 ): string {
   const memory = Deno.memoryUsage();
   return renderMetrics([
@@ -114,6 +130,36 @@ export function renderRelayMetrics(
       "frames_queued_total",
       "Chat frames queued for an offline or backpressured recipient.",
       counters.framesQueued,
+    ),
+    counter(
+      "room_frames_total",
+      "room_chat frames accepted and fanned out.",
+      counters.roomFrames,
+    ),
+    counter(
+      "room_copies_delivered_total",
+      "Copies of room frames handed to a member's socket at once.",
+      counters.roomCopiesDelivered,
+    ),
+    counter(
+      "room_copies_queued_total",
+      "Copies of room frames queued for an offline or backpressured member.",
+      counters.roomCopiesQueued,
+    ),
+    counter(
+      "room_joins_total",
+      "room_join frames accepted.",
+      counters.roomJoins,
+    ),
+    counter(
+      "room_leaves_total",
+      "room_leave frames accepted.",
+      counters.roomLeaves,
+    ),
+    gauge(
+      "rooms",
+      "Rooms whose membership the relay holds.",
+      gauges.rooms ?? 0,
     ),
     ...([
       [
@@ -156,6 +202,7 @@ export function renderRelayMetrics(
       help: "Resident memory size in bytes.",
       samples: [{ value: memory.rss }],
     },
+    ...extra,
   ]);
 }
 

@@ -7,6 +7,8 @@
  * @module
  */
 
+import type { RelayLimits } from "./config.ts";
+
 /** A frame waiting for its recipient: a chat frame, or an ack for its sender. */
 export interface QueuedFrame {
   /** The frame exactly as received; forwarded unchanged. */
@@ -49,9 +51,120 @@ export interface OfflineQueueLimits {
   senderShare: number;
 }
 
-interface Held {
+/** Frames and bytes waiting: a whole queue, or one sender's part of it. */
+export interface Held {
   frames: number;
   bytes: number;
+}
+
+/**
+ * The queue bounds of the relay's settings, for one relay's queues and the
+ * cluster's ledger alike.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { DEFAULT_LIMITS } from "./config.ts";
+ * import { queueLimits } from "./offline_queue.ts";
+ *
+ * assertEquals(queueLimits(DEFAULT_LIMITS).maxFrames, DEFAULT_LIMITS.queueMaxFrames);
+ * ```
+ */
+export function queueLimits(limits: RelayLimits): OfflineQueueLimits {
+  return {
+    maxFrames: limits.queueMaxFrames,
+    maxBytes: limits.queueMaxBytes,
+    totalBytes: limits.queueTotalBytes,
+    maxAgeMs: limits.queueMaxAgeMs,
+    senderShare: limits.senderShare,
+  };
+}
+
+/** The bounds of {@linkcode OfflineQueueLimits} that frames fit within. */
+export type FitLimits = Pick<
+  OfflineQueueLimits,
+  "maxFrames" | "maxBytes" | "totalBytes" | "senderShare"
+>;
+
+/**
+ * Why a frame of `bytes` does not fit beside what a recipient's queue
+ * holds, or `undefined`. The cluster's ledger (queue_ledger.ts) applies the
+ * same checks as {@linkcode OfflineQueues}, in the same order.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { queueRefusal } from "./offline_queue.ts";
+ *
+ * const limits = { maxFrames: 2, maxBytes: 10, totalBytes: 20, senderShare: 1 };
+ * assertEquals(queueRefusal(limits, { frames: 2, bytes: 0 }, 1), "queue_full");
+ * assertEquals(queueRefusal(limits, { frames: 1, bytes: 8 }, 3), "queue_bytes");
+ * assertEquals(queueRefusal(limits, { frames: 1, bytes: 8 }, 2), undefined);
+ * ```
+ */
+export function queueRefusal(
+  limits: FitLimits,
+  queue: Held,
+  bytes: number,
+): QueueRefusal | undefined {
+  if (queue.frames >= limits.maxFrames) return "queue_full";
+  if (queue.bytes + bytes > limits.maxBytes) return "queue_bytes";
+  return undefined;
+}
+
+/**
+ * Why a frame of `bytes` from a sender that holds `held` in a recipient's
+ * queue is past the sender's share of that queue, or `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { heldRefusal } from "./offline_queue.ts";
+ *
+ * const limits = { maxFrames: 8, maxBytes: 40, totalBytes: 80, senderShare: 0.25 };
+ * assertEquals(heldRefusal(limits, undefined, 10), undefined);
+ * assertEquals(heldRefusal(limits, { frames: 2, bytes: 2 }, 1), "queue_full");
+ * assertEquals(heldRefusal(limits, { frames: 1, bytes: 10 }, 1), "queue_bytes");
+ * ```
+ */
+export function heldRefusal(
+  limits: FitLimits,
+  held: Held | undefined,
+  bytes: number,
+): QueueRefusal | undefined {
+  if (!held) return undefined;
+  const { senderShare, maxFrames, maxBytes } = limits;
+  if (held.frames >= Math.max(1, Math.floor(senderShare * maxFrames))) {
+    return "queue_full";
+  }
+  if (held.bytes + bytes > senderShare * maxBytes) return "queue_bytes";
+  return undefined;
+}
+
+/**
+ * Why a frame of `bytes` from a sender that holds `total` bytes in all
+ * queues is past its share of them (`relay_full`), or `undefined`: a sender
+ * holding nothing always gets one frame in.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { senderRefusal } from "./offline_queue.ts";
+ *
+ * const limits = { maxFrames: 8, maxBytes: 40, totalBytes: 80, senderShare: 0.25 };
+ * assertEquals(senderRefusal(limits, 0, 30), undefined);
+ * assertEquals(senderRefusal(limits, 12, 9), "relay_full");
+ * assertEquals(senderRefusal(limits, 12, 8), undefined);
+ * ```
+ */
+export function senderRefusal(
+  limits: FitLimits,
+  total: number,
+  bytes: number,
+): QueueRefusal | undefined {
+  return total > 0 && total + bytes > limits.senderShare * limits.totalBytes
+    ? "relay_full"
+    : undefined;
 }
 
 interface Queue {
@@ -121,21 +234,37 @@ export class OfflineQueues {
     return queue ? queue.frames.length - queue.head : 0;
   }
 
+  /** Bytes waiting for `recipient`. */
+  bytes(recipient: string): number {
+    return this.#queues.get(recipient)?.bytes ?? 0;
+  }
+
   /** Appends a frame, or returns why it does not fit. */
   push(recipient: string, frame: QueuedFrame): QueueRefusal | undefined {
     const limits = this.#limits;
     const queue: Queue = this.#queues.get(recipient) ??
       { frames: [], head: 0, bytes: 0, bySender: new Map() };
-    if (queue.frames.length - queue.head >= limits.maxFrames) {
-      return "queue_full";
-    }
-    if (queue.bytes + frame.bytes > limits.maxBytes) return "queue_bytes";
+    const waiting = queue.frames.length - queue.head;
+    const full = queueRefusal(
+      limits,
+      { frames: waiting, bytes: queue.bytes },
+      frame.bytes,
+    );
+    if (full) return full;
     if (this.#totalBytes + frame.bytes > limits.totalBytes) {
       return "relay_full";
     }
     const { sender } = frame;
     if (sender !== undefined) {
-      const refusal = this.#overShare(queue, sender, frame.bytes);
+      const refusal = heldRefusal(
+        limits,
+        queue.bySender.get(sender),
+        frame.bytes,
+      ) ?? senderRefusal(
+        limits,
+        this.#bytesBySender.get(sender) ?? 0,
+        frame.bytes,
+      );
       if (refusal) return refusal;
       const held = queue.bySender.get(sender) ?? { frames: 0, bytes: 0 };
       held.frames++;
@@ -187,26 +316,6 @@ export class OfflineQueues {
       }
     }
     return expired;
-  }
-
-  #overShare(
-    queue: Queue,
-    sender: string,
-    bytes: number,
-  ): QueueRefusal | undefined {
-    const { senderShare, maxFrames, maxBytes, totalBytes } = this.#limits;
-    const held = queue.bySender.get(sender);
-    if (held) {
-      if (held.frames >= Math.max(1, Math.floor(senderShare * maxFrames))) {
-        return "queue_full";
-      }
-      if (held.bytes + bytes > senderShare * maxBytes) return "queue_bytes";
-    }
-    const total = this.#bytesBySender.get(sender) ?? 0;
-    if (total > 0 && total + bytes > senderShare * totalBytes) {
-      return "relay_full";
-    }
-    return undefined;
   }
 
   #release(queue: Queue, frame: QueuedFrame): void {

@@ -72,3 +72,53 @@ Deno.test("OnlineDevices sends each list once and keeps it pending for a full so
   assertEquals(bravo.peer.take(), [frame]);
   assertEquals(devices.presencePending, false);
 });
+
+Deno.test("a connection that watches hears only of itself and the devices it watches; others keep the whole list", () => {
+  const { hub, connect, advance } = setupHub();
+  const legacy = connect("Legacy");
+  const watcher = connect();
+  hub.receive(
+    watcher,
+    JSON.stringify({
+      type: "register",
+      device_id: "Watcher",
+      watch: ["Bravo", "Charlie"],
+    }),
+  );
+  const [registered] = watcher.take();
+  assertEquals(registered.online, ["Watcher"]);
+  advance(25);
+  assertEquals(watcher.take(), []);
+  assertEquals(legacy.take(), [{
+    type: "presence",
+    online: ["Legacy", "Watcher"],
+  }]);
+  const bravo = connect("Bravo");
+  const delta = connect("Delta");
+  advance(25);
+  assertEquals(watcher.take(), [{
+    type: "presence",
+    online: ["Bravo", "Watcher"],
+  }]);
+  assertEquals(legacy.take(), [{
+    type: "presence",
+    online: ["Bravo", "Delta", "Legacy", "Watcher"],
+  }]);
+  // Delta is not watched: its going is nothing to the watcher.
+  hub.disconnect(delta, 1000);
+  advance(25);
+  assertEquals(watcher.take(), []);
+  assertEquals(legacy.take().length, 1);
+  hub.disconnect(bravo, 1000);
+  advance(25);
+  assertEquals(watcher.take(), [{ type: "presence", online: ["Watcher"] }]);
+  // A watch frame replaces the list and brings the new one.
+  hub.receive(watcher, '{"type":"watch","devices":["Legacy"]}');
+  advance(25);
+  assertEquals(watcher.take(), [{
+    type: "presence",
+    online: ["Legacy", "Watcher"],
+  }]);
+  hub.receive(watcher, '{"type":"watch","devices":"Legacy"}');
+  assertEquals(watcher.take()[0].code, "bad_field");
+});

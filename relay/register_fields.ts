@@ -1,18 +1,27 @@
 /**
  * The optional fields of a register frame beyond the device id: the
- * `resume` token of a previous connection, the KMS's relay `ticket` and the
- * `proof` that the sender holds the ticket's identity key.
+ * `resume` token of a previous connection, the KMS's relay `ticket`, the
+ * `proof` that the sender holds the ticket's identity key, and the devices
+ * it `watch`es.
  *
  * @module
  */
 
+import { readWatchList } from "../protocol/mod.ts";
+
 /** Outcome of {@linkcode readRegisterFields}. */
 export type RegisterFieldsResult =
-  | { ok: true; resume?: string; ticket?: string; proof?: string }
+  | {
+    ok: true;
+    resume?: string;
+    ticket?: string;
+    proof?: string;
+    watch?: string[];
+  }
   | { ok: false; message: string };
 
 /**
- * Reads `resume`, `ticket` and `proof` of a register frame that `readEnvelope` has
+ * Reads `resume`, `ticket`, `proof` and `watch` of a register frame that `readEnvelope` has
  * already accepted. Register frames carry no message contents, so parsing
  * one whole is safe.
  *
@@ -30,6 +39,10 @@ export type RegisterFieldsResult =
  *   ok: false,
  *   message: "resume must be a string",
  * });
+ * assertEquals(readRegisterFields('{"from":"a","watch":["b"]}'), {
+ *   ok: true,
+ *   watch: ["b"],
+ * });
  * ```
  */
 export function readRegisterFields(
@@ -45,5 +58,8 @@ export function readRegisterFields(
     }
     read[name] = value;
   }
-  return { ok: true, ...read };
+  if (fields.watch === undefined) return { ok: true, ...read };
+  const watch = readWatchList(fields.watch);
+  if (!watch.ok) return { ok: false, message: `watch: ${watch.message}` };
+  return { ok: true, ...read, watch: watch.devices };
 }

@@ -12,7 +12,7 @@
 import { verifyRegistration } from "../protocol/mod.ts";
 import { CloseCode, type Connection } from "./connection.ts";
 import { presenceFrame, registeredFrame } from "./frames.ts";
-import type { HubState } from "./hub_state.ts";
+import type { HubState, Refusal } from "./hub_state.ts";
 import { drain } from "./queue_drain.ts";
 import { readRegisterFields } from "./register_fields.ts";
 import { newResumeToken } from "./resume_token.ts";
@@ -31,7 +31,8 @@ export interface RegisterArrival {
  * ticket's identity key when the hub has the KMS's ticket key (unless the
  * hub is open and the frame has no ticket), refusing and closing on a
  * missing or bad one, then registers it. Returns a promise while
- * the ticket is being checked, `undefined` when it is decided at once.
+ * the ticket is being checked or a cluster claims the id, `undefined` when
+ * it is decided at once.
  *
  * @example
  * ```ts
@@ -82,8 +83,12 @@ export function admit(
   }
   const { kmsKey, open } = hub.admission;
   if (!kmsKey || (open && fields.ticket === undefined)) {
-    register(hub, conn, { deviceId, resume: fields.resume, ticketed: false });
-    return;
+    return claim(hub, conn, {
+      deviceId,
+      resume: fields.resume,
+      ticketed: false,
+      watch: fields.watch,
+    });
   }
   return checkTicket(fields.ticket, {
     kmsKey,
@@ -109,13 +114,54 @@ export function admit(
       hub.close(conn, CloseCode.policyViolation, refusal.code);
       return;
     }
-    register(hub, conn, {
+    await claim(hub, conn, {
       deviceId,
       resume: fields.resume,
       ticketed: true,
       ticketExpiresAt: checked.expiresAt,
+      watch: fields.watch,
     });
   });
+}
+
+// On a node of a cluster, the device id is claimed in the whole cluster
+// first, under the same rule as on one relay (cluster.ts), with the resume
+// token the registration will carry.
+function claim(
+  hub: HubState,
+  conn: Connection,
+  admitted: Admitted,
+): Promise<void> | undefined {
+  if (!hub.cluster) {
+    register(hub, conn, admitted);
+    return;
+  }
+  const token = newResumeToken();
+  return hub.cluster.claim(conn, { ...admitted, token }).then((claimed) => {
+    if (conn.closed) return;
+    if (!claimed.ok) hub.refuse(conn, claimed.refusal);
+    else register(hub, conn, { ...admitted, token });
+  });
+}
+
+/**
+ * The refusal of a device id another open socket holds, here or on another
+ * node of a cluster.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { inUse } from "./registration.ts";
+ *
+ * assertEquals(inUse("Alpha").code, "duplicate_device");
+ * ```
+ */
+export function inUse(deviceId: string): Refusal {
+  return {
+    code: "duplicate_device",
+    message: `${deviceId} is already online; to replace a lost connection, ` +
+      "send the resume token from its registered frame",
+  };
 }
 
 /** An admitted registration. */
@@ -128,11 +174,16 @@ export interface Admitted {
   ticketed: boolean;
   /** When its ticket expires (Unix seconds): the hub closes it then. */
   ticketExpiresAt?: number;
+  /** The devices it watches, from the register frame's `watch`. */
+  watch?: string[];
+  /** Its new resume token, if already chosen (by a cluster claim). */
+  token?: string;
 }
 
 /**
  * Registers `conn` as a device, answering with a `registered` frame that
- * lists who is online and carries a fresh resume token. An open socket
+ * lists who is online (every device, or with `watch` itself and the watched
+ * devices online) and carries a fresh resume token. An open socket
  * already registered as the device is replaced only by a registration with
  * its resume token or with a valid ticket and proof (which prove the
  * identity);
@@ -177,12 +228,7 @@ export function register(
   const existing = hub.devices.get(deviceId);
   if (existing) {
     if (existing.open && !ticketed && resume !== existing.resume) {
-      hub.refuse(conn, {
-        code: "duplicate_device",
-        message:
-          `${deviceId} is already online; to replace a lost connection, ` +
-          "send the resume token from its registered frame",
-      });
+      hub.refuse(conn, inUse(deviceId));
       return;
     }
     hub.log(`${deviceId} moves from #${existing.number} to #${conn.number}`);
@@ -194,11 +240,13 @@ export function register(
         : "replaced by a new connection",
     );
   }
-  conn.resume = newResumeToken();
+  conn.resume = admitted.token ?? newResumeToken();
   conn.ticketExpiresAt = admitted.ticketExpiresAt;
+  if (admitted.watch) hub.devices.watch(conn, admitted.watch);
   hub.devices.add(deviceId, conn);
+  hub.cluster?.attached(conn);
   hub.counters.registrations++;
-  const online = hub.devices.online();
+  const online = hub.devices.onlineFor(conn);
   conn.presence = presenceFrame(online);
   hub.sendControl(
     conn,
@@ -207,7 +255,7 @@ export function register(
   const waiting = hub.queues.size(deviceId);
   hub.log(
     `register ${conn.name}${ticketed ? " with a ticket" : ""}: ` +
-      `${online.length} online` +
+      `${hub.devices.size} online` +
       (waiting > 0 ? `, ${waiting} queued for it` : ""),
   );
   if (waiting > 0) drain(hub, conn);

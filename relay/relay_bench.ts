@@ -10,157 +10,37 @@
  * carry the whole online list, so 5,000 registrations would measure presence
  * traffic (on the order of 5,000² device ids), not connections.
  *
+ * First the same throughput and latency runs (the load of
+ * `_test_bench_load.ts`) drive the seeds' 20-line Python relay
+ * (`_test_bench_seed.ts`), in its own process, with the same pairs, frame
+ * size and window: the relay must carry at least twice as much with
+ * its acks on. Both report their CPU time per 1,000 frames from
+ * /proc/PID/stat, since on this 2-core machine the load generator in this
+ * process competes with the relay and bounds the messages per second.
+ *
  * Run with `deno run -P=bench relay/relay_bench.ts`.
  *
  * @module
  */
 
-import { percentiles } from "../quantum/bb84_bench.ts";
+import {
+  closeAll,
+  FRAME_BYTES,
+  measure,
+  open,
+  PAIRS,
+  queueCost,
+  RELAY_LOAD,
+  report,
+  reportQueue,
+  SEED_LOAD,
+  WINDOW,
+} from "./_test_bench_load.ts";
+import { startSeedRelay } from "./_test_bench_seed.ts";
+import { natsMissing, startNats, startNode } from "./_test_nats.ts";
 import { startRelay, type TestRelay } from "./_test_relay.ts";
 
-const PAIRS = 50;
-const FRAME_BYTES = 256;
-const WINDOW = 32;
-const PACED_RATE = 10_000;
 const IDLE_CONNECTIONS = 5_000;
-
-interface Pair {
-  index: number;
-  sender: WebSocket;
-  receiver: WebSocket;
-}
-
-const PAD = "a".repeat(FRAME_BYTES);
-
-/** A chat frame of exactly {@linkcode FRAME_BYTES} bytes. */
-function chatFrame(pair: number, seq: number): string {
-  const head = `{"type":"chat","sender":"bench-s${pair}",` +
-    `"recipient":"bench-r${pair}","nonce":"${"0".repeat(24)}",` +
-    `"timestamp":1700000000,"id":"m-${pair}-${seq}","key_id":"k-1",` +
-    `"seq":${seq},"ciphertext":"`;
-  return head + PAD.slice(head.length + 2) + '"}';
-}
-
-function open(url: string): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url);
-    socket.onopen = () => resolve(socket);
-    socket.onerror = () => reject(new Error(`cannot connect to ${url}`));
-  });
-}
-
-async function register(url: string, deviceId: string): Promise<WebSocket> {
-  const socket = await open(url);
-  await new Promise<void>((resolve, reject) => {
-    socket.onmessage = (event) => {
-      if (String(event.data).startsWith('{"type":"registered"')) resolve();
-      else if (String(event.data).startsWith('{"type":"error"')) {
-        reject(new Error(`register ${deviceId}: ${event.data}`));
-      }
-    };
-    socket.send(JSON.stringify({ type: "register", device_id: deviceId }));
-  });
-  return socket;
-}
-
-/**
- * Each pair keeps {@linkcode WINDOW} frames in flight for `seconds`; returns
- * frames received per second and acks that were not `delivered`.
- */
-async function throughput(
-  pairs: Pair[],
-  seconds: number,
-): Promise<{ rate: number; notDelivered: number }> {
-  let received = 0;
-  let notDelivered = 0;
-  let running = true;
-  const start = performance.now();
-  await Promise.all(
-    pairs.map(({ index, sender, receiver }) =>
-      new Promise<void>((done) => {
-        let sent = 0;
-        let got = 0;
-        const pump = () => {
-          while (running && sent - got < WINDOW) {
-            sender.send(chatFrame(index, sent++));
-          }
-          if (!running && got === sent) done();
-        };
-        receiver.onmessage = (event) => {
-          if (!String(event.data).startsWith('{"type":"chat"')) return;
-          got++;
-          received++;
-          pump();
-        };
-        sender.onmessage = (event) => {
-          const text = String(event.data);
-          if (text.startsWith('{"type":"ack"') && !text.includes("delivered")) {
-            notDelivered++;
-          }
-        };
-        pump();
-      })
-    ).concat(
-      new Promise<void>((resolve) =>
-        setTimeout(() => {
-          running = false;
-          resolve();
-        }, seconds * 1000)
-      ),
-    ),
-  );
-  return {
-    rate: received / ((performance.now() - start) / 1000),
-    notDelivered,
-  };
-}
-
-/** Sends {@linkcode PACED_RATE} frames per second for `seconds`; returns latencies in ms. */
-async function pacedLatencies(
-  pairs: Pair[],
-  seconds: number,
-): Promise<number[]> {
-  const latencies: number[] = [];
-  const sentAt = pairs.map(() => [] as number[]);
-  for (const { index, receiver } of pairs) {
-    let next = 0;
-    receiver.onmessage = (event) => {
-      if (!String(event.data).startsWith('{"type":"chat"')) return;
-      latencies.push(performance.now() - sentAt[index][next++]);
-    };
-  }
-  // Frames go out evenly spread, round robin over the pairs, as many as are
-  // due whenever the timer wakes: the offered rate stays exact.
-  const start = performance.now();
-  let sent = 0;
-  while (performance.now() - start < seconds * 1000) {
-    const due = Math.floor((performance.now() - start) * PACED_RATE / 1000);
-    for (; sent < due; sent++) {
-      const { index, sender } = pairs[sent % pairs.length];
-      sentAt[index].push(performance.now());
-      sender.send(chatFrame(index, sentAt[index].length));
-    }
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-  const expected = sentAt.reduce((sum, times) => sum + times.length, 0);
-  const deadline = performance.now() + 5000;
-  while (latencies.length < expected) {
-    if (performance.now() > deadline) {
-      throw new Error(`${expected - latencies.length} frames never arrived`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return latencies;
-}
-
-function closeAll(sockets: WebSocket[]): Promise<unknown[]> {
-  return Promise.all(sockets.map((socket) =>
-    new Promise((resolve) => {
-      socket.onclose = resolve;
-      socket.close();
-    })
-  ));
-}
 
 async function idleMemoryPerConnection(relay: TestRelay): Promise<number> {
   const rss = "process_resident_memory_bytes";
@@ -190,60 +70,122 @@ async function idleMemoryPerConnection(relay: TestRelay): Promise<number> {
 // rate limit (2,000 frames/s), which would drop frames and stall the
 // windows: the bench measures the relay, not the limit.
 const RATE_LIMIT = 1_000_000;
+const LOAD_ARGS = [
+  "--rate-limit",
+  String(RATE_LIMIT),
+  // All the load comes from 127.0.0.1: the cap per address is lifted too.
+  "--max-connections-per-address",
+  String(IDLE_CONNECTIONS + 2 * PAIRS),
+];
+// Frames each sender queues for its offline receiver: within its share of
+// the recipient's queue (a quarter of 256 frames by default).
+const QUEUED_PER_PAIR = 60;
+
+/**
+ * Two relay nodes on a nats-server with JetStream: the same load through
+ * one node and across the two, and frames queued in JetStream by node 1
+ * for devices that come back on node 2. CPU is the two nodes' (the
+ * nats-server's is not counted).
+ */
+async function clusterFigures(): Promise<void> {
+  const missing = await natsMissing();
+  if (missing) {
+    console.log(`  cluster: not measured, ${missing}`);
+    return;
+  }
+  await using nats = await startNats();
+  await using node1 = await startNode(nats, "node1", { args: LOAD_ARGS });
+  await using node2 = await startNode(nats, "node2", { args: LOAD_ARGS });
+  const pids = [node1.pid, node2.pid];
+  report(
+    "cluster of 2 nodes, both ends on node 1",
+    await measure({ senders: node1.url, pids }, RELAY_LOAD),
+  );
+  report(
+    "cluster of 2 nodes, senders on node 1, receivers on node 2",
+    await measure(
+      { senders: node1.url, receivers: node2.url, pids },
+      RELAY_LOAD,
+    ),
+  );
+  let perFrame = "";
+  const queued = await queueCost(
+    { senders: node1.url, receivers: node2.url, pids },
+    {
+      perPair: QUEUED_PER_PAIR,
+      async between() {
+        // The JetStream stream's figures, as node 1's /metrics reports them.
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        const metrics = await node1.metrics();
+        const frames = metrics.get("qstcs_relay_jetstream_queue_frames") ?? 0;
+        const bytes = metrics.get("qstcs_relay_jetstream_queue_bytes") ?? 0;
+        if (frames > 0) {
+          perFrame = `; JetStream holds ${
+            Math.round(bytes / frames)
+          } bytes per ${FRAME_BYTES}-byte frame`;
+        }
+      },
+    },
+  );
+  reportQueue(
+    "cluster, queued in JetStream by node 1, drained by node 2",
+    queued,
+  );
+  if (perFrame) console.log(`   ${perFrame.slice(1)}`);
+}
 
 if (import.meta.main) {
-  // All the load comes from 127.0.0.1: the cap per address is lifted too.
-  await using relay = await startRelay({
-    open: true,
-    args: [
-      "--rate-limit",
-      String(RATE_LIMIT),
-      "--max-connections-per-address",
-      String(IDLE_CONNECTIONS + 2 * PAIRS),
-    ],
-  });
-  console.log(
-    "Relay (relay/): the relay process with default limits but " +
-      `--rate-limit ${RATE_LIMIT.toLocaleString("en")}; load from this ` +
-      "process on the same machine",
-  );
-  const pairs: Pair[] = [];
-  for (let index = 0; index < PAIRS; index++) {
-    pairs.push({
-      index,
-      sender: await register(relay.url, `bench-s${index}`),
-      receiver: await register(relay.url, `bench-r${index}`),
-    });
+  const loadBefore = Deno.loadavg()[0];
+  const seed = await (async () => {
+    await using relay = await startSeedRelay();
+    console.log(
+      "Relay (relay/): the seeds' Python relay (seeds/000 Listing 5.4, " +
+        `${relay.versions}) and then the relay process, one after the ` +
+        `other under the same load: ${PAIRS} pairs, ${FRAME_BYTES}-byte ` +
+        `frames, ${WINDOW} in flight per pair, from this process on the ` +
+        "same machine",
+    );
+    return await measure({ senders: relay.url, pids: [relay.pid] }, SEED_LOAD);
+  })();
+  report("seeds' relay, {from, to} frames, no acks", seed);
+  {
+    // Stopped before the cluster runs.
+    await using relay = await startRelay({ open: true, args: LOAD_ARGS });
+    const ours = await measure(
+      { senders: relay.url, pids: [relay.pid] },
+      RELAY_LOAD,
+    );
+    report(
+      `relay (default limits but --rate-limit ${
+        RATE_LIMIT.toLocaleString("en")
+      }), chat frames, acked`,
+      ours,
+    );
+    console.log(
+      `  relay / seeds' relay: ${(ours.rate / seed.rate).toFixed(2)}x the ` +
+        `msgs/s, ${(seed.cpuPerThousand / ours.cpuPerThousand).toFixed(2)}x ` +
+        "the frames per CPU second (target >= 2x; on 2 shared cores the load " +
+        "generator in this process bounds the msgs/s; load average " +
+        `${loadBefore.toFixed(2)} before, ${
+          Deno.loadavg()[0].toFixed(2)
+        } after); relay targets >= 40,000 msgs/s, p99 < 25 ms`,
+    );
+    reportQueue(
+      "relay, frames queued in memory for offline devices",
+      await queueCost(
+        { senders: relay.url, pids: [relay.pid] },
+        { perPair: QUEUED_PER_PAIR },
+      ),
+    );
+    const perConnection = await idleMemoryPerConnection(relay);
+    console.log(
+      `  memory per idle connection at ${
+        IDLE_CONNECTIONS.toLocaleString("en")
+      } connections: ${
+        (perConnection / 1024).toFixed(1)
+      } KiB (target < 30 KiB; ` +
+        "growth of the relay's resident memory, open WebSockets not registered)",
+    );
   }
-  // Let the presence frames of 100 registrations go out first.
-  await new Promise((resolve) => setTimeout(resolve, 200));
-  await throughput(pairs, 1);
-  const flat = await throughput(pairs, 4);
-  console.log(
-    `  1:1 throughput, ${PAIRS} pairs, ${FRAME_BYTES}-byte frames, acked: ${
-      Math.round(flat.rate).toLocaleString("en")
-    } msgs/s (target >= 40,000)` +
-      (flat.notDelivered > 0
-        ? `; ${flat.notDelivered} acks not delivered`
-        : ""),
-  );
-  const latencies = await pacedLatencies(pairs, 5);
-  // The first tenth warms up.
-  const { p50, p99 } = percentiles(
-    latencies.slice(Math.floor(latencies.length / 10)),
-  );
-  console.log(
-    `  latency at ${PACED_RATE.toLocaleString("en")} msgs/s, ${PAIRS} pairs: ` +
-      `p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms (target p99 < 25 ms)`,
-  );
-  await closeAll(pairs.flatMap(({ sender, receiver }) => [sender, receiver]));
-  const perConnection = await idleMemoryPerConnection(relay);
-  console.log(
-    `  memory per idle connection at ${
-      IDLE_CONNECTIONS.toLocaleString("en")
-    } connections: ${
-      (perConnection / 1024).toFixed(1)
-    } KiB (target < 30 KiB; ` +
-      "growth of the relay's resident memory, open WebSockets not registered)",
-  );
+  await clusterFigures();
 }

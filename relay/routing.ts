@@ -1,7 +1,8 @@
 /**
  * Routing a chat frame to one device or to all, and the acks that tell its
  * sender what became of it: delivered, queued behind an offline or full
- * recipient, or dropped with a reason.
+ * recipient, or dropped with a reason. Room fan-out (room_routing.ts) hands
+ * each member's copy over the same way.
  *
  * @module
  */
@@ -14,6 +15,7 @@ import type {
 } from "../protocol/mod.ts";
 import type { Connection } from "./connection.ts";
 import { utf8ByteLength } from "./frame_size.ts";
+import type { QueueRefusal } from "./offline_queue.ts";
 import { ackFrame } from "./frames.ts";
 import type { HubState } from "./hub_state.ts";
 import { increment } from "./metrics.ts";
@@ -75,43 +77,107 @@ export function route(
   conn: Connection,
   arrival: ChatArrival,
 ): void {
-  const { text } = arrival;
   const { sender, recipient, id } = arrival.envelope;
-  const target = hub.devices.get(recipient);
-  if (target && hub.queues.size(recipient) === 0 && hub.canSend(target)) {
-    target.peer.send(text);
-    hub.counters.framesRelayed++;
+  const outcome = handOver(hub, recipient, { text: arrival.text, sender, id });
+  if (typeof outcome === "string") {
+    settleRoute(hub, conn, { sender, recipient, id, outcome });
+  } else {
+    outcome.then((outcome) =>
+      settleRoute(hub, conn, { sender, recipient, id, outcome })
+    );
+  }
+}
+
+function settleRoute(
+  hub: HubState,
+  conn: Connection,
+  routed: { sender: string; recipient: string; id?: string; outcome: Handover },
+): void {
+  const { sender, recipient, id, outcome } = routed;
+  if (outcome === "delivered") {
     ack(hub, conn, { id, status: "delivered" });
     hub.logFrame(`route ${sender} -> ${recipient}: delivered`);
     return;
   }
-  const online = target?.open === true;
-  if (!online) {
+  if (
+    outcome !== "backpressure" && !hub.devices.isOnline(recipient)
+  ) {
     hub.logFrame(
       `WARNING: ${recipient} is offline; holding the frame from ${sender}`,
     );
   }
-  const reason: QueueReason = online ? "backpressure" : "offline";
+  if (outcome !== "offline" && outcome !== "backpressure") {
+    ack(hub, conn, { id, status: "dropped", reason: outcome });
+    hub.logFrame(`route ${sender} -> ${recipient}: dropped (${outcome})`);
+    return;
+  }
+  ack(hub, conn, { id, status: "queued", reason: outcome });
+  hub.logFrame(
+    `route ${sender} -> ${recipient}: queued (${outcome}` +
+      (hub.cluster ? ")" : `, ${hub.queues.size(recipient)} waiting)`),
+  );
+}
+
+/**
+ * What became of one copy of a frame: handed to the recipient's socket,
+ * queued (with why), or refused by the queue (with why).
+ */
+export type Handover =
+  | "delivered"
+  | QueueReason
+  | QueueRefusal
+  | "unavailable";
+
+/**
+ * Hands one copy of a frame to `recipient` when it is online, reading, and
+ * has nothing queued before it; else queues it in the recipient's queue,
+ * within the queue's limits and the sender's share. Counts it; acks are the
+ * caller's. A copy queued without `id` gets no ack when it leaves the queue.
+ * On a node of a cluster, a copy that cannot go to a local socket at once
+ * goes to the cluster, and the outcome comes as a promise.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { DEFAULT_LIMITS } from "./config.ts";
+ * import { HubState } from "./hub_state.ts";
+ * import { handOver } from "./routing.ts";
+ *
+ * const hub = new HubState({ limits: DEFAULT_LIMITS });
+ * assertEquals(handOver(hub, "Bravo", { text: "{}", sender: "Alpha" }), "offline");
+ * assertEquals(hub.queues.size("Bravo"), 1);
+ * ```
+ */
+export function handOver(
+  hub: HubState,
+  recipient: string,
+  frame: { text: string; sender: string; id?: string },
+): Handover | Promise<Handover> {
+  const { text } = frame;
+  const target = hub.devices.get(recipient);
+  if (
+    target && hub.queues.size(recipient) === 0 && hub.canSend(target) &&
+    hub.cluster?.backlogged(recipient) !== true
+  ) {
+    target.peer.send(text);
+    hub.counters.framesRelayed++;
+    return "delivered";
+  }
+  if (hub.cluster) return hub.cluster.handOver(recipient, frame);
   const refusal = hub.queues.push(recipient, {
     text,
     bytes: utf8ByteLength(text),
-    sender,
-    id,
+    sender: frame.sender,
+    id: frame.id,
     queuedAt: hub.now(),
   });
   if (refusal) {
     increment(hub.counters.dropped, refusal);
-    ack(hub, conn, { id, status: "dropped", reason: refusal });
-    hub.logFrame(`route ${sender} -> ${recipient}: dropped (${refusal})`);
-    return;
+    return refusal;
   }
   hub.counters.framesQueued++;
   if (target) hub.congested.add(target);
-  ack(hub, conn, { id, status: "queued", reason });
-  hub.logFrame(
-    `route ${sender} -> ${recipient}: queued (${reason}, ` +
-      `${hub.queues.size(recipient)} waiting)`,
-  );
+  return target?.open === true ? "backpressure" : "offline";
 }
 
 /**
@@ -167,6 +233,32 @@ export function broadcast(
     }
   }
   hub.counters.framesRelayed += delivered;
+  const remote = hub.cluster &&
+    [...hub.cluster.remoteDevices()].map((device) =>
+      hub.cluster!.handOver(device, { text, sender: conn.deviceId! }, {
+        live: true,
+      })
+    );
+  if (!remote || remote.length === 0) {
+    settleBroadcast(hub, conn, { id, delivered, dropped });
+    return;
+  }
+  Promise.all(remote).then((outcomes) => {
+    for (const outcome of outcomes) {
+      // The node that holds a device counts what it relays to it.
+      if (outcome === "delivered") delivered++;
+      else if (outcome !== "offline") dropped++;
+    }
+    settleBroadcast(hub, conn, { id, delivered, dropped });
+  });
+}
+
+function settleBroadcast(
+  hub: HubState,
+  conn: Connection,
+  counts: { id?: string; delivered: number; dropped: number },
+): void {
+  const { id, delivered, dropped } = counts;
   const reason: DropReason | undefined = dropped > 0
     ? "backpressure"
     : delivered === 0
@@ -189,6 +281,11 @@ export function broadcast(
 /** Acks a frame to the connection that sent it, if the frame had an id. */
 export function ack(hub: HubState, conn: Connection, receipt: Receipt): void {
   const { id, ...ack } = receipt;
+  if (conn.deviceId !== undefined) {
+    hub.counters.devices.count(conn.deviceId, {
+      dropped: receipt.status === "dropped",
+    });
+  }
   if (id !== undefined) {
     hub.sendControl(conn, ackFrame({ type: "ack", id, ...ack }));
   }
@@ -209,6 +306,8 @@ export function tell(
   const conn = hub.devices.get(sender);
   if (conn) {
     hub.sendControl(conn, text);
+  } else if (hub.cluster) {
+    hub.cluster.tell(sender, text);
   } else {
     hub.queues.push(sender, {
       text,

@@ -1,7 +1,7 @@
 /**
  * The relay's plain HTTP answers, on its WebSocket port: `GET /healthz`,
- * `GET /metrics`, 426 at `/` for a request that is not an upgrade, 404
- * elsewhere. Upgrades go to websocket_server.ts.
+ * `GET /metrics`, `GET /devices` with the admin token (only when the relay
+ * has one), 426 at `/` for a request that is not an upgrade, 404 elsewhere. Upgrades go to websocket_server.ts.
  *
  * @module
  */
@@ -9,6 +9,7 @@
 import type { GuardedHandler } from "../common/guarded_server.ts";
 import type { Hub } from "./hub.ts";
 import { renderRelayMetrics } from "./metrics.ts";
+import { isAdmin } from "./device_report.ts";
 
 /**
  * Creates the fetch-style handler of the relay's HTTP answers.
@@ -33,15 +34,35 @@ import { renderRelayMetrics } from "./metrics.ts";
  * });
  * ```
  */
-export function createRelayHandler(hub: Hub): GuardedHandler {
+export function createRelayHandler(
+  hub: Hub,
+  options: { adminToken?: string } = {},
+): GuardedHandler {
+  const { adminToken } = options;
   return (request) => {
     const { pathname } = new URL(request.url);
+    if (adminToken !== undefined && pathname === "/devices") {
+      if (request.method !== "GET") {
+        return Response.json({ message: "GET only" }, { status: 405 });
+      }
+      return isAdmin(request, adminToken)
+        ? Response.json(hub.deviceReport())
+        : Response.json({ message: "the relay's admin token is required" }, {
+          status: 401,
+          headers: { "www-authenticate": "Bearer" },
+        });
+    }
     if (request.method === "GET" && pathname === "/healthz") {
       const { connections, devices } = hub.gauges();
       return Response.json({ status: "ok", connections, devices });
     }
     if (request.method === "GET" && pathname === "/metrics") {
-      return new Response(renderRelayMetrics(hub.counters, hub.gauges()), {
+      const text = renderRelayMetrics(
+        hub.counters,
+        hub.gauges(),
+        hub.cluster?.metrics(),
+      );
+      return new Response(text, {
         headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
       });
     }

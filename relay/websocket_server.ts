@@ -5,7 +5,9 @@
  * and the relay then drops the connection at once, so an oversize frame is
  * never buffered whole; Deno's own WebSocket server reads up to 64 MiB of a
  * message before anyone can measure it. Compression (permessage-deflate) is
- * off, so no frame can inflate into more than it weighed on the wire.
+ * off, so no frame can inflate into more than it weighed on the wire. The hub
+ * sees each socket as a {@linkcode BatchedPeer}: the frames of one event-loop
+ * turn leave in one write.
  *
  * @module
  */
@@ -17,6 +19,7 @@ import { type RawData, type WebSocket, WebSocketServer } from "ws";
 import type { RelayLimits } from "./config.ts";
 import { CloseCode, describe, type Hub } from "./hub.ts";
 import { Heartbeat } from "./heartbeat.ts";
+import { BatchedPeer, type Corkable } from "./write_batch.ts";
 
 /** Options for {@linkcode RelaySockets}. */
 export interface RelaySocketsOptions extends
@@ -58,7 +61,7 @@ export class RelaySockets {
   #hub: Hub;
   #options: RelaySocketsOptions;
   #server: WebSocketServer;
-  #heartbeat: Heartbeat<WebSocket>;
+  #heartbeat: Heartbeat<BatchedPeer>;
   #sweeper: ReturnType<typeof setInterval>;
 
   /** Starts the idle timer; no sockets yet. */
@@ -114,32 +117,39 @@ export class RelaySockets {
     const hub = this.#hub;
     const heartbeat = this.#heartbeat;
     const log = this.#options.log ?? (() => {});
-    hub.connect(ws, label);
-    heartbeat.add(ws, performance.now());
+    // `_socket` is ws's own field for the TCP socket (ws has no public API
+    // for it; the import map pins ws).
+    const peer = new BatchedPeer(
+      ws,
+      (ws as unknown as { _socket: Corkable })._socket,
+    );
+    hub.connect(peer, label);
+    heartbeat.add(peer, performance.now());
     ws.on("message", (data: RawData, isBinary: boolean) => {
-      heartbeat.heard(ws);
+      heartbeat.heard(peer);
       try {
-        hub.receive(ws, isBinary ? data : data.toString());
+        hub.receive(peer, isBinary ? data : data.toString());
       } catch (error) {
         log(`internal error on ${label}: ${describe(error)}`);
-        hub.close(ws, CloseCode.internalError, "internal error");
+        hub.close(peer, CloseCode.internalError, "internal error");
       }
     });
     // Pongs keep a registered socket alive; an unregistered one is closed at
     // the hub's REGISTER_TIMEOUT_MS whatever it sends.
-    const alive = () => heartbeat.heard(ws);
+    const alive = () => heartbeat.heard(peer);
     ws.on("pong", alive);
     ws.on("ping", alive);
     // ws has already sent its close frame (1009 for a frame over the hard
-    // limit); dropping the connection stops the rest from being read.
+    // limit), maybe still corked behind this turn's frames; dropping the connection stops the rest from being read.
     ws.on("error", (error: Error & { code?: string }) => {
       const code = ERROR_CLOSE_CODES[error.code ?? ""] ?? 1002;
-      hub.close(ws, code, error.code ?? "protocol error");
+      hub.close(peer, code, error.code ?? "protocol error");
+      peer.flush();
       ws.terminate();
     });
     ws.on("close", (code: number) => {
-      heartbeat.delete(ws);
-      hub.disconnect(ws, code);
+      heartbeat.delete(peer);
+      hub.disconnect(peer, code);
     });
   }
 }
