@@ -27,6 +27,7 @@ import {
 } from "../common/service_process.ts";
 import { parseCredentials, type Role } from "../protocol/mod.ts";
 import { TICKET_PUBLIC_KEY_FILE } from "../protocol/mod.ts";
+import { waitUntil } from "../testing/wait.ts";
 
 /** Generous deadline for anything a loaded two-core machine must do. */
 export const WAIT_MS = 30_000;
@@ -152,6 +153,11 @@ export class RestartableRelay {
   async stop(): Promise<void> {
     await this.#relay?.process.stop();
     this.#relay = undefined;
+  }
+
+  /** What the running relay process printed (its log). */
+  output(): string {
+    return this.#relay?.process.output ?? "";
   }
 
   /** Kills the process without a goodbye (SIGKILL), as a crash would. */
@@ -356,17 +362,12 @@ export async function waitForCount(
   pattern: RegExp,
   options: { count: number; timeoutMs?: number },
 ): Promise<void> {
-  const deadline = Date.now() + (options.timeoutMs ?? WAIT_MS);
-  while (linesMatching(process, pattern).length < options.count) {
-    if (Date.now() > deadline) {
-      throw new Error(
-        `fewer than ${options.count} lines matching ${pattern}:\n${
-          process.tail(40)
-        }`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  // Each check splits the whole output: 20 a second are plenty.
+  await waitUntil(
+    () => linesMatching(process, pattern).length >= options.count,
+    () => `${options.count} lines matching ${pattern}:\n${process.tail(40)}`,
+    { timeoutMs: options.timeoutMs ?? WAIT_MS, intervalMs: 50 },
+  );
 }
 
 /**
@@ -377,18 +378,18 @@ export async function waitForEmptyOutbox(
   client: TestClientProcess,
 ): Promise<void> {
   const OUTBOX = /^\[\w+\] {3}outbox: (\d+) unconfirmed/;
-  const deadline = Date.now() + WAIT_MS;
-  while (true) {
-    const seen = linesMatching(client.process, OUTBOX).length;
-    await client.process.type("/status");
-    await waitForCount(client.process, OUTBOX, { count: seen + 1 });
-    const last = linesMatching(client.process, OUTBOX).at(-1)!;
-    if (last.match(OUTBOX)![1] === "0") return;
-    if (Date.now() > deadline) {
-      throw new Error(`outbox never emptied:\n${client.process.tail(40)}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+  // Each check types /status into the client: twice a second.
+  await waitUntil(
+    async () => {
+      const seen = linesMatching(client.process, OUTBOX).length;
+      await client.process.type("/status");
+      await waitForCount(client.process, OUTBOX, { count: seen + 1 });
+      const last = linesMatching(client.process, OUTBOX).at(-1)!;
+      return last.match(OUTBOX)![1] === "0";
+    },
+    () => `an empty outbox:\n${client.process.tail(40)}`,
+    { timeoutMs: WAIT_MS, intervalMs: 500 },
+  );
 }
 
 /**

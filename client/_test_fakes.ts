@@ -37,7 +37,7 @@ export class FakeRelay implements RelayConnection {
     this.events = events;
   }
 
-  send(frame: { id?: string }): boolean {
+  send(frame: { type?: string; id?: string }): boolean {
     if (!this.up) return false;
     this.sent.push(frame as ChatPacket);
     return true;
@@ -188,19 +188,6 @@ export function testKey(keyId = "k-1", qber = 0.02): KmsKey {
     qber,
     status: "GREEN",
   };
-}
-
-/** Waits until `done()` holds, or fails after `ms` naming `what`. */
-export async function until(
-  done: () => boolean,
-  what: string,
-  ms = 5000,
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 /**

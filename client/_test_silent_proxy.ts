@@ -6,6 +6,8 @@
  * @module
  */
 
+import { startCaptureProxy } from "./_test_capture_proxy.ts";
+
 /** A running proxy. */
 export interface SilentProxy extends AsyncDisposable {
   /** `http://127.0.0.1:PORT`. */
@@ -16,46 +18,6 @@ export interface SilentProxy extends AsyncDisposable {
 
 /** Starts a proxy to `127.0.0.1:upstreamPort`, silent at first. */
 export function startSilentProxy(upstreamPort: number): SilentProxy {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const open = new Set<Deno.Conn>();
-  const proxy: SilentProxy = {
-    url: `http://127.0.0.1:${listener.addr.port}`,
-    silent: true,
-    async [Symbol.asyncDispose]() {
-      listener.close();
-      for (const conn of open) {
-        try {
-          conn.close();
-        } catch {
-          // closed by its own end meanwhile
-        }
-      }
-      await accepting;
-    },
-  };
-  const pass = async (client: Deno.Conn) => {
-    const upstream = await Deno.connect({
-      hostname: "127.0.0.1",
-      port: upstreamPort,
-    });
-    open.add(upstream);
-    await Promise.allSettled([
-      client.readable.pipeTo(upstream.writable),
-      upstream.readable.pipeTo(client.writable),
-    ]);
-    open.delete(upstream);
-  };
-  const accepting = (async () => {
-    try {
-      for await (const conn of listener) {
-        open.add(conn);
-        if (!proxy.silent) {
-          pass(conn).catch(() => {}).finally(() => open.delete(conn));
-        }
-      }
-    } catch {
-      // closed
-    }
-  })();
-  return proxy;
+  const proxy = startCaptureProxy(upstreamPort, { silent: true });
+  return Object.assign(proxy, { url: `http://${proxy.address}` });
 }

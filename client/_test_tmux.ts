@@ -5,6 +5,7 @@
  * @module
  */
 
+import { waitUntil } from "../testing/wait.ts";
 import { WAIT_MS } from "./_test_client.ts";
 
 /** A tmux server of its own, so the test never touches a user's sessions. */
@@ -60,15 +61,14 @@ export class Tmux {
 
   /** Waits until the screen of `window` matches `pattern`. */
   async waitFor(window: string, pattern: RegExp): Promise<string> {
-    const deadline = Date.now() + WAIT_MS;
-    while (true) {
-      const screen = await this.screen(window);
-      if (pattern.test(screen)) return screen;
-      if (Date.now() > deadline) {
-        throw new Error(`${window}: no ${pattern} on screen:\n${screen}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    let screen = "";
+    // Each check runs tmux: ten a second at most.
+    await waitUntil(
+      async () => pattern.test(screen = await this.screen(window)),
+      () => `${pattern} on the screen of ${window}:\n${screen}`,
+      { timeoutMs: WAIT_MS, intervalMs: 100 },
+    );
+    return screen;
   }
 
   /** Ends the tmux server and every window in it. */

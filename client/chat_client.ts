@@ -24,22 +24,28 @@ import { HandshakeAuth } from "./handshake_auth.ts";
 import { Inbox } from "./inbox.ts";
 import { Incoming } from "./incoming.ts";
 import { httpKms, type KmsApi, type KmsKey } from "./kms_client.ts";
+import { httpRoomKms, type RoomKmsApi } from "./kms_rooms.ts";
 import type { LineSource } from "./line_reader.ts";
 import { Composer } from "./composer.ts";
 import { KeptChat } from "./kept_chat.ts";
+import { Leaving } from "./leaving.ts";
+import { VoiceNotes } from "./voice_commands.ts";
+import { KmsNews } from "./kms_news.ts";
 import { LineOrder } from "./line_order.ts";
+import { lineShower } from "./shown_line.ts";
 import { LinkWatch } from "./link_watch.ts";
 import { type ClientEvent, describe } from "./messages.ts";
 import { relayEvents } from "./relay_events.ts";
 import { type RelayConnection, RelayLink } from "./relay_link.ts";
-import { RelayTickets, type TicketEvent } from "./relay_tickets.ts";
-import { type KeyEvent, SessionKeys } from "./session_keys.ts";
+import { RelayTickets } from "./relay_tickets.ts";
+import { engineProtocol } from "./room_engine_protocol.ts";
+import { type RoomSetup, setUpRooms } from "./room_setup.ts";
+import type { RoomsOptions } from "./rooms.ts";
+import { SessionKeys } from "./session_keys.ts";
 import type { Terminal } from "./terminal.ts";
 
 /** An unanswered ML-KEM offer is sent again after this long (peer online). */
 const REOFFER_MS = 8000;
-/** How long end of input waits for receipts. */
-const EOF_WAIT_MS = 10_000;
 const TICK_MS = 1000;
 
 /** Options for {@linkcode ChatClient}. */
@@ -54,6 +60,10 @@ export interface ChatClientOptions {
   relay?: RelayConnection;
   /** The KMS. Default: {@linkcode httpKms} at `config.kmsUrl`. */
   kms?: KmsApi;
+  /** The KMS's room routes. Default: {@linkcode httpRoomKms}. */
+  roomKms?: RoomKmsApi;
+  /** The rooms' sender-key engine. Default: {@linkcode engineProtocol}'s. */
+  roomProtocol?: RoomsOptions["protocol"];
 }
 
 /**
@@ -90,6 +100,9 @@ export class ChatClient {
   readonly #delivery: Delivery;
   readonly #incoming: Incoming;
   readonly #order: LineOrder;
+  readonly #rooms: RoomSetup;
+  readonly #leaving: Leaving;
+  readonly #news: KmsNews;
   readonly #kept: KeptChat;
   readonly #composer = new Composer({ say: (event) => this.#say(event) });
   readonly #tickets: RelayTickets;
@@ -97,8 +110,6 @@ export class ChatClient {
   readonly #stop = new AbortController();
   readonly #done = Promise.withResolvers<number>();
   #relayStarted = false;
-  #eofDeadline?: number;
-  #tokenHinted = false;
 
   /** Creates a client; {@linkcode ChatClient.run} starts it. */
   constructor(config: ClientConfig, options: ChatClientOptions) {
@@ -106,13 +117,25 @@ export class ChatClient {
     this.#terminal = options.terminal;
     this.#input = options.input;
     const kms = options.kms ?? httpKms(config.kmsUrl, config);
-    const onEvent = (event: ClientEvent) => this.#say(event);
+    const voice = new VoiceNotes({
+      dir: `${options.state.dir ?? "state"}/voice`,
+      recorder: config.recorder,
+      attach: (item) => this.#actions.attach(item),
+      say: (event) => this.#say(event),
+    });
+    const onEvent = (event: ClientEvent) => this.#say(voice.numbered(event));
+    this.#news = new KmsNews({
+      config,
+      say: onEvent,
+      link: () => this.#link,
+      adopt: (key) => this.#adopt(key),
+    });
     const { identity, pins } = options.state;
     const tickets = new RelayTickets({
       kms,
       publicKey: identity.publicKey,
       pins,
-      onEvent: (event) => this.#onTicketEvent(event),
+      onEvent: (event) => this.#news.onTicketEvent(event),
       signal: this.#stop.signal,
     });
     this.#tickets = tickets;
@@ -137,18 +160,20 @@ export class ChatClient {
     });
     this.#conversation = conversation;
     this.#relay = options.relay ??
-      new RelayLink(config.relayUrl, {
+      new RelayLink(config.relayUrls ?? config.relayUrl, {
         deviceId: config.deviceId,
         ticket: () => tickets.ticket,
         renewTicket: () => tickets.renew(),
         prove: (nonce) =>
           proveRegistration(identity, { nonce, deviceId: config.deviceId }),
+        // Presence of the direct peer only; room members come with rooms.
+        watch: () => [conversation.peer],
       });
     const send = (packet: ChatPacket) => this.#relay.send(packet);
     this.#keys = new SessionKeys({
       kms,
       peer: () => conversation.peer,
-      onEvent: (event) => this.#onKeyEvent(event),
+      onEvent: (event) => this.#news.onKeyEvent(event),
       signal: this.#stop.signal,
     });
     this.#delivery = new Delivery({
@@ -163,39 +188,54 @@ export class ChatClient {
       terminal: this.#terminal,
       say: onEvent,
     });
+    this.#leaving = new Leaving({
+      outbox: this.#delivery.outbox,
+      kept: this.#kept,
+      say: onEvent,
+      finish: (code) => this.#finish(code),
+    });
+    const show = lineShower(this.#terminal, onEvent);
     this.#order = new LineOrder({
       show: (line) => {
         this.#kept.received(line);
-        if (line.late) {
-          this.#say({
-            kind: "late_line",
-            sender: line.sender,
-            writtenAt: line.writtenAt,
-          });
-        }
-        this.#terminal.message(line.sender, line.text, {
-          at: new Date(line.writtenAt),
-        });
+        show(line);
       },
+    });
+    const inbox = new Inbox({
+      maxFileBytes: config.maxFileBytes,
+      seen: this.#kept.seen(),
+    });
+    this.#rooms = setUpRooms({
+      config,
+      kms: options.roomKms ?? httpRoomKms(config.kmsUrl, config),
+      relay: this.#relay,
+      conversation,
+      outbox: this.#delivery.outbox,
+      inbox,
+      kept: this.#kept,
+      show,
+      protocol: options.roomProtocol ??
+        engineProtocol({ deviceId: config.deviceId, identity, tickets, pins }),
+      peer: (name) => this.#actions.peer(name),
+      say: onEvent,
+      print: (text) => this.#terminal.status("info", text),
     });
     this.#incoming = new Incoming({
       conversation,
       keys: this.#keys,
-      inbox: new Inbox({
-        maxFileBytes: config.maxFileBytes,
-        seen: this.#kept.seen(),
-      }),
+      inbox,
       delivery: this.#delivery,
       send,
       onEvent,
       onMessage: (sender, line) => this.#order.take(sender, line),
-      onReceipt: () => this.#checkEndOfInput(),
+      onReceipt: () => this.#leaving.check(),
     });
     this.#link = new LinkWatch(kms, {
       onEvent,
       onRed: () => {
         conversation.linkRed = true;
         conversation.channel.suspend();
+        this.#rooms.rooms.suspend();
         // The relay was lost before the link turned RED: now both are
         // known, the router's cut.
         if (this.#relayStarted && !conversation.connected) {
@@ -205,22 +245,32 @@ export class ChatClient {
       onGreen: () => {
         conversation.linkRed = false;
         void this.#keys.rekey();
+        // A reset moved every room to a new epoch: re-read and re-key.
+        void this.#rooms.rooms.refresh();
       },
     });
-    this.#actions = chatCommands({
-      config,
-      conversation,
-      delivery: this.#delivery,
-      keys: this.#keys,
-      auth,
-      link: this.#link,
-      relayStarted: () => this.#relayStarted,
-      say: onEvent,
-      print: (text) => this.#terminal.status("info", text),
-      history: (count) => this.#kept.show(count),
-      compose: () => this.#composer.start(),
-      quit: () => this.quit(),
-    });
+    const roomActions = this.#rooms.actions;
+    this.#actions = {
+      ...roomActions,
+      voice: (seconds) => voice.record(seconds),
+      play: (n) => voice.play(n),
+      ...chatCommands({
+        config,
+        conversation,
+        delivery: this.#delivery,
+        keys: this.#keys,
+        auth,
+        link: this.#link,
+        relayStarted: () => this.#relayStarted,
+        say: onEvent,
+        print: (text) => this.#terminal.status("info", text),
+        history: (count) => this.#kept.show(count),
+        compose: () => this.#composer.start(),
+        quit: () => this.quit(),
+        relay: this.#relay,
+        room: roomActions,
+      }),
+    };
   }
 
   /**
@@ -229,12 +279,14 @@ export class ChatClient {
    * left messages unconfirmed.
    */
   async run(): Promise<number> {
-    const { deviceId, kmsUrl, relayUrl } = this.#config;
+    const { deviceId, kmsUrl, relayUrls } = this.#config;
+    const relayUrl = relayUrls?.join(", ") ?? this.#config.relayUrl;
     const peer = this.#conversation.peer;
     this.#terminal.label = `[${shortName(deviceId)}]`;
     this.#say({ kind: "banner", deviceId, peer, kmsUrl, relayUrl });
     this.#say({ kind: "hint" });
     this.#kept.start();
+    this.#rooms.start().catch((error) => this.#fail(error));
     this.#terminal.setPrompt(`${deviceId}> `);
     this.#link.start();
     const ticker = setInterval(() => this.#tick(), TICK_MS);
@@ -249,6 +301,7 @@ export class ChatClient {
         delivery: this.#delivery,
         incoming: this.#incoming,
         keys: this.#keys,
+        rooms: this.#rooms.rooms,
         offerAgain: () => this.#offerAgain(),
         say: (event) => this.#say(event),
       }));
@@ -256,6 +309,7 @@ export class ChatClient {
     const code = await this.#done.promise;
     clearInterval(ticker);
     this.#order.close();
+    this.#rooms.close();
     await Promise.allSettled([
       this.#link.stop(),
       this.#relay.close(),
@@ -270,13 +324,7 @@ export class ChatClient {
 
   /** Leaves like `/quit`. */
   quit(): void {
-    if (this.#stop.signal.aborted) return;
-    const left = this.#delivery.outbox.entries();
-    if (left.length > 0) this.#say({ kind: "leaving", count: left.length });
-    for (const entry of left) this.#say({ kind: "not_confirmed", entry });
-    this.#kept.leaving();
-    this.#say({ kind: "bye" });
-    this.#finish(0);
+    if (!this.#stop.signal.aborted) this.#leaving.quit();
   }
 
   async #readInput(): Promise<void> {
@@ -284,7 +332,7 @@ export class ChatClient {
       const line = await this.#input.next();
       // Cancelled by a quit: not the user's end of input.
       if (this.#stop.signal.aborted) return;
-      if (line === null) return this.#onEndOfInput();
+      if (line === null) return this.#leaving.endOfInput();
       this.#terminal.showPrompt();
       const command = this.#composer.take(line);
       if (command === undefined) continue;
@@ -296,58 +344,6 @@ export class ChatClient {
         this.#say({ kind: "invalid_command", problem: command.problem });
       }
     }
-  }
-
-  #onEndOfInput(): void {
-    const count = this.#delivery.outbox.size();
-    if (count === 0) return this.#finish(0);
-    this.#eofDeadline = Date.now() + EOF_WAIT_MS;
-    this.#say({ kind: "eof_waiting", count, waitMs: EOF_WAIT_MS });
-  }
-
-  #checkEndOfInput(): void {
-    if (this.#eofDeadline === undefined) return;
-    const left = this.#delivery.outbox.entries();
-    if (left.length === 0) return this.#finish(0);
-    if (Date.now() < this.#eofDeadline) return;
-    for (const entry of left) this.#say({ kind: "not_confirmed", entry });
-    this.#finish(1);
-  }
-
-  #onTicketEvent(event: TicketEvent): void {
-    if (event.kind === "ticket_refused" && event.reason === "unauthorized") {
-      return this.#tokenNeeded();
-    }
-    this.#say(event);
-  }
-
-  // A missing or refused token, from any KMS call: said once.
-  #tokenNeeded(): void {
-    if (this.#tokenHinted) return;
-    this.#tokenHinted = true;
-    const { deviceId, token } = this.#config;
-    this.#say({
-      kind: "token_needed",
-      deviceId,
-      hadToken: token !== undefined,
-    });
-  }
-
-  async #onKeyEvent(event: KeyEvent): Promise<void> {
-    if (
-      event.kind === "no_key" && "failed" in event.cause &&
-      event.cause.httpStatus === 401
-    ) {
-      this.#say(event);
-      return this.#tokenNeeded();
-    }
-    if (event.kind === "refused_red") {
-      return this.#link.report("RED", event.qber ?? this.#link.link?.qber ?? 0);
-    }
-    if (event.kind !== "key_ready") return this.#say(event);
-    this.#link.report(event.key.status, event.key.qber);
-    this.#say(event);
-    await this.#adopt(event.key);
   }
 
   async #adopt(key: KmsKey): Promise<void> {
@@ -370,7 +366,8 @@ export class ChatClient {
       this.#offerAgain();
     }
     if (conversation.canSend) void this.#delivery.flush();
-    this.#checkEndOfInput();
+    void this.#rooms.rooms.tick();
+    this.#leaving.check();
   }
 
   #offerAgain(): void {

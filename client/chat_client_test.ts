@@ -12,8 +12,8 @@ import {
   recordingTerminal,
   testKey,
   testState,
-  until,
 } from "./_test_fakes.ts";
+import { waitUntil } from "../testing/wait.ts";
 import { ChatClient } from "./chat_client.ts";
 import type { ClientConfig } from "./config.ts";
 import { HandshakeAuth } from "./handshake_auth.ts";
@@ -44,7 +44,7 @@ async function started(
   });
   const exit = client.run();
   const saw = (text: string) =>
-    until(() => lines.some((l) => l.includes(text)), text);
+    waitUntil(() => lines.some((l) => l.includes(text)), text);
   return { client, relay, input, lines, exit, saw };
 }
 
@@ -53,7 +53,7 @@ Deno.test("a line goes out under the hybrid key, is acked, confirmed, and the cl
   const kms = new FakeKms([{ ok: true, key }]);
   const { relay, input, lines, exit, saw } = await started(kms);
   await saw("✓ Quantum key established (QBER=2.0%) | Status: GREEN");
-  await until(() => relay.events !== undefined, "the relay started");
+  await waitUntil(() => relay.events !== undefined, "the relay started");
   relay.connect(["Soldier_Alpha", "Soldier_Bravo"]);
   await saw(
     "✓ Connected to the relay as Soldier_Alpha (Soldier_Bravo is online).",
@@ -65,7 +65,7 @@ Deno.test("a line goes out under the hybrid key, is acked, confirmed, and the cl
     peerId: "Soldier_Alpha",
   });
   await bravo.storeKey(key);
-  await until(() => relay.sent.length > 0, "the ML-KEM offer");
+  await waitUntil(() => relay.sent.length > 0, "the ML-KEM offer");
   const answer = await bravo.receive(relay.sent.shift()!);
   if (answer.kind !== "handshake" || !answer.reply) {
     throw new Error(`expected a handshake reply, got ${answer.kind}`);
@@ -76,7 +76,7 @@ Deno.test("a line goes out under the hybrid key, is acked, confirmed, and the cl
   );
 
   input.type("Hold position");
-  await until(() => relay.sent.length > 0, "the message");
+  await waitUntil(() => relay.sent.length > 0, "the message");
   const packet: ChatPacket = relay.sent.shift()!;
   assertEquals(packet.key_id, "k-1+mlkem");
   const got = await bravo.receive(packet);
@@ -166,7 +166,7 @@ Deno.test("relay news: refusals said once, malformed packets and strangers repor
   const { relay, input, exit, saw, lines } = await started(
     new FakeKms([{ ok: true, key: testKey() }]),
   );
-  await until(() => relay.events !== undefined, "the relay started");
+  await waitUntil(() => relay.events !== undefined, "the relay started");
   const refusal = {
     type: "error",
     code: "duplicate_device",
@@ -237,7 +237,7 @@ async function answerOffer(
   key: ReturnType<typeof testKey>,
 ) {
   await bravo.storeKey(key);
-  await until(
+  await waitUntil(
     () => relay.sent.some((p) => p.key_id === key.keyId),
     `the offer under ${key.keyId}`,
   );
@@ -258,7 +258,7 @@ Deno.test("with tickets: Bravo's key is pinned at first contact; a new key stops
     issuer,
   );
   const { relay, input, lines, exit, saw } = await started(kms);
-  await until(() => relay.events !== undefined, "the relay started");
+  await waitUntil(() => relay.events !== undefined, "the relay started");
   relay.connect(["Soldier_Alpha", "Soldier_Bravo"]);
   await answerOffer(relay, await certifiedBravo(issuer), k1);
   await saw(
@@ -286,7 +286,7 @@ Deno.test("with tickets: Bravo's key is pinned at first contact; a new key stops
   await saw(
     "🔐 End-to-end key ready with Soldier_Bravo (ML-KEM-768 + QKD key k-3)",
   );
-  await until(
+  await waitUntil(
     () => relay.sent.some((p) => p.key_id === "k-3+mlkem"),
     "the held line under the new key",
   );
@@ -301,7 +301,7 @@ Deno.test("a KMS without tickets: said once, and the handshake is said to be una
     new FakeKms([{ ok: true, key }]),
   );
   await saw("⚠ This KMS issues no relay tickets");
-  await until(() => relay.events !== undefined, "the relay started");
+  await waitUntil(() => relay.events !== undefined, "the relay started");
   relay.connect(["Soldier_Alpha", "Soldier_Bravo"]);
   const bravo = new SecureChannel({
     deviceId: "Soldier_Bravo",
@@ -340,7 +340,7 @@ Deno.test("a refused token is explained once, with the enroll command", async ()
 Deno.test("the relay lost, then the link RED: the alarm comes when both are known", async () => {
   const kms = new FakeKms([{ ok: true, key: testKey() }]);
   const { relay, input, exit, saw, lines } = await started(kms);
-  await until(() => relay.events !== undefined, "the relay started");
+  await waitUntil(() => relay.events !== undefined, "the relay started");
   relay.connect(["Soldier_Alpha", "Soldier_Bravo"]);
   relay.events!.onDown({ wasUp: true, reason: "no answer" });
   await saw("⚠ Lost the relay: a network or relay problem");

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { isDeviceId } from "../protocol/mod.ts";
+import { isDeviceId, type WatchFrame } from "../protocol/mod.ts";
 import { AttachmentError, readAttachment } from "./attachment_file.ts";
 import { type CommandHost, COMMANDS_HELP } from "./commands.ts";
 import type { ClientConfig } from "./config.ts";
@@ -16,6 +16,8 @@ import type { HandshakeAuth } from "./handshake_auth.ts";
 import type { LinkWatch } from "./link_watch.ts";
 import { type ClientEvent, statusLines } from "./messages.ts";
 import type { OutboxItem } from "./outbox.ts";
+import type { RelayConnection } from "./relay_link.ts";
+import type { RoomActions } from "./room_commands.ts";
 import type { SessionKeys } from "./session_keys.ts";
 
 /** Lines `/history` shows without a count. */
@@ -47,13 +49,29 @@ export interface ChatCommandsContext {
   compose: () => void;
   /** Leaves. */
   quit: () => void;
+  /** The relay, told whose presence to report (the new peer). */
+  relay?: Pick<RelayConnection, "send" | "url">;
+  /** The rooms' side: lines and files while talking in a room, `/status`. */
+  room?: Pick<RoomActions, "send" | "statusLines">;
 }
+
+/** An attachment or a voice note. */
+type FileItem = Extract<OutboxItem, { kind: "file" }>;
 
 /** The commands' handlers, and what a typed line does. */
 export interface ChatActions extends CommandHost {
-  /** Sends a typed line to the peer. */
+  /** Sends a typed line to the peer or the room talked in. */
   submit(text: string): void;
+  /** Sends an attachment (a file, a voice note) to the peer or the room. */
+  attach(item: FileItem): void;
 }
+
+/** The commands {@linkcode chatCommands} handles (room_commands.ts the rest). */
+export type PeerActions = Omit<
+  ChatActions,
+  keyof RoomCommandHost | "voice" | "play"
+>;
+type RoomCommandHost = Omit<RoomActions, "send" | "statusLines">;
 
 /**
  * The handlers of the command table for one client.
@@ -62,7 +80,6 @@ export interface ChatActions extends CommandHost {
  * ```ts
  * import { assertEquals } from "@std/assert";
  * import { chatCommands } from "./chat_commands.ts";
- * import { parseCommand } from "./commands.ts";
  * import { Conversation } from "./conversation.ts";
  * import { Delivery } from "./delivery.ts";
  * import { describe } from "./messages.ts";
@@ -88,28 +105,40 @@ export interface ChatActions extends CommandHost {
  *   compose: () => {},
  *   quit: () => {},
  * });
- * const command = parseCommand("/peer Soldier_Charlie");
- * if (command.kind === "command") await command.command.run(actions, command.argument);
+ * actions.peer("Soldier_Charlie");
  * assertEquals(conversation.peer, "Soldier_Charlie");
  * assertEquals(said, ["↔ Now talking to Soldier_Charlie (offline)"]);
  * ```
  */
-export function chatCommands(context: ChatCommandsContext): ChatActions {
+export function chatCommands(context: ChatCommandsContext): PeerActions {
   const { auth, config, conversation, delivery, keys, say } = context;
 
+  const inRoom = () => conversation.room !== undefined && context.room;
   const sendSoon = (item: OutboxItem) => {
     const reason = conversation.heldReason;
     if (reason) say({ kind: "held", reason, item });
     void delivery.flush();
   };
 
+  const attach = (item: FileItem) => {
+    const room = inRoom();
+    const peer = room ? `room ${conversation.room}` : conversation.peer;
+    const { name, data } = item;
+    say({ kind: "sending_file", name, bytes: data.length, peer });
+    if (room) return room.send(item);
+    delivery.outbox.add(peer, item);
+    sendSoon(item);
+  };
+
   return {
     submit(text) {
-      const queued = delivery.queueText(text);
+      const room = inRoom();
+      const queued = delivery.queueText(text, { dryRun: room !== false });
       if (!queued.ok) {
         const max = MAX_MESSAGE_PAYLOAD_BYTES;
         return say({ kind: "line_too_long", size: queued.size, max });
       }
+      if (room) return room.send({ kind: "msg", text });
       sendSoon({ kind: "msg", text });
     },
     help() {
@@ -130,11 +159,13 @@ export function chatCommands(context: ChatCommandsContext): ChatActions {
           : context.relayStarted()
           ? "reconnecting"
           : "not_started",
-        relayUrl: config.relayUrl,
+        // The relay it is on, of several (--relay URL1,URL2).
+        relayUrl: context.relay?.url ?? config.relayUrl,
         outbox: outbox.size(conversation.peer),
         others: outbox.size() - outbox.size(conversation.peer),
       });
       for (const text of lines) context.print(text);
+      for (const text of context.room?.statusLines() ?? []) context.print(text);
     },
     rekey() {
       if (keys.rekeying) return say({ kind: "rekey_busy" });
@@ -174,7 +205,10 @@ export function chatCommands(context: ChatCommandsContext): ChatActions {
       if (name === conversation.peer) return say({ kind: "same_peer", name });
       const previous = conversation.peer;
       const left = delivery.outbox.size(previous);
+      conversation.room = undefined;
       conversation.switchTo(name);
+      const watch: WatchFrame = { type: "watch", devices: [name] };
+      context.relay?.send(watch);
       delivery.forgetReceipts();
       const online = conversation.peerOnline;
       say({ kind: "peer_switched", peer: name, online, previous, left });
@@ -188,12 +222,9 @@ export function chatCommands(context: ChatCommandsContext): ChatActions {
         if (!(error instanceof AttachmentError)) throw error;
         return say({ kind: "attach_failed", path, message: error.message });
       }
-      const { name, data } = file;
-      const peer = conversation.peer;
-      delivery.outbox.add(peer, { kind: "file", name, data });
-      say({ kind: "sending_file", name, bytes: data.length, peer });
-      sendSoon({ kind: "file", name, data });
+      attach({ kind: "file", name: file.name, data: file.data });
     },
+    attach,
     quit: () => context.quit(),
   };
 }

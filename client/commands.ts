@@ -16,6 +16,22 @@ export interface CommandHost {
   rekey(): void;
   /** Talks to another device. */
   peer(name: string): void;
+  /** Joins (or creates) a squad room: `NAME [CAPACITY]`. */
+  join(argument: string): Promise<void>;
+  /** Leaves a room ("" for the one talked in). */
+  leave(name: string): Promise<void>;
+  /** Lists this device's rooms. */
+  rooms(): Promise<void>;
+  /** Lists a room's members and who is online ("" for the one talked in). */
+  who(name: string): void;
+  /** Talks in a room or to a device, whichever `name` is. */
+  to(name: string): void;
+  /** Talks in a room. */
+  room(name: string): void;
+  /** Records a voice note of `seconds` ("" for the default) and sends it. */
+  voice(seconds: string): Promise<void>;
+  /** Plays the voice note received `n`th. */
+  play(n: string): Promise<void>;
   /** Sends a file. */
   file(path: string): Promise<void>;
   /** Prints the safety number with a peer. */
@@ -64,6 +80,49 @@ export const COMMANDS: readonly CommandSpec[] = [
     run: (host, name) => host.peer(name),
   },
   {
+    name: "join",
+    argument: "NAME [N]",
+    help: [
+      "join squad room NAME and talk in it; a new room is created",
+      "with N seats (2 to 16) and you lead it",
+    ],
+    run: (host, argument) => host.join(argument),
+  },
+  {
+    name: "leave",
+    argument: "NAME",
+    optional: true,
+    help: ["leave room NAME (default: the room you talk in)"],
+    run: (host, name) => host.leave(name),
+  },
+  {
+    name: "rooms",
+    help: ["your rooms: epoch, members, who is online"],
+    run: (host) => host.rooms(),
+  },
+  {
+    name: "who",
+    argument: "ROOM",
+    optional: true,
+    help: ["a room's members and who is online (default: this room)"],
+    run: (host, name) => host.who(name),
+  },
+  {
+    name: "to",
+    argument: "NAME",
+    help: [
+      "talk in room NAME or to device NAME (a room of yours first);",
+      "/room NAME and /peer NAME say which",
+    ],
+    run: (host, name) => host.to(name),
+  },
+  {
+    name: "room",
+    argument: "NAME",
+    help: ["talk in room NAME (one of /rooms)"],
+    run: (host, name) => host.room(name),
+  },
+  {
     name: "file",
     argument: "PATH",
     help: [
@@ -71,6 +130,22 @@ export const COMMANDS: readonly CommandSpec[] = [
       "saved by the peer in downloads/<your id>/",
     ],
     run: (host, path) => host.file(path),
+  },
+  {
+    name: "voice",
+    argument: "SECONDS",
+    optional: true,
+    help: [
+      "record a voice note (10 s) and send it, encrypted, to the",
+      "peer or the room (recorder: --recorder, arecord, rec or sox)",
+    ],
+    run: (host, seconds) => host.voice(seconds),
+  },
+  {
+    name: "play",
+    argument: "N",
+    help: ["play voice note N received (aplay or play), or say its file"],
+    run: (host, n) => host.play(n),
   },
   {
     name: "verify",

@@ -72,8 +72,31 @@ Deno.test("each command's handler calls its host method with the argument", asyn
     status: () => calls.push("status"),
     rekey: () => calls.push("rekey"),
     peer: (name) => calls.push(`peer ${name}`),
+    join: (argument) => {
+      calls.push(`join ${argument}`);
+      return Promise.resolve();
+    },
+    leave: (name) => {
+      calls.push(`leave ${name}`);
+      return Promise.resolve();
+    },
+    rooms: () => {
+      calls.push("rooms");
+      return Promise.resolve();
+    },
+    who: (name) => calls.push(`who ${name}`),
+    to: (name) => calls.push(`to ${name}`),
+    room: (name) => calls.push(`room ${name}`),
     file: (path) => {
       calls.push(`file ${path}`);
+      return Promise.resolve();
+    },
+    voice: (seconds) => {
+      calls.push(`voice ${seconds}`);
+      return Promise.resolve();
+    },
+    play: (n) => {
+      calls.push(`play ${n}`);
       return Promise.resolve();
     },
     verify: (peer) => {
@@ -94,7 +117,15 @@ Deno.test("each command's handler calls its host method with the argument", asyn
     "status",
     "rekey",
     "peer x",
+    "join x",
+    "leave x",
+    "rooms",
+    "who x",
+    "to x",
+    "room x",
     "file x",
+    "voice x",
+    "play x",
     "verify x",
     "trust x",
     "compose",
@@ -103,7 +134,8 @@ Deno.test("each command's handler calls its host method with the argument", asyn
   ]);
 });
 
-// /verify and /trust came with the authenticated handshake (issue 13).
+// /verify and /trust came with the authenticated handshake (issue 13), the
+// room commands with squad rooms (issue 17).
 Deno.test("the command list reads as it always has", () => {
   assertEquals(
     COMMANDS_HELP,
@@ -112,8 +144,19 @@ Deno.test("the command list reads as it always has", () => {
   /status            key id, QBER, link status, relay state, unconfirmed messages
   /rekey             fetch a fresh key from the KMS and redo the handshake
   /peer NAME         talk to another device (new key and handshake)
+  /join NAME [N]     join squad room NAME and talk in it; a new room is created
+                     with N seats (2 to 16) and you lead it
+  /leave [NAME]      leave room NAME (default: the room you talk in)
+  /rooms             your rooms: epoch, members, who is online
+  /who [ROOM]        a room's members and who is online (default: this room)
+  /to NAME           talk in room NAME or to device NAME (a room of yours first);
+                     /room NAME and /peer NAME say which
+  /room NAME         talk in room NAME (one of /rooms)
   /file PATH         send a file under the working directory, encrypted,
                      saved by the peer in downloads/<your id>/
+  /voice [SECONDS]   record a voice note (10 s) and send it, encrypted, to the
+                     peer or the room (recorder: --recorder, arecord, rec or sox)
+  /play N            play voice note N received (aplay or play), or say its file
   /verify PEER       the safety number of your and PEER's identity keys:
                      read it to PEER by voice; both must see the same digits
   /trust PEER        accept PEER's changed identity key (after /verify)

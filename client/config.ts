@@ -7,10 +7,17 @@
 
 import { ConfigError } from "../common/cli.ts";
 import { parseArgs } from "../common/std.ts";
-import { isDeviceId, parseCredentials } from "../protocol/mod.ts";
+import {
+  checkRoomName,
+  isDeviceId,
+  isRoomCapacity,
+  MAX_ROOM_CAPACITY,
+  MIN_ROOM_CAPACITY,
+  parseCredentials,
+} from "../protocol/mod.ts";
 import { DEFAULT_MAX_FILE_BYTES } from "./attachments.ts";
 import { DEFAULT_STATE_DIR } from "./client_state.ts";
-import { COMMANDS_HELP } from "./commands.ts";
+import { checkRelays, checkUrl } from "./config_urls.ts";
 
 /** The seed's KMS address. */
 export const DEFAULT_KMS_URL = "http://192.168.1.100:8000";
@@ -26,8 +33,10 @@ export interface ClientConfig {
   peerId: string;
   /** KMS base URL (http or https). */
   kmsUrl: string;
-  /** Relay URL (ws or wss). */
+  /** Relay URL (ws or wss); the first of `relayUrls` if several. */
   relayUrl: string;
+  /** Relays to fail over between, in order (`--relay URL1,URL2`). */
+  relayUrls?: string[];
   /** Largest attachment sent or received, in bytes. */
   maxFileBytes: number;
   /**
@@ -37,6 +46,21 @@ export interface ClientConfig {
   token?: string;
   /** When the terminal bell rings (`--bell`); default `all`. */
   bell?: BellMode;
+  /** The room to join at start (`--room NAME[:CAPACITY]`). */
+  room?: RoomChoice;
+  /**
+   * The command recording voice notes (`--recorder`), with `{file}` and
+   * `{seconds}`; default: the first of `arecord`, `rec`, `sox` on PATH.
+   */
+  recorder?: string;
+}
+
+/** A room to join, with the capacity to create it with if it is new. */
+export interface RoomChoice {
+  /** Its name (`checkRoomName`). */
+  room: string;
+  /** Seats, when this device creates it. */
+  expected?: number;
 }
 
 /**
@@ -66,72 +90,6 @@ export type ParsedArgs =
     credentials?: string;
   };
 
-/** The `--help` text. */
-export const HELP_TEXT = `QSTCS soldier's chat client
-
-Usage: deno task client [options]        (or: qstcs-client [options])
-
-  --device ID        this device, e.g. Soldier_Alpha
-  --peer ID          the device to talk to, e.g. Soldier_Bravo
-  --kms URL          Key Management Service (default ${DEFAULT_KMS_URL})
-  --relay URL        chat relay (default ${DEFAULT_RELAY_URL})
-  --credentials FILE this device's credentials from the KMS host (made by:
-                     deno task kms:enroll DEVICE --credentials credentials/DEVICE.json);
-                     gives --device too
-  --token TOKEN      this device's KMS token instead (or env QSTCS_KMS_TOKEN)
-  --state DIR        where the device's identity key and pinned keys live
-                     (default ${DEFAULT_STATE_DIR}/, one folder per device, mode 0700)
-  --max-file-mib N   largest attachment sent or received (default ${
-  DEFAULT_MAX_FILE_BYTES / (1024 * 1024)
-})
-  --bell WHEN        ring the terminal bell: all (each message and alarm,
-                     the default), alerts (the link RED, tampering), off
-  --help             this text
-
-Settings not given as flags are asked for at start (read line by line from
-stdin, so answers can be piped). Type a line and press Enter to send it.
-
-${COMMANDS_HELP}
-
-How it works: the client fetches a key K from the KMS, wrapped to a fresh
-ML-KEM-768 key pair so that K never crosses the network in clear. Under K it
-runs an ML-KEM-768 exchange with the peer through the relay, and encrypts
-every message with AES-256-GCM under H = HKDF(K || ML-KEM secret). Every
-line gets a relay ack (delivered, queued, dropped) and stays queued until
-the peer's encrypted receipt arrives: lines typed while disconnected or
-while the link is RED are sent after reconnection and re-key, exactly once.
-The client polls the KMS's link status every 3 s: while it is RED chat is
-suspended; when GREEN again the client re-keys and resumes. Ctrl-D (end of
-input) waits up to 10 s for receipts, then exits.
-
-Identity: at first start the client makes the device's Ed25519 identity key
-pair (WebCrypto) in --state; the KMS certifies its public key in a relay
-ticket, which the client presents to the relay and in every handshake,
-renewed before it expires. kem_offer and kem_reply are signed with the
-identity key; the peer checks the ticket against the KMS's ticket key and
-the signature, and pins the peer's key on first use (as SSH and Signal do).
-A changed key stops chat with that peer until /trust; /verify prints the
-safety number to compare by voice.
-
-What it protects against: a relay (or anyone on the network) cannot read,
-alter, replay or forge messages, nor take this device's name at a relay
-that requires tickets. A KMS and a relay that cooperate cannot swap the
-ML-KEM keys unnoticed: the signatures fail. A KMS that only watches key
-delivery and relayed traffic cannot read messages, since it never learns
-the ML-KEM secret.
-What it does not protect against: a KMS that certifies an impostor's key
-for a device this client has never talked to, together with the relay
-(trust on first use: compare /verify once by voice to close that gap); a
-KMS that issues no tickets (an older one: the client says so, and the
-handshake is authenticated only by K); a compromised laptop. Traffic
-analysis (who talks to whom, when, how much) is visible to the relay.
-Authentication is classical (Ed25519); the key exchange is hybrid
-post-quantum (ML-KEM-768 with the QKD key).
-
-Files: reads attachments under the working directory and --credentials;
-writes downloads/ and the state folder.
-Environment: NO_COLOR disables colours; output is plain when stdout is not
-a terminal.`;
 /**
  * Reads the flags.
  *
@@ -159,6 +117,8 @@ export function parseClientArgs(
       "state",
       "credentials",
       "bell",
+      "room",
+      "recorder",
     ],
     boolean: ["help"],
     unknown: (arg: string) => {
@@ -170,12 +130,23 @@ export function parseClientArgs(
   if (flags.device !== undefined) config.deviceId = checkDevice(flags.device);
   if (flags.peer !== undefined) config.peerId = checkDevice(flags.peer);
   if (flags.kms !== undefined) config.kmsUrl = checkUrl(flags.kms, "http");
-  if (flags.relay !== undefined) config.relayUrl = checkUrl(flags.relay, "ws");
+  if (flags.relay !== undefined) {
+    Object.assign(config, checkRelays(flags.relay));
+  }
   if (flags.bell !== undefined) {
     if (!["all", "alerts", "off"].includes(flags.bell)) {
       throw new ConfigError("--bell must be all, alerts or off");
     }
     config.bell = flags.bell as BellMode;
+  }
+  if (flags.room !== undefined) config.room = checkRoom(flags.room);
+  if (flags.recorder !== undefined) {
+    if (!flags.recorder.includes("{file}")) {
+      throw new ConfigError(
+        "--recorder must name the output file as {file} (and may use {seconds})",
+      );
+    }
+    config.recorder = flags.recorder;
   }
   // The environment keeps the token out of the process list.
   const token = flags.token ?? options.env?.("QSTCS_KMS_TOKEN");
@@ -330,20 +301,54 @@ export async function completeConfig(
     );
   // The relay usually runs on the KMS's host.
   const relayDefault = `ws://${new URL(kmsUrl).hostname}:${RELAY_PORT}`;
-  const relayUrl = given.relayUrl ??
-    await answer(
+  const relays = given.relayUrl !== undefined
+    ? { relayUrl: given.relayUrl, relayUrls: given.relayUrls }
+    : await answer(
+      // URL1,URL2 too: relays to fail over between (see --help).
       `Relay URL [${relayDefault}]: `,
-      (text) => checkUrl(text || relayDefault, "ws"),
+      (text) => checkRelays(text || relayDefault),
     );
   return {
     deviceId,
     peerId,
     kmsUrl,
-    relayUrl,
+    relayUrl: relays.relayUrl,
+    ...(relays.relayUrls === undefined ? {} : { relayUrls: relays.relayUrls }),
     maxFileBytes: given.maxFileBytes,
     ...(given.token === undefined ? {} : { token: given.token }),
     ...(given.bell === undefined ? {} : { bell: given.bell }),
+    ...(given.room === undefined ? {} : { room: given.room }),
+    ...(given.recorder === undefined ? {} : { recorder: given.recorder }),
   };
+}
+
+/**
+ * Reads `NAME` or `NAME:CAPACITY` (`--room`, `/join`'s `NAME CAPACITY`).
+ *
+ * @throws {ConfigError} with a sentence for a bad name or capacity.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals, assertThrows } from "@std/assert";
+ * import { checkRoom } from "./config.ts";
+ * assertEquals(checkRoom("squad1:4"), { room: "squad1", expected: 4 });
+ * assertEquals(checkRoom("squad1"), { room: "squad1" });
+ * assertThrows(() => checkRoom("squad1:99"), Error, "2 to 16");
+ * ```
+ */
+export function checkRoom(text: string): RoomChoice {
+  const colon = text.lastIndexOf(":");
+  const name = colon < 0 ? text : text.slice(0, colon);
+  const checked = checkRoomName(name);
+  if (!checked.ok) throw new ConfigError(checked.message);
+  if (colon < 0) return { room: checked.room };
+  const expected = Number(text.slice(colon + 1));
+  if (!isRoomCapacity(expected) || text.slice(colon + 1).trim() === "") {
+    throw new ConfigError(
+      `room capacity must be a whole number from ${MIN_ROOM_CAPACITY} to ${MAX_ROOM_CAPACITY}`,
+    );
+  }
+  return { room: checked.room, expected };
 }
 
 function checkToken(text: string): string {
@@ -373,23 +378,4 @@ function checkDevice(text: string): string {
     );
   }
   return text;
-}
-
-function checkUrl(given: string, scheme: "http" | "ws"): string {
-  // host:port alone: the scheme is added.
-  const text = /^[a-z][a-z\d+.-]*:\/\//i.test(given)
-    ? given
-    : `${scheme}://${given}`;
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new ConfigError(`"${text}" is not a URL`);
-  }
-  if (url.protocol !== `${scheme}:` && url.protocol !== `${scheme}s:`) {
-    throw new ConfigError(
-      `"${text}" must start with ${scheme}:// or ${scheme}s://`,
-    );
-  }
-  return text.replace(/\/+$/, "");
 }

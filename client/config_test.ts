@@ -4,10 +4,10 @@ import {
   completeConfig,
   DEFAULT_KMS_URL,
   DEFAULT_RELAY_URL,
-  HELP_TEXT,
   parseClientArgs,
   withCredentials,
 } from "./config.ts";
+import { HELP_TEXT } from "./help_text.ts";
 
 Deno.test("flags give the settings", () => {
   assertEquals(parseClientArgs(["--help"]), { help: true });
@@ -234,4 +234,69 @@ Deno.test("an empty peer without a default says what to type", async () => {
     report: (problem) => problems.push(problem),
   });
   assertEquals(problems, ["type a device id, e.g. Soldier_Bravo"]);
+});
+
+Deno.test("--room and --recorder are read and checked", () => {
+  const parsed = parseClientArgs([
+    "--room",
+    "squad1:4",
+    "--recorder",
+    "sox -n {file} synth {seconds} sine 440",
+  ]);
+  assertEquals(!parsed.help && parsed.config.room, {
+    room: "squad1",
+    expected: 4,
+  });
+  assertEquals(
+    !parsed.help && parsed.config.recorder,
+    "sox -n {file} synth {seconds} sine 440",
+  );
+  assertThrows(
+    () => parseClientArgs(["--room", "x".repeat(33)]),
+    ConfigError,
+    "room name is 33 characters; at most 32",
+  );
+  assertThrows(
+    () => parseClientArgs(["--room", "squad\u00071"]),
+    ConfigError,
+    "control character",
+  );
+  assertThrows(
+    () => parseClientArgs(["--room", "squad1:1"]),
+    ConfigError,
+    "room capacity must be a whole number from 2 to 16",
+  );
+  assertThrows(
+    () => parseClientArgs(["--recorder", "arecord -d 5"]),
+    ConfigError,
+    "{file}",
+  );
+});
+
+Deno.test("--relay URL1,URL2 (or the answer) lists the relays to fail over between", async () => {
+  const parsed = parseClientArgs([
+    "--relay",
+    "10.0.0.5:8765, wss://10.0.0.6:8765",
+  ]);
+  assertEquals(!parsed.help && parsed.config.relayUrl, "ws://10.0.0.5:8765");
+  assertEquals(!parsed.help && parsed.config.relayUrls, [
+    "ws://10.0.0.5:8765",
+    "wss://10.0.0.6:8765",
+  ]);
+  assertThrows(
+    () => parseClientArgs(["--relay", "ws://a:1,http://b:2"]),
+    ConfigError,
+    "http://b:2",
+  );
+  const answers = ["Soldier_Alpha", "", "127.0.0.1:38000", "r1:8765,r2:8765"];
+  const config = await completeConfig({ maxFileBytes: 1 }, {
+    ask: () => Promise.resolve(answers.shift() ?? null),
+    report: (problem) => {
+      throw new Error(problem);
+    },
+  });
+  assertEquals([config.relayUrl, config.relayUrls], [
+    "ws://r1:8765",
+    ["ws://r1:8765", "ws://r2:8765"],
+  ]);
 });

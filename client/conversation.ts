@@ -39,6 +39,11 @@ export class Conversation {
   connected = false;
   /** Whether the quantum link is RED: nothing is sent or read. */
   linkRed = false;
+  /**
+   * The squad room typed lines go to, or undefined for the peer
+   * (`/to`, `/room`, `/peer`).
+   */
+  room: string | undefined;
   #peer: string;
   #channel: SecureChannel;
   // The channels with the peers talked to before, kept only to tell them,

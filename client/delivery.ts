@@ -107,12 +107,17 @@ export class Delivery {
 
   /**
    * Puts a typed line in the outbox for the peer, unless it is too long for
-   * one packet (then `size` is its encoded size).
+   * one packet (then `size` is its encoded size); `dryRun` only checks (a
+   * room line, queued by the rooms).
    */
-  queueText(text: string): { ok: true } | { ok: false; size: number } {
+  queueText(
+    text: string,
+    options: { dryRun?: boolean } = {},
+  ): { ok: true } | { ok: false; size: number } {
     const size = encodePayload({ t: "msg", mid: crypto.randomUUID(), text })
       .length;
     if (size > MAX_MESSAGE_PAYLOAD_BYTES) return { ok: false, size };
+    if (options.dryRun) return { ok: true };
     this.outbox.add(this.#options.conversation.peer, { kind: "msg", text });
     return { ok: true };
   }
@@ -256,6 +261,9 @@ export class Delivery {
           chunk: index,
           chunks: chunks.length,
           data: chunk.toBase64(),
+          ...(entry.item.voice === undefined
+            ? {}
+            : { voice: entry.item.voice }),
         });
         if (!packet) return;
         const acked = new Promise<WindowAck>((resolve) => {

@@ -17,6 +17,23 @@ import {
   WAIT_MS,
   withReadyPair,
 } from "./_test_client.ts";
+import { waitUntil } from "../testing/wait.ts";
+
+// Waits (up to 10 s) until `file` was written after `since` (ms) and then
+// left unchanged for 300 ms.
+async function savedAfter(file: string, since: number): Promise<void> {
+  let last = since;
+  let stableSince = performance.now();
+  await waitUntil(
+    () => {
+      const mtime = Deno.statSync(file).mtime!.getTime();
+      if (mtime !== last) [last, stableSince] = [mtime, performance.now()];
+      return last > since && performance.now() - stableSince >= 300;
+    },
+    `${file} to be saved`,
+    { timeoutMs: 10_000 },
+  );
+}
 
 Deno.test("kill -9 with undelivered lines, restart: history shown, lines delivered once, no plaintext on disk", async () => {
   await using stack = await startStack();
@@ -28,14 +45,16 @@ Deno.test("kill -9 with undelivered lines, restart: history shown, lines deliver
     );
     await stack.relay.kill();
     await alpha.process.waitForLine(/Lost the relay/, WAIT_MS);
+    const file = `${PROJECT_ROOT}${TEST_STATE_DIR}/Soldier_Alpha/chat.bin`;
+    const before = (await Deno.stat(file)).mtime!.getTime();
     for (const text of ["undelivered one", "undelivered two"]) {
       await alpha.process.type(text);
       await alpha.process.waitForLine(new RegExp(`kept .*"${text}"`));
     }
-    // Saved as soon as typed; a moment for the write.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Saved as soon as typed, one write after another: wait until the file
+    // has changed and then stayed as it is for a while.
+    await savedAfter(file, before);
     await alpha.process.stop("SIGKILL");
-    const file = `${PROJECT_ROOT}${TEST_STATE_DIR}/Soldier_Alpha/chat.bin`;
     const onDisk = new TextDecoder("latin1").decode(await Deno.readFile(file));
     for (const secret of ["undelivered", "grid 42", "Soldier_Bravo"]) {
       assert(!onDisk.includes(secret), `"${secret}" readable in ${file}`);

@@ -35,6 +35,8 @@ export type InboxEvent =
     bytes: number;
     /** Where it was saved. */
     path: string;
+    /** A voice note's length in seconds, as its sender said. */
+    voice?: number;
   }
   | {
     /** An attachment that could not be taken (too big, inconsistent, unsaveable). */
@@ -174,6 +176,7 @@ export class Inbox {
           name: outcome.name,
           bytes: outcome.data.length,
           path,
+          ...(payload.voice === undefined ? {} : { voice: payload.voice }),
         },
         receipt: ok(mid),
       };

@@ -52,6 +52,12 @@ export type IncomingEvent =
     sender: string;
     /** Where it was saved. */
     path: string;
+    /** A voice note's length in seconds. */
+    voice?: number;
+    /** A voice note's number for `/play N`. */
+    note?: number;
+    /** The room it came in, if it came in one. */
+    room?: string;
   }
   | {
     /** An attachment could not be saved. */
@@ -62,6 +68,8 @@ export type IncomingEvent =
     sender: string;
     /** Why. */
     reason: string;
+    /** The room it came in, if it came in one. */
+    room?: string;
   }
   | {
     /** The peer's receipt confirms an entry: it has it. */

@@ -106,12 +106,15 @@ export class KeptChat {
     for (const line of shown) this.#options.terminal.historyLine(line);
   }
 
-  /** Adds a line from a peer, as shown. */
-  received(line: ShownLine): void {
+  /**
+   * Adds a line from a peer, as shown; a room line with the room's address
+   * as `recipient`.
+   */
+  received(line: ShownLine, recipient = this.#options.deviceId): void {
     this.#store?.addHistory({
       mid: line.mid,
       sender: line.sender,
-      recipient: this.#options.deviceId,
+      recipient,
       text: line.text,
       writtenAt: line.writtenAt,
     });

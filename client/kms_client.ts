@@ -162,6 +162,25 @@ export async function requestSessionKey(
       status,
     });
   }
+  return await readWrappedKey(json, {
+    kemSecretKey: kem.secretKey,
+    deviceId: request.deviceId,
+  });
+}
+
+/**
+ * Reads a KMS answer that carries a key wrapped to this device's fresh
+ * ML-KEM-768 key (`/get_session_key`, `/rooms/key`) and unwraps it, bound to
+ * `key_id|device_id`. An answer without a key (RED, an empty pool) is
+ * `ok: false` with the KMS's reason.
+ *
+ * @throws {KmsError} when the answer has a key but no `key_id`, or the key
+ * does not unwrap.
+ */
+export async function readWrappedKey(
+  json: Record<string, unknown>,
+  receiver: { kemSecretKey: Uint8Array; deviceId: string },
+): Promise<KeyAnswer> {
   if (
     typeof json.wrapped_key !== "string" ||
     typeof json.kem_ciphertext !== "string"
@@ -186,8 +205,8 @@ export async function requestSessionKey(
         kemCiphertext: Uint8Array.fromBase64(json.kem_ciphertext),
         wrappedKey: Uint8Array.fromBase64(json.wrapped_key),
       },
-      kem.secretKey,
-      { context: `${keyId}|${request.deviceId}` },
+      receiver.kemSecretKey,
+      { context: `${keyId}|${receiver.deviceId}` },
     );
   } catch (error) {
     throw new KmsError("the KMS's wrapped key does not unwrap", {

@@ -14,12 +14,8 @@ import process from "node:process";
 import { ChatClient } from "./chat_client.ts";
 import { ConfigError } from "../common/cli.ts";
 import { openClientState } from "./client_state.ts";
-import {
-  completeConfig,
-  HELP_TEXT,
-  parseClientArgs,
-  withCredentials,
-} from "./config.ts";
+import { completeConfig, parseClientArgs, withCredentials } from "./config.ts";
+import { HELP_TEXT } from "./help_text.ts";
 import { LineReader, type LineSource } from "./line_reader.ts";
 import { stdoutTerminal } from "./terminal.ts";
 import { TerminalInput } from "./terminal_input.ts";

@@ -26,7 +26,14 @@ import type { IncomingEvent } from "./incoming.ts";
 import type { OutboxEntry, OutboxItem } from "./outbox.ts";
 import type { ChannelStatus } from "./channel_results.ts";
 import type { KeyEvent } from "./session_keys.ts";
+import { describeRoom, isRoomEvent, type RoomEvent } from "./room_messages.ts";
 import { alert, info, type Line, ok, warn } from "./status_line.ts";
+import {
+  type AttachmentEvent,
+  describeAttachment,
+  isAttachmentEvent,
+} from "./attachment_messages.ts";
+import { formatDuration } from "./voice.ts";
 
 /** The chat client's own events. */
 export type ClientOwnEvent =
@@ -46,8 +53,6 @@ export type ClientOwnEvent =
   | { kind: "rekey_busy" }
   | { kind: "rekeying" }
   | { kind: "line_too_long"; size: number; max: number }
-  | { kind: "attach_failed"; path: string; message: string }
-  | { kind: "sending_file"; name: string; bytes: number; peer: string }
   | { kind: "held"; reason: HeldReason; item: OutboxItem }
   | { kind: "not_a_peer"; name: string }
   | { kind: "same_peer"; name: string }
@@ -63,7 +68,7 @@ export type ClientOwnEvent =
   | { kind: "link_red"; qber: number }
   | { kind: "link_back"; status: LinkStatus; qber: number }
   | { kind: "relay_connected"; deviceId: string; peer: string; online: boolean }
-  | { kind: "relay_reconnected" }
+  | { kind: "relay_reconnected"; url?: string }
   | { kind: "relay_unreachable"; url: string; reason: string }
   | { kind: "connection_lost" }
   | { kind: "relay_refused"; code: string; message: string }
@@ -77,7 +82,9 @@ export type ClientEvent =
   | Exclude<KeyEvent, { kind: "refused_red" }>
   | Exclude<IncomingEvent, ChatNewsEvent>
   | ChatNewsEvent
-  | IdentityEvent;
+  | IdentityEvent
+  | RoomEvent
+  | AttachmentEvent;
 
 const HELD: Record<HeldReason, string> = {
   link_red: "link RED",
@@ -103,6 +110,8 @@ const HELD: Record<HeldReason, string> = {
 export function describe(event: ClientEvent): Line {
   if (isIdentityEvent(event)) return describeIdentity(event);
   if (isChatNewsEvent(event)) return describeChatNews(event);
+  if (isRoomEvent(event)) return describeRoom(event);
+  if (isAttachmentEvent(event)) return describeAttachment(event);
   switch (event.kind) {
     case "banner":
       return info(
@@ -135,14 +144,6 @@ export function describe(event: ClientEvent): Line {
         `⚠ Line too long (${formatBytes(event.size)} encoded, at most ${
           formatBytes(event.max)
         }): not sent. Use /file for long texts.`,
-      );
-    case "attach_failed":
-      return warn(`✗ Cannot send ${event.path}: ${event.message}`);
-    case "sending_file":
-      return info(
-        `📎 Sending ${event.name} (${
-          formatBytes(event.bytes)
-        }) to ${event.peer}`,
       );
     case "held":
       return info(`… kept (${HELD[event.reason]}): ${labelOf(event.item)}`);
@@ -202,7 +203,11 @@ export function describe(event: ClientEvent): Line {
         }).`,
       );
     case "relay_reconnected":
-      return ok("✓ Reconnected to the relay — re-keying.");
+      return ok(
+        event.url === undefined
+          ? "✓ Reconnected to the relay — re-keying."
+          : `✓ Reconnected to the relay at ${event.url} — re-keying.`,
+      );
     case "relay_unreachable":
       return warn(
         `⚠ Cannot reach the relay at ${event.url} (${event.reason}); retrying.`,
@@ -242,16 +247,6 @@ export function describe(event: ClientEvent): Line {
     case "e2e_ready":
       return ok(
         `🔐 End-to-end key ready with ${event.peer} (ML-KEM-768 + QKD key ${event.kmsKeyId}): chat is open.`,
-      );
-    case "file_saved":
-      return ok(
-        `📎 Received ${event.name} (${
-          formatBytes(event.bytes)
-        }) from ${event.sender} → ${event.path}`,
-      );
-    case "file_failed":
-      return warn(
-        `✗ Attachment ${event.name} from ${event.sender} not saved: ${event.reason}`,
       );
     case "receipt_refused":
       return warn(
@@ -360,6 +355,9 @@ const PREVIEW_CHARS = 40;
  * ```
  */
 export function labelOf(item: OutboxItem): string {
+  if (item.kind === "file" && item.voice !== undefined) {
+    return `🎤 ${formatDuration(item.voice)} voice note`;
+  }
   if (item.kind === "file") return `📎 ${item.name}`;
   const { text } = item;
   return JSON.stringify(

@@ -24,6 +24,14 @@ const file: OutboxEntry = {
   sending: false,
 };
 
+const roomLine: OutboxEntry = {
+  mid: "m-3",
+  peer: "#squad1",
+  item: { kind: "msg", text: "Move out" },
+  writtenAt: 0,
+  sending: false,
+};
+
 // Keyed by every event kind, so a new event without a line here does not
 // compile.
 const TABLE: {
@@ -415,6 +423,29 @@ const TABLE: {
     },
     "ok",
     "📎 Received map.png (2.0 KiB) from Soldier_Bravo → downloads/Soldier_Bravo/map.png",
+  ], [
+    {
+      kind: "file_saved",
+      name: "map.png",
+      bytes: 2048,
+      sender: "Soldier_Bravo",
+      path: "downloads/Soldier_Bravo/map.png",
+      room: "squad1",
+    },
+    "ok",
+    "[squad1] 📎 Received map.png (2.0 KiB) from Soldier_Bravo → downloads/Soldier_Bravo/map.png",
+  ], [
+    {
+      kind: "file_saved",
+      name: "voice-1.wav",
+      bytes: 112044,
+      sender: "Soldier_Bravo",
+      path: "downloads/Soldier_Bravo/voice-1.wav",
+      voice: 7,
+      note: 1,
+    },
+    "ok",
+    "🎤 0:07 from Soldier_Bravo → downloads/Soldier_Bravo/voice-1.wav (/play 1)",
   ]],
   file_failed: [[
     {
@@ -577,6 +608,218 @@ const TABLE: {
     "warn",
     "⚠ Not trusted: run /verify Soldier_Bravo again: the key changed since (or /verify has not shown it yet). Compare the new safety number by voice, then /trust Soldier_Bravo.",
   ]],
+  voice_recording: [[
+    { kind: "voice_recording", seconds: 7 },
+    "info",
+    "🎤 Recording a 7 s voice note…",
+  ]],
+  voice_failed: [[
+    {
+      kind: "voice_failed",
+      message: "no recorder: arecord, rec, sox not found",
+    },
+    "warn",
+    "✗ Voice note: no recorder: arecord, rec, sox not found",
+  ]],
+  voice_no_note: [[
+    { kind: "voice_no_note", n: "1", count: 0 },
+    "warn",
+    "⚠ No voice note received yet.",
+  ], [
+    { kind: "voice_no_note", n: "x", count: 2 },
+    "warn",
+    '⚠ /play takes a voice note\'s number, 1 to 2, not "x"',
+  ]],
+  voice_played: [[
+    { kind: "voice_played", n: 2 },
+    "ok",
+    "▶ Played voice note 2.",
+  ]],
+  room_joined: [[
+    {
+      "kind": "room_joined",
+      "room": "squad1",
+      "epoch": 2,
+      "leader": "Soldier_Alpha",
+      "expected": 4,
+      "members": ["Soldier_Alpha", "Soldier_Bravo"],
+      "created": false,
+    },
+    "ok",
+    "✓ Joined room squad1 (2 of 4 members: Soldier_Alpha, Soldier_Bravo; leader Soldier_Alpha; epoch 2). Chat goes to the room; /to PEER for a direct chat.",
+  ], [
+    {
+      "kind": "room_joined",
+      "room": "squad1",
+      "epoch": 1,
+      "leader": "Soldier_Alpha",
+      "expected": 4,
+      "members": ["Soldier_Alpha"],
+      "created": true,
+    },
+    "ok",
+    "✓ Created room squad1 for 4 (you lead it; epoch 1). Chat goes to the room; /to PEER for a direct chat.",
+  ]],
+  room_refused: [[
+    {
+      "kind": "room_refused",
+      "room": "squad1",
+      "message": "room squad1 is full: 4 of 4 members",
+    },
+    "warn",
+    "✗ Cannot join room squad1: room squad1 is full: 4 of 4 members",
+  ]],
+  room_bad_input: [[
+    {
+      "kind": "room_bad_input",
+      "message": "room name is 33 characters; at most 32",
+    },
+    "warn",
+    "⚠ room name is 33 characters; at most 32",
+  ]],
+  room_kms_failed: [[
+    {
+      "kind": "room_kms_failed",
+      "room": "squad1",
+      "message": "KMS unreachable at http://k",
+    },
+    "warn",
+    "⚠ Room squad1: KMS unreachable at http://k",
+  ]],
+  room_left: [[
+    {
+      "kind": "room_left",
+      "room": "squad1",
+      "terminated": false,
+      "dropped": 0,
+    },
+    "info",
+    "✓ Left room squad1.",
+  ], [
+    { "kind": "room_left", "room": "squad1", "terminated": true, "dropped": 2 },
+    "info",
+    "✓ Left room squad1 (you were the last: the room is gone); 2 unconfirmed line(s) to it dropped.",
+  ]],
+  room_key_ready: [[
+    { "kind": "room_key_ready", "room": "squad1", "epoch": 3, "qber": 0.02 },
+    "ok",
+    "🔐 [ROOMKEY_DECRYPTED] room=squad1 epoch=3: room key from the KMS (QBER=2.0%); sender keys go to the members under ML-KEM-768.",
+  ]],
+  room_no_key: [[
+    {
+      "kind": "room_no_key",
+      "room": "squad1",
+      "message": "QBER too high",
+      "retryMs": 2000,
+    },
+    "warn",
+    "⚠ No room key for squad1 from the KMS: QBER too high. Retrying every 2 s; room lines are kept.",
+  ]],
+  room_epoch: [[
+    {
+      "kind": "room_epoch",
+      "room": "squad1",
+      "epoch": 4,
+      "joined": ["Soldier_Delta"],
+      "left": ["Soldier_Charlie"],
+    },
+    "info",
+    "↻ Room squad1 is at epoch 4 (Soldier_Delta joined, Soldier_Charlie left): re-keying.",
+  ]],
+  room_gone: [[
+    {
+      "kind": "room_gone",
+      "room": "squad1",
+      "message": "this device is no longer a member (the KMS says so)",
+    },
+    "warn",
+    "⚠ Room squad1: this device is no longer a member (the KMS says so)",
+  ]],
+  room_online: [[
+    {
+      "kind": "room_online",
+      "room": "squad1",
+      "member": "Soldier_Bravo",
+      "online": true,
+    },
+    "info",
+    "[squad1] Soldier_Bravo is online",
+  ]],
+  room_target: [[
+    { "kind": "room_target", "room": "squad1", "members": 4, "online": 3 },
+    "info",
+    "↔ Now talking in room squad1 (4 members, 3 online)",
+  ]],
+  not_in_room: [[
+    { "kind": "not_in_room", "room": "squad9" },
+    "warn",
+    "⚠ You are not in room squad9 (/rooms lists yours; /join squad9 to join).",
+  ]],
+  room_held: [[
+    {
+      "kind": "room_held",
+      "room": "squad1",
+      "reason": "link RED",
+      "item": roomLine.item,
+    },
+    "info",
+    '… kept for room squad1 (link RED): "Move out"',
+  ]],
+  room_ack: [[
+    {
+      "kind": "room_ack",
+      "room": "squad1",
+      "entry": roomLine,
+      "status": "delivered",
+      "delivered": 3,
+      "queued": 0,
+    },
+    "info",
+    '✓ [squad1] relay accepted (3 members): "Move out"',
+  ], [
+    {
+      "kind": "room_ack",
+      "room": "squad1",
+      "entry": roomLine,
+      "status": "queued",
+      "delivered": 2,
+      "queued": 1,
+    },
+    "info",
+    '✓ [squad1] relay accepted (3 members, 1 queued offline): "Move out"',
+  ], [
+    {
+      "kind": "room_ack",
+      "room": "squad1",
+      "entry": roomLine,
+      "status": "dropped",
+      "delivered": 0,
+      "queued": 0,
+      "reason": "no_recipients",
+    },
+    "warn",
+    '✗ [squad1] relay dropped "Move out" (no_recipients): sent again later.',
+  ]],
+  room_confirmed: [[
+    {
+      "kind": "room_confirmed",
+      "room": "squad1",
+      "entry": roomLine,
+      "count": 3,
+    },
+    "ok",
+    '✓✓ [squad1] all 3 confirmed: "Move out"',
+  ]],
+  room_frame_refused: [[
+    {
+      "kind": "room_frame_refused",
+      "room": "squad1",
+      "sender": "Soldier_Bravo",
+      "reason": "bad signature",
+    },
+    "alert",
+    "[!] Room squad1: a frame from Soldier_Bravo refused: bad signature",
+  ]],
 };
 
 Deno.test("every event reads as the soldier has always read it", () => {
@@ -593,6 +836,13 @@ Deno.test("the unknown-command line points to /help", () => {
     problem: { kind: "unknown_command", name: "shrug" },
   });
   assertEquals(text.includes("/help"), true);
+});
+
+Deno.test("a voice note is labelled with its length", () => {
+  assertEquals(
+    labelOf({ kind: "file", name: "v.wav", data: new Uint8Array(), voice: 7 }),
+    "🎤 0:07 voice note",
+  );
 });
 
 Deno.test("long lines are cut in labels", () => {

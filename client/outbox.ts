@@ -27,6 +27,8 @@ export type OutboxItem =
     name: string;
     /** The file's bytes. */
     data: Uint8Array;
+    /** A voice note's length in seconds (`/voice`). */
+    voice?: number;
   };
 
 /** One unconfirmed message or attachment. */

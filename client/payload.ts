@@ -10,13 +10,9 @@
  */
 
 import {
-  type ChatPacket,
-  decryptPacket,
   KEM_CIPHERTEXT_LENGTH,
   KEM_PUBLIC_KEY_LENGTH,
   MAX_TICKET_LENGTH,
-  PacketError,
-  type ReplayGuard,
 } from "../protocol/mod.ts";
 
 /**
@@ -78,6 +74,11 @@ export interface FileChunk {
   chunks: number;
   /** Base64 bytes of this chunk. */
   data: string;
+  /**
+   * Set on a voice note (`/voice`): its length in whole seconds, so the
+   * receiver announces it as `🎤 0:07`.
+   */
+  voice?: number;
 }
 
 /**
@@ -132,6 +133,8 @@ export class PayloadError extends Error {
 
 const MAX_MID_LENGTH = 64;
 const MAX_NAME_LENGTH = 255;
+/** Longest voice note announced, in seconds (an hour). */
+const MAX_VOICE_SECONDS = 3600;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -246,6 +249,16 @@ function fileChunk(fields: Record<string, unknown>): FileChunk {
   if (typeof data !== "string" || !BASE64.test(data)) {
     throw new PayloadError("data must be base64");
   }
+  const { voice } = fields;
+  if (
+    voice !== undefined &&
+    (!Number.isSafeInteger(voice) || (voice as number) < 0 ||
+      (voice as number) > MAX_VOICE_SECONDS)
+  ) {
+    throw new PayloadError(
+      `voice must be whole seconds, at most ${MAX_VOICE_SECONDS}`,
+    );
+  }
   return {
     t: "file",
     mid: midField(fields),
@@ -253,6 +266,7 @@ function fileChunk(fields: Record<string, unknown>): FileChunk {
     chunk: chunk as number,
     chunks: chunks as number,
     data,
+    ...(voice === undefined ? {} : { voice: voice as number }),
   };
 }
 
@@ -336,63 +350,4 @@ function base64Field(
     throw new PayloadError(`${name} must decode to ${length} bytes`);
   }
   return value;
-}
-
-/** Why {@linkcode openPayload} refused a packet. */
-export type OpenRefusal = "tampered" | "replay" | "malformed";
-
-/**
- * Decrypts a chat packet (recording it in `replayGuard`) and decodes its
- * payload, or says why not: `tampered` (failed authentication), `replay`,
- * `malformed` (a bad packet, or an authentic one without a valid payload).
- *
- * @example
- * ```ts
- * import { assertEquals } from "@std/assert";
- * import { encryptPacket, importPacketKey, ReplayGuard } from "../protocol/mod.ts";
- * import { encodePayload, openPayload } from "./payload.ts";
- * const key = await importPacketKey(crypto.getRandomValues(new Uint8Array(32)));
- * const packet = await encryptPacket(
- *   key,
- *   encodePayload({ t: "msg", mid: "m-1", text: "hi" }),
- *   { sender: "A", recipient: "B", keyId: "k-1", seq: 0 },
- * );
- * const replayGuard = new ReplayGuard();
- * assertEquals(await openPayload(key, packet, { replayGuard }), {
- *   ok: true,
- *   payload: { t: "msg", mid: "m-1", text: "hi" },
- * });
- * assertEquals(await openPayload(key, packet, { replayGuard }), {
- *   ok: false,
- *   reason: "replay",
- * });
- * ```
- */
-export async function openPayload(
-  key: CryptoKey,
-  packet: ChatPacket,
-  options: { replayGuard: ReplayGuard },
-): Promise<
-  { ok: true; payload: ChatPayload } | { ok: false; reason: OpenRefusal }
-> {
-  let plaintext: Uint8Array;
-  try {
-    plaintext = await decryptPacket(key, packet, options);
-  } catch (error) {
-    if (!(error instanceof PacketError)) throw error;
-    const reason = error.code === "replay"
-      ? "replay"
-      : error.code === "auth_failed"
-      ? "tampered"
-      : "malformed";
-    return { ok: false, reason };
-  }
-  try {
-    return { ok: true, payload: decodePayload(plaintext) };
-  } catch (error) {
-    if (error instanceof PayloadError) {
-      return { ok: false, reason: "malformed" };
-    }
-    throw error;
-  }
 }

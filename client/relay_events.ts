@@ -1,7 +1,7 @@
 /**
  * What the relay's news does to a running client: registered (first time
  * or again), connection lost, and the frames it hands over (chat packets,
- * acks, presence, refusals).
+ * acks, presence, refusals, and the frames of squad rooms).
  *
  * @module
  */
@@ -12,6 +12,7 @@ import type { Delivery } from "./delivery.ts";
 import type { Incoming } from "./incoming.ts";
 import type { ClientEvent } from "./messages.ts";
 import type { RelayEvents } from "./relay_link.ts";
+import type { Rooms } from "./rooms.ts";
 import type { SessionKeys } from "./session_keys.ts";
 
 // How the relay closes connections when it stops: close code 1001, going
@@ -29,6 +30,8 @@ export interface RelayEventsContext {
   delivery: Pick<Delivery, "onAck" | "flush" | "connectionLost">;
   /** Where chat packets go. */
   incoming: Pick<Incoming, "take" | "malformed">;
+  /** The squad rooms, if the client has them. */
+  rooms?: Pick<Rooms, "relayUp" | "onPresence" | "take" | "delivery">;
   /** Re-keys after a reconnect. */
   keys: Pick<SessionKeys, "rekey">;
   /** Sends the pending ML-KEM offer again. */
@@ -74,7 +77,12 @@ export function relayEvents(context: RelayEventsContext): RelayEvents {
       conversation.online = info.online;
       if (info.reconnected) {
         // A reconnect for a fresh ticket is the link's routine, no news.
-        if (!info.ticketExpired) say({ kind: "relay_reconnected" });
+        if (!info.ticketExpired) {
+          say({
+            kind: "relay_reconnected",
+            ...(info.movedTo === undefined ? {} : { url: info.movedTo }),
+          });
+        }
         void context.keys.rekey();
       } else {
         say({
@@ -86,6 +94,7 @@ export function relayEvents(context: RelayEventsContext): RelayEvents {
         // The offer made with the first key could not go out before now.
         context.offerAgain();
       }
+      context.rooms?.relayUp({ reconnected: info.reconnected });
       void delivery.flush();
     },
     onDown(info) {
@@ -98,7 +107,7 @@ export function relayEvents(context: RelayEventsContext): RelayEvents {
         warned = true;
         say({
           kind: "relay_unreachable",
-          url: context.relayUrl,
+          url: info.url ?? context.relayUrl,
           reason: info.reason,
         });
       }
@@ -108,7 +117,14 @@ export function relayEvents(context: RelayEventsContext): RelayEvents {
         case "chat":
           return incoming.take(frame);
         case "ack":
+          if (context.rooms?.delivery.onAck(frame)) return;
           return delivery.onAck(frame);
+        case "room_presence":
+          return context.rooms?.onPresence(frame);
+        case "room_chat":
+          // Its fields are checked by the room's engine before anything is
+          // read from it.
+          return void context.rooms?.take(frame);
         case "presence": {
           const before = conversation.peerOnline;
           conversation.online = frame.online;
@@ -138,7 +154,9 @@ export function relayEvents(context: RelayEventsContext): RelayEvents {
       }
     },
     onBadFrame(refusal) {
-      if (refusal.type === "chat") incoming.malformed();
+      if (refusal.type === "chat" || refusal.type === "room_chat") {
+        incoming.malformed();
+      }
     },
   };
 }

@@ -23,22 +23,32 @@
  * `ticket_invalid` error frame, close code 4002) is no news either: a
  * fresh ticket, and the registration resumed at once.
  *
+ * A link given several relays (the nodes of a cluster, or independent
+ * relays sharing the KMS's ticket key) moves to the next one whenever a
+ * connection is lost or cannot be made, at once while a round has relays
+ * left, with the backoff after a whole round failed (relay_urls.ts). It
+ * presents the same resume token there; the link re-sends nothing itself,
+ * the client's outbox re-sends every line not yet confirmed by the peer's
+ * receipt, and the peer drops repeats by message id, so a failover neither
+ * loses nor doubles a line.
+ *
  * @module
  */
 
 import {
-  type ChallengeFrame,
   type ErrorCode,
   type ErrorFrame,
   parseServerFrame,
   type PingFrame,
-  type PongFrame,
-  type RegisteredFrame,
-  type ServerFrame,
-  type ServerFrameRefusal,
 } from "../protocol/mod.ts";
-import { backoffDelay, type BackoffOptions } from "./backoff.ts";
+import type { BackoffOptions } from "./backoff.ts";
+import type {
+  RelayConnection,
+  RelayEvents,
+  RelayState,
+} from "./relay_connection.ts";
 import { registerFrame } from "./relay_register.ts";
+import { RelayUrls } from "./relay_urls.ts";
 
 const CLOSE_WAIT_MS = 1000;
 const TICKET_REFUSALS: ReadonlySet<ErrorCode> = new Set([
@@ -47,54 +57,12 @@ const TICKET_REFUSALS: ReadonlySet<ErrorCode> = new Set([
 ]);
 const WATCHDOG_MS = 250;
 
-/** Where the link is. */
-export type RelayState = "connecting" | "up" | "closed";
-
-/** The frames a link hands over: the rest are its own business. */
-export type LinkFrame = Exclude<
-  ServerFrame,
-  RegisteredFrame | PongFrame | ChallengeFrame
->;
-
-/** What a relay connection reports to its user. */
-export interface RelayEvents {
-  /**
-   * Registered (again): `online` lists the devices online; `ticketExpired`
-   * after a reconnect for a fresh ticket, which the soldier need not hear of.
-   */
-  onUp: (
-    info: { online: string[]; reconnected: boolean; ticketExpired?: boolean },
-  ) => void;
-  /**
-   * The connection is gone; `wasUp` if it had been registered;
-   * `ticketExpired` if the relay closed it for its ticket's expiry.
-   */
-  onDown: (
-    info: {
-      wasUp: boolean;
-      reason: string;
-      ticketExpired?: boolean;
-      close?: { code: number; reason: string };
-    },
-  ) => void;
-  /** A chat, ack, presence or error frame from the relay. */
-  onFrame: (frame: LinkFrame) => void;
-  /** A frame that is none of the relay's (a malformed chat packet, say). */
-  onBadFrame?: (refusal: ServerFrameRefusal) => void;
-}
-
-/**
- * A connection to the relay as the chat client uses it; {@linkcode RelayLink}
- * is the real one, tests give a fake.
- */
-export interface RelayConnection {
-  /** Connects, and reports to `events` until closed. */
-  start(events: RelayEvents): void;
-  /** Sends a frame if registered; returns whether it went out. */
-  send(frame: { id?: string }): boolean;
-  /** Closes the connection for good. */
-  close(): Promise<void>;
-}
+export type {
+  LinkFrame,
+  RelayConnection,
+  RelayEvents,
+  RelayState,
+} from "./relay_connection.ts";
 
 /** Options for {@linkcode RelayLink}. */
 export interface RelayLinkOptions {
@@ -112,7 +80,9 @@ export interface RelayLinkOptions {
    * (`proveRegistration`), for a registration with a ticket.
    */
   prove?: (nonce: string) => Promise<string>;
-  /** Reconnect delays. */
+  /** The devices whose presence to hear of, said at each registration. */
+  watch?: () => string[];
+  /** Reconnect delays (after a round over every relay failed). */
   backoff?: BackoffOptions;
   /**
    * The relay must answer a registration, and ack a frame sent with an id,
@@ -124,13 +94,14 @@ export interface RelayLinkOptions {
 }
 
 /**
- * A self-healing relay connection.
+ * A self-healing relay connection, to one relay or to the first of several
+ * that answers.
  *
  * @example
  * ```ts ignore
  * import { assertEquals } from "@std/assert";
  * import { RelayLink } from "./relay_link.ts";
- * const link = new RelayLink("ws://127.0.0.1:8765", {
+ * const link = new RelayLink(["ws://127.0.0.1:8765", "ws://127.0.0.1:8766"], {
  *   deviceId: "Soldier_Alpha",
  * });
  * const online = Promise.withResolvers<string[]>();
@@ -144,7 +115,7 @@ export interface RelayLinkOptions {
  * ```
  */
 export class RelayLink implements RelayConnection {
-  readonly #url: string;
+  readonly #urls: RelayUrls;
   readonly #options: RelayLinkOptions;
   readonly #answerTimeoutMs: number;
   readonly #heartbeatMs: number;
@@ -156,8 +127,9 @@ export class RelayLink implements RelayConnection {
   #socket?: WebSocket;
   #state: RelayState = "connecting";
   #resume?: string;
-  #attempt = 0;
   #everUp = false;
+  // The relay it was last registered on.
+  #upUrl?: string;
   // A refused ticket was renewed since the last registration.
   #ticketRenewed = false;
   // The relay said the live connection's ticket expired; until registered
@@ -171,9 +143,15 @@ export class RelayLink implements RelayConnection {
   // Each socket this link opened, until its close event.
   readonly #closing = new Map<WebSocket, Promise<void>>();
 
-  /** Creates a link; {@linkcode RelayLink.start} connects. */
-  constructor(url: string, options: RelayLinkOptions) {
-    this.#url = url;
+  /**
+   * Creates a link to `urls` (one URL, or several tried in turn);
+   * {@linkcode RelayLink.start} connects.
+   */
+  constructor(urls: string | readonly string[], options: RelayLinkOptions) {
+    this.#urls = new RelayUrls(
+      typeof urls === "string" ? [urls] : urls,
+      options.backoff,
+    );
     this.#options = options;
     this.#answerTimeoutMs = options.answerTimeoutMs ?? 6000;
     this.#heartbeatMs = options.heartbeatMs ?? 2000;
@@ -182,6 +160,11 @@ export class RelayLink implements RelayConnection {
   /** Where the link is. */
   get state(): RelayState {
     return this.#state;
+  }
+
+  /** The relay the link is on, or trying. */
+  get url(): string {
+    return this.#urls.current;
   }
 
   /**
@@ -198,7 +181,7 @@ export class RelayLink implements RelayConnection {
    * Sends a frame as JSON if registered; returns whether it went out. A
    * frame with an `id` is expected to be acked.
    */
-  send(frame: { id?: string }): boolean {
+  send(frame: { type?: string; id?: string }): boolean {
     const socket = this.#socket;
     if (this.#state !== "up" || socket?.readyState !== WebSocket.OPEN) {
       return false;
@@ -231,7 +214,7 @@ export class RelayLink implements RelayConnection {
 
   #connect(): void {
     if (this.#state === "closed") return;
-    const socket = new WebSocket(this.#url);
+    const socket = new WebSocket(this.#urls.current);
     this.#socket = socket;
     this.#connectingSince = performance.now();
     this.#closing.set(
@@ -272,6 +255,7 @@ export class RelayLink implements RelayConnection {
       resume: this.#resume,
       ticket: this.#options.ticket?.(),
       prove: this.#options.prove,
+      watch: this.#options.watch?.(),
     });
     if (socket !== this.#socket || socket.readyState !== WebSocket.OPEN) {
       return;
@@ -292,18 +276,22 @@ export class RelayLink implements RelayConnection {
     if (frame.type === "registered") {
       if (this.#state !== "connecting") return;
       this.#resume = frame.resume;
-      this.#attempt = 0;
+      this.#urls.up();
       this.#ticketRenewed = false;
       this.#state = "up";
       this.#lastSentAt = performance.now();
       const reconnected = this.#everUp;
       this.#everUp = true;
+      const url = this.#urls.current;
+      const moved = reconnected && url !== this.#upUrl;
+      this.#upUrl = url;
       const ticketExpired = this.#ticketExpired;
       this.#ticketExpired = false;
       this.#events?.onUp({
         online: frame.online,
         reconnected,
         ...(ticketExpired ? { ticketExpired } : {}),
+        ...(moved ? { movedTo: url } : {}),
       });
       return;
     }
@@ -367,12 +355,13 @@ export class RelayLink implements RelayConnection {
   #lost(reason: string, close?: { code: number; reason: string }): void {
     if (this.#state === "closed") return;
     const wasUp = this.#state === "up";
+    const url = this.#urls.current;
     this.#socket = undefined;
     this.#unacked.clear();
     this.#state = "connecting";
     if (wasUp && this.#ticketExpired) {
       // Closed for its ticket's expiry: renewed, and resumed at once.
-      this.#events?.onDown({ wasUp, reason, ticketExpired: true });
+      this.#events?.onDown({ wasUp, url, reason, ticketExpired: true });
       const renew = this.#options.renewTicket ?? (() => Promise.resolve());
       renew().catch(() => {}).finally(() => this.#connect());
       return;
@@ -380,10 +369,11 @@ export class RelayLink implements RelayConnection {
     this.#ticketExpired = false;
     this.#events?.onDown({
       wasUp,
+      url,
       reason,
       ...(close === undefined ? {} : { close }),
     });
-    const delay = backoffDelay(this.#attempt++, this.#options.backoff);
+    const delay = this.#urls.failed();
     this.#retryTimer = setTimeout(() => this.#connect(), delay);
   }
 }

@@ -27,6 +27,11 @@ export interface RegisterFrameOptions {
   ticket?: string;
   /** Signs the challenge nonce (`proveRegistration` of protocol/registration.ts). */
   prove?: (nonce: string) => Promise<string>;
+  /**
+   * The devices whose presence this connection wants (the direct peer):
+   * the relay then tells it of those alone, not of every device.
+   */
+  watch?: string[];
   /** Default {@linkcode CHALLENGE_WAIT_MS}. */
   waitMs?: number;
 }
@@ -44,6 +49,11 @@ export interface RegisterFrameOptions {
  *   await registerFrame(Promise.resolve("n-1"), { deviceId: "A", ticket: "t", prove }),
  *   { type: "register", device_id: "A", ticket: "t", proof: "signed n-1" },
  * );
+ * // The peer watched: the relay tells of it alone.
+ * assertEquals(
+ *   await registerFrame(Promise.resolve("n-1"), { deviceId: "A", watch: ["B"] }),
+ *   { type: "register", device_id: "A", watch: ["B"] },
+ * );
  * // A relay that sends no challenge: no proof, after the wait.
  * assertEquals(
  *   await registerFrame(new Promise(() => {}), { deviceId: "A", ticket: "t", prove, waitMs: 10 }),
@@ -55,7 +65,7 @@ export async function registerFrame(
   challenge: Promise<string>,
   options: RegisterFrameOptions,
 ): Promise<RegisterFrame> {
-  const { deviceId, resume, ticket, prove } = options;
+  const { deviceId, resume, ticket, prove, watch } = options;
   let proof: string | undefined;
   if (ticket !== undefined && prove) {
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -77,5 +87,6 @@ export async function registerFrame(
     ...(resume === undefined ? {} : { resume }),
     ...(ticket === undefined ? {} : { ticket }),
     ...(proof === undefined ? {} : { proof }),
+    ...(watch === undefined ? {} : { watch }),
   };
 }

@@ -1,6 +1,6 @@
 import { assertEquals } from "@std/assert";
 import { generateIdentity } from "../protocol/mod.ts";
-import { until } from "./_test_fakes.ts";
+import { waitUntil } from "../testing/wait.ts";
 import type { TicketAnswer, TicketKeyAnswer } from "./kms_tickets.ts";
 import { RelayTickets, type TicketEvent } from "./relay_tickets.ts";
 
@@ -51,7 +51,7 @@ Deno.test("the ticket key is pinned at first use and the ticket renewed before i
   assertEquals([handling.ticket, events], ["ticket-1", []]);
   assertEquals(pins.ticketKey, kms.publicKey);
   assertEquals(handling.kmsKey, kms.publicKey);
-  await until(() => handling.ticket === "ticket-2", "the renewed ticket");
+  await waitUntil(() => handling.ticket === "ticket-2", "the renewed ticket");
   stop.abort();
 });
 
@@ -118,7 +118,7 @@ Deno.test("a KMS that comes back with a new ticket key is noticed at the next re
   await handling.start();
   assertEquals(pins.ticketKey, first);
   kms = await generateIdentity();
-  await until(
+  await waitUntil(
     () => events.some((e) => e.kind === "ticket_key_changed"),
     "the changed key",
   );

@@ -50,8 +50,8 @@ import {
   encodePayload,
   type HandshakePayload,
   isHandshake,
-  openPayload,
 } from "./payload.ts";
+import { openPayload } from "./packet_open.ts";
 
 /** Suffix of the key id of a hybrid key: `k+mlkem` for KMS key `k`. */
 export const HYBRID_SUFFIX = "+mlkem";

@@ -193,7 +193,11 @@ export class SessionKeys {
         // `/peer` meanwhile: ask for the new pair.
         if (peer !== this.#options.peer()) continue;
         if (answer.ok) {
-          return await onEvent({ kind: "key_ready", key: answer.key });
+          await onEvent({ kind: "key_ready", key: answer.key });
+          // `/peer` while that key was adopted: a re-key asked for then
+          // joined this loop, so the new pair's key is fetched here.
+          if (peer === this.#options.peer()) return;
+          continue;
         }
         event = answer.status === "RED"
           ? { kind: "refused_red", qber: answer.qber }

@@ -85,6 +85,31 @@ Deno.test("a peer switched during a request: the key is asked for the new pair",
   assertEquals(events.length, 1);
 });
 
+Deno.test("a peer switched while the key was adopted: the new pair's key follows", async () => {
+  let peer = "Soldier_Charlie";
+  const kms = new FakeKms([{ ok: true, key: testKey("k-1") }, {
+    ok: true,
+    key: testKey("k-2"),
+  }]);
+  const ready: string[] = [];
+  const stop = new AbortController();
+  const keys = new SessionKeys({
+    kms,
+    peer: () => peer,
+    onEvent: (event) => {
+      if (event.kind !== "key_ready") return;
+      ready.push(event.key.keyId);
+      // `/peer Soldier_Alpha` typed while Charlie's key is being adopted.
+      if (peer === "Soldier_Charlie") peer = "Soldier_Alpha";
+    },
+    signal: stop.signal,
+    retryMs: 1,
+  });
+  await keys.rekey();
+  assertEquals(kms.requests, ["Soldier_Charlie", "Soldier_Alpha"]);
+  assertEquals(ready, ["k-1", "k-2"]);
+});
+
 Deno.test("keys by id: fetched once, unknown ones never asked for again", async () => {
   const kms = new FakeKms([{ ok: true, key: testKey() }]);
   kms.byId.set("k-7", testKey("k-7"));

@@ -111,14 +111,20 @@ export class Terminal {
    * written (default now), after a date line when the day is another than
    * the last chat line's; the text is made safe to print.
    */
-  message(sender: string, text: string, options: { at?: Date } = {}): void {
+  message(
+    sender: string,
+    text: string,
+    options: { at?: Date; room?: string } = {},
+  ): void {
     const at = options.at ?? new Date();
     const day = localDay(at);
     if (day !== this.#day) {
       this.#day = day;
       this.line(this.#paint("info", dayLine(at)));
     }
-    const time = clockTime(at);
+    const time = options.room === undefined
+      ? clockTime(at)
+      : `${clockTime(at)}] [${options.room}`;
     // A message of several lines (composed, pasted): the next lines are
     // indented under the first, each made safe to print.
     const [first, ...more] = text.split("\n").map(printable);
@@ -136,10 +142,21 @@ export class Terminal {
    * Prints a line of the kept history, `· [YYYY-MM-DD HH:MM:SS] sender>
    * text`: marked, so it is not taken for a line that just arrived.
    */
-  historyLine(line: { sender: string; text: string; writtenAt: number }): void {
+  historyLine(
+    line: {
+      sender: string;
+      recipient?: string;
+      text: string;
+      writtenAt: number;
+    },
+  ): void {
     const at = new Date(line.writtenAt);
+    // A room line is kept with the room's address `#ROOM` as recipient.
+    const room = line.recipient?.startsWith("#")
+      ? `[${line.recipient.slice(1)}] `
+      : "";
     this.line(
-      `· [${localDay(at)} ${clockTime(at)}] ${line.sender}> ${
+      `· [${localDay(at)} ${clockTime(at)}] ${room}${line.sender}> ${
         printable(line.text)
       }`,
     );
