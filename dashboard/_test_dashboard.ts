@@ -104,7 +104,11 @@ export async function writeOperator(): Promise<TestOperator> {
  */
 export async function startDashboard(
   kmsUrl: string,
-  options: { operator?: TestOperator } = {},
+  options: {
+    operator?: TestOperator;
+    /** A relay for the network view: its HTTP URL and admin token file (under credentials/). */
+    relay?: { url: string; tokenFile: string };
+  } = {},
 ): Promise<TestDashboard> {
   built ??= build(site);
   await built;
@@ -123,10 +127,38 @@ export async function startDashboard(
       "--kms",
       kmsUrl,
       ...credentials,
+      ...(options.relay
+        ? [
+          "--relay",
+          options.relay.url,
+          "--relay-token-file",
+          options.relay.tokenFile,
+        ]
+        : []),
     ],
-    net: [`127.0.0.1:${port}`, new URL(kmsUrl).host],
+    net: [
+      `127.0.0.1:${port}`,
+      new URL(kmsUrl).host,
+      ...(options.relay ? [new URL(options.relay.url).host] : []),
+    ],
   }, { ready: /listening on http/ });
   return { url: `http://127.0.0.1:${port}`, process };
+}
+
+/**
+ * A relay admin token in a fresh file under credentials/ (which both the
+ * relay, given `--allow-read` of it, and the dashboard may read).
+ */
+export async function writeRelayToken(): Promise<
+  { token: string; file: string; remove: () => Promise<void> }
+> {
+  const { file, remove } = operatorFile();
+  const relayFile = file.replace("Operator.json", "relay_admin.token");
+  const token = `relay-admin-${crypto.randomUUID()}`;
+  const path = `${PROJECT_ROOT}${relayFile}`;
+  await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+  await Deno.writeTextFile(path, `${token}\n`);
+  return { token, file: relayFile, remove };
 }
 
 /** A browser's session over `fetch`: its cookie and the page's CSRF token. */

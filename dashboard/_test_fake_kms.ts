@@ -14,6 +14,8 @@ import type {
   PoolEventData,
 } from "../protocol/link_report.ts";
 import type { LinkStatusResponse } from "../protocol/types.ts";
+import type { Incident } from "../protocol/incident.ts";
+import type { AuditRow, LinkHistoryResponse } from "../protocol/soc_api.ts";
 import {
   SAMPLE_LINK_REPORT,
   SAMPLE_LINK_STATUS,
@@ -51,6 +53,17 @@ export class FakeKms {
   actionResponse: (() => Response) | null = null;
   /** What `/healthz` says of authentication (`"auth"`). */
   auth: "open" | "required" = "required";
+  /** What `/link_history` answers. */
+  history: LinkHistoryResponse = {
+    epochs: [{ epoch: 1, started_at: 0, reset_by: null }],
+    blocks: [],
+  };
+  /** The audit rows `/audit` answers from (newest first), filtered by `tag` only. */
+  auditRows: AuditRow[] = [];
+  /** The query string of every `/audit` and `/link_history` request, in order. */
+  queries: string[] = [];
+  /** What `/rooms` answers; `null` answers 404, as a KMS before issue 17. */
+  rooms: unknown = null;
   /** Method and path of every request, in order. */
   requests: string[] = [];
   /** The `Authorization` header of each operator action, in order. */
@@ -80,6 +93,21 @@ export class FakeKms {
             headers: this.date ? { date: this.date } : {},
           }),
         );
+      case "/link_history":
+        this.queries.push(url.search);
+        return Promise.resolve(Response.json(this.history));
+      case "/audit":
+        this.queries.push(url.search);
+        return Promise.resolve(this.#audit(url.searchParams));
+      case "/incidents/acknowledge":
+        this.#noteAuthorization(init);
+        return this.#acknowledge(init);
+      case "/rooms":
+        return Promise.resolve(
+          this.rooms === null
+            ? Response.json({ message: "no route" }, { status: 404 })
+            : Response.json(this.rooms),
+        );
       case "/healthz":
         return Promise.resolve(
           Response.json({ status: "ok", auth: this.auth }),
@@ -100,6 +128,62 @@ export class FakeKms {
         return Promise.resolve(new Response("no route", { status: 404 }));
     }
   };
+
+  /**
+   * Opens, changes or closes an incident as the KMS does: `/link_status`'s
+   * `incidents` follow, and an `incident` event goes out.
+   */
+  setIncident(incident: Incident): void {
+    const known = this.linkStatus.incidents ?? { open: null, recent: [] };
+    const recent = [
+      incident,
+      ...known.recent.filter((other) => other.id !== incident.id),
+    ].sort((a, b) => b.id - a.id);
+    this.linkStatus = {
+      ...this.linkStatus,
+      incidents: {
+        open: incident.closed_at === null ? incident : null,
+        recent,
+      },
+    };
+    this.emit("incident", incident);
+  }
+
+  #audit(params: URLSearchParams): Response {
+    const tag = params.get("tag");
+    const rows = this.auditRows.filter((row) =>
+      tag === null || row.tag === tag
+    );
+    if (params.get("format") === "csv") {
+      const lines = rows.map((row) =>
+        `${row.id},${new Date(row.at).toISOString()},${row.tag},"${
+          row.message.replaceAll('"', '""')
+        }",${row.device ?? ""},${row.count}`
+      );
+      return new Response(
+        ["id,at,tag,message,device,count", ...lines].join("\r\n") + "\r\n",
+        { headers: { "content-type": "text/csv" } },
+      );
+    }
+    return Response.json({ rows, next_before: null });
+  }
+
+  async #acknowledge(init: RequestInit | undefined): Promise<Response> {
+    const { incident_id } = JSON.parse(String(init?.body ?? "{}"));
+    const incident = this.linkStatus.incidents?.recent.find((known) =>
+      known.id === incident_id
+    );
+    if (!incident) {
+      return Response.json({ message: "no such incident" }, { status: 404 });
+    }
+    const acknowledged = {
+      ...incident,
+      acknowledged_by: "Operator",
+      acknowledged_at: Date.now(),
+    };
+    this.setIncident(acknowledged);
+    return await Promise.resolve(Response.json(acknowledged));
+  }
 
   /** Number of open `/events` streams. */
   get subscribers(): number {
@@ -243,10 +327,11 @@ export function serveFakeKms(kms: FakeKms): ServedFakeKms {
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
     // No signal: a browser that leaves cancels its event stream's body.
-    (request) =>
+    async (request) =>
       kms.fetch(request.url, {
         method: request.method,
         headers: request.headers,
+        body: request.method === "POST" ? await request.text() : undefined,
       }),
   );
   return {
@@ -256,17 +341,4 @@ export function serveFakeKms(kms: FakeKms): ServedFakeKms {
       await server.shutdown();
     },
   };
-}
-
-/** Resolves once `condition()` holds; rejects after `timeoutMs`. */
-export async function waitFor(
-  condition: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 5_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!await condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }

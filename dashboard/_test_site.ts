@@ -11,6 +11,7 @@ import type { FakeKms } from "./_test_fake_kms.ts";
 import { KmsMonitor } from "./kms_monitor.ts";
 import { OperatorAuth } from "./operator_auth.ts";
 import { site } from "./site.ts";
+import { SocQueries, type SocQueriesOptions } from "./soc_queries.ts";
 import type { Credentials } from "../protocol/credentials.ts";
 
 /** The operator the test dashboard is configured with. */
@@ -37,7 +38,11 @@ export interface TestSession {
 /** The site over `kms`, its state, and lines it logged. */
 export function testSite(
   kms: FakeKms,
-  options: { operator?: Credentials | null } = {},
+  options: {
+    operator?: Credentials | null;
+    /** A relay for the network view, reached through `relay.fetch`. */
+    relay?: Pick<SocQueriesOptions, "relayUrl" | "relayToken" | "fetch">;
+  } = {},
 ) {
   const logs: string[] = [];
   const log = (line: string) => logs.push(line);
@@ -54,6 +59,12 @@ export function testSite(
   const state: AppState = {
     monitor,
     auth: new OperatorAuth(operator, { log }),
+    queries: new SocQueries({
+      kmsUrl: "http://kms.test",
+      fetch: kms.fetch,
+      operatorToken: operator?.token,
+      ...options.relay,
+    }),
     log,
   };
   const handler = createHandler(site, { state });

@@ -6,6 +6,7 @@
 
 import type { KmsMonitor } from "./kms_monitor.ts";
 import type { OperatorAuth } from "./operator_auth.ts";
+import type { SocQueries } from "./soc_queries.ts";
 
 /** The server's state, shared by every request. */
 export interface AppState {
@@ -13,6 +14,8 @@ export interface AppState {
   monitor: KmsMonitor;
   /** The configured operator and the browsers logged in as them. */
   auth: OperatorAuth;
+  /** The analyst's queries to the KMS and the relay, with this server's credentials. */
+  queries: SocQueries;
   /** Where operator actions are logged (with who and from where). */
   log: (line: string) => void;
 }

@@ -29,6 +29,10 @@ export interface DashboardConfig {
    * Without one nobody can log in.
    */
   operatorCredentials?: string;
+  /** Base URL of the relay's HTTP side (its `GET /devices`), if the network view should show it. */
+  relayUrl?: string;
+  /** The file holding the relay's admin token (`--admin-token-file` of the relay). */
+  relayTokenFile?: string;
 }
 
 /** Usage text for `--help`. */
@@ -46,12 +50,20 @@ Usage: deno task dashboard [options]
                     --credentials credentials/Operator.json
                 Browsers log in with its name and token; without it nobody
                 can log in and the view is closed.
+  --relay URL   the relay's HTTP address, e.g. http://localhost:8765 (env
+                DASHBOARD_RELAY_URL): the network view shows its devices,
+                queues and drops
+  --relay-token-file FILE
+                the relay's admin token (env DASHBOARD_RELAY_TOKEN_FILE),
+                the file the relay's --admin-token-file names; needed with
+                --relay and kept on this server
   --help        this text
 
 The permission set "dashboard" in deno.json allows listening on 0.0.0.0:8501,
-reaching the KMS at localhost:8000 or 127.0.0.1:8000 and reading ./credentials
-only. For anything else run it as
-  deno run -P=dashboard --allow-net=HOST:PORT,KMSHOST:KMSPORT dashboard/main.ts ...`;
+reaching the KMS at localhost:8000 or 127.0.0.1:8000 and the relay at
+localhost:8765 or 127.0.0.1:8765, and reading ./credentials only. For anything
+else run it as
+  deno run -P=dashboard --allow-net=HOST:PORT,KMSHOST:KMSPORT,RELAYHOST:RELAYPORT dashboard/main.ts ...`;
 
 /**
  * Parses command-line flags over environment variables.
@@ -70,12 +82,27 @@ export function parseDashboardConfig(
   env: (name: string) => string | undefined,
 ): DashboardConfig {
   const flags = parseArgs(args, {
-    string: ["host", "port", "kms", "operator-credentials"],
+    string: [
+      "host",
+      "port",
+      "kms",
+      "operator-credentials",
+      "relay",
+      "relay-token-file",
+    ],
     boolean: ["help"],
     unknown: (arg: string) => {
       throw new ConfigError(`unknown option ${arg}\n\n${DASHBOARD_USAGE}`);
     },
   });
+  const relay = flags.relay ?? env("DASHBOARD_RELAY_URL");
+  const relayTokenFile = flags["relay-token-file"] ??
+    env("DASHBOARD_RELAY_TOKEN_FILE");
+  if ((relay === undefined) !== (relayTokenFile === undefined)) {
+    throw new ConfigError(
+      "give --relay URL and --relay-token-file FILE together (the relay's GET /devices needs its admin token)",
+    );
+  }
   return {
     host: flags.host ?? env("DASHBOARD_HOST") ?? "0.0.0.0",
     port: parsePort(flags.port ?? env("DASHBOARD_PORT") ?? "8501", {
@@ -87,6 +114,13 @@ export function parseDashboardConfig(
     }),
     operatorCredentials: flags["operator-credentials"] ??
       env("DASHBOARD_OPERATOR_CREDENTIALS"),
+    ...(relay === undefined ? {} : {
+      relayUrl: parseUrl(relay, {
+        name: "--relay",
+        protocols: ["http:", "https:"],
+      }),
+      relayTokenFile,
+    }),
   };
 }
 
@@ -131,6 +165,45 @@ export async function readOperatorCredentials(
     );
   }
   return parsed.credentials;
+}
+
+// Shorter tokens are typos or placeholders, not secrets.
+const MIN_TOKEN_LENGTH = 16;
+
+/**
+ * Reads the relay's admin token file: one token of at least 16 characters;
+ * anything else is a {@linkcode ConfigError} that says why.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals, assertRejects } from "@std/assert";
+ * import { ConfigError } from "../common/cli.ts";
+ * import { readRelayToken } from "./config.ts";
+ *
+ * const file = await Deno.makeTempFile();
+ * await Deno.writeTextFile(file, "relay-admin-0123456789\n");
+ * assertEquals(await readRelayToken(file), "relay-admin-0123456789");
+ * await Deno.writeTextFile(file, "short");
+ * await assertRejects(() => readRelayToken(file), ConfigError, "at least 16");
+ * await Deno.remove(file);
+ * ```
+ */
+export async function readRelayToken(path: string): Promise<string> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    throw new ConfigError(
+      `--relay-token-file ${path}: cannot read it (${errorMessage(error)})`,
+    );
+  }
+  const token = text.trim();
+  if (token.length < MIN_TOKEN_LENGTH || /\s/.test(token)) {
+    throw new ConfigError(
+      `--relay-token-file ${path}: expected one token of at least ${MIN_TOKEN_LENGTH} characters`,
+    );
+  }
+  return token;
 }
 
 /** The dashboard command line: tag, usage and parser, for common/cli.ts `runService`. */

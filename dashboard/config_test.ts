@@ -97,3 +97,28 @@ Deno.test("an operator credentials file that is missing, malformed or a device's
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("--relay and --relay-token-file (or their variables) come together", () => {
+  const config = parseDashboardConfig(
+    ["--relay", "http://127.0.0.1:8765/", "--relay-token-file", "r.token"],
+    noEnv,
+  );
+  assertEquals([config.relayUrl, config.relayTokenFile], [
+    "http://127.0.0.1:8765",
+    "r.token",
+  ]);
+  const env: Record<string, string> = {
+    DASHBOARD_RELAY_URL: "http://relay:8765",
+    DASHBOARD_RELAY_TOKEN_FILE: "t",
+  };
+  assertEquals(
+    parseDashboardConfig([], (name) => env[name]).relayUrl,
+    "http://relay:8765",
+  );
+  assertEquals(parseDashboardConfig([], noEnv).relayUrl, undefined);
+  assertThrows(
+    () => parseDashboardConfig(["--relay", "http://relay:8765"], noEnv),
+    ConfigError,
+    "together",
+  );
+});

@@ -11,7 +11,6 @@
 
 import { assertEquals } from "@std/assert";
 import type { Browser, Page } from "playwright-core";
-import { PROJECT_ROOT } from "../common/service_process.ts";
 import type { LinkReport } from "../protocol/link_report.ts";
 import {
   enroll,
@@ -26,86 +25,18 @@ import {
   type TestOperator,
   writeOperator,
 } from "./_test_dashboard.ts";
+import { FakeKms, type ServedFakeKms, serveFakeKms } from "./_test_fake_kms.ts";
+import { waitUntil } from "../testing/wait.ts";
 import {
-  FakeKms,
-  type ServedFakeKms,
-  serveFakeKms,
-  waitFor,
-} from "./_test_fake_kms.ts";
-
-const CHROMIUM = "/usr/bin/chromium";
-const ARTIFACTS = `${PROJECT_ROOT}test_artifacts/dashboard`;
-// Generous for a loaded two-core machine; the 2 s deadline below is the
-// requirement itself.
-const WAIT_MS = 15_000;
-
-const haveChromium = await Deno.stat(CHROMIUM).then(() => true, () => false);
-if (!haveChromium) {
-  const reason =
-    `${CHROMIUM} is missing (.ci/run installs the Debian package chromium)`;
-  if (Deno.env.get("CI") === "true") {
-    throw new Error(`dashboard browser tests cannot run: ${reason}`);
-  }
-  console.warn(
-    `\n*** SKIPPING the dashboard browser tests: ${reason} ***\n`,
-  );
-}
-
-async function launch(): Promise<Browser> {
-  // playwright-core probes /proc/sys/fs/binfmt_misc/WSLInterop as it loads
-  // (its bundled is-wsl), and Deno lets only --allow-all read there, which
-  // -P=test is not. is-wsl's own hook defers that probe; its answer matters
-  // only for opening URLs in a desktop browser, which the tests never do.
-  Deno.env.set("__IS_WSL_TEST__", "1");
-  const { chromium } = await import("playwright-core");
-  return await chromium.launch({
-    executablePath: CHROMIUM,
-    // Without the background-networking flags Chromium keeps calling home,
-    // which floods a closed network.
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: true });
-}
-
-function banner(page: Page, status: string) {
-  return page.locator(`[data-testid="link-status"][data-status="${status}"]`);
-}
-
-async function logInAs(page: Page, name: string, token: string) {
-  await page.getByLabel("Operator name").fill(name);
-  await page.getByLabel("Token").fill(token);
-  await page.getByTestId("login").click();
-}
-
-async function newPage(browser: Browser, problems: string[]): Promise<Page> {
-  const page = await browser.newPage({
-    viewport: { width: 1400, height: 1000 },
-  });
-  page.setDefaultTimeout(WAIT_MS);
-  page.on("pageerror", (error) => problems.push(`page: ${error.message}`));
-  page.on("console", (message) => {
-    // The refused login and the refused POST below log their 401/403.
-    if (
-      message.type() === "error" &&
-      !/status of 40[13]/.test(message.text())
-    ) {
-      problems.push(`console: ${message.text()}`);
-    }
-  });
-  return page;
-}
+  ARTIFACTS,
+  banner,
+  haveChromium,
+  launch,
+  logInAs,
+  newPage,
+  shot,
+  WAIT_MS,
+} from "./_test_browser.ts";
 
 /** The ISO time of a chart's newest point ("" for none or untimed). */
 async function lastTime(page: Page, chart: string): Promise<string> {
@@ -181,7 +112,7 @@ Deno.test({
           // for the key below: either way a newer point comes.
           const before = await lastTime(page, "qber-chart");
           // Keys come from the link's pool: the first block must have filled it.
-          await waitFor(
+          await waitUntil(
             async () => {
               const { link } = (await kms.get("/link_status")).body as {
                 link?: LinkReport;
@@ -189,16 +120,16 @@ Deno.test({
               return (link?.pool_bits ?? 0) > 0;
             },
             "key in the pool",
-            WAIT_MS,
+            { timeoutMs: WAIT_MS },
           );
           await kms.post("/get_session_key", {
             device_id: "Soldier_Alpha",
             peer_id: "Soldier_Bravo",
           }, { authorization: `Bearer ${alphaToken}` });
-          await waitFor(
+          await waitUntil(
             async () => await lastTime(page, "qber-chart") > before,
             "a new QBER point",
-            WAIT_MS,
+            { timeoutMs: WAIT_MS },
           );
           await page.getByTestId("keys-issued").filter({ hasText: "1" })
             .waitFor();
@@ -219,10 +150,10 @@ Deno.test({
             '[data-testid="key-rate-chart"] canvas[data-points]',
           ).waitFor();
           const before = await lastTime(page, "key-rate-chart");
-          await waitFor(
+          await waitUntil(
             async () => await lastTime(page, "key-rate-chart") > before,
             "the key-rate chart gaining points as blocks arrive",
-            WAIT_MS,
+            { timeoutMs: WAIT_MS },
           );
           assertEquals(
             await canvasNumber(page, "key-rate-chart", "points") >= 2,
@@ -272,12 +203,12 @@ Deno.test({
         await page.getByTestId("force-attack").click();
         await page.getByTestId("confirm-force-attack").click();
         await banner(page, "RED").waitFor({ timeout: 2_000 });
-        await waitFor(
+        await waitUntil(
           async () =>
             Number(await chart.getAttribute("data-last")) > 11 &&
             Number(await chart.getAttribute("data-points")) >= 2,
           "a chart point above 11%",
-          WAIT_MS,
+          { timeoutMs: WAIT_MS },
         );
         await page.getByTestId("attacks-detected").filter({ hasNotText: /^0$/ })
           .waitFor();
@@ -285,7 +216,7 @@ Deno.test({
         // The operator switched the demo's attack on: it shows, labelled so,
         // and the link's blocks stop giving key.
         await page.getByTestId("simulated-attack").getByText("Demo:").waitFor();
-        await waitFor(
+        await waitUntil(
           async () =>
             ["qber_above_threshold", "discarded"].includes(
               await page.getByTestId("quantum-link").getAttribute(
@@ -293,7 +224,7 @@ Deno.test({
               ) ?? "",
             ),
           "a block without key under attack",
-          WAIT_MS,
+          { timeoutMs: WAIT_MS },
         );
         // The router guard polls with BusyBox wget: then it shows as alive
         // and, the link being RED, enforcing BLOCKED.
@@ -465,17 +396,19 @@ Deno.test({
         async () => {
           fake.finishBlock();
           fake.finishBlock({ secret_bits: 160_000 });
-          await waitFor(async () => await points() === 3, "3 points", WAIT_MS);
+          await waitUntil(async () => await points() === 3, "3 points", {
+            timeoutMs: WAIT_MS,
+          });
           await link.and(page.locator('[data-blocks="9"]')).waitFor();
           assertEquals(
             await canvasNumber(page, "key-rate-chart", "last-rate"),
             Math.round(160_000 / 0.309),
           );
           fake.changePool("taken", 4096);
-          await waitFor(
+          await waitUntil(
             async () => await points() === 4,
             "a pool point",
-            WAIT_MS,
+            { timeoutMs: WAIT_MS },
           );
         },
       );
@@ -535,12 +468,12 @@ Deno.test({
       await t.step("a flush empties the pool on the chart", async () => {
         fake.changePool("flushed", 0);
         await page.getByTestId("pool-flushed").waitFor();
-        await waitFor(
+        await waitUntil(
           async () =>
             await canvasNumber(page, "key-rate-chart", "last-pool") === 0 &&
             await points() === 7,
           "the pool at 0%",
-          WAIT_MS,
+          { timeoutMs: WAIT_MS },
         );
         await page.getByTestId("pool-level").getByText("0 bit").waitFor();
       });

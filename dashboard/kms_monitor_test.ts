@@ -1,6 +1,7 @@
 import { assertEquals, assertStringIncludes } from "@std/assert";
 import { enroll, removeDataDir, startKms } from "../kms/_test_kms.ts";
-import { FakeKms, waitFor } from "./_test_fake_kms.ts";
+import { FakeKms } from "./_test_fake_kms.ts";
+import { waitUntil } from "../testing/wait.ts";
 import { KmsMonitor } from "./kms_monitor.ts";
 import type { SocEvent } from "./soc_state.ts";
 
@@ -22,7 +23,7 @@ Deno.test("follows the stream, polls counters, and recovers after an outage", as
   monitor.subscribe((event) => events.push(event));
   monitor.start();
   try {
-    await waitFor(() => monitor.state.kms === "live", "live");
+    await waitUntil(() => monitor.state.kms === "live", "live");
     assertEquals(monitor.state.status, "GREEN");
     assertEquals(monitor.state.history.map((p) => p.qber), [0.02]);
 
@@ -35,16 +36,16 @@ Deno.test("follows the stream, polls counters, and recovers after an outage", as
       qubits: 2048,
       time: "T",
     });
-    await waitFor(() => monitor.state.keysIssued === 5, "counters");
+    await waitUntil(() => monitor.state.keysIssued === 5, "counters");
     assertEquals(monitor.state.status, "RED");
     assertEquals(monitor.state.chatBlocked, true);
 
     kms.stop();
-    await waitFor(() => monitor.state.kms === "unreachable", "unreachable");
+    await waitUntil(() => monitor.state.kms === "unreachable", "unreachable");
     assertEquals(monitor.state.status, "RED", "the last known status stays");
     kms.linkStatus = { ...kms.linkStatus, status: "GREEN", history: [] };
     kms.start();
-    await waitFor(() => monitor.state.kms === "live", "live again");
+    await waitUntil(() => monitor.state.kms === "live", "live again");
     assertEquals([monitor.state.status, monitor.state.history], ["GREEN", []]);
     assertEquals(
       events.filter((e) => e.type === "kms").map((e) =>
@@ -69,9 +70,9 @@ Deno.test("a KMS that stops answering polls is resubscribed", async () => {
     kms.requests.filter((request) => request === "GET /events").length;
   monitor.start();
   try {
-    await waitFor(() => monitor.state.kms === "live", "live");
+    await waitUntil(() => monitor.state.kms === "live", "live");
     kms.pollsFail = true;
-    await waitFor(() => subscriptions() >= 3, "resubscriptions");
+    await waitUntil(() => subscriptions() >= 3, "resubscriptions");
   } finally {
     await monitor.close();
   }
@@ -87,7 +88,10 @@ Deno.test("router age comes from the KMS's Date header", async () => {
   const monitor = fakeMonitor(kms);
   monitor.start();
   try {
-    await waitFor(() => monitor.state.routerAgeSeconds !== null, "router age");
+    await waitUntil(
+      () => monitor.state.routerAgeSeconds !== null,
+      "router age",
+    );
     assertEquals(monitor.state.routerAgeSeconds, 30);
   } finally {
     await monitor.close();
@@ -133,11 +137,11 @@ Deno.test("the operator's token goes on every /events subscription, none without
   });
   monitor.start();
   try {
-    await waitFor(() => monitor.state.kms === "live", "live");
+    await waitUntil(() => monitor.state.kms === "live", "live");
     kms.stop();
-    await waitFor(() => monitor.state.kms === "unreachable", "unreachable");
+    await waitUntil(() => monitor.state.kms === "unreachable", "unreachable");
     kms.start();
-    await waitFor(() => monitor.state.kms === "live", "live again");
+    await waitUntil(() => monitor.state.kms === "live", "live again");
   } finally {
     await monitor.close();
   }
@@ -148,7 +152,7 @@ Deno.test("the operator's token goes on every /events subscription, none without
   const anonymous = new FakeKms();
   const seedMonitor = fakeMonitor(anonymous);
   seedMonitor.start();
-  await waitFor(() => seedMonitor.state.kms === "live", "live");
+  await waitUntil(() => seedMonitor.state.kms === "live", "live");
   await seedMonitor.close();
   assertEquals(anonymous.eventsAuthorizations, [null]);
 });
@@ -164,7 +168,7 @@ Deno.test("a secure KMS streams /events to the monitor holding an operator token
   let monitor: KmsMonitor | undefined;
   try {
     anonymous.start();
-    await waitFor(
+    await waitUntil(
       () => lines.some((l) => l.includes("GET /events answered 401")),
       "the 401",
     );
@@ -180,11 +184,11 @@ Deno.test("a secure KMS streams /events to the monitor holding an operator token
       }),
     });
     monitor.start();
-    await waitFor(() => monitor!.state.kms === "live", "live");
+    await waitUntil(() => monitor!.state.kms === "live", "live");
     await monitor.act("reset");
     // The operator's RESET row arrives, whatever the KMS writes after it
     // (the summary of the anonymous monitor's refused subscriptions).
-    await waitFor(
+    await waitUntil(
       () =>
         monitor!.state.audit.some((row) =>
           row.tag === "RESET" && row.message.startsWith("actor=Operator ")
@@ -222,19 +226,19 @@ Deno.test("a stream of key events does not starve the counters; blocks poll noth
     });
   }, 20);
   try {
-    await waitFor(() => monitor.state.kms === "live", "live");
+    await waitUntil(() => monitor.state.kms === "live", "live");
     kms.linkStatus = { ...kms.linkStatus, total_keys_issued: 3 };
-    await waitFor(
+    await waitUntil(
       () => monitor.state.keysIssued === 3,
       "the counters polled while keys stream",
-      2_000,
+      { timeoutMs: 2_000 },
     );
     clearInterval(stream);
     const polls = () =>
       kms.requests.filter((r) => r === "GET /link_status").length;
     // Let the poll the last key asked for come and go.
     let settled = -1;
-    await waitFor(async () => {
+    await waitUntil(async () => {
       const now = polls();
       if (now === settled) return true;
       settled = now;
@@ -243,7 +247,7 @@ Deno.test("a stream of key events does not starve the counters; blocks poll noth
     }, "the polls to settle");
     const before = polls();
     for (let i = 0; i < 20; i++) kms.finishBlock();
-    await waitFor(() => (monitor.state.link?.blocks ?? 0) >= 20, "blocks");
+    await waitUntil(() => (monitor.state.link?.blocks ?? 0) >= 20, "blocks");
     await new Promise((resolve) => setTimeout(resolve, 300));
     assertEquals(polls(), before, "blocks alone ask the KMS nothing");
   } finally {
@@ -263,27 +267,27 @@ Deno.test({
     });
     monitor.start();
     try {
-      await waitFor(() => monitor.state.kms === "live", "live");
+      await waitUntil(() => monitor.state.kms === "live", "live");
       assertEquals(monitor.state.status, "GREEN");
       // Keys come from the link's pool: the first block must have filled it.
-      await waitFor(
+      await waitUntil(
         () => (monitor.state.link?.poolBits ?? 0) > 0,
         "key in the pool",
-        10_000,
+        { timeoutMs: 10_000 },
       );
       await kms.post("/get_session_key", {
         device_id: "Soldier_Alpha",
         peer_id: "Soldier_Bravo",
       });
-      await waitFor(() => monitor.state.keysIssued === 1, "a key counted");
+      await waitUntil(() => monitor.state.keysIssued === 1, "a key counted");
       // The continuous link puts each block's QBER in the history by itself.
       assertEquals(monitor.state.history.length >= 1, true);
       // Its blocks and its settings come with the stream.
       const blocks = monitor.state.link?.blocks ?? 0;
-      await waitFor(
+      await waitUntil(
         () => (monitor.state.link?.blocks ?? 0) > blocks,
         "a block of the link",
-        10_000,
+        { timeoutMs: 10_000 },
       );
       assertEquals(monitor.state.link?.settings.simulated, true);
       assertEquals(monitor.state.link!.series.length >= 1, true);
@@ -291,21 +295,26 @@ Deno.test({
 
       const attack = await monitor.act("force_attack");
       assertStringIncludes(attack.message, "link RED");
-      await waitFor(() => monitor.state.status === "RED", "RED");
+      await waitUntil(() => monitor.state.status === "RED", "RED");
       assertEquals(monitor.state.history.at(-1)!.qber > 0.11, true);
-      await waitFor(() => monitor.state.attacksDetected >= 1, "attack counted");
+      await waitUntil(
+        () => monitor.state.attacksDetected >= 1,
+        "attack counted",
+      );
 
       await monitor.act("reset");
-      await waitFor(() => monitor.state.status === "GREEN", "GREEN");
+      await waitUntil(() => monitor.state.status === "GREEN", "GREEN");
 
       await kms.stop();
-      await waitFor(() => monitor.state.kms === "unreachable", "unreachable");
+      await waitUntil(() => monitor.state.kms === "unreachable", "unreachable");
       kms = await startKms({
         port: Number(new URL(kms.url).port),
         dataDir: kms.dataDir,
         open: true,
       });
-      await waitFor(() => monitor.state.kms === "live", "live again", 10_000);
+      await waitUntil(() => monitor.state.kms === "live", "live again", {
+        timeoutMs: 10_000,
+      });
       assertEquals(monitor.state.status, "GREEN");
       assertEquals(monitor.state.keysIssued, 1, "counters persist in the KMS");
     } finally {

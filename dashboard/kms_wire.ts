@@ -8,6 +8,7 @@
  */
 
 import { type KmsEvent, parseKmsEvent } from "../protocol/kms_event.ts";
+import type { Incident } from "../protocol/incident.ts";
 import type {
   BlockReport,
   LinkReport,
@@ -57,7 +58,15 @@ function toSocEvent(event: KmsEvent): SocEvent | null {
         link: linkReport(event.data.link),
         // Here, on the server: browsers fold the snapshot without the model.
         expected: honestBlock(event.data.link.settings),
+        incidents: {
+          open: event.data.incidents?.open
+            ? incidentOf(event.data.incidents.open)
+            : null,
+          recent: (event.data.incidents?.recent ?? []).map(incidentOf),
+        },
       };
+    case "incident":
+      return { type: "incident", incident: incidentOf(event.data) };
     case "link": {
       const { status, qber, time } = event.data;
       return { type: "link", status, qber, time };
@@ -91,16 +100,48 @@ function toSocEvent(event: KmsEvent): SocEvent | null {
       const { id, tag, message, at } = event.data;
       return {
         type: "audit",
-        entry: { id, tag, message: redacted(message), at },
+        entry: { id, tag, message: redactHex(message), at },
       };
     }
     case "attack":
     case "key":
+    // The rooms panel asks GET /rooms itself: memberships change rarely.
+    case "room":
       return null;
   }
 }
 
-function redacted(message: string): string {
+/** An incident copied field by field, as the link below. */
+export function incidentOf(incident: Incident): Incident {
+  return {
+    id: incident.id,
+    opened_at: incident.opened_at,
+    closed_at: incident.closed_at,
+    peak_qber: incident.peak_qber,
+    first_qber: incident.first_qber,
+    blocks: incident.blocks,
+    key_refusals: incident.key_refusals,
+    affected_devices: [...incident.affected_devices],
+    closed_by: incident.closed_by,
+    acknowledged_by: incident.acknowledged_by,
+    acknowledged_at: incident.acknowledged_at,
+    epoch: incident.epoch,
+  };
+}
+
+/**
+ * `message` with runs of 32 or more hex digits (128 bits: key material, by
+ * its looks) replaced by `[redacted]`.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { redactHex } from "./kms_wire.ts";
+ *
+ * assertEquals(redactHex(`key=${"0f".repeat(16)} id=5`), "key=[redacted] id=5");
+ * ```
+ */
+export function redactHex(message: string): string {
   return message.replace(HEX_RUN, "[redacted]");
 }
 
@@ -145,7 +186,7 @@ function blockReport(block: BlockReport): BlockReport {
     outcome: block.outcome,
     ...(block.message === undefined
       ? {}
-      : { message: redacted(block.message) }),
+      : { message: redactHex(block.message) }),
     eve: block.eve,
     qber: block.qber,
     pulses: block.pulses,

@@ -55,6 +55,7 @@ Deno.test("parseKmsMessage keeps only the fields the view shows", () => {
     ),
     {
       type: "snapshot",
+      incidents: { open: null, recent: [] },
       status: "RED",
       history: [0.02, 0.25],
       attackMode: true,

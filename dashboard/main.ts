@@ -19,11 +19,13 @@ import {
   DASHBOARD_COMMAND,
   type DashboardConfig,
   readOperatorCredentials,
+  readRelayToken,
 } from "./config.ts";
 import { KmsMonitor } from "./kms_monitor.ts";
 import { OperatorAuth } from "./operator_auth.ts";
 import type { Credentials } from "../protocol/credentials.ts";
 import { site } from "./site.ts";
+import { SocQueries } from "./soc_queries.ts";
 
 const log = (line: string) => console.log(`[DASHBOARD] ${line}`);
 
@@ -48,9 +50,29 @@ async function operator(config: DashboardConfig): Promise<Credentials | null> {
   }
 }
 
+/** The relay's admin token, if a relay is configured; a bad file ends the process (exit 2). */
+async function relayToken(
+  config: DashboardConfig,
+): Promise<string | undefined> {
+  if (config.relayTokenFile === undefined) return undefined;
+  try {
+    const token = await readRelayToken(config.relayTokenFile);
+    log(`the network view reads the relay's devices at ${config.relayUrl}`);
+    return token;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`[DASHBOARD] ${error.message}`);
+    Deno.exit(2);
+  }
+}
+
 async function serveDashboard(config: DashboardConfig): Promise<void> {
   await requireNet(
-    [`${config.host}:${config.port}`, urlAddress(config.kmsUrl)],
+    [
+      `${config.host}:${config.port}`,
+      urlAddress(config.kmsUrl),
+      ...(config.relayUrl ? [urlAddress(config.relayUrl)] : []),
+    ],
     { set: "dashboard", entry: "dashboard/main.ts" },
   );
   const credentials = await operator(config);
@@ -60,7 +82,13 @@ async function serveDashboard(config: DashboardConfig): Promise<void> {
     log,
     operatorToken: credentials?.token,
   });
-  const state: AppState = { monitor, auth, log };
+  const queries = new SocQueries({
+    kmsUrl: config.kmsUrl,
+    operatorToken: credentials?.token,
+    relayUrl: config.relayUrl,
+    relayToken: await relayToken(config),
+  });
+  const state: AppState = { monitor, auth, queries, log };
   monitor.start();
   await serveUntilSignal(
     createHandler<AppState>(site, { state }),
@@ -79,6 +107,11 @@ async function serveDashboard(config: DashboardConfig): Promise<void> {
       onStop: () => monitor.close(),
     },
   );
+  // Served and closed: a browser that vanished without closing its socket,
+  // or a pooled connection to the KMS or the relay, must not keep the
+  // process alive after SIGTERM (a browser test once waited on one for
+  // minutes), as the relay's main also says.
+  Deno.exit(0);
 }
 
 if (import.meta.main) await runService(DASHBOARD_COMMAND, serveDashboard);

@@ -1,7 +1,7 @@
 import { assertEquals, assertStringIncludes } from "@std/assert";
 import { removeDataDir, startKms } from "../kms/_test_kms.ts";
 import { enrollOperator, logIn, startDashboard } from "./_test_dashboard.ts";
-import { waitFor } from "./_test_fake_kms.ts";
+import { waitUntil } from "../testing/wait.ts";
 
 Deno.test("the dashboard process serves the view to its operator, forwards actions with the operator's token to a secure KMS, and stops cleanly", async () => {
   const kms = await startKms({ open: false });
@@ -48,13 +48,12 @@ Deno.test("the dashboard process serves the view to its operator, forwards actio
     assertEquals((await kms.post("/force_attack")).status, 401);
     await kms.process.waitForLine(/actor=Operator source=127\.0\.0\.1:/);
     // The KMS's answer and its events travel on different connections.
-    await waitFor(
+    await waitUntil(
       async () => (await (await view()).text()).includes('data-status="RED"'),
       "RED on the page",
     );
-    assertStringIncludes(
-      dashboard.process.output,
-      "[DASHBOARD] operator action force_attack by Operator from 127.0.0.1:",
+    await dashboard.process.waitForLine(
+      /^\[DASHBOARD\] operator action force_attack by Operator from 127\.0\.0\.1:/,
     );
     // The operator's token is on no log line.
     assertEquals(dashboard.process.output.includes(operator.token), false);

@@ -11,6 +11,11 @@
  */
 
 import type { AuditEntry } from "../protocol/kms_event.ts";
+import {
+  type Incident,
+  type LinkIncidents,
+  RECENT_INCIDENTS,
+} from "../protocol/incident.ts";
 import type { LinkReport } from "../protocol/link_report.ts";
 import type { HonestBlock } from "./link_expectation.ts";
 import type { LinkStatus } from "../protocol/types.ts";
@@ -56,7 +61,7 @@ export interface SocState {
   history: QberPoint[];
   /** Session keys issued (KMS counter). */
   keysIssued: number;
-  /** Runs whose QBER showed an eavesdropper (KMS counter). */
+  /** Incidents: times the link turned RED (KMS counter). */
   attacksDetected: number;
   /** Pairs and sessions holding a key. */
   activeSessions: number;
@@ -80,6 +85,8 @@ export interface SocState {
   kmsAuth: KmsAuth;
   /** The simulated QKD link and its key pool; `null` until the KMS was reached. */
   link: LinkState | null;
+  /** The open incident and the recent ones, newest first. */
+  incidents: LinkIncidents;
 }
 
 /** A change to the {@linkcode SocState}. */
@@ -100,6 +107,13 @@ export type SocEvent =
     link: LinkReport;
     /** An honest block at the link's settings, `null` when the model refuses them. */
     expected: HonestBlock | null;
+    /** The KMS's incidents (none from a KMS before issue 18). */
+    incidents: LinkIncidents;
+  }
+  | {
+    /** An incident opened, changed, was acknowledged or closed. */
+    type: "incident";
+    incident: Incident;
   }
   | {
     /** Counters and the router heartbeat, from a `/link_status` poll. */
@@ -134,7 +148,7 @@ export type SocEvent =
     attackMode: boolean;
   }
   | {
-    /** An operator reset: history cleared, GREEN. */
+    /** An operator reset: the rolling history starts over, GREEN. */
     type: "reset";
   }
   | {
@@ -163,7 +177,43 @@ export const INITIAL_SOC_STATE: SocState = {
   audit: [],
   kmsAuth: null,
   link: null,
+  incidents: { open: null, recent: [] },
 };
+
+/**
+ * The incidents with `incident` in them: in place of the one with its id, or
+ * first (the newest); the open one is whichever is not closed.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { withIncident } from "./soc_state.ts";
+ *
+ * const open = {
+ *   id: 1, opened_at: 1000, closed_at: null, peak_qber: 0.25, first_qber: 0.25,
+ *   blocks: 1, key_refusals: 0, affected_devices: [], closed_by: null,
+ *   acknowledged_by: null, acknowledged_at: null, epoch: 1,
+ * };
+ * const opened = withIncident({ open: null, recent: [] }, open);
+ * assertEquals([opened.open?.id, opened.recent.length], [1, 1]);
+ * const closed = withIncident(opened, { ...open, closed_at: 9000, closed_by: "Operator" });
+ * assertEquals([closed.open, closed.recent[0].closed_by], [null, "Operator"]);
+ * ```
+ */
+export function withIncident(
+  incidents: LinkIncidents,
+  incident: Incident,
+): LinkIncidents {
+  const others = incidents.recent.filter((known) => known.id !== incident.id);
+  const recent = [...others, incident].sort((a, b) => b.id - a.id)
+    .slice(0, RECENT_INCIDENTS);
+  const open = incident.closed_at === null
+    ? incident
+    : incidents.open?.id === incident.id
+    ? null
+    : incidents.open;
+  return { open, recent };
+}
 
 function withStatus(state: SocState, next: LinkStatus): SocState {
   const chatBlocked = next === "RED"
@@ -223,7 +273,13 @@ export function reduceSoc(state: SocState, event: SocEvent): SocState {
         link: linkFromReport(event.link, state.link, {
           expected: event.expected,
         }),
+        incidents: event.incidents,
       }, event.status);
+    case "incident":
+      return {
+        ...state,
+        incidents: withIncident(state.incidents, event.incident),
+      };
     case "counters": {
       const { type: _, ...counters } = event;
       return { ...state, ...counters };

@@ -46,6 +46,7 @@ Deno.test("a snapshot keeps timed points that the KMS's history continues", () =
   const before = fold(live, [link(0.02, "GREEN"), link(0.03, "GREEN")]);
   const same = reduceSoc(before, {
     type: "snapshot",
+    incidents: { open: null, recent: [] },
     status: "GREEN",
     history: [0.03],
     attackMode: false,
@@ -55,6 +56,7 @@ Deno.test("a snapshot keeps timed points that the KMS's history continues", () =
   assertEquals(same.history, before.history);
   const other = reduceSoc(before, {
     type: "snapshot",
+    incidents: { open: null, recent: [] },
     status: "RED",
     history: [0.25, 0.26],
     attackMode: true,
@@ -72,6 +74,7 @@ Deno.test("a snapshot keeps timed points that the KMS's history continues", () =
   ]);
   const cleared = reduceSoc(before, {
     type: "snapshot",
+    incidents: { open: null, recent: [] },
     status: "GREEN",
     history: [],
     attackMode: false,
@@ -127,6 +130,7 @@ Deno.test("block and pool events fold into the link once a snapshot gave it", ()
   const state = fold(live, [
     {
       type: "snapshot",
+      incidents: { open: null, recent: [] },
       status: "GREEN",
       history: [],
       attackMode: false,

@@ -9,6 +9,8 @@
 import { rollingQber as policyRollingQber } from "../protocol/link_policy.ts";
 import type { LinkStatus } from "../protocol/types.ts";
 import type { KmsConnection, QberPoint, SocState } from "./soc_state.ts";
+import type { Incident } from "../protocol/incident.ts";
+import { zuluTime } from "./format.ts";
 
 /**
  * A router guard that polled within this many seconds is alive: about three
@@ -41,6 +43,8 @@ export interface BannerView {
   status: LinkStatus | null;
   rollingQber: number | null;
   attackMode: boolean;
+  /** What the router guard does, in the words the router panel uses too. */
+  guard: string;
 }
 
 /**
@@ -57,6 +61,7 @@ export interface BannerView {
  *   status: null,
  *   rollingQber: null,
  *   attackMode: false,
+ *   guard: "The KMS is unreachable, so the router guard's state is unknown; a guard in FAIL_MODE=closed blocks chat after 3 failed polls.",
  * });
  * ```
  */
@@ -66,6 +71,7 @@ export function bannerView(state: SocState): BannerView {
     status: state.status,
     rollingQber: rollingQber(state.history),
     attackMode: state.attackMode,
+    guard: guardSentence(routerView(state)),
   };
 }
 
@@ -185,4 +191,63 @@ export function routerView(state: SocState): RouterView {
     lastSeen,
     ageSeconds,
   };
+}
+
+/**
+ * What the router guard does now, in one sentence: the one source of both
+ * the status banner's words and the router panel's, so they never disagree
+ * (the banner once said "the router guard blocks chat" beside a panel that
+ * said the guard was never seen).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { guardSentence } from "./soc_views.ts";
+ *
+ * const alive = { guard: "alive", chat: "BLOCKED", status: "RED", lastSeen: "2026-02-23T05:00:00Z", ageSeconds: 2 } as const;
+ * assertEquals(guardSentence(alive), "The router guard blocks chat: it last polled the KMS 2 s ago (05:00:00Z).");
+ * assertEquals(
+ *   guardSentence({ ...alive, guard: "never", lastSeen: null, ageSeconds: null }),
+ *   "The router guard has not polled this KMS since the KMS started: nothing on the network blocks chat.",
+ * );
+ * ```
+ */
+export function guardSentence(view: RouterView): string {
+  const polled = `it last polled the KMS ${view.ageSeconds} s ago (${
+    zuluTime(view.lastSeen)
+  })`;
+  switch (view.guard) {
+    case "alive":
+      return `The router guard ${
+        view.chat === "BLOCKED" ? "blocks" : "allows"
+      } chat: ${polled}.`;
+    case "silent":
+      return `The router guard is silent: ${polled}, over ${ROUTER_ALIVE_SECONDS} s; a stopped guard removes its rules, so nothing is enforced.`;
+    case "never":
+      return "The router guard has not polled this KMS since the KMS started: nothing on the network blocks chat.";
+    case "unknown":
+      return "The KMS is unreachable, so the router guard's state is unknown; a guard in FAIL_MODE=closed blocks chat after 3 failed polls.";
+  }
+}
+
+/** What alerting follows: the status and the open incident. */
+export interface AlertView {
+  status: LinkStatus | null;
+  open: Incident | null;
+}
+
+/**
+ * The alert's part of the state.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { INITIAL_SOC_STATE } from "./soc_state.ts";
+ * import { alertView } from "./soc_views.ts";
+ *
+ * assertEquals(alertView({ ...INITIAL_SOC_STATE, status: "RED" }), { status: "RED", open: null });
+ * ```
+ */
+export function alertView(state: SocState): AlertView {
+  return { status: state.status, open: state.incidents.open };
 }

@@ -32,7 +32,13 @@ export default function AuditLog(props: { initial: AuditEntry[] }) {
     return <p class="empty">No audit entries yet.</p>;
   }
   return (
-    <div class="audit" data-testid="audit-log">
+    <div
+      class="audit"
+      data-testid="audit-log"
+      role="region"
+      aria-label="Live audit entries (scrolls)"
+      tabindex={0}
+    >
       <table>
         <thead>
           <tr>

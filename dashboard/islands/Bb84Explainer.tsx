@@ -1,4 +1,5 @@
 import { useState } from "preact/hooks";
+import { TableScroll } from "../components/TableScroll.tsx";
 import { BlochCircle } from "../components/BlochCircle.tsx";
 import {
   type Bb84Demo,
@@ -116,7 +117,11 @@ export default function Bb84Explainer(props: { initial: Bb84Demo }) {
         </button>
       </form>
       <div class="bb84-body">
-        <div class="bb84-tables">
+        <TableScroll
+          label="The run's qubits"
+          more="more positions"
+          class="bb84-tables"
+        >
           <table class="bits" data-testid="bb84-table">
             <thead>
               <tr>
@@ -185,7 +190,7 @@ export default function Bb84Explainer(props: { initial: Bb84Demo }) {
             channel shows 0%; Eve's wrong-basis guesses (half the time) make Bob
             wrong half of those times: about 25%.
           </p>
-        </div>
+        </TableScroll>
         <figure class="bb84-bloch">
           <BlochCircle sent={chosen.alice} measured={chosen.bob} />
           <figcaption>

@@ -12,11 +12,15 @@ const MEANING: Record<LinkStatus, string> = {
   YELLOW:
     `Elevated QBER (${YELLOW}–${RED}): keys are still issued; watch the channel.`,
   RED:
-    `Eavesdropper detected: rolling QBER at or above ${RED}. Keys are refused and the router guard blocks chat until an operator resets.`,
+    `Eavesdropper detected: rolling QBER at or above ${RED}. Keys are refused until an operator resets.`,
 };
 
 /**
  * The link status, large, in colour, shape and words; or why it is not known.
+ * The status and its meaning are an assertive live region (`role="alert"`):
+ * a screen reader says RED at once. The figures and the router guard's
+ * sentence (the router panel's own, from `guardSentence`) sit outside it,
+ * since they change with every block and poll.
  *
  * @example
  * ```tsx
@@ -24,11 +28,19 @@ const MEANING: Record<LinkStatus, string> = {
  * import { renderToString } from "preact-render-to-string";
  * import LinkStatusBanner from "./LinkStatusBanner.tsx";
  *
- * const view = { kms: "live", status: "RED", rollingQber: 0.2, attackMode: true } as const;
+ * const view = {
+ *   kms: "live",
+ *   status: "RED",
+ *   rollingQber: 0.2,
+ *   attackMode: true,
+ *   guard: "The router guard blocks chat: it last polled the KMS 2 s ago (05:00:00Z).",
+ * } as const;
  * const html = renderToString(<LinkStatusBanner initial={view} />);
  * assertStringIncludes(html, 'data-status="RED"');
  * assertStringIncludes(html, "rolling QBER at or above 11%");
  * assertStringIncludes(html, "ON (attack mode)");
+ * assertStringIncludes(html, 'role="alert"');
+ * assertStringIncludes(html, "The router guard blocks chat");
  * ```
  */
 export default function LinkStatusBanner(props: { initial: BannerView }) {
@@ -62,14 +74,17 @@ export default function LinkStatusBanner(props: { initial: BannerView }) {
       class={`banner banner-${
         status && shown === status ? status.toLowerCase() : "offline"
       }`}
-      role="status"
-      aria-live="polite"
       data-testid="link-status"
       data-status={shown}
     >
       <div class="banner-main">
-        <p class="banner-headline">{headline}</p>
-        <p class="banner-detail">{detail}</p>
+        <div role="alert" aria-atomic="true">
+          <p class="banner-headline">{headline}</p>
+          <p class="banner-detail">{detail}</p>
+        </div>
+        {kms === "live" && streamOpen && (
+          <p class="banner-guard" data-testid="banner-guard">{view.guard}</p>
+        )}
       </div>
       <dl class="banner-facts">
         <div>

@@ -38,7 +38,7 @@ const ACTIONS = [
     label: "Reset System",
     tone: "btn-reset",
     children:
-      "Reset the link? Attack mode goes off, the QBER history is cleared and the link returns to GREEN, so a real detection would be forgotten.",
+      "Reset the link? Attack mode goes off, the link returns to GREEN and a new epoch of the chart starts; an open incident closes with your name, and its blocks stay in the history.",
   },
 ] as const;
 

@@ -57,7 +57,7 @@ export default function QberGauge(props: { initial: GaugeView }) {
   return (
     <div class={`gauge ${live ? "" : "stale"}`} data-testid="qber-gauge">
       <svg
-        viewBox="0 0 240 146"
+        viewBox="0 0 240 166"
         role="img"
         aria-label={`QBER of the latest block ${percent(qber)}`}
       >
@@ -86,10 +86,11 @@ export default function QberGauge(props: { initial: GaugeView }) {
           <line class="gauge-needle" x1={CX} y1={CY} x2={nx} y2={ny} />
         )}
         <circle class="gauge-hub" cx={CX} cy={CY} r="5" />
+        {/* Below the hub, where the needle (always above it) never reaches. */}
         <text
           class={`gauge-value zone-text-${zone(qber)}`}
           x={CX}
-          y={CY - 28}
+          y={CY + 38}
           text-anchor="middle"
         >
           {percent(qber)}

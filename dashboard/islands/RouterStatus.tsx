@@ -1,10 +1,5 @@
-import { zuluTime } from "../format.ts";
 import { useLive } from "../live.ts";
-import {
-  ROUTER_ALIVE_SECONDS,
-  type RouterView,
-  routerView,
-} from "../soc_views.ts";
+import { guardSentence, type RouterView, routerView } from "../soc_views.ts";
 
 function Enforcement({ chat }: { chat: RouterView["chat"] }) {
   const blocked = chat === "BLOCKED";
@@ -17,8 +12,9 @@ function Enforcement({ chat }: { chat: RouterView["chat"] }) {
 }
 
 /**
- * What the router guard enforces now and when it last polled the KMS. The
- * guard blocks chat on RED and lifts the block only on GREEN.
+ * What the router guard enforces now and when it last polled the KMS, in the
+ * sentence the status banner uses too (`guardSentence`). The guard blocks
+ * chat on RED and lifts the block only on GREEN.
  *
  * @example
  * ```tsx
@@ -40,43 +36,18 @@ function Enforcement({ chat }: { chat: RouterView["chat"] }) {
  */
 export default function RouterStatus(props: { initial: RouterView }) {
   const view = useLive(props.initial, routerView);
-  const polled = `last polled the KMS ${view.ageSeconds} s ago (${
-    zuluTime(view.lastSeen)
-  })`;
+  const headline = {
+    alive: <Enforcement chat={view.chat} />,
+    silent: <p class="router-chat chat-unknown">Router guard silent</p>,
+    never: <p class="router-chat chat-unknown">router guard not seen</p>,
+    unknown: <p class="router-chat chat-unknown">Unknown</p>,
+  }[view.guard];
   return (
     <div class="router" data-testid="router-status" data-guard={view.guard}>
-      {view.guard === "alive" && (
-        <>
-          <Enforcement chat={view.chat} />
-          <p class="router-detail">Router guard alive: {polled}.</p>
-        </>
-      )}
-      {view.guard === "silent" && (
-        <>
-          <p class="router-chat chat-unknown">Router guard silent</p>
-          <p class="router-detail">
-            No poll for over {ROUTER_ALIVE_SECONDS} s:{" "}
-            {polled}. A stopped guard removes its rules, so nothing is enforced.
-          </p>
-        </>
-      )}
-      {view.guard === "never" && (
-        <>
-          <p class="router-chat chat-unknown">router guard not seen</p>
-          <p class="router-detail">
-            It has not polled this KMS since the KMS started.
-          </p>
-        </>
-      )}
-      {view.guard === "unknown" && (
-        <>
-          <p class="router-chat chat-unknown">Unknown</p>
-          <p class="router-detail">
-            The KMS is unreachable. A guard in FAIL_MODE=closed blocks chat
-            after 3 failed polls.
-          </p>
-        </>
-      )}
+      {headline}
+      <p class="router-detail" data-testid="router-sentence">
+        {guardSentence(view)}
+      </p>
       <p class="router-rule">
         Rule: block on RED, lift only on GREEN (YELLOW keeps the current state).
       </p>

@@ -1,6 +1,7 @@
 import { assertEquals } from "@std/assert";
 import { ServerSentEventParseStream } from "../../common/std.ts";
-import { FakeKms, waitFor } from "../_test_fake_kms.ts";
+import { FakeKms } from "../_test_fake_kms.ts";
+import { waitUntil } from "../../testing/wait.ts";
 import { testSite } from "../_test_site.ts";
 
 Deno.test("GET /events sends a snapshot, then each change, and ends at shutdown", async () => {
@@ -8,7 +9,7 @@ Deno.test("GET /events sends a snapshot, then each change, and ends at shutdown"
   const site = testSite(kms);
   const { monitor } = site;
   monitor.start();
-  await waitFor(() => monitor.state.kms === "live", "live");
+  await waitUntil(() => monitor.state.kms === "live", "live");
   const { cookie } = await site.login();
   const response = await site.handle("/events", { headers: { cookie } });
   assertEquals(response.headers.get("content-type"), "text/event-stream");

@@ -2,7 +2,12 @@ import type { Handlers, PageProps } from "../_fresh/server.ts";
 import { runBb84Demo } from "../bb84_demo.ts";
 import { Panel } from "../components/Panel.tsx";
 import { SimulationNotice } from "../components/SimulationNotice.tsx";
+import AlertCenter from "../islands/AlertCenter.tsx";
+import AuditExplorer from "../islands/AuditExplorer.tsx";
 import AuditLog from "../islands/AuditLog.tsx";
+import ChannelMonitor from "../islands/ChannelMonitor.tsx";
+import IncidentList from "../islands/IncidentList.tsx";
+import NetworkView from "../islands/NetworkView.tsx";
 import Bb84Explainer from "../islands/Bb84Explainer.tsx";
 import DistanceChart from "../islands/DistanceChart.tsx";
 import KeyRateChart from "../islands/KeyRateChart.tsx";
@@ -14,11 +19,13 @@ import OperatorControls from "../islands/OperatorControls.tsx";
 import QberChart from "../islands/QberChart.tsx";
 import QberGauge from "../islands/QberGauge.tsx";
 import QuantumLink from "../islands/QuantumLink.tsx";
+import RoomsPanel from "../islands/RoomsPanel.tsx";
 import RouterStatus from "../islands/RouterStatus.tsx";
 import { CSRF_FIELD } from "../operator_auth.ts";
 import type { AppState } from "../app_state.ts";
 import type { SocState } from "../soc_state.ts";
 import {
+  alertView,
   bannerView,
   countersView,
   gaugeView,
@@ -43,6 +50,8 @@ export interface SocPageData {
   operator: string;
   /** The session's CSRF token, for the page's POSTs. */
   csrf: string;
+  /** Whether a relay is configured for the network view. */
+  hasRelay: boolean;
 }
 
 /**
@@ -54,7 +63,7 @@ export interface SocPageData {
  */
 export const handler: Handlers<SocPageData, AppState> = {
   GET(request, ctx) {
-    const { monitor, auth } = ctx.state;
+    const { monitor, auth, queries } = ctx.state;
     const session = auth.session(request);
     if (!session) {
       return new Response(null, {
@@ -67,13 +76,16 @@ export const handler: Handlers<SocPageData, AppState> = {
       kmsUrl: monitor.kmsUrl,
       operator: session.operator,
       csrf: session.csrf,
+      hasRelay: queries.hasRelay,
     });
   },
 };
 
 /**
- * The security operations view: link status, QBER gauge and history,
- * counters, router guard, controls, audit log, the simulated QKD link (its
+ * The security operations view: link status and alerting, controls (near
+ * the top, for a phone), QBER gauge, counters, router guard, incidents, the
+ * QBER over time, the live audit log, the channel monitor, the network, the
+ * audit search, the simulated QKD link (its
  * key rate, pool, latest block, key-rate-vs-distance curve and settings)
  * and the BB84 explainer.
  *
@@ -84,15 +96,16 @@ export const handler: Handlers<SocPageData, AppState> = {
  * import { KmsMonitor } from "../kms_monitor.ts";
  * import { OperatorAuth } from "../operator_auth.ts";
  * import { INITIAL_SOC_STATE } from "../soc_state.ts";
+ * import { SocQueries } from "../soc_queries.ts";
  * import SocPage from "./index.tsx";
  *
  * const monitor = new KmsMonitor({ kmsUrl: "http://kms.test" });
  * const html = renderToString(
  *   <SocPage
- *     data={{ state: INITIAL_SOC_STATE, kmsUrl: "http://kms.test", operator: "Operator", csrf: "c" }}
+ *     data={{ state: INITIAL_SOC_STATE, kmsUrl: "http://kms.test", operator: "Operator", csrf: "c", hasRelay: false }}
  *     url={new URL("http://x/")}
  *     params={{}}
- *     state={{ monitor, auth: new OperatorAuth(null), log: () => {} }}
+ *     state={{ monitor, auth: new OperatorAuth(null), queries: new SocQueries({ kmsUrl: "http://kms.test" }), log: () => {} }}
  *   />,
  * );
  * assertStringIncludes(html, "<code>http://kms.test</code>");
@@ -102,7 +115,7 @@ export const handler: Handlers<SocPageData, AppState> = {
  * ```
  */
 export default function SocPage({ data }: PageProps<SocPageData, AppState>) {
-  const { state, kmsUrl, operator, csrf } = data;
+  const { state, kmsUrl, operator, csrf, hasRelay } = data;
   return (
     <div class="soc">
       <header class="soc-header">
@@ -129,6 +142,12 @@ export default function SocPage({ data }: PageProps<SocPageData, AppState>) {
         <div class="span-12">
           <LinkStatusBanner initial={bannerView(state)} />
         </div>
+        <div class="span-12">
+          <AlertCenter initial={alertView(state)} csrf={csrf} />
+        </div>
+        <Panel title="Operator controls" class="span-3">
+          <OperatorControls initial={state.kms} csrf={csrf} />
+        </Panel>
         <Panel
           title="QBER"
           note={`thresholds ${wholePercent(YELLOW_THRESHOLD)} / ${
@@ -144,18 +163,56 @@ export default function SocPage({ data }: PageProps<SocPageData, AppState>) {
         <Panel title="Router guard" class="span-3">
           <RouterStatus initial={routerView(state)} />
         </Panel>
-        <Panel title="Operator controls" class="span-3">
-          <OperatorControls initial={state.kms} csrf={csrf} />
+        <Panel
+          title="Incidents"
+          note="from the link turning RED to the reset"
+          class="span-12"
+        >
+          <IncidentList initial={state.incidents.recent} csrf={csrf} />
         </Panel>
         <Panel
-          title="QBER history"
-          note="every block of the link, live"
+          title="QBER over time"
+          note="every block, kept across resets"
           class="span-8"
         >
-          <QberChart initial={state.history} />
+          <QberChart
+            initial={{
+              history: state.history,
+              incidents: state.incidents.recent,
+              kmsLive: state.kms === "live",
+            }}
+          />
         </Panel>
-        <Panel title="Audit log" note="from the KMS" class="span-4">
+        <Panel title="Audit log" note="live, from the KMS" class="span-4">
           <AuditLog initial={state.audit} />
+        </Panel>
+        <Panel
+          title="Channel monitor (simulated)"
+          note="per-block QBER and decoy gains, live"
+          class="span-6"
+        >
+          <ChannelMonitor initial={state.kms === "live"} />
+        </Panel>
+        <Panel
+          title="Network"
+          note="relay devices, queues, drops; router guard"
+          class="span-6"
+        >
+          <NetworkView initial={routerView(state)} hasRelay={hasRelay} />
+        </Panel>
+        <Panel
+          title="Squad rooms"
+          note="from the KMS: members, epoch, ready"
+          class="span-12"
+        >
+          <RoomsPanel initial={state.kms === "live"} />
+        </Panel>
+        <Panel
+          title="Audit search"
+          note="the KMS's whole log: filter, search, export"
+          class="span-12"
+        >
+          <AuditExplorer />
         </Panel>
         <Panel
           title="Quantum link (simulated)"

@@ -1,5 +1,6 @@
 import { assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
-import { FakeKms, waitFor } from "../_test_fake_kms.ts";
+import { FakeKms } from "../_test_fake_kms.ts";
+import { waitUntil } from "../../testing/wait.ts";
 import { testSite } from "../_test_site.ts";
 import type { KmsMonitor } from "../kms_monitor.ts";
 import { CURVE_POINTS } from "../key_rate_curve.ts";
@@ -11,7 +12,7 @@ async function page(kms: FakeKms, until: (monitor: KmsMonitor) => boolean) {
   const { monitor } = site;
   monitor.start();
   try {
-    await waitFor(() => until(monitor), "the monitor");
+    await waitUntil(() => until(monitor), "the monitor");
     const { cookie } = await site.login();
     const response = await site.handle("/", { headers: { cookie } });
     return { status: response.status, html: await response.text() };
@@ -42,18 +43,24 @@ Deno.test("GET / renders the current status on the server", async () => {
   assertStringIncludes(html, "Photon");
   const islands = islandsOf(html);
   assertEquals(islands.map((island) => island.name).sort(), [
+    "AlertCenter",
+    "AuditExplorer",
     "AuditLog",
     "Bb84Explainer",
+    "ChannelMonitor",
     "DistanceChart",
+    "IncidentList",
     "KeyRateChart",
     "LinkCounters",
     "LinkSettings",
     "LinkStatusBanner",
+    "NetworkView",
     "OpenKmsBanner",
     "OperatorControls",
     "QberChart",
     "QberGauge",
     "QuantumLink",
+    "RoomsPanel",
     "RouterStatus",
   ]);
 });

@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { FakeKms, waitFor } from "../_test_fake_kms.ts";
+import { FakeKms } from "../_test_fake_kms.ts";
+import { waitUntil } from "../../testing/wait.ts";
 import { TEST_OPERATOR, TEST_ORIGIN, testSite } from "../_test_site.ts";
 
 Deno.test("without a session the view and its stream are closed, and the login is shown", async () => {
@@ -138,7 +139,7 @@ Deno.test("a KMS in open mode shows the loud banner on the login and the view", 
   const site = testSite(kms);
   site.monitor.start();
   try {
-    await waitFor(() => site.monitor.state.kmsAuth === "open", "open mode");
+    await waitUntil(() => site.monitor.state.kmsAuth === "open", "open mode");
     assertStringIncludes(
       await (await site.handle("/login")).text(),
       "KMS IN OPEN MODE",
@@ -156,7 +157,10 @@ Deno.test("a KMS that requires tokens shows no banner", async () => {
   const site = testSite(new FakeKms());
   site.monitor.start();
   try {
-    await waitFor(() => site.monitor.state.kmsAuth === "required", "required");
+    await waitUntil(
+      () => site.monitor.state.kmsAuth === "required",
+      "required",
+    );
     const { cookie } = await site.login();
     const html = await (await site.handle("/", { headers: { cookie } }))
       .text();
