@@ -130,6 +130,7 @@ Deno.test("demo: enrolls its identities, three secure services answer, the instr
     const [name, role] of [
       ["Soldier_Alpha", "device"],
       ["Soldier_Bravo", "device"],
+      ["Soldier_Charlie", "device"],
       ["Operator", "operator"],
     ]
   ) {
@@ -192,7 +193,7 @@ Deno.test("demo: enrolls its identities, three secure services answer, the instr
   );
   assert(
     allowed("dashboard")?.startsWith(
-      `--allow-net=127.0.0.1:${ports.dashboard},127.0.0.1:${ports.kms} `,
+      `--allow-net=127.0.0.1:${ports.dashboard},127.0.0.1:${ports.kms},127.0.0.1:${ports.relay} `,
     ),
     allowed("dashboard"),
   );
@@ -273,18 +274,29 @@ Deno.test("demo: a service that dies is reported at once with its last lines", a
   );
 });
 
-Deno.test("tour: the three acts play by themselves and exit 0", async () => {
+Deno.test("tour: the three acts and the squad room play by themselves and exit 0", async () => {
   await using demo = await startDemo(["--tour"], /\[tour\] Summary/);
   const status = await demo.process.exited;
   const { output } = demo.process;
   assertEquals(status.code, 0, output);
-  for (const act of ["Act 1", "Act 2", "Act 3"]) {
+  for (const act of ["Act 1", "Act 2", "Act 3", "Squad room"]) {
     assert(new RegExp(`^\\[tour\\]   ✓ ${act}:`, "m").test(output), output);
   }
   assertStringIncludes(output, "[tour] Every act behaved as narrated.");
   assert(
     /\[Soldier_Bravo\] \[\d\d:\d\d:\d\d\] Soldier_Alpha> Requesting extraction/
       .test(output),
+  );
+  // The room scene: Charlie reads Alpha's room line, Alpha reads Charlie's.
+  assert(
+    /\[Soldier_Charlie\] \[\d\d:\d\d:\d\d\] \[squad1\] Soldier_Alpha> Squad, rally at checkpoint Delta/
+      .test(output),
+    output,
+  );
+  assert(
+    /\[Soldier_Alpha\] \[\d\d:\d\d:\d\d\] \[squad1\] Soldier_Charlie> Charlie moving/
+      .test(output),
+    output,
   );
 });
 

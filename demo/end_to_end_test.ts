@@ -271,14 +271,15 @@ Deno.test(TEST_NAME, async () => {
       ),
     );
 
-    // Act 2: Eve. The guard cuts the chat port; the clients notice.
+    // Act 2: Eve. The guard cuts the chat port; the clients notice. The
+    // guard may poll before the attack's answer comes back.
+    const mark = guard.messages.length;
     const attack = await wget(
       topo.server,
       `http://127.0.0.1:${DEFAULT_PORTS.kms}/force_attack`,
       { post: {}, timeoutS: 30, token: operatorToken },
     );
     assertEquals(JSON.parse(attack ?? "{}").status, "RED", String(attack));
-    const mark = guard.messages.length;
     await guard.waitFor(
       /^Chat traffic BLOCKED at network layer$/,
       (POLL_INTERVAL_S + 2) * 1000,

@@ -19,10 +19,11 @@ export interface DemoIdentity {
   role: Role;
 }
 
-/** The soldiers' devices and the dashboard's operator. */
+/** The soldiers' devices (a squad room of three) and the dashboard's operator. */
 export const DEMO_IDENTITIES: readonly DemoIdentity[] = [
   { name: "Soldier_Alpha", role: "device" },
   { name: "Soldier_Bravo", role: "device" },
+  { name: "Soldier_Charlie", role: "device" },
   { name: "Operator", role: "operator" },
 ];
 

@@ -43,8 +43,8 @@ Usage: deno task demo [--tour] [--host HOST] [--ports KMS,RELAY,DASHBOARD]
   --data DIR    the KMS's data directory, under data/ (default data/kms)
   --credentials DIR
                 where the enrolled credentials files go, under credentials/
-                (default credentials): Soldier_Alpha.json, Soldier_Bravo.json
-                and Operator.json, mode 0600. A file that exists is kept
+                (default credentials): Soldier_Alpha.json, Soldier_Bravo.json,
+                Soldier_Charlie.json and Operator.json, mode 0600. A file that exists is kept
                 (delete it to enroll again), unless the data directory is new.
   --state DIR   the tour's clients' state folder, under state/ (default state)
 
@@ -172,6 +172,11 @@ function printInstructions(
 [demo]   dist/qstcs-client ${client("Soldier_Alpha", "Soldier_Bravo")}
 [demo] Soldier Bravo:
 [demo]   deno task client ${client("Soldier_Bravo", "Soldier_Alpha")}
+[demo] A squad room: each soldier adds --room squad1:3 (or types /join squad1 3);
+[demo] Soldier Charlie joins with
+[demo]   deno task client ${
+    client("Soldier_Charlie", "Soldier_Alpha")
+  } --room squad1:3
 [demo] (Deno only through npm? "npm run deno -- task client ..." runs the pinned one.)
 [demo] The tokens stay in the credentials files: never on a command line.
 [demo] Router guard (on the OpenWrt router, as root):

@@ -19,6 +19,7 @@ import {
 } from "../common/service_process.ts";
 import { TICKET_PUBLIC_KEY_FILE } from "../protocol/mod.ts";
 import { permissionList } from "./permissions.ts";
+import * as relayAdmin from "./relay_admin_token.ts";
 import {
   credentialsFile,
   DEFAULT_CREDENTIALS_DIR,
@@ -113,7 +114,9 @@ export function stackSpecs(
   const { ports, dataDir, credentialsDir } = options;
   const ticketKey = `${dataDir}/${TICKET_PUBLIC_KEY_FILE}`;
   const ticketKeyPath = `./${ticketKey}`;
+  const adminToken = `${credentialsDir}/${relayAdmin.RELAY_ADMIN_TOKEN_FILE}`;
   const local = host === "0.0.0.0" ? "localhost" : host;
+  const relayAt = `${local}:${ports.relay}`;
   // The permission sets name the default addresses; anything else replaces
   // the set's network list (and the dashboard still needs the KMS).
   const moved = (name: keyof StackPorts) =>
@@ -142,12 +145,13 @@ export function stackSpecs(
         String(ports.relay),
         "--ticket-key",
         ticketKey,
+        "--admin-token-file",
+        adminToken,
       ],
       net: moved("relay") ? [`${host}:${ports.relay}`] : undefined,
-      // The relay's set may read data/kms's public key only.
-      read: options.relayReads.includes(ticketKeyPath)
-        ? undefined
-        : [...options.relayReads, ticketKeyPath],
+      read: [
+        ...new Set([...options.relayReads, ticketKeyPath, `./${adminToken}`]),
+      ],
     },
     dashboard: {
       permissionSet: "dashboard",
@@ -161,9 +165,13 @@ export function stackSpecs(
         `http://${local}:${ports.kms}`,
         "--operator-credentials",
         credentialsFile(credentialsDir, "Operator"),
+        "--relay",
+        `http://${relayAt}`,
+        "--relay-token-file",
+        adminToken,
       ],
-      net: moved("dashboard") || moved("kms")
-        ? [`${host}:${ports.dashboard}`, ...kmsAddresses]
+      net: moved("dashboard") || moved("kms") || moved("relay")
+        ? [`${host}:${ports.dashboard}`, ...kmsAddresses, relayAt]
         : undefined,
     },
   };
@@ -223,6 +231,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   // Awaited before the optional call: `f?.(await x)` skips `x` without `f`.
   const enrolled = await enrollDemo({ dataDir, credentialsDir, signal });
   options.onEnrolled?.(enrolled);
+  await relayAdmin.ensureRelayAdminToken(credentialsDir);
   const pki = ports.kmsHttps
     ? await prepareEtsiTls({ dataDir, signal })
     : undefined;

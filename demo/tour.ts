@@ -8,6 +8,9 @@
  * soldiers are cut off and told so; a line typed now is held back.
  * Act 3: Reset; GREEN again, the soldiers re-key, the held line arrives once,
  * and they chat again.
+ * Squad room: Charlie joins Alpha and Bravo in room `squad1`; the KMS's room
+ * key and each member's sender key carry a line to both others, confirmed by
+ * each; then all three leave.
  *
  * The soldiers' clients use the credentials files the demo enrolled; Force
  * Attack and Reset go to the KMS with the operator's token from
@@ -22,6 +25,7 @@ import {
   type ServiceProcess,
   startService,
 } from "../common/service_process.ts";
+import type { RoomState } from "../protocol/mod.ts";
 import type { Stack } from "./stack.ts";
 import { credentialsFile, readToken } from "./enrollment.ts";
 
@@ -32,6 +36,8 @@ const HOLD_MS = 4_000;
 
 const ALPHA = "Soldier_Alpha";
 const BRAVO = "Soldier_Bravo";
+const CHARLIE = "Soldier_Charlie";
+const ROOM = "squad1";
 
 /** The client's status lines the acts look for. */
 const KEY_ESTABLISHED = /✓ Quantum key established \(QBER=\d+\.\d%\)/;
@@ -48,6 +54,25 @@ async function linkStatus(
   signal: AbortSignal,
 ): Promise<{ status: string; qber: number }> {
   return await (await fetch(`${kmsUrl}/link_status`, { signal })).json();
+}
+
+/** The room's epoch as the KMS has it (the operator sees every room). */
+async function roomEpoch(
+  kmsUrl: string,
+  options: { token: string; signal: AbortSignal },
+): Promise<number> {
+  const deadline = Date.now() + STEP_MS;
+  while (true) {
+    const response = await fetch(`${kmsUrl}/rooms`, {
+      headers: { authorization: `Bearer ${options.token}` },
+      signal: options.signal,
+    });
+    const { rooms } = await response.json() as { rooms: RoomState[] };
+    const room = rooms.find((room) => room.room === ROOM);
+    if (room?.ready) return room.epoch;
+    if (Date.now() > deadline) throw new Error(`room ${ROOM} never filled`);
+    await delay(200, { signal: options.signal });
+  }
 }
 
 /** An operator action at the KMS, with the operator's bearer token. */
@@ -103,7 +128,7 @@ function startClient(
   stack: Stack,
   device: string,
   peer: string,
-  options: { stateDir: string; signal: AbortSignal },
+  options: { stateDir: string; signal: AbortSignal; args?: string[] },
 ): Promise<ServiceProcess> {
   const { signal } = options;
   return startService({
@@ -120,6 +145,7 @@ function startClient(
       stack.relayUrl,
       "--state",
       options.stateDir,
+      ...options.args ?? [],
     ],
     interactive: true,
   }, {
@@ -167,6 +193,7 @@ export async function runTour(
   );
   let alpha: ServiceProcess | undefined;
   let bravo: ServiceProcess | undefined;
+  let charlie: ServiceProcess | undefined;
   try {
     await post("/reset");
     await act("Act 1: secure chat on a GREEN link", async () => {
@@ -261,14 +288,68 @@ export async function runTour(
       const link = await linkStatus(stack.kmsUrl, signal);
       return `link ${link.status}, re-keyed, the held line arrived exactly once`;
     });
+    await act(
+      "Squad room: three soldiers, one room key, sender keys",
+      async () => {
+        if (!alpha || !bravo) {
+          throw new Error("act 1 did not start the soldiers");
+        }
+        narrate(
+          `SQUAD ROOM: Alpha and Bravo join room ${ROOM} (3 seats) and Charlie ` +
+            "starts in it. The KMS tells the members and hands each the room " +
+            "key of the epoch, wrapped to its ML-KEM-768 key; each member's own " +
+            "sender key goes to the others under ML-KEM-768 too, so neither the " +
+            "KMS nor the relay can read the room.",
+        );
+        await alpha.type(`/join ${ROOM} 3`);
+        await waitForCount(alpha, /✓ (Created|Joined) room squad1/, 1, signal);
+        await bravo.type(`/join ${ROOM} 3`);
+        await waitForCount(bravo, /✓ (Created|Joined) room squad1/, 1, signal);
+        charlie = await startClient(stack, CHARLIE, ALPHA, {
+          ...options,
+          args: ["--room", `${ROOM}:3`],
+        });
+        const epoch = await roomEpoch(stack.kmsUrl, { token, signal });
+        const keyed = new RegExp(
+          `\\[ROOMKEY_DECRYPTED\\] room=${ROOM} epoch=${epoch}:`,
+        );
+        for (const member of [alpha, bravo, charlie]) {
+          await waitForCount(member, keyed, 1, signal);
+        }
+        await alpha.type("Squad, rally at checkpoint Delta");
+        for (const member of [bravo, charlie]) {
+          await waitForCount(
+            member,
+            /\[squad1\] Soldier_Alpha> Squad, rally at checkpoint Delta$/,
+            1,
+            signal,
+          );
+        }
+        await charlie.type("Charlie moving");
+        await waitForCount(
+          alpha,
+          /\[squad1\] Soldier_Charlie> Charlie moving$/,
+          1,
+          signal,
+        );
+        await waitForCount(alpha, /✓✓ \[squad1\] all 2 confirmed/, 1, signal);
+        for (const member of [alpha, bravo, charlie]) {
+          await member.type(`/leave ${ROOM}`);
+        }
+        for (const member of [alpha, bravo, charlie]) {
+          await waitForCount(member, /✓ Left room squad1/, 1, signal);
+        }
+        return `epoch ${epoch}, each line reached both others once, confirmed by both; all left`;
+      },
+    );
   } finally {
-    await Promise.all([alpha?.stop(), bravo?.stop()]);
+    await Promise.all([alpha?.stop(), bravo?.stop(), charlie?.stop()]);
   }
   narrate("Summary");
   for (const [name, ok, detail] of results) {
     console.log(`[tour]   ${ok ? "✓" : "✗"} ${name}: ${detail}`);
   }
-  const passed = results.length === 3 && results.every(([, ok]) => ok);
+  const passed = results.length === 4 && results.every(([, ok]) => ok);
   console.log(
     `[tour] ${
       passed
