@@ -30,6 +30,27 @@ Deno.test("the identity and pinned keys are private files in a private folder, k
   }
 });
 
+Deno.test("pins made at once (a handshake and a room hello) are all saved, the client's state intact", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const state = await openClientState(dir, "Soldier_Alpha");
+    const peers = ["Soldier_Bravo", "Soldier_Charlie", "Soldier_Delta"];
+    await Promise.all([
+      ...peers.map((peer, i) =>
+        state.pins.pinPeer(peer, new Uint8Array(32).fill(i + 1))
+      ),
+      state.pins.pinTicketKey(new Uint8Array(32).fill(9)),
+    ]);
+    const again = await openClientState(dir, "Soldier_Alpha");
+    peers.forEach((peer, i) =>
+      assertEquals(again.pins.peer(peer), new Uint8Array(32).fill(i + 1))
+    );
+    assertEquals(again.pins.ticketKey, new Uint8Array(32).fill(9));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("an identity file this client did not write is refused with what to do", async () => {
   const dir = await Deno.makeTempDir();
   try {

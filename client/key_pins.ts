@@ -33,6 +33,7 @@ const BASE64URL = { alphabet: "base64url", omitPadding: true } as const;
 export class KeyPins {
   readonly #data: PinsData;
   readonly #save: (data: PinsData) => Promise<void>;
+  #saving: Promise<void> = Promise.resolve();
 
   /** Pins from `data`, written back with `save`. */
   constructor(data: PinsData, save: (data: PinsData) => Promise<void>) {
@@ -48,7 +49,7 @@ export class KeyPins {
   /** Pins the KMS's ticket key (replacing a changed one). */
   async pinTicketKey(key: Uint8Array): Promise<void> {
     this.#data.ticket_key = key.toBase64(BASE64URL);
-    await this.#save(this.#data);
+    await this.#saved();
   }
 
   /** `peer`'s pinned identity key. */
@@ -63,7 +64,16 @@ export class KeyPins {
   /** Pins `peer`'s identity key (replacing a changed one). */
   async pinPeer(peer: string, key: Uint8Array): Promise<void> {
     this.#data.peers[peer] = key.toBase64(BASE64URL);
-    await this.#save(this.#data);
+    await this.#saved();
+  }
+
+  // One save at a time, each of the data as it is when it starts: a peer's
+  // handshake and its room hello pin at once, and two writes of one file
+  // race (the second rename finds no file, or the older copy lands last).
+  #saved(): Promise<void> {
+    const save = this.#saving.then(() => this.#save(this.#data));
+    this.#saving = save.catch(() => {});
+    return save;
   }
 }
 
