@@ -341,7 +341,13 @@ export class Rooms {
 
   /** Takes a `room_chat` frame from the relay (checked by the engine). */
   async take(frame: unknown): Promise<void> {
-    await this.#traffic.handle(await this.#engine.receive(frame));
+    try {
+      await this.#traffic.handle(await this.#engine.receive(frame));
+    } catch (error) {
+      // As for a direct packet: a frame that cannot be taken (a state file
+      // that cannot be written, say) is told, and the client goes on.
+      this.#options.say({ kind: "receive_failed", error });
+    }
   }
 
   /** Sends every room line that is due, in every room that can. */

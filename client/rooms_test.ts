@@ -278,3 +278,27 @@ Deno.test("a room line kept from the last run goes out once the room is keyed ag
   assertEquals(outbox.size("#squad1"), 1, "kept until Bravo's receipt");
   alpha.suspend();
 });
+
+Deno.test("a frame the engine cannot take (a pin that cannot be saved) is told, and the client goes on", async () => {
+  await using kms = startFakeRoomKms();
+  const said: string[] = [];
+  const failing = (hooks: ProtocolHooks): RoomProtocol => ({
+    ...plainProtocol("Soldier_Alpha")(hooks),
+    receive: () =>
+      Promise.reject(new Error("pins.json: No space left on device")),
+  });
+  const rooms = new Rooms({
+    deviceId: "Soldier_Alpha",
+    kms: httpRoomKms(kms.url, { deviceId: "Soldier_Alpha" }),
+    outbox: new Outbox(),
+    inbox: new Inbox(),
+    send: () => true,
+    protocol: failing,
+    canSend: () => true,
+    canKey: () => true,
+    show: () => {},
+    say: (event) => said.push(describe(event).text),
+  });
+  await rooms.take({ type: "room_chat", room: "squad1" });
+  assertEquals(said, ["⚠ Error: pins.json: No space left on device"]);
+});
