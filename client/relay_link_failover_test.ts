@@ -103,7 +103,10 @@ Deno.test("a relay that stops answering is left for the next; a dead first one i
   const dead = `ws://127.0.0.1:${freePort()}`;
   await using a = fakeRelay("a");
   await using b = fakeRelay("b");
-  const { link, events, until } = recordedLink([dead, a.url, b.url], 300);
+  // The answer timeout also bounds connecting and registering: short enough
+  // to keep the test quick, long enough that a busy machine's pause while
+  // registering on a is not taken for a silent relay.
+  const { link, events, until } = recordedLink([dead, a.url, b.url], 1500);
   try {
     await until(() => link.state === "up");
     assertEquals(link.url, a.url);
