@@ -19,16 +19,23 @@ import {
 } from "./_test_client.ts";
 import { waitUntil } from "../testing/wait.ts";
 
-// Waits (up to 10 s) until `file` was written after `since` (ms) and then
+// Which copy of `file` is there: each save writes a new file and renames it
+// over the old, so its inode changes even where mtime has whole seconds.
+function version(file: string): string {
+  const { mtime, ino, size } = Deno.statSync(file);
+  return `${mtime!.getTime()}/${ino}/${size}`;
+}
+
+// Waits (up to 10 s) until `file` is no longer the copy `before` and then
 // left unchanged for 300 ms.
-async function savedAfter(file: string, since: number): Promise<void> {
-  let last = since;
+async function savedAfter(file: string, before: string): Promise<void> {
+  let last = before;
   let stableSince = performance.now();
   await waitUntil(
     () => {
-      const mtime = Deno.statSync(file).mtime!.getTime();
-      if (mtime !== last) [last, stableSince] = [mtime, performance.now()];
-      return last > since && performance.now() - stableSince >= 300;
+      const now = version(file);
+      if (now !== last) [last, stableSince] = [now, performance.now()];
+      return last !== before && performance.now() - stableSince >= 300;
     },
     `${file} to be saved`,
     { timeoutMs: 10_000 },
@@ -46,7 +53,7 @@ Deno.test("kill -9 with undelivered lines, restart: history shown, lines deliver
     await stack.relay.kill();
     await alpha.process.waitForLine(/Lost the relay/, WAIT_MS);
     const file = `${PROJECT_ROOT}${TEST_STATE_DIR}/Soldier_Alpha/chat.bin`;
-    const before = (await Deno.stat(file)).mtime!.getTime();
+    const before = version(file);
     for (const text of ["undelivered one", "undelivered two"]) {
       await alpha.process.type(text);
       await alpha.process.waitForLine(new RegExp(`kept .*"${text}"`));
