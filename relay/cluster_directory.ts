@@ -88,6 +88,9 @@ export class ClusterDirectory {
   #remote = new Map<string, HeldClaim>();
   #byKey = new Map<string, string>();
   #janitor: ReturnType<typeof setInterval>;
+  // The newest revision the watch has shown, and who waits for a later one.
+  #shown = 0;
+  #waiting = new Set<{ revision: number; done: () => void }>();
 
   /** Starts watching the bucket and clearing dead nodes' claims. */
   constructor(
@@ -110,6 +113,27 @@ export class ClusterDirectory {
   /** The devices other nodes hold. */
   remote(): Iterable<string> {
     return this.#remote.keys();
+  }
+
+  /**
+   * Resolves once the watch has shown the bucket up to `revision`, so every
+   * claim written before it is known here, or after `timeoutMs` (a watch cut
+   * off by a NATS outage must not hold a registration).
+   */
+  caughtUp(revision: number, timeoutMs: number): Promise<void> {
+    if (this.#shown >= revision) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiter = {
+        revision,
+        done: () => {
+          clearTimeout(timer);
+          this.#waiting.delete(waiter);
+          resolve();
+        },
+      };
+      const timer = setTimeout(waiter.done, timeoutMs);
+      this.#waiting.add(waiter);
+    });
   }
 
   /** Stops the janitor. */
@@ -171,7 +195,13 @@ export class ClusterDirectory {
 
   async #watch(): Promise<void> {
     const watch = await this.#link.devices.watch();
-    for await (const entry of watch) this.#seen(entry);
+    for await (const entry of watch) {
+      this.#seen(entry);
+      this.#shown = Math.max(this.#shown, entry.revision);
+      for (const waiter of this.#waiting) {
+        if (waiter.revision <= this.#shown) waiter.done();
+      }
+    }
   }
 
   #seen(entry: KvWatchEntry): void {

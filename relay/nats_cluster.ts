@@ -159,6 +159,9 @@ export class NatsCluster implements Cluster {
       return { ok: false, refusal: UNAVAILABLE };
     }
     if (revision === "held") return { ok: false, refusal: inUse(deviceId) };
+    // Every claim written before this one is known here before the device
+    // hears it is registered: its online list holds those on other nodes.
+    await this.#directory.caughtUp(revision, NATS_TIMEOUT_MS);
     // Subscribed, and the server told, before the device hears it is
     // registered: a frame sent to it right after reaches it live. One that
     // arrives before `attached` goes into the stream and out again.
